@@ -1,0 +1,146 @@
+// Plain entity structs held by the Store: enrollment groups, hubs, provisioning records.
+// Field meanings follow spec/management-api.md and spec/device-protocol.md §4.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dps::store {
+
+struct X509Attestation {
+  std::string certificate_chain;      // PEM: intermediates ... self-signed root
+  std::string lead_certificate_name;  // empty = CN of the chain's first certificate
+  bool expired_certificate_enabled = false;
+
+  bool operator==(const X509Attestation&) const = default;
+};
+
+struct EnrollmentGroup {
+  std::string id;  // UUID
+  std::string owner;
+  std::string name;
+  X509Attestation x509;
+  std::vector<std::string> hub_ids;  // order = priority
+  std::string pre_shared_key;        // raw bytes; empty = none; first 16 used
+  // (new) beyond plgd:
+  bool disabled = false;
+  std::vector<std::string> revoked_certificates;  // serial (hex) or SHA-256 of the SPKI (hex)
+  std::string crl;                                // PEM CRLs, concatenated
+
+  bool operator==(const EnrollmentGroup&) const = default;
+};
+
+struct GrpcClientConfig {
+  std::string address;  // host:port
+  std::string ca_pool;  // PEM
+  bool operator==(const GrpcClientConfig&) const = default;
+};
+
+struct OAuthProvider {
+  std::string name;       // authorization provider name, sent to devices as `apn`
+  std::string authority;  // empty = tokens minted by dps itself
+  std::string client_id;
+  std::string client_secret;
+  std::vector<std::string> scopes;
+  std::string audience;
+  bool operator==(const OAuthProvider&) const = default;
+};
+
+struct HubAuthorization {
+  std::string owner_claim;  // e.g. https://plgd.dev/owner
+  std::string device_id_claim;
+  OAuthProvider provider;
+  bool operator==(const HubAuthorization&) const = default;
+};
+
+struct Hub {
+  std::string id;      // record id (UUID)
+  std::string hub_id;  // UUID, CN of the hub's certificate
+  std::string owner;
+  std::string name;
+  std::vector<std::string> gateways;       // coaps+tcp://host:port
+  GrpcClientConfig certificate_authority;  // address empty = built-in CA
+  HubAuthorization authorization;
+
+  bool operator==(const Hub&) const = default;
+};
+
+/// Outcome of one provisioning step. `date` is ns since epoch; `coap_code` the raw code byte
+/// (68 = 2.04, 69 = 2.05), 0 with an error message when the step failed before a code existed.
+struct StepStatus {
+  int64_t date = 0;
+  uint8_t coap_code = 0;
+  std::string error_message;
+  bool operator==(const StepStatus&) const = default;
+};
+
+struct Gateway {
+  std::string uri;
+  std::string id;
+  bool operator==(const Gateway&) const = default;
+};
+
+struct AttestationSection {
+  StepStatus status;
+  std::string certificate_pem;  // the device's leaf
+  std::string common_name;
+  bool operator==(const AttestationSection&) const = default;
+};
+
+struct PlgdTimeSection {
+  StepStatus status;
+  bool operator==(const PlgdTimeSection&) const = default;
+};
+
+struct OwnershipSection {
+  StepStatus status;
+  std::string owner;
+  bool operator==(const OwnershipSection&) const = default;
+};
+
+struct CloudSection {
+  StepStatus status;
+  std::string provider_name;
+  std::vector<Gateway> gateways;
+  std::optional<Gateway> selected_gateway;
+  bool operator==(const CloudSection&) const = default;
+};
+
+struct CredentialSection {
+  StepStatus status;
+  std::string identity_certificate_pem;
+  std::string pre_shared_key_subject_id;  // empty = no PSK
+  std::string pre_shared_key;
+  std::string credentials_json;  // JSON array of the creds sent, management-API form
+  bool operator==(const CredentialSection&) const = default;
+};
+
+struct AclSection {
+  StepStatus status;
+  std::string access_control_list_json;  // JSON array of the ACEs sent
+  bool operator==(const AclSection&) const = default;
+};
+
+/// One record per registration id. As an *update*, absent sections and empty scalar fields mean
+/// "leave as stored"; present sections replace the stored one only if their status.date is not
+/// older (a step never overwrites a newer status of the same section).
+struct ProvisioningRecord {
+  std::string id;  // registration id: UUIDv5 of the leaf's SPKI
+  std::string device_id;
+  std::string enrollment_group_id;
+  std::string owner;
+  int64_t creation_date = 0;                 // set on first insert only
+  std::vector<std::string> local_endpoints;  // empty in an update = leave as stored
+  std::optional<AttestationSection> attestation;
+  std::optional<PlgdTimeSection> plgd_time;
+  std::optional<OwnershipSection> ownership;
+  std::optional<CloudSection> cloud;
+  std::optional<CredentialSection> credential;
+  std::optional<AclSection> acl;
+
+  bool operator==(const ProvisioningRecord&) const = default;
+};
+
+}  // namespace dps::store
