@@ -1,0 +1,94 @@
+// POST /api/v1/provisioning/cloud-configuration (device-protocol §3.3): which hub, and a token.
+#include "auth/token_source.hpp"
+#include "pki/uuid.hpp"
+#include "provisioning/catalog.hpp"
+#include "provisioning/content.hpp"
+#include "provisioning/hub_selection.hpp"
+#include "provisioning/payloads.hpp"
+#include "provisioning/steps.hpp"
+
+namespace dps::provisioning {
+namespace {
+
+// A fresh device sends a nil id; anything unusable simply means "no preference".
+std::optional<store::Gateway> selected_gateway_of(const nlohmann::json& body) {
+  auto it = body.find("selectedGateway");
+  if (it == body.end() || !it->is_object()) return std::nullopt;
+  auto uri = it->find("uri");
+  auto id = it->find("id");
+  if (uri == it->end() || id == it->end() || !uri->is_string() || !id->is_string()) {
+    return std::nullopt;
+  }
+  return store::Gateway{uri->get<std::string>(), id->get<std::string>()};
+}
+
+}  // namespace
+
+Result<std::string> device_id_of(const nlohmann::json& body, bool required) {
+  auto it = body.find("di");
+  if (it == body.end()) {
+    if (required) return fail(ErrorCode::BadRequest, "missing \"di\"");
+    return std::string();
+  }
+  if (!it->is_string()) return fail(ErrorCode::BadRequest, "\"di\" is not a text string");
+  auto uuid = pki::Uuid::parse(it->get_ref<const std::string&>());
+  if (!uuid || uuid->is_nil()) {
+    return fail(ErrorCode::BadRequest,
+                "\"di\" is not a UUID: \"" + it->get_ref<const std::string&>().substr(0, 64) + "\"");
+  }
+  return uuid->to_string();
+}
+
+Result<StepBody> run_cloud_configuration(const StepInput& in, store::ProvisioningRecord& record) {
+  auto body = decode_body(in.request);
+  if (!body) return tl::unexpected(body.error());
+  auto device_id = device_id_of(*body, /*required=*/true);
+  if (!device_id) return tl::unexpected(device_id.error());
+  record.device_id = *device_id;
+
+  std::vector<std::string> missing;
+  auto linked = in.context.catalog->linked_hubs(in.group, &missing);
+  if (!missing.empty()) {
+    std::string ids;
+    for (const auto& id : missing) ids += (ids.empty() ? "" : ", ") + id;
+    return fail(ErrorCode::BadRequest, "enrollment group " + in.group.id +
+                                           " links hubs that do not exist: " + ids);
+  }
+  const auto selected = selected_gateway_of(*body);
+  auto choice = choose_hub(linked, selected);
+  if (!choice) return tl::unexpected(choice.error());
+  const store::Hub& hub = *choice->hub;
+
+  if (!hub.authorization.provider.authority.empty()) {
+    // TODO(dps): OAuth2 client-credentials token source (plgd's way); until then refuse clearly
+    // rather than hand the device a token its hub will not accept.
+    return fail(ErrorCode::Internal, "hub " + hub.hub_id +
+                                         " names an OAuth2 authority; only tokens minted by dps "
+                                         "are supported so far");
+  }
+  auth::TokenRequest token_request;
+  token_request.owner = in.group.owner;
+  token_request.owner_claim = hub.authorization.owner_claim;
+  token_request.device_id = *device_id;
+  token_request.device_id_claim = hub.authorization.device_id_claim;
+  token_request.hub_id = hub.hub_id;
+  token_request.audience = hub.authorization.provider.audience;
+  auto token = in.context.services.tokens->token_for(token_request);
+  if (!token) return tl::unexpected(token.error());
+
+  CloudConfiguration config;
+  config.provider_name =
+      hub.authorization.provider.name.empty() ? "plgd" : hub.authorization.provider.name;
+  config.gateway_uri = choice->gateway;
+  config.access_token = std::move(*token);
+  config.hub_id = hub.hub_id;
+  config.servers = choice->servers;
+
+  record.cloud.emplace();
+  record.cloud->provider_name = config.provider_name;
+  record.cloud->gateways = config.servers;
+  record.cloud->selected_gateway = store::Gateway{config.gateway_uri, config.hub_id};
+  return cloud_configuration_payload(config);
+}
+
+}  // namespace dps::provisioning

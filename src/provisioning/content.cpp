@@ -1,0 +1,91 @@
+#include "provisioning/content.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace dps::provisioning {
+
+using coap::content_format::kCbor;
+using coap::content_format::kJson;
+using coap::content_format::kOcfCbor;
+
+Result<uint16_t> response_format(const coap::Message& request) {
+  auto accept = request.accept();
+  if (!accept) return kOcfCbor;
+  if (*accept == kOcfCbor || *accept == kCbor || *accept == kJson) return *accept;
+  return fail(ErrorCode::NotAcceptable,
+              "cannot answer in content format " + std::to_string(*accept) +
+                  " (supported: 10000, 60, 50)");
+}
+
+Result<nlohmann::json> decode_body(const coap::Message& request) {
+  if (request.payload.empty()) return fail(ErrorCode::BadRequest, "empty request body");
+  const uint16_t format = request.content_format().value_or(kOcfCbor);
+  nlohmann::json body;
+  // from_cbor/parse throw on malformed input (and may even with exceptions disabled, per
+  // design.md): catch everything here so nothing crosses the module boundary.
+  try {
+    if (format == kOcfCbor || format == kCbor) {
+      body = nlohmann::json::from_cbor(request.payload, /*strict=*/true, /*allow_exceptions=*/true,
+                                       nlohmann::json::cbor_tag_handler_t::ignore);
+    } else if (format == kJson) {
+      body = nlohmann::json::parse(request.payload_text());
+    } else {
+      return fail(ErrorCode::BadRequest,
+                  "unsupported content format " + std::to_string(format) + " (use 60 or 10000)");
+    }
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::BadRequest, std::string("request body does not decode: ") + e.what());
+  }
+  if (!body.is_object()) return fail(ErrorCode::BadRequest, "request body is not a map");
+  return body;
+}
+
+coap::Message make_response(const coap::Message& request, coap::Code code,
+                            const nlohmann::json& body, uint16_t format) {
+  coap::Message response;
+  response.code = code;
+  response.token = request.token;
+  response.add_uint_option(coap::option::kContentFormat, format);
+  if (format == kJson) {
+    const std::string text = body.dump();
+    response.payload.assign(text.begin(), text.end());
+  } else {
+    response.payload = nlohmann::json::to_cbor(body);
+  }
+  return response;
+}
+
+coap::Message make_error_response(const coap::Message& request, coap::Code code,
+                                  std::string_view diagnostic) {
+  coap::Message response;
+  response.code = code;
+  response.token = request.token;
+  response.payload.assign(diagnostic.begin(), diagnostic.end());
+  return response;
+}
+
+coap::Code coap_code_of(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::BadRequest:
+    case ErrorCode::PayloadTooLarge:
+    case ErrorCode::Conflict:
+      return coap::Code::BadRequest;
+    case ErrorCode::Unauthenticated:
+      return coap::Code::Unauthorized;
+    case ErrorCode::Forbidden:
+      return coap::Code::Forbidden;
+    case ErrorCode::NotFound:
+      return coap::Code::NotFound;
+    case ErrorCode::MethodNotAllowed:
+      return coap::Code::MethodNotAllowed;
+    case ErrorCode::NotAcceptable:
+      return coap::Code::NotAcceptable;
+    case ErrorCode::Unavailable:
+      return coap::Code::ServiceUnavailable;
+    case ErrorCode::Internal:
+      return coap::Code::InternalServerError;
+  }
+  return coap::Code::InternalServerError;
+}
+
+}  // namespace dps::provisioning

@@ -1,0 +1,84 @@
+// POST /api/v1/provisioning/credentials (device-protocol §3.4): check the CSR, sign it, answer
+// with the identity certificate, the trust CA and the group's PSK.
+#include "pki/certificate_signer.hpp"
+#include "pki/csr.hpp"
+#include "pki/uuid.hpp"
+#include "provisioning/content.hpp"
+#include "provisioning/payloads.hpp"
+#include "provisioning/steps.hpp"
+
+namespace dps::provisioning {
+namespace {
+
+constexpr size_t kPreSharedKeySize = 16;
+constexpr std::string_view kPemEncoding = "oic.sec.encoding.pem";
+
+Result<std::string> csr_pem_of(const nlohmann::json& body) {
+  auto csr = body.find("csr");
+  if (csr == body.end() || !csr->is_object()) {
+    return fail(ErrorCode::BadRequest, "missing \"csr\" map");
+  }
+  auto encoding = csr->find("encoding");
+  if (encoding == csr->end() || !encoding->is_string() ||
+      encoding->get_ref<const std::string&>() != kPemEncoding) {
+    return fail(ErrorCode::BadRequest, "\"csr.encoding\" must be \"oic.sec.encoding.pem\"");
+  }
+  auto data = csr->find("data");
+  if (data != csr->end() && data->is_string()) return data->get<std::string>();
+  // Some stacks put PEM text in a byte string; the bytes are the same either way.
+  if (data != csr->end() && data->is_binary()) {
+    const auto& bytes = data->get_binary();
+    return std::string(bytes.begin(), bytes.end());
+  }
+  return fail(ErrorCode::BadRequest, "missing \"csr.data\"");
+}
+
+}  // namespace
+
+Result<StepBody> run_credentials(const StepInput& in, store::ProvisioningRecord& record) {
+  const auto format = in.request.content_format();
+  if (format && *format != coap::content_format::kCbor &&
+      *format != coap::content_format::kOcfCbor) {
+    return fail(ErrorCode::BadRequest, "credentials body must be CBOR (content format 60 or "
+                                       "10000), got " + std::to_string(*format));
+  }
+  auto body = decode_body(in.request);
+  if (!body) return tl::unexpected(body.error());
+  auto device_id = device_id_of(*body, /*required=*/false);
+  if (!device_id) return tl::unexpected(device_id.error());
+  auto pem = csr_pem_of(*body);
+  if (!pem) return tl::unexpected(pem.error());
+
+  std::optional<std::string_view> expected_id;
+  if (!device_id->empty()) expected_id = *device_id;
+  auto csr = pki::validate_csr(*pem, expected_id);
+  if (!csr) return tl::unexpected(csr.error());
+  auto issued = in.context.services.signer->sign(*csr);
+  if (!issued) return tl::unexpected(issued.error());
+
+  IssuedCredentials creds;
+  creds.owner_uuid = in.owner_uuid;
+  creds.device_uuid = csr->device_id;
+  creds.chain_pem = issued->chain_pem;
+  creds.trust_ca_pem = issued->root_pem;
+  if (in.group.pre_shared_key.size() >= kPreSharedKeySize) {
+    creds.pre_shared_key = in.group.pre_shared_key.substr(0, kPreSharedKeySize);
+  }
+  auto payload = credentials_payload(creds);
+
+  record.device_id = csr->device_id;
+  record.credential.emplace();
+  auto& section = *record.credential;
+  section.identity_certificate_pem = issued->leaf_pem;
+  if (!creds.pre_shared_key.empty()) {
+    section.pre_shared_key_subject_id = creds.owner_uuid;
+    section.pre_shared_key = creds.pre_shared_key;
+  }
+  // The record keeps what was sent, except the PSK bytes, which live in preSharedKey already.
+  auto recorded = payload["creds"];
+  for (auto& cred : recorded) cred.erase("privatedata");
+  section.credentials_json = recorded.dump();
+  return payload;
+}
+
+}  // namespace dps::provisioning

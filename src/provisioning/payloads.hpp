@@ -1,0 +1,44 @@
+// The exact response payloads of device-protocol §3. Pure functions of their inputs so tests can
+// pin every key: a device fails a step on an extra key (ownership) or a missing `tag`.
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/entities.hpp"
+
+namespace dps::provisioning {
+
+/// §3.1 {"time": RFC 3339 UTC}.
+nlohmann::json time_payload(std::chrono::system_clock::time_point now);
+
+/// §3.2 {"devowneruuid": ...} and nothing else.
+nlohmann::json ownership_payload(const std::string& owner_uuid);
+
+struct CloudConfiguration {
+  std::string provider_name;  // apn
+  std::string gateway_uri;    // cis
+  std::string access_token;   // at
+  std::string hub_id;         // sid
+  std::vector<store::Gateway> servers;  // x.org.iotivity.servers; omitted when empty
+};
+/// §3.3.
+nlohmann::json cloud_configuration_payload(const CloudConfiguration& config);
+
+struct IssuedCredentials {
+  std::string owner_uuid;
+  std::string device_uuid;     // from the issued certificate's CN
+  std::string chain_pem;       // leaf + intermediates, no root
+  std::string trust_ca_pem;    // root of the issuing chain
+  std::string pre_shared_key;  // exactly 16 bytes, or empty for none
+};
+/// §3.4 {"creds": [psk?, cert, trustca]} in that order.
+nlohmann::json credentials_payload(const IssuedCredentials& creds);
+
+/// §3.5 {"aclist2": [owner ACE, anonymous ACE, one ACE per distinct hub id]}.
+nlohmann::json acls_payload(const std::string& owner_uuid, const std::vector<std::string>& hub_ids);
+
+}  // namespace dps::provisioning

@@ -1,0 +1,120 @@
+#include "provisioning/router.hpp"
+
+#include <array>
+
+#include "coap/options.hpp"
+#include "common/clock.hpp"
+#include "pki/uuid.hpp"
+#include "provisioning/catalog.hpp"
+#include "provisioning/content.hpp"
+#include "provisioning/step_record.hpp"
+#include "provisioning/steps.hpp"
+#include "provisioning/uris.hpp"
+
+namespace dps::provisioning {
+namespace {
+
+using StepFn = Result<StepBody> (*)(const StepInput&, store::ProvisioningRecord&);
+
+struct Route {
+  std::string_view path;
+  coap::Code method;
+  coap::Code success;
+  Step step;
+  StepFn run;
+};
+
+constexpr std::array kRoutes{
+    Route{uris::kPlgdTime, coap::Code::Get, coap::Code::Content, Step::PlgdTime, run_plgd_time},
+    Route{uris::kOwnership, coap::Code::Get, coap::Code::Content, Step::Ownership, run_ownership},
+    Route{uris::kCloudConfiguration, coap::Code::Post, coap::Code::Changed,
+          Step::CloudConfiguration, run_cloud_configuration},
+    Route{uris::kCredentials, coap::Code::Post, coap::Code::Changed, Step::Credentials,
+          run_credentials},
+    Route{uris::kAcls, coap::Code::Get, coap::Code::Content, Step::Acls, run_acls},
+};
+
+// The attestation happened at the handshake; the record notes it with a success status
+// (2.03 "Valid": the manufacturer certificate was valid for this group).
+constexpr uint8_t kAttestationValid = static_cast<uint8_t>(coap::Code::Valid);
+
+StepResult error_result(const coap::Message& request, coap::Code code, std::string_view why) {
+  StepResult result;
+  result.response = make_error_response(request, code, why);
+  // 5.03 means "retry the same step": keep the connection. Anything else makes the device start
+  // over on a new connection, so close once the answer is flushed (as plgd does, without sleep).
+  result.close_after = code != coap::Code::ServiceUnavailable;
+  return result;
+}
+
+store::ProvisioningRecord record_base(const PeerIdentity& peer,
+                                      const store::EnrollmentGroup& group, int64_t now,
+                                      bool with_attestation) {
+  store::ProvisioningRecord record;
+  record.id = peer.registration_id;
+  record.enrollment_group_id = group.id;
+  record.owner = group.owner;
+  record.creation_date = now;
+  if (with_attestation) {
+    record.attestation.emplace();
+    record.attestation->status = {now, kAttestationValid, {}};
+    record.attestation->certificate_pem = peer.leaf_pem;
+    record.attestation->common_name = peer.common_name;
+  }
+  return record;
+}
+
+}  // namespace
+
+StepResult Router::handle(const PeerIdentity& peer, std::shared_ptr<const Catalog> catalog,
+                          const coap::Message& request, bool first_request_of_session) const {
+  const std::string path = request.uri_path();
+  const Route* route = nullptr;
+  bool path_known = false;
+  for (const auto& candidate : kRoutes) {
+    if (candidate.path != path) continue;
+    path_known = true;
+    if (candidate.method == request.code) route = &candidate;
+  }
+  if (!path_known) return error_result(request, coap::Code::NotFound, "no resource " + path);
+  if (!route) {
+    return error_result(request, coap::Code::MethodNotAllowed,
+                        "method " + coap::to_string(request.code) + " not allowed on " + path);
+  }
+  if (auto option = coap::first_unknown_critical_option(request)) {
+    return error_result(request, coap::Code::BadOption,
+                        "unknown critical option " + std::to_string(*option));
+  }
+  const store::EnrollmentGroup* group =
+      peer.enrollment_group_id.empty() ? nullptr : catalog->find_group(peer.enrollment_group_id);
+  if (!group || group->disabled) {
+    // The group was deleted or disabled since this session's handshake: it admits no one now.
+    return error_result(request, coap::Code::Forbidden, "no enrollment group admits this device");
+  }
+  auto format = response_format(request);
+  if (!format) return error_result(request, coap::Code::NotAcceptable, format.error().internal);
+
+  const auto now = std::chrono::system_clock::now();
+  const int64_t now_ns = unix_nanos(now);
+  StepContext context{peer, catalog, services_, now, first_request_of_session};
+  const std::string owner_uuid = pki::owner_to_uuid(group->owner);
+  StepInput input{context, request, *group, owner_uuid};
+
+  StepResult result;
+  result.record = record_base(peer, *group, now_ns, first_request_of_session);
+  auto body = route->run(input, *result.record);
+  if (!body) {
+    const coap::Code code = coap_code_of(body.error().code);
+    set_step_status(*result.record, route->step, {now_ns, 0, body.error().internal});
+    auto failed = error_result(request, code, body.error().peer_message());
+    result.response = std::move(failed.response);
+    result.close_after = failed.close_after;
+    return result;
+  }
+  set_step_status(*result.record, route->step,
+                  {now_ns, static_cast<uint8_t>(route->success), {}});
+  result.response = make_response(request, route->success, *body, *format);
+  return result;
+}
+
+}  // namespace dps::provisioning

@@ -1,0 +1,56 @@
+// What a provisioning step gets and gives. The core knows nothing of sockets, TLS or SQL
+// (design.md): a session hands it a decoded request plus the verified peer, and gets back the
+// response to send and the record update that must be durable before that response leaves.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "coap/message.hpp"
+#include "store/entities.hpp"
+
+namespace dps::auth {
+class TokenSource;
+}
+namespace dps::pki {
+class CertificateSigner;
+}
+
+namespace dps::provisioning {
+
+class Catalog;
+
+/// The device as authenticated at the TLS handshake.
+struct PeerIdentity {
+  std::string registration_id;      // UUIDv5 of the leaf's SPKI: the record id
+  std::string common_name;          // leaf subject CN
+  std::string leaf_pem;             // for the attestation section
+  std::string enrollment_group_id;  // empty: the session matched no group
+};
+
+/// The services steps call; owned by the server, outlive every session.
+struct Services {
+  pki::CertificateSigner* signer = nullptr;
+  auth::TokenSource* tokens = nullptr;
+};
+
+struct StepContext {
+  const PeerIdentity& peer;
+  std::shared_ptr<const Catalog> catalog;  // pinned for the whole request
+  const Services& services;
+  std::chrono::system_clock::time_point now;
+  bool first_request_of_session = false;  // adds the attestation section to the record
+};
+
+struct StepResult {
+  coap::Message response;
+  /// Must be durable before `response` is sent; absent when nothing is recorded.
+  std::optional<store::ProvisioningRecord> record;
+  /// The session closes (after flushing) once this response is written: plgd closes after
+  /// errors, and a device re-runs its steps from the start on a fresh connection anyway.
+  bool close_after = false;
+};
+
+}  // namespace dps::provisioning
