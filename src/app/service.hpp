@@ -1,0 +1,33 @@
+// The composition root: turns a validated Config into a running service (store, CA, token
+// minting, catalog, router, device listener). Executables stay thin mains around it.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <filesystem>
+#include <memory>
+
+#include "common/result.hpp"
+#include "config/config.hpp"
+
+namespace dps::app {
+
+class Service {
+ public:
+  /// Creates the data directory, opens the store, upserts the config's groups and hubs, loads or
+  /// creates the CA, server certificate and token key, and binds the device port. Any failure is
+  /// a one-line message naming what failed.
+  [[nodiscard]] static Result<std::unique_ptr<Service>> start(const config::Config& config);
+  ~Service();
+
+  boost::asio::ip::tcp::endpoint device_endpoint() const;
+  /// Serves until stop() (or SIGINT/SIGTERM when `handle_signals`).
+  void run(bool handle_signals);
+  void stop();
+
+ private:
+  struct Parts;
+  explicit Service(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace dps::app

@@ -1,0 +1,128 @@
+#include "net/device_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+
+namespace dps::net {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+// Out of file descriptors: give sessions a moment to finish instead of spinning on accept.
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
+
+}  // namespace
+
+Result<tcp::endpoint> parse_endpoint(const std::string& address) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos) {
+    return fail(ErrorCode::BadRequest, "address \"" + address + "\" is not host:port");
+  }
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port_text = address.substr(colon + 1);
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
+    return fail(ErrorCode::BadRequest, "address \"" + address + "\": bad port");
+  }
+  boost::system::error_code parse_error;
+  auto ip = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, parse_error);
+  if (parse_error) {
+    return fail(ErrorCode::BadRequest,
+                "address \"" + address + "\": host must be an IP address");
+  }
+  return tcp::endpoint(ip, static_cast<uint16_t>(port));
+}
+
+DeviceServer::DeviceServer(const DeviceServerOptions& options, SessionDependencies deps)
+    : options_(options), deps_(std::move(deps)), acceptor_(io_) {}
+
+DeviceServer::~DeviceServer() { stop(); }
+
+Result<std::unique_ptr<DeviceServer>> DeviceServer::create(const DeviceServerOptions& options,
+                                                           SessionDependencies deps) {
+  auto endpoint = parse_endpoint(options.address);
+  if (!endpoint) return tl::unexpected(endpoint.error());
+  std::unique_ptr<DeviceServer> server(new DeviceServer(options, std::move(deps)));
+  boost::system::error_code ec;
+  auto& acceptor = server->acceptor_;
+  if (acceptor.open(endpoint->protocol(), ec) ||
+      acceptor.set_option(tcp::acceptor::reuse_address(true), ec) ||
+      acceptor.bind(*endpoint, ec) || acceptor.listen(asio::socket_base::max_listen_connections, ec)) {
+    return fail(ErrorCode::Internal, "cannot listen on " + options.address + ": " + ec.message());
+  }
+  return server;
+}
+
+tcp::endpoint DeviceServer::local_endpoint() const {
+  boost::system::error_code ec;
+  return acceptor_.local_endpoint(ec);
+}
+
+void DeviceServer::run() {
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+  unsigned workers = options_.workers ? options_.workers : std::thread::hardware_concurrency();
+  if (workers == 0) workers = 1;
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < workers; ++i) threads.emplace_back([this] { io_.run(); });
+  io_.run();
+  for (auto& thread : threads) thread.join();
+}
+
+void DeviceServer::stop() {
+  asio::post(io_, [this] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+  });
+  io_.stop();
+}
+
+asio::awaitable<void> DeviceServer::accept_loop() {
+  asio::steady_timer backoff(io_);
+  while (acceptor_.is_open()) {
+    // Each connection gets its own strand (Beast): its handlers never run concurrently.
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kNoThrow);
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
+        backoff.expires_after(kAcceptBackoff);
+        co_await backoff.async_wait(kNoThrow);
+      }
+      continue;  // one failed accept never stops the listener
+    }
+    if (open_sessions_.load() >= options_.max_connections) {
+      spdlog::warn("connection limit {} reached: refusing a connection", options_.max_connections);
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    const uint64_t id = next_connection_id_++;
+    ++open_sessions_;
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, run_device_session(std::move(socket), deps_, id),
+                   [this, id](std::exception_ptr error) {
+                     --open_sessions_;
+                     if (!error) return;
+                     try {
+                       std::rethrow_exception(error);
+                     } catch (const std::exception& e) {
+                       spdlog::error("conn={} session failed: {}", id, e.what());
+                     }
+                   });
+  }
+}
+
+}  // namespace dps::net

@@ -1,0 +1,55 @@
+// The device-facing listener: accepts TCP connections and runs one session coroutine per
+// connection on its own strand, over a pool of I/O threads.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.hpp"
+#include "net/device_session.hpp"
+
+namespace dps::net {
+
+struct DeviceServerOptions {
+  std::string address = "0.0.0.0:15684";  // host:port; port 0 picks a free one
+  unsigned workers = 0;                   // I/O threads; 0 = one per core
+  size_t max_connections = 100000;        // beyond it new connections are closed at once
+};
+
+class DeviceServer {
+ public:
+  /// Binds and listens (fails with a precise message if the address is bad or taken); does not
+  /// accept until run().
+  static Result<std::unique_ptr<DeviceServer>> create(const DeviceServerOptions& options,
+                                                      SessionDependencies deps);
+  ~DeviceServer();
+
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+  /// Accepts and serves until stop(); blocks the calling thread, which is one of the workers.
+  void run();
+  /// Thread-safe and signal-safe to call from an Asio signal handler: stops accepting and ends the
+  /// I/O threads.
+  void stop();
+  boost::asio::io_context& io_context() { return io_; }
+
+ private:
+  DeviceServer(const DeviceServerOptions& options, SessionDependencies deps);
+  boost::asio::awaitable<void> accept_loop();
+
+  DeviceServerOptions options_;
+  SessionDependencies deps_;
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::atomic<size_t> open_sessions_{0};
+  std::atomic<uint64_t> next_connection_id_{1};
+};
+
+/// "host:port" → endpoint; BadRequest naming the text when it does not parse.
+Result<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& address);
+
+}  // namespace dps::net

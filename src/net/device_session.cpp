@@ -1,0 +1,276 @@
+#include "net/device_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <nlohmann/json.hpp>
+
+#include "coap/signaling.hpp"
+#include "coap/tcp_framing.hpp"
+#include "net/record_commit.hpp"
+#include "net/tls_context.hpp"
+#include "pki/uuid.hpp"
+#include "provisioning/catalog.hpp"
+#include "provisioning/router.hpp"
+#include "provisioning/uris.hpp"
+
+namespace dps::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::awaitable;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+using Stream = beast::ssl_stream<beast::tcp_stream>;
+
+constexpr size_t kReadChunk = 4096;
+constexpr size_t kTokenSize = 8;
+
+// Extracts `links[0].eps[].ep` (or, for a plain array answer, `[0].eps[].ep`) from the device's
+// answer to GET /oic/res (device-protocol §3.6). Anything unexpected yields no endpoints.
+std::vector<std::string> endpoints_of(const coap::Message& response) {
+  std::vector<std::string> endpoints;
+  try {
+    auto body = nlohmann::json::from_cbor(response.payload, true, true,
+                                          nlohmann::json::cbor_tag_handler_t::ignore);
+    const nlohmann::json* links = &body;
+    if (body.is_object() && body.contains("links")) links = &body["links"];
+    if (!links->is_array() || links->empty()) return endpoints;
+    const auto& eps = (*links)[0].value("eps", nlohmann::json::array());
+    for (const auto& ep : eps) {
+      if (ep.is_object() && ep.contains("ep") && ep["ep"].is_string()) {
+        endpoints.push_back(ep["ep"].get<std::string>());
+      }
+    }
+  } catch (const std::exception&) {
+    endpoints.clear();
+  }
+  return endpoints;
+}
+
+class Session {
+ public:
+  Session(asio::ip::tcp::socket socket, const SessionDependencies& deps, uint64_t id)
+      : stream_(beast::tcp_stream(std::move(socket)), *deps.tls), deps_(deps), id_(id) {
+    boost::system::error_code ec;
+    auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    remote_ = ec ? std::string("?") : remote.address().to_string() + ":" +
+                                          std::to_string(remote.port());
+  }
+
+  awaitable<void> run() {
+    if (!co_await handshake()) co_return;
+    if (co_await send(coap::make_csm(static_cast<uint32_t>(deps_.options.max_message_size),
+                                     /*block_wise_transfer=*/true))) {
+      co_await serve();
+    }
+    co_await close();
+  }
+
+ private:
+  awaitable<bool> handshake() {
+    attach_handshake_outcome(stream_.native_handle(), &outcome_);
+    beast::get_lowest_layer(stream_).expires_after(deps_.options.handshake_timeout);
+    auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kNoThrow);
+    if (ec) {
+      const std::string why = !outcome_.refusal.empty() ? outcome_.refusal : ec.message();
+      spdlog::warn("conn={} peer={} cn=\"{}\" handshake refused: {}", id_, remote_,
+                   outcome_.peer.common_name, why);
+      beast::get_lowest_layer(stream_).close();
+      co_return false;
+    }
+    spdlog::info("conn={} peer={} cn=\"{}\" admitted by enrollment group {} (registration {})",
+                 id_, remote_, outcome_.peer.common_name, outcome_.peer.enrollment_group_id,
+                 outcome_.peer.registration_id);
+    co_return true;
+  }
+
+  // Reads and dispatches frames until the device leaves, idles out, or an answer asks to close.
+  awaitable<void> serve() {
+    for (;;) {
+      auto decoded = coap::decode_frame(std::span(buffer_.data(), buffered_),
+                                        deps_.options.max_message_size);
+      if (auto* need = std::get_if<coap::NeedMore>(&decoded)) {
+        if (!co_await read_at_least(need->at_least)) co_return;
+        continue;
+      }
+      if (auto* error = std::get_if<coap::DecodeError>(&decoded)) {
+        spdlog::warn("conn={} peer={} cn=\"{}\" bad frame: {}", id_, remote_,
+                     outcome_.peer.common_name, coap::to_string(*error));
+        co_await send(coap::make_abort(std::string("bad frame: ") +
+                                       std::string(coap::to_string(*error))));
+        co_return;
+      }
+      auto& frame = std::get<coap::Frame>(decoded);
+      coap::Message message = std::move(frame.message);
+      consume(frame.consumed);
+      if (!co_await dispatch(message)) co_return;
+    }
+  }
+
+  // Returns false when the session must end.
+  awaitable<bool> dispatch(const coap::Message& message) {
+    using coap::Code;
+    if (coap::is_signal(message.code)) {
+      switch (message.code) {
+        case Code::Ping:
+          co_return co_await send(coap::make_pong(message));
+        case Code::Csm:
+        case Code::Pong:
+          co_return true;  // the device's limits never exceed ours; nothing to adapt
+        default:           // Release, Abort, unknown signals
+          co_return false;
+      }
+    }
+    if (coap::is_response(message.code)) {
+      if (!reverse_token_.empty() && message.token == reverse_token_) record_endpoints(message);
+      co_return true;  // answers to requests we did not send are ignored
+    }
+    if (!coap::is_request(message.code)) co_return true;  // 0.00 empty message: nothing to do
+    const bool first = !seen_request_;
+    seen_request_ = true;
+    if (first && !co_await send_reverse_request()) co_return false;
+
+    auto result = deps_.router->handle(outcome_.peer, deps_.catalogs->get(), message, first);
+    if (result.record) {
+      auto committed = co_await async_commit(*deps_.records, std::move(*result.record),
+                                             asio::use_awaitable);
+      if (!committed) {
+        // Nothing acknowledged may be lost: without a durable record the step is not done.
+        spdlog::error("conn={} peer={} record not stored: {}", id_, remote_,
+                      committed.error().internal);
+        result.response.code = Code::ServiceUnavailable;
+        result.response.options.clear();
+        const std::string_view why = "provisioning record store unavailable, retry";
+        result.response.payload.assign(why.begin(), why.end());
+        result.close_after = false;
+      }
+    }
+    log_answer(message, result.response);
+    if (!co_await send(std::move(result.response))) co_return false;
+    co_return !result.close_after;
+  }
+
+  awaitable<bool> send_reverse_request() {
+    coap::Message request;
+    request.code = coap::Code::Get;
+    request.token = random_token();
+    request.set_uri_path(provisioning::uris::kDeviceResources);
+    request.add_string_option(coap::option::kUriQuery,
+                              provisioning::uris::kDeviceResourcesQueryInterface);
+    request.add_string_option(coap::option::kUriQuery,
+                              provisioning::uris::kDeviceResourcesQueryType);
+    request.add_uint_option(coap::option::kAccept, coap::content_format::kOcfCbor);
+    reverse_token_ = request.token;
+    co_return co_await send(std::move(request));
+  }
+
+  static std::vector<uint8_t> random_token() {
+    const auto uuid = pki::random_uuid_v4();
+    return std::vector<uint8_t>(uuid.bytes.begin(), uuid.bytes.begin() + kTokenSize);
+  }
+
+  void record_endpoints(const coap::Message& response) {
+    reverse_token_.clear();
+    auto endpoints = endpoints_of(response);
+    if (endpoints.empty()) {
+      spdlog::info("conn={} peer={} GET /oic/res answered {} without endpoints", id_, remote_,
+                   coap::to_string(response.code));
+      return;
+    }
+    auto catalog = deps_.catalogs->get();
+    const auto* group = catalog->find_group(outcome_.peer.enrollment_group_id);
+    store::ProvisioningRecord update;
+    update.id = outcome_.peer.registration_id;
+    update.enrollment_group_id = outcome_.peer.enrollment_group_id;
+    if (group) update.owner = group->owner;
+    update.local_endpoints = std::move(endpoints);
+    // Not tied to an answer, so nothing waits for it; failures only log (device-protocol §3.6).
+    deps_.records->submit(std::move(update), [id = id_](Result<void> result) {
+      if (!result) spdlog::warn("conn={} local endpoints not stored: {}", id, result.error().internal);
+    });
+  }
+
+  void log_answer(const coap::Message& request, const coap::Message& response) {
+    const bool failed = coap::code_class(response.code) >= 4;
+    spdlog::log(failed ? spdlog::level::warn : spdlog::level::info,
+                "conn={} peer={} cn=\"{}\" {} {} -> {}{}{}", id_, remote_,
+                outcome_.peer.common_name, coap::to_string(request.code), request.uri_path(),
+                coap::to_string(response.code), failed ? ": " : "",
+                failed ? response.payload_text() : std::string_view{});
+  }
+
+  awaitable<bool> read_at_least(size_t total) {
+    if (buffer_.size() < std::max(total, buffered_ + kReadChunk)) {
+      buffer_.resize(std::max(total, buffered_ + kReadChunk));
+    }
+    while (buffered_ < total) {
+      beast::get_lowest_layer(stream_).expires_after(deps_.options.inactivity_timeout);
+      auto [ec, n] = co_await stream_.async_read_some(
+          asio::buffer(buffer_.data() + buffered_, buffer_.size() - buffered_), kNoThrow);
+      if (ec) {
+        if (ec == beast::error::timeout) {
+          spdlog::info("conn={} peer={} idle for {} ms: closing", id_, remote_,
+                       deps_.options.inactivity_timeout.count());
+        } else if (ec != asio::error::eof && ec != asio::ssl::error::stream_truncated) {
+          spdlog::info("conn={} peer={} read ended: {}", id_, remote_, ec.message());
+        }
+        co_return false;
+      }
+      buffered_ += n;
+    }
+    co_return true;
+  }
+
+  void consume(size_t n) {
+    std::memmove(buffer_.data(), buffer_.data() + n, buffered_ - n);
+    buffered_ -= n;
+  }
+
+  awaitable<bool> send(coap::Message message) {
+    coap::pad_to_device_minimum(message);
+    auto bytes = coap::encode_frame(message);
+    beast::get_lowest_layer(stream_).expires_after(deps_.options.inactivity_timeout);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), kNoThrow);
+    (void)n;
+    if (ec) {
+      spdlog::info("conn={} peer={} write failed: {}", id_, remote_, ec.message());
+      co_return false;
+    }
+    co_return true;
+  }
+
+  // Flush-then-close: every answer was written before we got here; close_notify under a
+  // deadline, and a peer that vanished (stream_truncated) is a clean close too.
+  awaitable<void> close() {
+    beast::get_lowest_layer(stream_).expires_after(deps_.options.close_timeout);
+    co_await stream_.async_shutdown(kNoThrow);
+    beast::get_lowest_layer(stream_).close();
+  }
+
+  Stream stream_;
+  const SessionDependencies& deps_;
+  uint64_t id_;
+  std::string remote_;
+  HandshakeOutcome outcome_;
+  std::vector<uint8_t> buffer_;
+  size_t buffered_ = 0;
+  bool seen_request_ = false;
+  std::vector<uint8_t> reverse_token_;
+};
+
+}  // namespace
+
+awaitable<void> run_device_session(asio::ip::tcp::socket socket, const SessionDependencies& deps,
+                                   uint64_t connection_id) {
+  Session session(std::move(socket), deps, connection_id);
+  co_await session.run();
+}
+
+}  // namespace dps::net

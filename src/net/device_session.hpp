@@ -1,0 +1,39 @@
+// One device connection: TLS handshake (enrollment-group matching), CSM, then RFC 8323 frames
+// until the device leaves, goes idle, or gets an error answer. Coroutine form: the coroutine frame
+// owns the session and runs on the connection's strand (style.md, "Async sessions").
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <cstdint>
+#include <memory>
+
+#include "net/session_options.hpp"
+
+namespace dps::provisioning {
+class Router;
+class CatalogHolder;
+}  // namespace dps::provisioning
+namespace dps::store {
+class RecordWriter;
+}
+
+namespace dps::net {
+
+/// Everything a session borrows; owned by the DeviceServer and outliving every session.
+struct SessionDependencies {
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  const provisioning::Router* router = nullptr;
+  provisioning::CatalogHolder* catalogs = nullptr;
+  store::RecordWriter* records = nullptr;
+  SessionOptions options;
+};
+
+/// Runs a session to completion; never throws (every failure is logged and ends this session
+/// only). `connection_id` tags the session's log lines.
+boost::asio::awaitable<void> run_device_session(boost::asio::ip::tcp::socket socket,
+                                                const SessionDependencies& deps,
+                                                uint64_t connection_id);
+
+}  // namespace dps::net

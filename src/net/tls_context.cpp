@@ -1,0 +1,118 @@
+#include "net/tls_context.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <vector>
+
+#include "pki/chain_verifier.hpp"
+#include "pki/pem.hpp"
+#include "pki/uuid.hpp"
+#include "provisioning/catalog.hpp"
+
+namespace dps::net {
+namespace {
+
+// TLS 1.2 suites a device offers for DPS, in its order (device-protocol §1). TLS 1.3 keeps
+// OpenSSL's AEAD defaults.
+constexpr const char* kDeviceCipherList =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384";
+constexpr const char* kDeviceGroups = "P-256:P-384";
+
+int outcome_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+std::string common_name_of(X509* cert) {
+  X509_NAME* subject = X509_get_subject_name(cert);
+  const int pos = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (pos < 0) return {};
+  ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, pos));
+  unsigned char* utf8 = nullptr;
+  const int len = ASN1_STRING_to_UTF8(&utf8, data);
+  if (len < 0) return {};
+  std::string cn(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
+  OPENSSL_free(utf8);
+  return cn;
+}
+
+// Replaces OpenSSL's chain verification: the trust anchors are the enrollment groups, not one
+// CA store, and the verdict names the group (device-protocol §2).
+int verify_against_enrollment_groups(X509_STORE_CTX* store_ctx, void* arg) {
+  auto* catalogs = static_cast<provisioning::CatalogHolder*>(arg);
+  auto* ssl = static_cast<SSL*>(
+      X509_STORE_CTX_get_ex_data(store_ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* outcome = ssl ? static_cast<HandshakeOutcome*>(SSL_get_ex_data(ssl, outcome_index()))
+                      : nullptr;
+  X509* leaf = X509_STORE_CTX_get0_cert(store_ctx);
+  if (!outcome || !leaf) {
+    X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_UNSPECIFIED);
+    return 0;
+  }
+  // The peer's chain as sent, leaf first (OpenSSL passes the whole chain as "untrusted").
+  std::vector<X509*> chain{leaf};
+  if (STACK_OF(X509)* sent = X509_STORE_CTX_get0_untrusted(store_ctx)) {
+    for (int i = 0; i < sk_X509_num(sent); ++i) {
+      X509* cert = sk_X509_value(sent, i);
+      if (X509_cmp(cert, leaf) != 0) chain.push_back(cert);
+    }
+  }
+  outcome->peer.common_name = common_name_of(leaf);
+  const auto catalog = catalogs->get();
+  auto match = catalog->trust().match(chain, std::chrono::system_clock::now());
+  if (!match) {
+    outcome->refusal = match.error().internal;
+    X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_CERT_REJECTED);
+    return 0;
+  }
+  outcome->peer.enrollment_group_id = match->group_id;
+  outcome->peer.registration_id = pki::registration_id(leaf);
+  auto pem = pki::to_pem(leaf);
+  if (pem) outcome->peer.leaf_pem = std::move(*pem);
+  return 1;
+}
+
+}  // namespace
+
+void attach_handshake_outcome(SSL* ssl, HandshakeOutcome* outcome) {
+  SSL_set_ex_data(ssl, outcome_index(), outcome);
+}
+
+Result<std::shared_ptr<boost::asio::ssl::context>> make_device_tls_context(
+    const ServerTlsIdentity& identity, provisioning::CatalogHolder& catalogs) {
+  namespace ssl = boost::asio::ssl;
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* ctx = context->native_handle();
+  boost::system::error_code ec;
+  auto fail_with = [](const std::string& what) {
+    return fail(ErrorCode::Internal, "device TLS context: " + what + ": " +
+                                         pki::openssl_error_string());
+  };
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
+  // No renegotiation, no compression; tickets off: a device never resumes a DPS session and
+  // OpenSSL 3.0 pays for ticket crypto on every handshake (design.md).
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET |
+                               SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_num_tickets(ctx, 0);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  if (SSL_CTX_set_cipher_list(ctx, kDeviceCipherList) != 1) return fail_with("cipher list");
+  if (SSL_CTX_set1_groups_list(ctx, kDeviceGroups) != 1) return fail_with("groups");
+  context->use_certificate_chain(
+      boost::asio::buffer(identity.certificate_chain_pem.data(),
+                          identity.certificate_chain_pem.size()),
+      ec);
+  if (ec) return fail(ErrorCode::Internal, "device TLS context: certificate: " + ec.message());
+  context->use_private_key(
+      boost::asio::buffer(identity.private_key_pem.data(), identity.private_key_pem.size()),
+      ssl::context::pem, ec);
+  if (ec) return fail(ErrorCode::Internal, "device TLS context: private key: " + ec.message());
+  if (SSL_CTX_check_private_key(ctx) != 1) return fail_with("key does not match certificate");
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  SSL_CTX_set_cert_verify_callback(ctx, verify_against_enrollment_groups, &catalogs);
+  return context;
+}
+
+}  // namespace dps::net

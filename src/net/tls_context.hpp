@@ -1,0 +1,39 @@
+// The device-facing TLS configuration (device-protocol §1): TLS 1.2 and 1.3, the device cipher
+// suites, P-256/P-384, a client certificate required, and certificate verification replaced by
+// enrollment-group matching so that a device no group admits fails the handshake itself.
+#pragma once
+
+#include <boost/asio/ssl/context.hpp>
+#include <memory>
+#include <string>
+
+#include "common/result.hpp"
+#include "provisioning/step.hpp"
+
+namespace dps::provisioning {
+class CatalogHolder;
+}
+
+namespace dps::net {
+
+struct ServerTlsIdentity {
+  std::string certificate_chain_pem;  // server leaf first
+  std::string private_key_pem;
+};
+
+/// What the verify callback learnt about the device; the session attaches one to each SSL
+/// before the handshake (attach_handshake_outcome) and reads it afterwards.
+struct HandshakeOutcome {
+  provisioning::PeerIdentity peer;
+  std::string refusal;  // why the device was refused; empty when admitted
+};
+
+/// Builds the server context. `catalogs` must outlive the context: the verify callback reads the
+/// current snapshot on every handshake.
+Result<std::shared_ptr<boost::asio::ssl::context>> make_device_tls_context(
+    const ServerTlsIdentity& identity, provisioning::CatalogHolder& catalogs);
+
+/// Points the verify callback of `ssl` at `outcome` (which must outlive the handshake).
+void attach_handshake_outcome(SSL* ssl, HandshakeOutcome* outcome);
+
+}  // namespace dps::net
