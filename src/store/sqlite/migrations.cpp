@@ -1,0 +1,128 @@
+#include "store/sqlite/migrations.hpp"
+
+#include <array>
+#include <string>
+
+namespace dps::store::sqlite {
+
+namespace {
+
+// Columns that filters address (ids, owner, lead certificate name, hub id, device id, enrollment
+// group id) are real, indexed columns; nested lists and objects are JSON text (column_codec.hpp).
+// Provisioning-record sections keep their status date in a separate INTEGER column so the
+// date-guarded merge runs in SQL (provisioning_record_table.cpp) without parsing JSON.
+// configuration_version is a single counter row bumped by every group/hub write transaction.
+constexpr std::string_view kMigration1Initial = R"sql(
+CREATE TABLE enrollment_groups (
+  id TEXT PRIMARY KEY NOT NULL,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  certificate_chain TEXT NOT NULL,
+  lead_certificate_name TEXT NOT NULL,
+  expired_certificate_enabled INTEGER NOT NULL,
+  hub_ids TEXT NOT NULL,
+  pre_shared_key BLOB NOT NULL,
+  disabled INTEGER NOT NULL,
+  revoked_certificates TEXT NOT NULL,
+  crl TEXT NOT NULL
+);
+CREATE INDEX enrollment_groups_owner ON enrollment_groups (owner);
+CREATE INDEX enrollment_groups_lead_certificate_name ON enrollment_groups (lead_certificate_name);
+
+CREATE TABLE hubs (
+  id TEXT PRIMARY KEY NOT NULL,
+  hub_id TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  gateways TEXT NOT NULL,
+  certificate_authority TEXT NOT NULL,
+  authorization_config TEXT NOT NULL
+);
+CREATE INDEX hubs_owner ON hubs (owner);
+CREATE INDEX hubs_hub_id ON hubs (hub_id);
+
+CREATE TABLE provisioning_records (
+  id TEXT PRIMARY KEY NOT NULL,
+  owner TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  enrollment_group_id TEXT NOT NULL,
+  creation_date INTEGER NOT NULL,
+  local_endpoints TEXT NOT NULL,
+  attestation TEXT,
+  attestation_date INTEGER,
+  plgd_time TEXT,
+  plgd_time_date INTEGER,
+  ownership TEXT,
+  ownership_date INTEGER,
+  cloud TEXT,
+  cloud_date INTEGER,
+  credential TEXT,
+  credential_date INTEGER,
+  acl TEXT,
+  acl_date INTEGER
+);
+CREATE INDEX provisioning_records_owner ON provisioning_records (owner);
+CREATE INDEX provisioning_records_device_id ON provisioning_records (device_id);
+CREATE INDEX provisioning_records_enrollment_group_id
+  ON provisioning_records (enrollment_group_id);
+
+CREATE TABLE configuration_version (
+  singleton INTEGER PRIMARY KEY NOT NULL CHECK (singleton = 1),
+  version INTEGER NOT NULL
+);
+INSERT INTO configuration_version (singleton, version) VALUES (1, 0);
+)sql";
+
+constexpr std::array kMigrations = {
+    Migration{1, "initial", kMigration1Initial},
+};
+
+constexpr std::string_view kSelectUserVersion = "PRAGMA user_version";
+
+Result<int> schema_version(Connection& connection) {
+  auto stmt = connection.prepare(kSelectUserVersion);
+  if (!stmt) return tl::unexpected(stmt.error());
+  auto row = stmt->step();
+  if (!row) return tl::unexpected(row.error());
+  return static_cast<int>(stmt->integer(0));
+}
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+int latest_schema_version() { return kMigrations.back().version; }
+
+Result<void> migrate(Connection& connection) {
+  // IMMEDIATE: two processes opening a fresh file at once serialise here, and the second one
+  // sees the first one's version instead of re-running its migrations.
+  auto tx = Transaction::begin(connection);
+  if (!tx) return tl::unexpected(tx.error());
+  auto current = schema_version(connection);
+  if (!current) return tl::unexpected(current.error());
+  if (*current > latest_schema_version()) {
+    return fail(ErrorCode::Internal,
+                "database schema version " + std::to_string(*current) +
+                    " is newer than this dps supports (" + std::to_string(latest_schema_version()) +
+                    "); upgrade dps",
+                "database error");
+  }
+  if (*current == latest_schema_version()) return {};  // nothing to do; tx rolls back (no-op)
+  for (const Migration& m : kMigrations) {
+    if (m.version <= *current) continue;
+    auto applied = connection.exec(std::string(m.sql));
+    if (!applied) {
+      Error e = applied.error();
+      e.internal = "migration " + std::to_string(m.version) + " (" + std::string(m.name) +
+                   "): " + e.internal;
+      return tl::unexpected(std::move(e));
+    }
+  }
+  // user_version lives in the database header, so setting it is part of this transaction.
+  auto stamped =
+      connection.exec("PRAGMA user_version = " + std::to_string(latest_schema_version()));
+  if (!stamped) return stamped;
+  return tx->commit();
+}
+
+}  // namespace dps::store::sqlite

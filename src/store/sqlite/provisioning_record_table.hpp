@@ -1,0 +1,24 @@
+// The provisioning_records table. Callers hold the store's mutex and own the transaction.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "common/result.hpp"
+#include "store/sqlite/statement.hpp"
+#include "store/store.hpp"
+
+namespace dps::store::sqlite::provisioning_record_table {
+
+/// Inserts the record or merges the update into the stored one, entirely in SQL: each present
+/// section replaces the stored one unless the stored one is newer (status.date), non-empty scalar
+/// fields and local endpoints replace the stored ones, creation_date is written on insert only
+/// (now, when the update carries 0).
+[[nodiscard]] Result<void> merge(Connection& db, const ProvisioningRecord& update);
+/// Ordered by id.
+[[nodiscard]] Result<std::vector<ProvisioningRecord>> list(Connection& db,
+                                                           const RecordFilter& filter);
+/// @return the number of rows deleted.
+[[nodiscard]] Result<size_t> remove(Connection& db, const RecordFilter& filter);
+
+}  // namespace dps::store::sqlite::provisioning_record_table

@@ -1,0 +1,204 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <system_error>
+#include <utility>
+
+#include "store/sqlite/enrollment_group_table.hpp"
+#include "store/sqlite/hub_table.hpp"
+#include "store/sqlite/migrations.hpp"
+#include "store/sqlite/provisioning_record_table.hpp"
+#include "store/sqlite/statement.hpp"
+
+namespace dps::store {
+
+namespace {
+
+// How long a call waits for another process holding the write lock before failing Unavailable.
+// Long enough to ride out a checkpoint or a large API upsert, short enough that a device's
+// step fails (5.03, retried by the device) rather than hanging.
+constexpr int kBusyTimeoutMs = 5000;
+
+// journal_mode answers with the mode now in effect; WAL can be refused (e.g. on some network
+// filesystems), and silently running in rollback mode would change durability and concurrency.
+constexpr std::string_view kPragmaJournalModeWal = "PRAGMA journal_mode = WAL";
+// FULL: in WAL mode, every COMMIT fsyncs the log. NORMAL would only fsync at checkpoints and
+// could lose the last commits on power loss: a device would hold credentials dps has no record of.
+constexpr std::string_view kPragmaSynchronousFull = "PRAGMA synchronous = FULL";
+
+constexpr std::string_view kBumpConfigurationVersion =
+    "UPDATE configuration_version SET version = version + 1 WHERE singleton = 1";
+constexpr std::string_view kSelectConfigurationVersion =
+    "SELECT version FROM configuration_version WHERE singleton = 1";
+
+Result<void> configure_connection(sqlite::Connection& connection) {
+  sqlite3_busy_timeout(connection.handle(), kBusyTimeoutMs);
+  {
+    auto stmt = connection.prepare(kPragmaJournalModeWal);
+    if (!stmt) return tl::unexpected(stmt.error());
+    auto row = stmt->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row || stmt->text(0) != "wal") {
+      return fail(ErrorCode::Unavailable, "the database refused WAL journal mode",
+                  "database unavailable");
+    }
+  }
+  auto synchronous = connection.prepare(kPragmaSynchronousFull);
+  if (!synchronous) return tl::unexpected(synchronous.error());
+  return synchronous->run();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::path& file) {
+  if (file.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) {
+      return fail(ErrorCode::Unavailable,
+                  "cannot create " + file.parent_path().string() + ": " + ec.message(),
+                  "database unavailable");
+    }
+  }
+  auto connection = sqlite::Connection::open(file);
+  if (!connection) return tl::unexpected(connection.error());
+  auto configured = configure_connection(*connection);
+  if (!configured) return tl::unexpected(configured.error());
+  auto migrated = sqlite::migrate(*connection);
+  if (!migrated) return tl::unexpected(migrated.error());
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(std::make_unique<sqlite::Connection>(std::move(*connection))));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<sqlite::Connection> connection)
+    : connection_(std::move(connection)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+template <class Write>
+auto SqliteStore::write_configuration(Write&& write) -> decltype(write()) {
+  std::lock_guard lock(mutex_);
+  auto tx = sqlite::Transaction::begin(*connection_);
+  if (!tx) return tl::unexpected(tx.error());
+  const int64_t changes_before = connection_->total_changes();
+  auto result = write();
+  if (!result) return result;  // tx rolls back
+  if (connection_->total_changes() != changes_before) {
+    auto bump = connection_->prepare(kBumpConfigurationVersion);
+    if (!bump) return tl::unexpected(bump.error());
+    auto bumped = bump->run();
+    if (!bumped) return tl::unexpected(bumped.error());
+  }
+  auto committed = tx->commit();
+  if (!committed) return tl::unexpected(committed.error());
+  return result;
+}
+
+// --- enrollment groups
+
+Result<void> SqliteStore::upsert_enrollment_groups(std::span<const EnrollmentGroup> groups) {
+  return write_configuration([&]() -> Result<void> {
+    for (const EnrollmentGroup& group : groups) {
+      auto done = sqlite::enrollment_group_table::upsert(*connection_, group);
+      if (!done) return done;
+    }
+    return {};
+  });
+}
+
+Result<void> SqliteStore::create_enrollment_group(const EnrollmentGroup& group) {
+  return write_configuration(
+      [&] { return sqlite::enrollment_group_table::insert(*connection_, group); });
+}
+
+Result<void> SqliteStore::update_enrollment_group(const EnrollmentGroup& group) {
+  return write_configuration([&]() -> Result<void> {
+    auto updated = sqlite::enrollment_group_table::update(*connection_, group);
+    if (!updated) return tl::unexpected(updated.error());
+    if (!*updated) return fail(ErrorCode::NotFound, "enrollment group " + group.id + " not found");
+    return {};
+  });
+}
+
+Result<std::vector<EnrollmentGroup>> SqliteStore::list_enrollment_groups(
+    const EnrollmentGroupFilter& filter) {
+  std::lock_guard lock(mutex_);
+  return sqlite::enrollment_group_table::list(*connection_, filter);
+}
+
+Result<size_t> SqliteStore::delete_enrollment_groups(const EnrollmentGroupFilter& filter) {
+  return write_configuration(
+      [&] { return sqlite::enrollment_group_table::remove(*connection_, filter); });
+}
+
+// --- hubs
+
+Result<void> SqliteStore::upsert_hubs(std::span<const Hub> hubs) {
+  return write_configuration([&]() -> Result<void> {
+    for (const Hub& hub : hubs) {
+      auto done = sqlite::hub_table::upsert(*connection_, hub);
+      if (!done) return done;
+    }
+    return {};
+  });
+}
+
+Result<void> SqliteStore::create_hub(const Hub& hub) {
+  return write_configuration([&] { return sqlite::hub_table::insert(*connection_, hub); });
+}
+
+Result<void> SqliteStore::update_hub(const Hub& hub) {
+  return write_configuration([&]() -> Result<void> {
+    auto updated = sqlite::hub_table::update(*connection_, hub);
+    if (!updated) return tl::unexpected(updated.error());
+    if (!*updated) return fail(ErrorCode::NotFound, "hub " + hub.id + " not found");
+    return {};
+  });
+}
+
+Result<std::vector<Hub>> SqliteStore::list_hubs(const HubFilter& filter) {
+  std::lock_guard lock(mutex_);
+  return sqlite::hub_table::list(*connection_, filter);
+}
+
+Result<size_t> SqliteStore::delete_hubs(const HubFilter& filter) {
+  return write_configuration([&] { return sqlite::hub_table::remove(*connection_, filter); });
+}
+
+// --- provisioning records
+
+Result<void> SqliteStore::apply_record_updates(std::span<const ProvisioningRecord> updates) {
+  if (updates.empty()) return {};
+  std::lock_guard lock(mutex_);
+  // One transaction, one fsync at COMMIT, however many updates: this is what group commit buys.
+  auto tx = sqlite::Transaction::begin(*connection_);
+  if (!tx) return tl::unexpected(tx.error());
+  for (const ProvisioningRecord& update : updates) {
+    auto merged = sqlite::provisioning_record_table::merge(*connection_, update);
+    if (!merged) return merged;  // tx rolls back: all or nothing
+  }
+  return tx->commit();
+}
+
+Result<std::vector<ProvisioningRecord>> SqliteStore::list_provisioning_records(
+    const RecordFilter& filter) {
+  std::lock_guard lock(mutex_);
+  return sqlite::provisioning_record_table::list(*connection_, filter);
+}
+
+Result<size_t> SqliteStore::delete_provisioning_records(const RecordFilter& filter) {
+  std::lock_guard lock(mutex_);
+  return sqlite::provisioning_record_table::remove(*connection_, filter);
+}
+
+Result<int64_t> SqliteStore::configuration_version() {
+  std::lock_guard lock(mutex_);
+  auto stmt = connection_->prepare(kSelectConfigurationVersion);
+  if (!stmt) return tl::unexpected(stmt.error());
+  auto row = stmt->step();
+  if (!row) return tl::unexpected(row.error());
+  if (!*row)
+    return fail(ErrorCode::Internal, "configuration_version row missing", "database error");
+  return stmt->integer(0);
+}
+
+}  // namespace dps::store

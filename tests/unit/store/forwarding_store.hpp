@@ -1,0 +1,54 @@
+// A Store that forwards to a real one; tests override single methods to observe or hold calls
+// (e.g. keep the RecordWriter's first commit open until every submitter has queued).
+#pragma once
+
+#include "store/store.hpp"
+
+namespace dps::store::testing {
+
+class ForwardingStore : public Store {
+ public:
+  explicit ForwardingStore(Store& inner) : inner_(inner) {}
+
+  Result<void> upsert_enrollment_groups(std::span<const EnrollmentGroup> groups) override {
+    return inner_.upsert_enrollment_groups(groups);
+  }
+  Result<void> create_enrollment_group(const EnrollmentGroup& group) override {
+    return inner_.create_enrollment_group(group);
+  }
+  Result<void> update_enrollment_group(const EnrollmentGroup& group) override {
+    return inner_.update_enrollment_group(group);
+  }
+  Result<std::vector<EnrollmentGroup>> list_enrollment_groups(
+      const EnrollmentGroupFilter& filter) override {
+    return inner_.list_enrollment_groups(filter);
+  }
+  Result<size_t> delete_enrollment_groups(const EnrollmentGroupFilter& filter) override {
+    return inner_.delete_enrollment_groups(filter);
+  }
+  Result<void> upsert_hubs(std::span<const Hub> hubs) override { return inner_.upsert_hubs(hubs); }
+  Result<void> create_hub(const Hub& hub) override { return inner_.create_hub(hub); }
+  Result<void> update_hub(const Hub& hub) override { return inner_.update_hub(hub); }
+  Result<std::vector<Hub>> list_hubs(const HubFilter& filter) override {
+    return inner_.list_hubs(filter);
+  }
+  Result<size_t> delete_hubs(const HubFilter& filter) override {
+    return inner_.delete_hubs(filter);
+  }
+  Result<void> apply_record_updates(std::span<const ProvisioningRecord> updates) override {
+    return inner_.apply_record_updates(updates);
+  }
+  Result<std::vector<ProvisioningRecord>> list_provisioning_records(
+      const RecordFilter& filter) override {
+    return inner_.list_provisioning_records(filter);
+  }
+  Result<size_t> delete_provisioning_records(const RecordFilter& filter) override {
+    return inner_.delete_provisioning_records(filter);
+  }
+  Result<int64_t> configuration_version() override { return inner_.configuration_version(); }
+
+ private:
+  Store& inner_;
+};
+
+}  // namespace dps::store::testing

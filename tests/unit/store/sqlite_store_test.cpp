@@ -1,0 +1,133 @@
+// SqliteStore: runs the Store contract, plus what only the SQLite adapter has (file, WAL,
+// migrations, error mapping). Raw sqlite3 calls inspect or damage the file from outside.
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+
+#include "store/sqlite/migrations.hpp"
+#include "store/sqlite/statement.hpp"
+#include "store_contract_test.hpp"
+
+namespace dps::store::testing {
+
+INSTANTIATE_TEST_SUITE_P(
+    Sqlite, StoreContract,
+    ::testing::Values(StoreFactory{
+        "Sqlite",
+        [](const std::filesystem::path& dir) -> Result<std::unique_ptr<Store>> {
+          auto store = SqliteStore::open(dir / "dps.sqlite");
+          if (!store) return tl::unexpected(store.error());
+          return std::unique_ptr<Store>(std::move(*store));
+        }}),
+    factory_name);
+
+namespace {
+
+// Runs `sql` on the file through a separate raw connection; returns the first column of the first
+// row as text ("" when there is none).
+std::string raw_sql(const std::filesystem::path& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  std::string first;
+  auto on_row = [](void* out, int columns, char** values, char**) {
+    auto* text = static_cast<std::string*>(out);
+    if (text->empty() && columns > 0 && values[0] != nullptr) *text = values[0];
+    return 0;
+  };
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), on_row, &first, &error), SQLITE_OK)
+      << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+  return first;
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  std::filesystem::path file() const { return dir_.path() / "nested" / "dir" / "dps.sqlite"; }
+  TempDir dir_;
+};
+
+TEST_F(SqliteStoreTest, OpenCreatesParentDirectoriesAndTheFile) {
+  ASSERT_TRUE(ok(SqliteStore::open(file())));
+  EXPECT_TRUE(std::filesystem::exists(file()));
+}
+
+TEST_F(SqliteStoreTest, OpenLeavesTheFileInWalModeAtTheLatestSchemaVersion) {
+  ASSERT_TRUE(ok(SqliteStore::open(file())));
+  EXPECT_EQ(raw_sql(file(), "PRAGMA journal_mode"), "wal");  // persistent in the file
+  EXPECT_EQ(raw_sql(file(), "PRAGMA user_version"),
+            std::to_string(sqlite::latest_schema_version()));
+}
+
+TEST_F(SqliteStoreTest, ReopenDoesNotRerunMigrations) {
+  ASSERT_TRUE(ok(SqliteStore::open(file())));
+  // A row a re-run of migration 1 would trip over (duplicate singleton) or reset.
+  raw_sql(file(), "UPDATE configuration_version SET version = 41");
+  auto reopened = SqliteStore::open(file());
+  ASSERT_TRUE(ok(reopened));
+  auto version = (*reopened)->configuration_version();
+  ASSERT_TRUE(ok(version));
+  EXPECT_EQ(*version, 41);
+}
+
+TEST_F(SqliteStoreTest, OpenRefusesASchemaNewerThanThisBuild) {
+  ASSERT_TRUE(ok(SqliteStore::open(file())));
+  raw_sql(file(), "PRAGMA user_version = " + std::to_string(sqlite::latest_schema_version() + 1));
+  auto reopened = SqliteStore::open(file());
+  ASSERT_FALSE(reopened);
+  EXPECT_EQ(reopened.error().code, ErrorCode::Internal);
+  EXPECT_NE(reopened.error().internal.find("newer"), std::string::npos);
+}
+
+TEST_F(SqliteStoreTest, OpenWhereTheDirectoryCannotExistIsUnavailable) {
+  std::ofstream(dir_.path() / "plain-file") << "x";
+  auto opened = SqliteStore::open(dir_.path() / "plain-file" / "dps.sqlite");
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, ErrorCode::Unavailable);
+}
+
+TEST_F(SqliteStoreTest, CorruptJsonColumnIsAnInternalErrorNotACrash) {
+  auto store = SqliteStore::open(file());
+  ASSERT_TRUE(ok(store));
+  ASSERT_TRUE(ok((*store)->create_hub(make_hub("h1", "alice"))));
+  raw_sql(file(), "UPDATE hubs SET gateways = '{not json'");
+  auto hubs = (*store)->list_hubs({});
+  ASSERT_FALSE(hubs);
+  EXPECT_EQ(hubs.error().code, ErrorCode::Internal);
+  EXPECT_NE(hubs.error().internal.find("hubs.gateways"), std::string::npos);
+  EXPECT_EQ(hubs.error().peer_message(), "database error");  // no SQL or parser text leaks
+}
+
+TEST(SqliteError, MapsResultCodesToTheStoreTaxonomy) {
+  struct Case {
+    int rc;
+    ErrorCode expected;
+  };
+  const Case cases[] = {
+      {SQLITE_BUSY, ErrorCode::Unavailable},
+      {SQLITE_BUSY_SNAPSHOT, ErrorCode::Unavailable},
+      {SQLITE_LOCKED, ErrorCode::Unavailable},
+      {SQLITE_IOERR_FSYNC, ErrorCode::Unavailable},
+      {SQLITE_FULL, ErrorCode::Unavailable},
+      {SQLITE_CANTOPEN, ErrorCode::Unavailable},
+      {SQLITE_CONSTRAINT_PRIMARYKEY, ErrorCode::Conflict},
+      {SQLITE_CORRUPT, ErrorCode::Internal},
+      {SQLITE_MISUSE, ErrorCode::Internal},
+      {SQLITE_RANGE, ErrorCode::Internal},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(sqlite3_errstr(c.rc));
+    const Error e = sqlite::to_error(nullptr, c.rc, "what");
+    EXPECT_EQ(e.code, c.expected);
+    EXPECT_NE(e.internal.find("what"), std::string::npos);
+    EXPECT_EQ(e.external.find("what"), std::string::npos);  // generic text only
+    EXPECT_FALSE(e.external.empty());
+  }
+}
+
+}  // namespace
+}  // namespace dps::store::testing
