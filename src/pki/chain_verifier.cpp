@@ -1,0 +1,170 @@
+#include "pki/chain_verifier.hpp"
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+
+#include "pki/x509_util.hpp"
+
+namespace dps::pki {
+
+namespace {
+
+// Why a candidate did not admit the device. Higher severity wins the external message: a device
+// that one group revokes is told "revoked" even if another group's chain did not verify.
+enum class Severity { NotVerified, Disabled, Revoked };
+
+struct Refusal {
+  Severity severity;
+  std::string internal;
+  std::string external;
+};
+
+struct Verified {
+  size_t rank;  // position on the verified chain of the first cert signed by the group's first
+};
+
+bool has_client_auth(X509* leaf) {
+  return (X509_get_extension_flags(leaf) & EXFLAG_XKUSAGE) != 0 &&
+         (X509_get_extended_key_usage(leaf) & XKU_SSL_CLIENT) != 0;
+}
+
+std::chrono::system_clock::time_point verification_time(const TrustGroup& group, X509* leaf,
+                                                        std::chrono::system_clock::time_point now) {
+  if (!group.expired_certificate_enabled()) return now;
+  const auto from = to_time_point(X509_get0_notBefore(leaf));
+  const auto to = to_time_point(X509_get0_notAfter(leaf));
+  if (!from || !to || *to < *from) return now;
+  return *from + (*to - *from) / 2;
+}
+
+// Verifies against one group with a fresh X509_STORE_CTX (cheap) over the group's shared store.
+tl::expected<Verified, Refusal> verify(const TrustGroup& group, std::span<X509* const> peer_chain,
+                                       std::chrono::system_clock::time_point now) {
+  X509* leaf = peer_chain.front();
+  StackOfX509ViewPtr untrusted(sk_X509_new_null());
+  X509StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (!untrusted || !ctx) {
+    return tl::unexpected(Refusal{Severity::NotVerified, "out of memory", "internal error"});
+  }
+  for (X509* cert : group.intermediates()) sk_X509_push(untrusted.get(), cert);
+  for (X509* cert : peer_chain.subspan(1)) sk_X509_push(untrusted.get(), cert);
+  if (X509_STORE_CTX_init(ctx.get(), group.roots(), leaf, untrusted.get()) != 1) {
+    ERR_clear_error();
+    return tl::unexpected(Refusal{Severity::NotVerified, "X509_STORE_CTX_init", "internal error"});
+  }
+  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);
+  // Real manufacturer certificates often break RFC 5280 details that strict mode rejects.
+  X509_VERIFY_PARAM_clear_flags(X509_STORE_CTX_get0_param(ctx.get()), X509_V_FLAG_X509_STRICT);
+  X509_STORE_CTX_set_time(
+      ctx.get(), 0, std::chrono::system_clock::to_time_t(verification_time(group, leaf, now)));
+  if (X509_verify_cert(ctx.get()) != 1) {
+    const char* reason = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
+    ERR_clear_error();
+    return tl::unexpected(Refusal{Severity::NotVerified,
+                                  "certificate chain does not verify against enrollment group " +
+                                      group.group_id() + ": " + reason,
+                                  std::string("certificate chain does not verify: ") + reason});
+  }
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
+  std::vector<X509*> verified(static_cast<size_t>(sk_X509_num(chain)));
+  for (size_t i = 0; i < verified.size(); ++i)
+    verified[i] = sk_X509_value(chain, static_cast<int>(i));
+
+  if (auto reason = group.revocation_reason(verified)) {
+    return tl::unexpected(
+        Refusal{Severity::Revoked,
+                "certificate revoked by enrollment group " + group.group_id() + ": " + *reason,
+                "certificate revoked"});
+  }
+  // verified[i] is signed by verified[i + 1]: the group's first certificate at position i + 1
+  // means it signed the certificate at position i.
+  for (size_t i = 0; i + 1 < verified.size(); ++i) {
+    if (X509_cmp(verified[i + 1], group.first_certificate()) == 0) return Verified{i};
+  }
+  return Verified{std::numeric_limits<size_t>::max()};
+}
+
+std::string join_issuer_cns(std::span<X509* const> peer_chain) {
+  std::vector<std::string> names;
+  for (X509* cert : peer_chain) {
+    std::string cn = common_name(X509_get_issuer_name(cert));
+    if (std::find(names.begin(), names.end(), cn) == names.end()) names.push_back(std::move(cn));
+  }
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "\"" : ", \"") + name + "\"";
+  return out;
+}
+
+}  // namespace
+
+TrustGroupIndex::TrustGroupIndex(std::vector<std::shared_ptr<const TrustGroup>> groups)
+    : groups_(std::move(groups)) {
+  std::erase(groups_, nullptr);
+  for (const auto& group : groups_) by_lead_name_[group->lead_name()].push_back(group.get());
+  for (auto& [name, list] : by_lead_name_) {
+    std::sort(list.begin(), list.end(), [](const TrustGroup* a, const TrustGroup* b) {
+      return a->group_id() < b->group_id();
+    });
+  }
+}
+
+Result<TrustGroupIndex::Match> TrustGroupIndex::match(
+    std::span<X509* const> peer_chain, std::chrono::system_clock::time_point now) const {
+  if (peer_chain.empty() || peer_chain.front() == nullptr) {
+    return fail(ErrorCode::Forbidden, "device presented no certificate");
+  }
+  if (!has_client_auth(peer_chain.front())) {
+    return fail(ErrorCode::Forbidden, "leaf lacks extended key usage clientAuth");
+  }
+
+  std::vector<const TrustGroup*> candidates;
+  for (X509* cert : peer_chain) {
+    const auto it = by_lead_name_.find(common_name(X509_get_issuer_name(cert)));
+    if (it != by_lead_name_.end()) {
+      candidates.insert(candidates.end(), it->second.begin(), it->second.end());
+    }
+  }
+  if (candidates.empty()) {
+    return fail(ErrorCode::Forbidden,
+                "no enrollment group for issuer CN " + join_issuer_cns(peer_chain),
+                "no enrollment group for the certificate issuer");
+  }
+  // Sorted by id, so the first strictly better rank wins ties deterministically.
+  std::sort(candidates.begin(), candidates.end(),
+            [](const TrustGroup* a, const TrustGroup* b) { return a->group_id() < b->group_id(); });
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+
+  const TrustGroup* best = nullptr;
+  size_t best_rank = 0;
+  std::vector<Refusal> refusals;
+  for (const TrustGroup* group : candidates) {
+    if (group->disabled()) {
+      refusals.push_back({Severity::Disabled,
+                          "enrollment group " + group->group_id() + " is disabled",
+                          "enrollment group disabled"});
+      continue;
+    }
+    auto verified = verify(*group, peer_chain, now);
+    if (!verified) {
+      refusals.push_back(std::move(verified.error()));
+    } else if (best == nullptr || verified->rank < best_rank) {
+      best = group;
+      best_rank = verified->rank;
+    }
+  }
+  if (best != nullptr) return Match{best->group_id()};
+
+  std::string internal;
+  const Refusal* worst = &refusals.front();
+  for (const Refusal& r : refusals) {
+    internal += (internal.empty() ? "" : "; ") + r.internal;
+    if (r.severity > worst->severity) worst = &r;
+  }
+  return fail(ErrorCode::Forbidden, std::move(internal), worst->external);
+}
+
+}  // namespace dps::pki

@@ -1,0 +1,66 @@
+// Which enrollment group admits a device, decided from the chain it presents at the TLS handshake
+// (device-protocol §2). Build a TrustGroupIndex once per configuration change and share it.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/result.hpp"
+#include "pki/trust_group.hpp"
+#include "pki/x509_ptr.hpp"
+
+namespace dps::pki {
+
+/// An immutable snapshot of all enrollment groups' trust material, indexed by lead certificate
+/// name. Shared read-only by every session: match() is const and thread-safe.
+///
+/// Selection rules, in order:
+///  1. Candidates: groups whose lead name equals the Issuer CN of any presented certificate.
+///  2. The leaf must carry extended key usage clientAuth (checked explicitly; verification also
+///     runs with purpose sslclient, so CA certificates restricting EKU must allow clientAuth).
+///  3. Each candidate verifies the presented chain: trust anchors are its self-signed
+///     certificates, untrusted intermediates its other certificates plus those the device sent.
+///     Verification time is `now`, or the midpoint of the leaf's validity when the group has
+///     expired_certificate_enabled. X509_V_FLAG_X509_STRICT is off (real IDevIDs violate it).
+///  4. A candidate that is disabled, or whose revocation list or CRLs deny the leaf or an
+///     intermediate of the verified chain, is not eligible. Groups are independent admission
+///     policies, possibly of different owners, so one owner's deny list never blocks another
+///     owner's group (no cross-tenant denial of service).
+///  5. Among eligible candidates, walking the verified chain from the leaf upward, the first
+///     certificate signed by a group's first chain certificate selects it: the most specific
+///     intermediate wins. A group whose first certificate is not on its verified chain ranks
+///     last. Ties (e.g. two owners holding the same manufacturer CA) go to the smallest group id
+///     in byte order: deterministic across replicas and restarts, and documented for operators.
+class TrustGroupIndex {
+ public:
+  explicit TrustGroupIndex(std::vector<std::shared_ptr<const TrustGroup>> groups);
+
+  struct Match {
+    std::string group_id;
+  };
+
+  /// @param peer_chain the leaf first, then whatever CA certificates the device sent. Borrowed
+  ///        for the duration of the call.
+  /// @param now the verification time (groups with expired_certificate_enabled use the leaf's
+  ///        validity midpoint instead).
+  /// @return the selected group, or Forbidden: `internal` says why for every candidate ("no
+  ///         enrollment group for issuer CN ...", "certificate chain does not verify against
+  ///         enrollment group X: certificate has expired", "leaf lacks extended key usage
+  ///         clientAuth", "certificate revoked by enrollment group X: ..."); `external` is a
+  ///         short reason without group ids, fit for the device.
+  [[nodiscard]] Result<Match> match(std::span<X509* const> peer_chain,
+                                    std::chrono::system_clock::time_point now) const;
+
+  size_t size() const { return groups_.size(); }
+
+ private:
+  std::vector<std::shared_ptr<const TrustGroup>> groups_;
+  // lead name -> groups with that lead name, sorted by group id.
+  std::unordered_map<std::string, std::vector<const TrustGroup*>> by_lead_name_;
+};
+
+}  // namespace dps::pki

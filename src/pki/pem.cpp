@@ -1,0 +1,162 @@
+#include "pki/pem.hpp"
+
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace dps::pki {
+
+namespace {
+
+BioPtr memory_bio(std::string_view data) {
+  return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+}
+
+std::string bio_contents(BIO* bio) {
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  return n > 0 ? std::string(data, static_cast<size_t>(n)) : std::string();
+}
+
+// A pass-phrase callback that never asks: OpenSSL's default one prompts on the controlling
+// terminal, which would hang a server started with an encrypted key.
+int no_passphrase(char*, int, int, void*) { return -1; }
+
+// True when the last error is the benign "no more PEM blocks" that ends every read loop.
+bool only_end_of_pem() {
+  const unsigned long err = ERR_peek_last_error();
+  return ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+}  // namespace
+
+std::string openssl_error_string() {
+  std::string out;
+  char buf[256];
+  while (const unsigned long err = ERR_get_error()) {
+    ERR_error_string_n(err, buf, sizeof buf);
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out.empty() ? "no OpenSSL error detail" : out;
+}
+
+Result<std::vector<X509Ptr>> parse_certificates_pem(std::string_view pem) {
+  ERR_clear_error();
+  BioPtr bio = memory_bio(pem);
+  if (!bio) return fail(ErrorCode::Internal, "BIO_new_mem_buf: " + openssl_error_string());
+  std::vector<X509Ptr> certs;
+  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, no_passphrase, nullptr)) {
+    certs.emplace_back(cert);
+  }
+  if (!only_end_of_pem()) {
+    return fail(ErrorCode::BadRequest, "certificate PEM does not parse: " + openssl_error_string(),
+                "certificate PEM does not parse");
+  }
+  ERR_clear_error();
+  if (certs.empty()) return fail(ErrorCode::BadRequest, "no PEM certificate found");
+  return certs;
+}
+
+Result<EvpPkeyPtr> parse_private_key_pem(std::string_view pem) {
+  ERR_clear_error();
+  BioPtr bio = memory_bio(pem);
+  if (!bio) return fail(ErrorCode::Internal, "BIO_new_mem_buf: " + openssl_error_string());
+  EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
+  if (!key) {
+    // Key material never goes into the external message.
+    return fail(ErrorCode::BadRequest, "private key PEM does not parse: " + openssl_error_string(),
+                "private key PEM does not parse");
+  }
+  return key;
+}
+
+Result<std::string> to_pem(X509* cert) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) {
+    return fail(ErrorCode::Internal, "PEM_write_bio_X509: " + openssl_error_string());
+  }
+  return bio_contents(bio.get());
+}
+
+Result<std::string> to_pem(std::span<X509* const> certs) {
+  std::string out;
+  for (X509* cert : certs) {
+    auto pem = to_pem(cert);
+    if (!pem) return tl::unexpected(pem.error());
+    out += *pem;
+  }
+  return out;
+}
+
+Result<std::string> private_key_to_pem(EVP_PKEY* key) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    return fail(ErrorCode::Internal, "PEM_write_bio_PrivateKey: " + openssl_error_string());
+  }
+  return bio_contents(bio.get());
+}
+
+Result<std::string> read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorCode::Internal, path.string() + ": cannot open: " + errno_text());
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return fail(ErrorCode::Internal, path.string() + ": read failed");
+  return std::move(content).str();
+}
+
+Result<void> write_file(const std::filesystem::path& path, std::string_view content,
+                        FileMode mode) {
+  const mode_t perms = mode == FileMode::Secret ? 0600 : 0644;
+  std::filesystem::path tmp = path;
+  tmp += ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, perms);
+  if (fd < 0) return fail(ErrorCode::Internal, tmp.string() + ": cannot create: " + errno_text());
+  // O_CREAT applies `perms` only to a new file; fchmod covers a stale temporary left by a crash.
+  bool ok = ::fchmod(fd, perms) == 0;
+  for (size_t done = 0; ok && done < content.size();) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  const std::string why = ok ? std::string() : errno_text();
+  ok = (::close(fd) == 0) && ok;
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string reason = why.empty() ? errno_text() : why;
+    ::unlink(tmp.c_str());
+    return fail(ErrorCode::Internal, path.string() + ": cannot write: " + reason);
+  }
+  return {};
+}
+
+Result<FileLock> FileLock::acquire(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(ErrorCode::Internal, path.string() + ": cannot open: " + errno_text());
+  while (::flock(fd, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    const std::string why = errno_text();
+    ::close(fd);
+    return fail(ErrorCode::Internal, path.string() + ": cannot lock: " + why);
+  }
+  return FileLock(fd);
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+}  // namespace dps::pki

@@ -1,0 +1,66 @@
+// PEM encoding and decoding of certificates and keys, plus the small file helpers the CA and the
+// server identity use. Everything returns Result: PEM comes from config files, API bodies and
+// devices, all untrusted.
+#pragma once
+
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.hpp"
+#include "pki/x509_ptr.hpp"
+
+namespace dps::pki {
+
+/// Drains OpenSSL's thread-local error queue into one line ("a; b; c"), so a later failure never
+/// reports a stale reason. Returns "no OpenSSL error detail" when the queue is empty.
+std::string openssl_error_string();
+
+/// Every certificate in `pem`, in order. Text around the PEM blocks is ignored.
+/// @return BadRequest if a block does not parse or there is no certificate at all.
+[[nodiscard]] Result<std::vector<X509Ptr>> parse_certificates_pem(std::string_view pem);
+
+/// The first private key in `pem` (PKCS#8, or traditional EC/RSA). Encrypted keys are refused
+/// rather than prompting on the terminal.
+[[nodiscard]] Result<EvpPkeyPtr> parse_private_key_pem(std::string_view pem);
+
+/// "-----BEGIN CERTIFICATE-----..." for one certificate.
+[[nodiscard]] Result<std::string> to_pem(X509* cert);
+/// The concatenation of to_pem() of each certificate, in order.
+[[nodiscard]] Result<std::string> to_pem(std::span<X509* const> certs);
+/// PKCS#8 "-----BEGIN PRIVATE KEY-----", unencrypted.
+[[nodiscard]] Result<std::string> private_key_to_pem(EVP_PKEY* key);
+
+/// Who may read a written file: secrets (private keys) are created 0600.
+enum class FileMode { Public, Secret };
+
+/// The whole file. Internal error naming the path when it cannot be read.
+[[nodiscard]] Result<std::string> read_file(const std::filesystem::path& path);
+
+/// Writes `content` atomically: a temporary file in the same directory, fsync, then rename, so a
+/// crash never leaves a truncated key or certificate behind. A Secret file is 0600 from creation
+/// on (never briefly world-readable).
+[[nodiscard]] Result<void> write_file(const std::filesystem::path& path, std::string_view content,
+                                      FileMode mode);
+
+/// An exclusive advisory lock (flock) on a lock file, held until destruction. Serialises
+/// "create on first start" between processes sharing a data directory, so two replicas starting
+/// together cannot publish a CA key from one and a certificate from the other.
+class FileLock {
+ public:
+  [[nodiscard]] static Result<FileLock> acquire(const std::filesystem::path& path);
+  FileLock(FileLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  FileLock& operator=(FileLock&&) = delete;
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  ~FileLock();
+
+ private:
+  explicit FileLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+}  // namespace dps::pki

@@ -1,0 +1,87 @@
+// An enrollment group's X.509 trust material, parsed once per configuration change
+// (device-protocol §2; style.md "parse EG chains, build the X509_STORE once").
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "common/result.hpp"
+#include "pki/x509_ptr.hpp"
+
+namespace dps::pki {
+
+/// What the store/API holds for an enrollment group's attestation (management-api.md).
+struct TrustGroupSpec {
+  std::string group_id;
+  /// PEM: intermediates ... root; the root must be self-signed and included.
+  std::string certificate_chain_pem;
+  /// Issuer CN that makes a device a candidate; empty = CN of the chain's first certificate.
+  std::string lead_certificate_name;
+  /// Verify at the midpoint of the leaf's validity instead of now (long-lived IDevIDs).
+  bool expired_certificate_enabled = false;
+  /// Denied device certificates: leaf serials (hex, any case, colons and leading zeros allowed)
+  /// or SHA-256 hex digests of the leaf's DER SubjectPublicKeyInfo.
+  std::vector<std::string> revoked;
+  /// Zero or more PEM CRLs, issued by certificates of the chain or by intermediates devices send.
+  std::string crl_pem;
+  /// A disabled group admits no device.
+  bool disabled = false;
+};
+
+/// Immutable after build_trust_group(); shared by every session, so all accessors are const and
+/// thread-safe.
+class TrustGroup {
+ public:
+  const std::string& group_id() const { return group_id_; }
+  const std::string& lead_name() const { return lead_name_; }
+  bool disabled() const { return disabled_; }
+  bool expired_certificate_enabled() const { return expired_certificate_enabled_; }
+  /// The chain's first certificate: devices it signs belong to this group most specifically.
+  X509* first_certificate() const { return certs_.front().get(); }
+  /// The chain's self-signed certificates, the only trust anchors of this group.
+  X509_STORE* roots() const { return roots_.get(); }
+  /// The chain's other (non-self-signed) certificates, usable as untrusted intermediates.
+  std::span<X509* const> intermediates() const { return intermediates_; }
+
+  /// Why this group denies `verified_chain` (leaf first, root last), or nullopt if it does not:
+  /// the leaf's serial or SPKI hash is in `revoked`, or a CRL (whose signature verifies with the
+  /// issuer's key) lists the leaf or an intermediate. CRL dates are not enforced: a stale CRL is
+  /// still a valid deny list.
+  std::optional<std::string> revocation_reason(std::span<X509* const> verified_chain) const;
+
+  /// A parsed CRL bound to the chain certificate whose key verified it (null when its issuer is
+  /// not in the chain: then it is verified against the device's intermediate at match time).
+  struct Crl {
+    X509CrlPtr crl;
+    X509* signer = nullptr;
+  };
+
+ private:
+  friend Result<std::shared_ptr<const TrustGroup>> build_trust_group(const TrustGroupSpec&);
+
+  TrustGroup() = default;
+
+  std::string group_id_;
+  std::string lead_name_;
+  bool disabled_ = false;
+  bool expired_certificate_enabled_ = false;
+  std::vector<X509Ptr> certs_;
+  std::vector<X509*> intermediates_;  // borrowed from certs_
+  X509StorePtr roots_;
+  std::unordered_set<std::string> revoked_;  // normalised: lowercase hex, no leading zeros
+  std::vector<Crl> crls_;
+};
+
+/// Parses and checks a group's trust material. BadRequest with a precise message when the chain
+/// has no certificate, no self-signed root, does not verify against itself (signatures only:
+/// dates are judged at handshake time, where expired_certificate_enabled applies), when the lead
+/// name names no certificate of the chain, a revoked entry is not hex, or a CRL does not parse
+/// or is not signed by the chain certificate it names as issuer.
+[[nodiscard]] Result<std::shared_ptr<const TrustGroup>> build_trust_group(
+    const TrustGroupSpec& spec);
+
+}  // namespace dps::pki

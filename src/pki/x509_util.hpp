@@ -1,0 +1,64 @@
+// Small X.509 building blocks shared by the embedded CA, the server identity, the trust groups and
+// the test PKI: key generation, names, serials, validity, extensions and one "issue" function, so
+// certificate construction is written (and reviewed) once.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.hpp"
+#include "pki/x509_ptr.hpp"
+
+namespace dps::pki {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+/// The curves devices use (device-protocol §1: P-256 and P-384 only).
+enum class EcCurve { P256, P384 };
+
+[[nodiscard]] Result<EvpPkeyPtr> generate_ec_key(EcCurve curve = EcCurve::P256);
+
+/// "EC P-256", "EC P-384", "EC secp256k1", "RSA-2048", "ED25519": for messages and key policy.
+std::string describe_key(EVP_PKEY* key);
+
+/// The EC curve of `key` if it is P-256 or P-384, nullopt for any other key.
+std::optional<EcCurve> device_curve(EVP_PKEY* key);
+
+/// The first commonName of `name` as UTF-8, or "" when there is none.
+std::string common_name(const X509_NAME* name);
+
+/// A name holding one commonName.
+[[nodiscard]] Result<X509NamePtr> make_name(std::string_view common_name);
+
+/// True when `cert` is self-issued and its signature verifies with its own key.
+bool is_self_signed(X509* cert);
+
+/// Serial as lowercase hex without leading zeros ("0" for zero), the form revocation lists use.
+std::string serial_hex(X509* cert);
+
+/// SHA-256 of the DER SubjectPublicKeyInfo, lowercase hex (64 digits).
+std::string spki_sha256_hex(X509* cert);
+
+std::optional<TimePoint> to_time_point(const ASN1_TIME* time);
+
+/// What to put in a certificate; extensions are OpenSSL config strings ("critical,CA:TRUE"),
+/// applied in order (subjectKeyIdentifier must precede authorityKeyIdentifier).
+struct CertificateProfile {
+  const X509_NAME* subject = nullptr;
+  EVP_PKEY* public_key = nullptr;
+  TimePoint not_before;
+  TimePoint not_after;
+  std::vector<std::pair<int, std::string>> extensions;
+};
+
+/// Builds and signs a v3 certificate with a random positive 16-byte serial. `issuer` null means
+/// self-signed (the issuer name is the subject and `issuer_key` must be the subject's key).
+/// Signs with SHA-256 (Ed25519/Ed448 issuer keys sign without a separate digest).
+[[nodiscard]] Result<X509Ptr> issue_certificate(const CertificateProfile& profile, X509* issuer,
+                                                EVP_PKEY* issuer_key);
+
+}  // namespace dps::pki

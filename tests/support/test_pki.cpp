@@ -1,0 +1,214 @@
+#include "support/test_pki.hpp"
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+
+#include <fstream>
+#include <stdexcept>
+#include <utility>
+
+#include "pki/pem.hpp"
+#include "pki/uuid.hpp"
+#include "pki/x509_util.hpp"
+
+namespace dps::test {
+
+namespace {
+
+template <class T>
+T must(Result<T> r, const char* what) {
+  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().internal);
+  return std::move(*r);
+}
+
+void check(bool ok, const char* what) {
+  if (!ok) throw std::runtime_error(std::string(what) + ": " + pki::openssl_error_string());
+}
+
+std::string bio_text(BIO* bio) {
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  return std::string(data, static_cast<size_t>(n));
+}
+
+pki::CertificateProfile profile(const pki::X509NamePtr& name, EVP_PKEY* key,
+                                const Validity& validity) {
+  const auto now = std::chrono::system_clock::now();
+  return {name.get(), key, now + validity.not_before, now + validity.not_after, {}};
+}
+
+TestCa make_ca(const TestCa* parent, const std::string& name, const CaOptions& options) {
+  TestCa ca;
+  ca.key = make_key(options.key_type);
+  const auto subject = must(pki::make_name(name), "CA name");
+  auto p = profile(subject, ca.key.get(), options.validity);
+  p.extensions = {{NID_basic_constraints, "critical,CA:TRUE"},
+                  {NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature"},
+                  {NID_subject_key_identifier, "hash"}};
+  if (parent != nullptr) p.extensions.emplace_back(NID_authority_key_identifier, "keyid,issuer");
+  ca.cert = must(pki::issue_certificate(p, parent ? parent->get() : nullptr,
+                                        parent ? parent->key.get() : ca.key.get()),
+                 "issue CA");
+  if (parent != nullptr) {
+    ca.issuers.push_back(pki::share(parent->get()));
+    for (const auto& above : parent->issuers) ca.issuers.push_back(pki::share(above.get()));
+  }
+  return ca;
+}
+
+TestCert make_leaf_under(const TestCa* issuer, const LeafOptions& options) {
+  TestCert leaf;
+  leaf.key = make_key(options.key_type);
+  const std::string cn = options.common_name.empty() ? "uuid:" + pki::random_uuid_v4().to_string()
+                                                     : options.common_name;
+  const auto subject = must(pki::make_name(cn), "leaf name");
+  auto p = profile(subject, leaf.key.get(), options.validity);
+  p.extensions = {{NID_key_usage, "critical,digitalSignature,keyAgreement"}};
+  std::string eku;
+  if (options.client_auth_eku) eku += "clientAuth,";
+  if (options.server_auth_eku) eku += "serverAuth,";
+  if (options.ocf_identity_eku) eku += "1.3.6.1.4.1.44924.1.6,";
+  if (!eku.empty()) p.extensions.emplace_back(NID_ext_key_usage, eku.substr(0, eku.size() - 1));
+  if (issuer != nullptr) p.extensions.emplace_back(NID_authority_key_identifier, "keyid,issuer");
+  leaf.cert = must(pki::issue_certificate(p, issuer ? issuer->get() : nullptr,
+                                          issuer ? issuer->key.get() : leaf.key.get()),
+                   "issue leaf");
+  return leaf;
+}
+
+pki::X509ReqPtr make_csr(EVP_PKEY* key, const std::string& common_name, const EVP_MD* digest) {
+  pki::X509ReqPtr req(X509_REQ_new());
+  const auto subject = must(pki::make_name(common_name), "CSR name");
+  check(req && X509_REQ_set_version(req.get(), X509_REQ_VERSION_1) == 1 &&
+            X509_REQ_set_subject_name(req.get(), subject.get()) == 1 &&
+            X509_REQ_set_pubkey(req.get(), key) == 1 && X509_REQ_sign(req.get(), key, digest) > 0,
+        "make CSR");
+  return req;
+}
+
+}  // namespace
+
+pki::EvpPkeyPtr make_key(KeyType type) {
+  pki::EvpPkeyPtr key;
+  switch (type) {
+    case KeyType::P256:
+      key.reset(EVP_EC_gen("P-256"));
+      break;
+    case KeyType::P384:
+      key.reset(EVP_EC_gen("P-384"));
+      break;
+    case KeyType::Secp256k1:
+      key.reset(EVP_EC_gen("secp256k1"));
+      break;
+    case KeyType::Rsa2048:
+      key.reset(EVP_RSA_gen(2048));
+      break;
+    case KeyType::Ed25519:
+      key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+      break;
+  }
+  check(key != nullptr, "make_key");
+  return key;
+}
+
+std::string TestCert::cert_pem() const { return must(pki::to_pem(cert.get()), "cert PEM"); }
+
+std::string TestCert::key_pem() const {
+  return must(pki::private_key_to_pem(key.get()), "key PEM");
+}
+
+std::string TestCa::chain_pem() const {
+  std::string out = cert_pem();
+  for (const auto& issuer : issuers) out += must(pki::to_pem(issuer.get()), "issuer PEM");
+  return out;
+}
+
+std::string TestCa::root_pem() const {
+  return issuers.empty() ? cert_pem() : must(pki::to_pem(issuers.back().get()), "root PEM");
+}
+
+TestCa make_root_ca(const std::string& name, const CaOptions& options) {
+  return make_ca(nullptr, name, options);
+}
+
+TestCa make_intermediate_ca(const TestCa& parent, const std::string& name,
+                            const CaOptions& options) {
+  return make_ca(&parent, name, options);
+}
+
+TestCert make_leaf(const TestCa& issuer, const LeafOptions& options) {
+  return make_leaf_under(&issuer, options);
+}
+
+TestCert make_self_signed_leaf(const LeafOptions& options) {
+  return make_leaf_under(nullptr, options);
+}
+
+std::string make_crl_pem(const TestCa& issuer, std::span<X509* const> revoked,
+                         EVP_PKEY* signing_key) {
+  pki::X509CrlPtr crl(X509_CRL_new());
+  pki::Asn1TimePtr last_update(ASN1_TIME_set(nullptr, time(nullptr) - 3600));
+  pki::Asn1TimePtr next_update(ASN1_TIME_set(nullptr, time(nullptr) + 7 * 86400));
+  check(crl && last_update && next_update && X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) &&
+            X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(issuer.get())) &&
+            X509_CRL_set1_lastUpdate(crl.get(), last_update.get()) &&
+            X509_CRL_set1_nextUpdate(crl.get(), next_update.get()),
+        "CRL fields");
+  for (X509* cert : revoked) {
+    pki::X509RevokedPtr entry(X509_REVOKED_new());
+    check(entry && X509_REVOKED_set_serialNumber(entry.get(), X509_get_serialNumber(cert)) &&
+              X509_REVOKED_set_revocationDate(entry.get(), last_update.get()) &&
+              X509_CRL_add0_revoked(crl.get(), entry.get()),
+          "CRL entry");
+    (void)entry.release();  // owned by the CRL now
+  }
+  check(X509_CRL_sort(crl.get()) &&
+            X509_CRL_sign(crl.get(), signing_key ? signing_key : issuer.key.get(), EVP_sha256()),
+        "CRL sign");
+  pki::BioPtr bio(BIO_new(BIO_s_mem()));
+  check(bio && PEM_write_bio_X509_CRL(bio.get(), crl.get()), "CRL PEM");
+  return bio_text(bio.get());
+}
+
+std::string make_csr_pem(EVP_PKEY* key, const std::string& common_name, const CsrOptions& options) {
+  const auto req = make_csr(key, common_name, options.digest);
+  pki::BioPtr bio(BIO_new(BIO_s_mem()));
+  check(bio && PEM_write_bio_X509_REQ(bio.get(), req.get()), "CSR PEM");
+  return bio_text(bio.get());
+}
+
+std::string make_csr_pem_with_bad_signature(EVP_PKEY* key, const std::string& common_name) {
+  const auto req = make_csr(key, common_name, EVP_sha256());
+  unsigned char* der = nullptr;
+  const int len = i2d_X509_REQ(req.get(), &der);
+  check(len > 0, "CSR DER");
+  pki::OpenSslBytesPtr owned(der);
+  // The DER ends with the signature BIT STRING, so the last byte is inside the ECDSA "s" value:
+  // the request still parses, the signature no longer verifies.
+  der[len - 1] ^= 0x01;
+  pki::BioPtr bio(BIO_new(BIO_s_mem()));
+  check(bio && PEM_write_bio(bio.get(), "CERTIFICATE REQUEST", "", der, len), "CSR PEM");
+  return bio_text(bio.get());
+}
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "dps-test-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::filesystem::path TempDir::write(const std::string& name, const std::string& content) const {
+  const auto file = path_ / name;
+  std::ofstream out(file, std::ios::binary);
+  out << content;
+  if (!out) throw std::runtime_error("cannot write " + file.string());
+  return file;
+}
+
+}  // namespace dps::test

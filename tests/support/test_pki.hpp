@@ -1,0 +1,115 @@
+// Test PKI generated at test time: roots, intermediates, device leaves, CSRs, CRLs and a temp
+// directory. Used by every module's unit tests and by the integration tests. Failures here are
+// bugs in the test setup, so these helpers throw std::runtime_error (GoogleTest reports it)
+// instead of returning Result.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "pki/x509_ptr.hpp"
+
+namespace dps::test {
+
+using namespace std::chrono_literals;
+
+enum class KeyType { P256, P384, Secp256k1, Rsa2048, Ed25519 };
+
+/// A fresh key of the given type.
+pki::EvpPkeyPtr make_key(KeyType type = KeyType::P256);
+
+/// Certificate validity as offsets from now (negative = in the past).
+struct Validity {
+  std::chrono::seconds not_before = -1h;
+  std::chrono::seconds not_after = std::chrono::days(365);
+};
+
+struct TestCert {
+  pki::X509Ptr cert;
+  pki::EvpPkeyPtr key;
+
+  X509* get() const { return cert.get(); }
+  std::string cert_pem() const;
+  std::string key_pem() const;
+};
+
+struct TestCa : TestCert {
+  /// The certificates above this CA, nearest first, ending with the root (empty for a root).
+  std::vector<pki::X509Ptr> issuers;
+
+  /// This CA, then its issuers up to and including the root: an enrollment group's chain.
+  std::string chain_pem() const;
+  /// The self-signed root this CA chains to.
+  std::string root_pem() const;
+};
+
+struct CaOptions {
+  // Long-lived by default, so that leaves verified at an old validity midpoint still nest.
+  Validity validity{-std::chrono::days(3650), std::chrono::days(3650)};
+  KeyType key_type = KeyType::P256;
+};
+
+/// Self-signed CA: basicConstraints critical CA:TRUE, keyUsage keyCertSign+cRLSign, SKI.
+TestCa make_root_ca(const std::string& name, const CaOptions& options = {});
+/// CA issued by `parent`, with SKI/AKID.
+TestCa make_intermediate_ca(const TestCa& parent, const std::string& name,
+                            const CaOptions& options = {});
+
+struct LeafOptions {
+  /// Empty: "uuid:<random v4>", the form of an OCF device certificate.
+  std::string common_name{};
+  bool client_auth_eku = true;
+  bool server_auth_eku = true;
+  bool ocf_identity_eku = false;
+  Validity validity{};
+  KeyType key_type = KeyType::P256;
+};
+
+/// A device (manufacturer) certificate: keyUsage digitalSignature+keyAgreement, EKU as asked
+/// (no EKU extension at all when every EKU flag is false).
+TestCert make_leaf(const TestCa& issuer, const LeafOptions& options = {});
+/// The same profile, self-signed.
+TestCert make_self_signed_leaf(const LeafOptions& options = {});
+
+/// A v2 CRL issued by `issuer` listing `revoked`, signed with `signing_key` (default: the
+/// issuer's key; pass another key to make a CRL whose signature does not verify).
+std::string make_crl_pem(const TestCa& issuer, std::span<X509* const> revoked,
+                         EVP_PKEY* signing_key = nullptr);
+
+struct CsrOptions {
+  /// nullptr for Ed25519 keys, which sign without a separate digest.
+  const EVP_MD* digest = EVP_sha256();
+};
+
+/// PEM CSR with subject CN=`common_name` and `key`'s public key, signed by `key`.
+std::string make_csr_pem(EVP_PKEY* key, const std::string& common_name,
+                         const CsrOptions& options = {});
+/// The same CSR with the last byte of its signature flipped: must fail proof of possession.
+std::string make_csr_pem_with_bad_signature(EVP_PKEY* key, const std::string& common_name);
+
+/// The borrowed pointers of certificates, in order: a peer chain as TLS hands it over.
+template <class... Certs>
+std::vector<X509*> chain_of(const Certs&... certs) {
+  return {certs.get()...};
+}
+
+/// A fresh directory under the system temp dir, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  /// Writes `content` to path()/name and returns the full path.
+  std::filesystem::path write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace dps::test

@@ -1,0 +1,307 @@
+#include "pki/chain_verifier.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "pki/x509_util.hpp"
+#include "support/test_pki.hpp"
+
+namespace dps::pki {
+namespace {
+
+using namespace std::chrono_literals;
+using test::chain_of;
+
+TrustGroupSpec spec(std::string id, std::string chain_pem) {
+  TrustGroupSpec s;
+  s.group_id = std::move(id);
+  s.certificate_chain_pem = std::move(chain_pem);
+  return s;
+}
+
+TrustGroupIndex index_of(const std::vector<TrustGroupSpec>& specs) {
+  std::vector<std::shared_ptr<const TrustGroup>> groups;
+  for (const auto& s : specs) {
+    auto group = build_trust_group(s);
+    if (!group) throw std::runtime_error(group.error().internal);
+    groups.push_back(std::move(*group));
+  }
+  return TrustGroupIndex(std::move(groups));
+}
+
+// "aa:BB:0c" style: upper case with colons and a leading zero byte, as operators paste them.
+std::string operator_spelling(const std::string& hex) {
+  std::string padded = "00" + (hex.size() % 2 ? "0" + hex : hex);
+  std::string out;
+  for (size_t i = 0; i < padded.size(); i += 2) {
+    if (!out.empty()) out += ':';
+    out += static_cast<char>(std::toupper(padded[i]));
+    out += static_cast<char>(std::toupper(padded[i + 1]));
+  }
+  return out;
+}
+
+class MatchTest : public testing::Test {
+ protected:
+  Result<TrustGroupIndex::Match> match(const TrustGroupIndex& index,
+                                       const std::vector<X509*>& chain) const {
+    return index.match(chain, std::chrono::system_clock::now());
+  }
+  static void expect_forbidden(const Result<TrustGroupIndex::Match>& r, const std::string& why) {
+    ASSERT_FALSE(r) << "matched " << r->group_id;
+    EXPECT_EQ(r.error().code, ErrorCode::Forbidden);
+    EXPECT_EQ(r.error().internal, why);
+  }
+
+  test::TestCa root = test::make_root_ca("Mfr Root");
+  test::TestCa intermediate = test::make_intermediate_ca(root, "Mfr Intermediate");
+  test::TestCert leaf = test::make_leaf(intermediate);
+};
+
+TEST_F(MatchTest, DeviceSendsIntermediateGroupHoldsRoot) {
+  // Candidate through the intermediate's Issuer CN ("Mfr Root").
+  const auto index = index_of({spec("eg-root", root.chain_pem())});
+  auto m = match(index, chain_of(leaf, intermediate));
+  ASSERT_TRUE(m) << m.error().internal;
+  EXPECT_EQ(m->group_id, "eg-root");
+}
+
+TEST_F(MatchTest, GroupHoldsIntermediateDeviceSendsOnlyItsLeaf) {
+  const auto index = index_of({spec("eg-inter", intermediate.chain_pem())});
+  auto m = match(index, chain_of(leaf));
+  ASSERT_TRUE(m) << m.error().internal;
+  EXPECT_EQ(m->group_id, "eg-inter");
+}
+
+TEST_F(MatchTest, DeviceSendsItsWholeChainIncludingTheRoot) {
+  const auto index = index_of({spec("eg-inter", intermediate.chain_pem())});
+  auto m = match(index, chain_of(leaf, intermediate, root));
+  ASSERT_TRUE(m) << m.error().internal;
+  EXPECT_EQ(m->group_id, "eg-inter");
+}
+
+TEST_F(MatchTest, RootSentByTheDeviceIsNeverATrustAnchor) {
+  // The group trusts only its own root: a device-sent root with the same name proves nothing.
+  const auto forged_root = test::make_root_ca("Mfr Root");
+  const auto forged_intermediate = test::make_intermediate_ca(forged_root, "Mfr Intermediate");
+  const auto forged_leaf = test::make_leaf(forged_intermediate);
+  const auto index = index_of({spec("eg-root", root.chain_pem())});
+  const auto r = match(index, chain_of(forged_leaf, forged_intermediate, forged_root));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().internal,
+            "certificate chain does not verify against enrollment group eg-root: self-signed "
+            "certificate in certificate chain");
+}
+
+TEST_F(MatchTest, CandidatesAreGroupsWhoseLeadNameIsAPresentedIssuerCn) {
+  // The root-only group is not a candidate when the device sends only its leaf: no presented
+  // certificate is issued by "Mfr Root".
+  const auto index = index_of({spec("eg-root", root.chain_pem())});
+  expect_forbidden(match(index, chain_of(leaf)),
+                   "no enrollment group for issuer CN \"Mfr Intermediate\"");
+  EXPECT_EQ(match(index, chain_of(leaf)).error().peer_message(),
+            "no enrollment group for the certificate issuer");
+}
+
+TEST_F(MatchTest, SelfSignedLeafIsRefused) {
+  const auto index = index_of({spec("eg-root", root.chain_pem())});
+  const auto unrelated = test::make_self_signed_leaf({.common_name = "uuid:self"});
+  expect_forbidden(match(index, chain_of(unrelated)),
+                   "no enrollment group for issuer CN \"uuid:self\"");
+  // Even when it borrows the lead name, it does not verify.
+  const auto impostor = test::make_self_signed_leaf({.common_name = "Mfr Root"});
+  expect_forbidden(match(index, chain_of(impostor)),
+                   "certificate chain does not verify against enrollment group eg-root: "
+                   "self-signed certificate");
+}
+
+TEST_F(MatchTest, LeafFromAnUntrustedCaWithTheSameNameIsRefused) {
+  const auto forged_root = test::make_root_ca("Mfr Root");
+  const auto forged_leaf = test::make_leaf(forged_root);
+  const auto index = index_of({spec("eg-root", root.chain_pem())});
+  expect_forbidden(match(index, chain_of(forged_leaf)),
+                   "certificate chain does not verify against enrollment group eg-root: "
+                   "unable to get local issuer certificate");
+}
+
+TEST_F(MatchTest, LeafWithoutClientAuthIsRefused) {
+  const auto index = index_of({spec("eg-inter", intermediate.chain_pem())});
+  const auto server_only = test::make_leaf(intermediate, {.client_auth_eku = false});
+  expect_forbidden(match(index, chain_of(server_only)), "leaf lacks extended key usage clientAuth");
+  const auto no_eku =
+      test::make_leaf(intermediate, {.client_auth_eku = false, .server_auth_eku = false});
+  expect_forbidden(match(index, chain_of(no_eku)), "leaf lacks extended key usage clientAuth");
+}
+
+TEST_F(MatchTest, ExpiredLeafIsRefusedUnlessTheGroupAcceptsExpiredCertificates) {
+  const auto expired = test::make_leaf(
+      intermediate, {.validity = {-std::chrono::days(730), -std::chrono::days(365)}});
+  expect_forbidden(match(index_of({spec("eg-inter", intermediate.chain_pem())}), chain_of(expired)),
+                   "certificate chain does not verify against enrollment group eg-inter: "
+                   "certificate has expired");
+  auto lenient = spec("eg-inter", intermediate.chain_pem());
+  lenient.expired_certificate_enabled = true;
+  auto m = match(index_of({lenient}), chain_of(expired));
+  ASSERT_TRUE(m) << m.error().internal;
+  EXPECT_EQ(m->group_id, "eg-inter");
+}
+
+TEST_F(MatchTest, ExpiredFlagVerifiesAtTheMidpointNotAnyTime) {
+  // The intermediate did not exist yet at the leaf's midpoint: still refused.
+  const auto young = test::make_intermediate_ca(root, "Young Intermediate",
+                                                {{-std::chrono::days(10), std::chrono::days(10)}});
+  const auto old_leaf =
+      test::make_leaf(young, {.validity = {-std::chrono::days(400), -std::chrono::days(300)}});
+  auto lenient = spec("eg-young", young.chain_pem());
+  lenient.expired_certificate_enabled = true;
+  expect_forbidden(match(index_of({lenient}), chain_of(old_leaf)),
+                   "certificate chain does not verify against enrollment group eg-young: "
+                   "certificate is not yet valid");
+}
+
+TEST_F(MatchTest, MostSpecificIntermediateWins) {
+  // Both verify; the group whose first certificate signed the leaf wins even though the
+  // root-only group has the smaller id.
+  const auto index = index_of(
+      {spec("a-root-group", root.chain_pem()), spec("z-inter-group", intermediate.chain_pem())});
+  auto m = match(index, chain_of(leaf, intermediate));
+  ASSERT_TRUE(m) << m.error().internal;
+  EXPECT_EQ(m->group_id, "z-inter-group");
+}
+
+TEST_F(MatchTest, GroupWhoseFirstCertificateIsOffThePathRanksLast) {
+  // eg-a holds a sibling intermediate but leads with the root name, so the device's own
+  // intermediate makes it a verifying candidate; the root group is more specific for this chain.
+  const auto sibling = test::make_intermediate_ca(root, "Sibling Intermediate");
+  auto off_path = spec("a-sibling", sibling.chain_pem());
+  off_path.lead_certificate_name = "Mfr Root";
+  const auto index = index_of({off_path, spec("z-root", root.chain_pem())});
+  auto m = match(index, chain_of(leaf, intermediate));
+  ASSERT_TRUE(m) << m.error().internal;
+  EXPECT_EQ(m->group_id, "z-root");
+}
+
+TEST_F(MatchTest, EqualGroupsTieBreakOnTheSmallestGroupId) {
+  // Two owners holding the same manufacturer CA; input order must not matter.
+  for (bool reversed : {false, true}) {
+    std::vector<TrustGroupSpec> specs{spec("owner-b-group", intermediate.chain_pem()),
+                                      spec("owner-a-group", intermediate.chain_pem())};
+    if (reversed) std::swap(specs[0], specs[1]);
+    auto m = match(index_of(specs), chain_of(leaf));
+    ASSERT_TRUE(m) << m.error().internal;
+    EXPECT_EQ(m->group_id, "owner-a-group");
+  }
+}
+
+TEST_F(MatchTest, DisabledGroupAdmitsNoDevice) {
+  auto disabled = spec("eg-inter", intermediate.chain_pem());
+  disabled.disabled = true;
+  expect_forbidden(match(index_of({disabled}), chain_of(leaf)),
+                   "enrollment group eg-inter is disabled");
+  // Another group that verifies still admits the device.
+  auto m =
+      match(index_of({disabled, spec("eg-root", root.chain_pem())}), chain_of(leaf, intermediate));
+  ASSERT_TRUE(m) << m.error().internal;
+  EXPECT_EQ(m->group_id, "eg-root");
+}
+
+TEST_F(MatchTest, RevokedBySerialInAnySpelling) {
+  auto s = spec("eg-inter", intermediate.chain_pem());
+  s.revoked = {operator_spelling(serial_hex(leaf.get()))};
+  const auto index = index_of({s});
+  const auto r = match(index, chain_of(leaf));
+  expect_forbidden(r, "certificate revoked by enrollment group eg-inter: serial " +
+                          serial_hex(leaf.get()) + " is revoked");
+  EXPECT_EQ(r.error().peer_message(), "certificate revoked");
+  EXPECT_TRUE(match(index, chain_of(test::make_leaf(intermediate))));  // others still admitted
+}
+
+TEST_F(MatchTest, RevokedByPublicKeyHash) {
+  auto s = spec("eg-inter", intermediate.chain_pem());
+  std::string hash = spki_sha256_hex(leaf.get());
+  for (char& c : hash) c = static_cast<char>(std::toupper(c));
+  s.revoked = {hash};
+  expect_forbidden(match(index_of({s}), chain_of(leaf)),
+                   "certificate revoked by enrollment group eg-inter: public key sha256 " +
+                       spki_sha256_hex(leaf.get()) + " is revoked");
+}
+
+TEST_F(MatchTest, RevokedByCrlOfTheIssuingIntermediate) {
+  auto s = spec("eg-inter", intermediate.chain_pem());
+  const std::vector<X509*> revoked{leaf.get()};
+  s.crl_pem = test::make_crl_pem(intermediate, revoked);
+  const auto index = index_of({s});
+  expect_forbidden(match(index, chain_of(leaf)),
+                   "certificate revoked by enrollment group eg-inter: CRL of \"Mfr Intermediate\" "
+                   "lists the leaf (serial " +
+                       serial_hex(leaf.get()) + ")");
+  EXPECT_TRUE(match(index, chain_of(test::make_leaf(intermediate))));
+}
+
+TEST_F(MatchTest, RevokedIntermediateByCrlOfTheRoot) {
+  auto s = spec("eg-inter", intermediate.chain_pem());
+  const std::vector<X509*> revoked{intermediate.get()};
+  s.crl_pem = test::make_crl_pem(root, revoked);
+  expect_forbidden(match(index_of({s}), chain_of(leaf)),
+                   "certificate revoked by enrollment group eg-inter: CRL of \"Mfr Root\" lists "
+                   "intermediate \"Mfr Intermediate\" (serial " +
+                       serial_hex(intermediate.get()) + ")");
+}
+
+TEST_F(MatchTest, RevokedByCrlOfAnIntermediateTheDeviceSent) {
+  auto s = spec("eg-root", root.chain_pem());
+  const std::vector<X509*> revoked{leaf.get()};
+  s.crl_pem = test::make_crl_pem(intermediate, revoked);
+  const auto r = match(index_of({s}), chain_of(leaf, intermediate));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().internal.find("lists the leaf"), std::string::npos) << r.error().internal;
+}
+
+TEST_F(MatchTest, RevocationInOneOwnersGroupDoesNotBlockAnother) {
+  auto revoking = spec("owner-a-group", intermediate.chain_pem());
+  revoking.revoked = {serial_hex(leaf.get())};
+  auto m =
+      match(index_of({revoking, spec("owner-b-group", intermediate.chain_pem())}), chain_of(leaf));
+  ASSERT_TRUE(m) << m.error().internal;
+  EXPECT_EQ(m->group_id, "owner-b-group");
+}
+
+TEST_F(MatchTest, ReportsEveryCandidateAndTellsTheDeviceTheStrongestReason) {
+  auto revoking = spec("eg-a", intermediate.chain_pem());
+  revoking.revoked = {serial_hex(leaf.get())};
+  auto disabled = spec("eg-b", intermediate.chain_pem());
+  disabled.disabled = true;
+  const auto r = match(index_of({disabled, revoking}), chain_of(leaf));
+  expect_forbidden(r, "certificate revoked by enrollment group eg-a: serial " +
+                          serial_hex(leaf.get()) +
+                          " is revoked; enrollment group eg-b is disabled");
+  EXPECT_EQ(r.error().peer_message(), "certificate revoked");
+}
+
+TEST_F(MatchTest, EmptyChainIsRefused) {
+  expect_forbidden(match(index_of({spec("eg-root", root.chain_pem())}), {}),
+                   "device presented no certificate");
+}
+
+TEST_F(MatchTest, ConcurrentMatchesShareOneIndex) {
+  const auto index =
+      index_of({spec("eg-root", root.chain_pem()), spec("eg-inter", intermediate.chain_pem())});
+  std::vector<test::TestCert> leaves;
+  for (int i = 0; i < 4; ++i) leaves.push_back(test::make_leaf(intermediate));
+  std::atomic<int> matched{0};
+  std::vector<std::thread> threads;
+  for (const auto& device : leaves) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 100; ++i) {
+        auto m = index.match(chain_of(device, intermediate), std::chrono::system_clock::now());
+        if (m && m->group_id == "eg-inter") ++matched;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(matched.load(), 400);
+}
+
+}  // namespace
+}  // namespace dps::pki
