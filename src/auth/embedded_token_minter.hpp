@@ -1,0 +1,65 @@
+// EmbeddedTokenMinter: hub access tokens signed by dps itself (ES256 JWTs, RFC 7519/7515/7518),
+// for hubs configured without an external OAuth authority. The hub verifies them with the public
+// key published in <dataDirectory>/jwks.json.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "auth/token_source.hpp"
+
+// libcrypto types, forward-declared so this header does not pull in OpenSSL.
+struct evp_pkey_st;
+struct evp_md_st;
+
+namespace dps::auth {
+
+class EmbeddedTokenMinter final : public TokenSource {
+ public:
+  /// Loads <data_dir>/token-signing.key (P-256), creating it with mode 0600 on first start, and
+  /// (re)writes <data_dir>/jwks.json with its public key. The key is parsed once, here.
+  /// @param issuer  `iss` of every token; empty = "dps".
+  /// @param validity  exp - iat; must be positive.
+  [[nodiscard]] static Result<std::unique_ptr<EmbeddedTokenMinter>> load_or_create(
+      std::filesystem::path data_dir, std::string issuer, std::chrono::seconds validity);
+
+  ~EmbeddedTokenMinter() override;
+  EmbeddedTokenMinter(const EmbeddedTokenMinter&) = delete;
+  EmbeddedTokenMinter& operator=(const EmbeddedTokenMinter&) = delete;
+
+  // auth::TokenSource
+  /// Claims: iss, iat, exp, jti, `<owner_claim>: owner`, `<device_id_claim>: device_id` when
+  /// both are set, aud when set. owner and owner_claim are required; a claim name that collides
+  /// with a registered claim dps sets (iss, iat, exp, jti, aud, nbf) is refused.
+  /// Thread-safe: the key is shared read-only; each call has its own signing context.
+  [[nodiscard]] Result<std::string> token_for(const TokenRequest& request) override;
+
+  /// {"keys":[<the public JWK>]}: what jwks.json holds.
+  std::string jwks_json() const { return jwks_json_; }
+  std::string issuer() const { return issuer_; }
+  /// RFC 7638 thumbprint of the public key; the `kid` of every token.
+  std::string key_id() const { return kid_; }
+
+ private:
+  struct KeyFree {
+    void operator()(evp_pkey_st* key) const noexcept;
+  };
+  struct MdFree {
+    void operator()(evp_md_st* md) const noexcept;
+  };
+
+  EmbeddedTokenMinter() = default;
+  Result<std::string> sign(std::string_view signing_input) const;
+
+  std::unique_ptr<evp_pkey_st, KeyFree> key_;
+  std::unique_ptr<evp_md_st, MdFree> sha256_;  // fetched once: an implicit fetch per call is slow
+  std::string issuer_;
+  std::chrono::seconds validity_{0};
+  std::string kid_;
+  std::string encoded_header_;  // base64url of the fixed JOSE header, with the trailing '.'
+  std::string jwks_json_;
+};
+
+}  // namespace dps::auth

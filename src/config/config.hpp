@@ -1,0 +1,99 @@
+// dps configuration: plain structs filled from a YAML file in plgd's shape (spec/config.md).
+// Loading never throws: every problem comes back as an Error naming the dotted path of the key.
+// The keys, their types, defaults and descriptions live in ONE table (schema.cpp) that drives
+// parsing, `--help` and docs/configuration.md, so the documentation is never written twice.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "store/entities.hpp"
+
+namespace dps::config {
+
+using std::chrono::milliseconds;
+
+struct TlsFiles {
+  std::string cert_file;  // empty = generated in the data directory
+  std::string key_file;
+};
+
+struct CoapApi {
+  std::string address = "0.0.0.0:15684";
+  uint32_t max_message_size = 262144;
+  milliseconds inactivity_timeout{20000};
+  milliseconds handshake_timeout{10000};
+  uint32_t max_connections = 100000;
+  TlsFiles tls;
+};
+
+struct HttpApi {
+  bool enabled = false;
+  std::string address = "0.0.0.0:9100";
+  TlsFiles tls;
+  std::string owner_claim = "sub";
+  std::string audience;
+  std::vector<std::string> authorities;  // OIDC issuers whose JWKS verify API tokens
+};
+
+struct Log {
+  std::string level = "info";        // debug | info | warn | error
+  std::string encoding = "console";  // console | json
+  bool dump_body = false;
+};
+
+struct CertificateAuthority {
+  TlsFiles signer;  // dps's own CA; empty = created in the data directory
+  std::chrono::seconds identity_validity{365 * 24 * 3600};
+};
+
+struct Tokens {
+  std::chrono::seconds validity{3600};
+  std::string issuer;  // empty = "dps"
+};
+
+struct Storage {
+  std::string sqlite_path;  // empty = <dataDirectory>/dps.db
+};
+
+struct Config {
+  std::string data_directory = "dps-data";
+  unsigned workers = 0;  // 0 = one per core
+  Log log;
+  CoapApi coap;
+  HttpApi http;
+  Storage storage;
+  CertificateAuthority certificate_authority;
+  Tokens tokens;
+  std::vector<store::EnrollmentGroup> enrollment_groups;
+  std::vector<store::Hub> hubs;  // of all enrollment groups, deduplicated by id
+};
+
+struct Loaded {
+  Config config;
+  std::vector<std::string> warnings;  // "<dotted.path>: ignored (<why>)", one per ignored key
+};
+
+/// Reads and validates a config file. Relative paths inside it resolve against its directory.
+/// @return the config, or a BadRequest error whose message starts with the dotted path.
+[[nodiscard]] Result<Loaded> load_file(const std::filesystem::path& file);
+
+/// As load_file, from text; relative file paths resolve against `base_dir`.
+[[nodiscard]] Result<Loaded> load_text(std::string_view yaml,
+                                       const std::filesystem::path& base_dir);
+
+/// The configuration used when no file is given.
+Config defaults();
+
+/// Every key: dotted path, type, default, description, as aligned plain text for `--help`.
+std::string help_text();
+
+/// The same table as a Markdown table (docs/configuration.md embeds it verbatim).
+std::string reference_markdown();
+
+}  // namespace dps::config

@@ -1,0 +1,27 @@
+// Stages after the walker: checked Node tree -> Config. Internal.
+#pragma once
+
+#include <string>
+
+#include "common/result.hpp"
+#include "config/config.hpp"
+#include "config/document.hpp"
+
+namespace dps::config {
+
+/// Copies every schema row that has a Config target, then the keys needing code (protocols,
+/// authorization endpoints), and checks ranges.
+Result<void> apply_settings(const Node& doc, Config& config);
+
+/// enrollmentGroups[] -> Config.enrollment_groups and Config.hubs (deduplicated by id).
+Result<void> convert_enrollment_groups(const Node& doc, Config& config);
+
+/// One hub object (an EG's `hub` or an entry of its `hubs`), owned by `owner`.
+Result<store::Hub> convert_hub(const Node& hub, const std::string& owner);
+
+/// "<path>: <message>" as a BadRequest error.
+inline tl::unexpected<Error> invalid(const std::string& path, const std::string& message) {
+  return fail(ErrorCode::BadRequest, path + ": " + message);
+}
+
+}  // namespace dps::config

@@ -1,0 +1,27 @@
+// File-valued keys: plgd's "URIScheme" values (a path, file://path or an RFC 2397 data: URI), plus
+// inline PEM text, which no file path can be mistaken for. Internal.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+
+namespace dps::config {
+
+/// `value` as an absolute path: a relative one is taken relative to `base_dir`; "file://" is
+/// stripped.
+std::filesystem::path resolve_path(std::string_view value, const std::filesystem::path& base_dir);
+
+/// The bytes a file-valued key stands for. Errors carry a message without the key's path.
+Result<std::string> read_source(std::string_view value, const std::filesystem::path& base_dir);
+
+/// RFC 2397: "data:[<mediatype>][;base64],<data>". The literal form is percent-decoded.
+Result<std::string> decode_data_uri(std::string_view uri);
+
+/// Reads a whole regular file of at most 1 MiB (config secrets and chains are small; the bound
+/// keeps a mistaken /dev/zero from exhausting memory).
+Result<std::string> read_small_file(const std::filesystem::path& file);
+
+}  // namespace dps::config

@@ -1,0 +1,287 @@
+// The configuration table. Rows for plgd's keys keep plgd's names and shape (spec/config.md) so an
+// existing plgd config.yaml loads; rows marked "(new)" are dps additions.
+#include "config/schema.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace dps::config::schema {
+namespace {
+
+// A capture-less lambda converted to a plain function pointer: the variant alternative is chosen by
+// the member's type, so a row cannot bind a key to a field of the wrong type.
+#define DPS_CFG(member)      \
+  +[](Config & c) -> auto& { \
+    return c.member;         \
+  }
+
+Key bound(std::string_view path, Kind kind, Target target, std::string_view help,
+          std::string_view choices = {}) {
+  return Key{path, kind, target, {}, choices, {}, help};
+}
+
+Key plain(std::string_view path, Kind kind, std::string_view default_text, std::string_view help,
+          std::string_view choices = {}) {
+  return Key{path, kind, {}, default_text, choices, {}, help};
+}
+
+Key ignored(std::string_view path, std::string_view why) {
+  return Key{path, Kind::Ignored, {}, {}, {}, {}, why};
+}
+
+constexpr std::string_view kTlsCrl = "certificate revocation of this peer is not checked here";
+constexpr std::string_view kNotConfigurable = "fixed in dps; not configurable yet";
+
+const std::vector<Key>& table() {
+  static const std::vector<Key> rows = {
+      bound("dataDirectory", Kind::Dir, DPS_CFG(data_directory),
+            "(new) Directory for the SQLite database, generated keys and certificates. Created if "
+            "missing."),
+      bound("workers", Kind::Uint, DPS_CFG(workers), "(new) I/O threads; 0 = one per core."),
+
+      bound("log.level", Kind::String, DPS_CFG(log.level), "Lowest level logged.",
+            "debug|info|warn|error"),
+      bound("log.encoding", Kind::String, DPS_CFG(log.encoding), "Log line format.",
+            "console|json"),
+      bound("log.dumpBody", Kind::Bool, DPS_CFG(log.dump_body),
+            "Log decoded request and response bodies (debugging only: bodies hold secrets)."),
+      ignored("log.stacktrace", "stack traces are not logged"),
+      ignored("log.encoderConfig", "the time format is fixed: RFC 3339"),
+
+      bound("apis.coap.address", Kind::String, DPS_CFG(coap.address),
+            "Listen address (host:port) for devices, CoAP over TCP+TLS."),
+      plain("apis.coap.protocols", Kind::StringList, "[tcp]",
+            "Transports: tcp only (plgd's udp, CoAP over DTLS, is refused: not supported yet)."),
+      bound("apis.coap.maxMessageSize", Kind::Uint, DPS_CFG(coap.max_message_size),
+            "Largest inbound CoAP message in bytes; bigger ones close the connection."),
+      ignored("apis.coap.messagePoolSize", "messages are not pooled"),
+      ignored("apis.coap.messageQueueSize", "requests are bounded per connection instead"),
+      ignored("apis.coap.ownerCacheExpiration", "no owner cache is kept"),
+      bound("apis.coap.inactivityMonitor.timeout", Kind::Duration, DPS_CFG(coap.inactivity_timeout),
+            "Close a device connection idle this long."),
+      bound("apis.coap.keepAlive.timeout", Kind::Duration, DPS_CFG(coap.inactivity_timeout),
+            "plgd's alternative name for inactivityMonitor.timeout; wins when both are set."),
+      ignored("apis.coap.blockwiseTransfer",
+              "responses always fit one message, block-wise transfer is not used"),
+      bound("apis.coap.tls.certFile", Kind::Path, DPS_CFG(coap.tls.cert_file),
+            "Server certificate chain (PEM) shown to devices; empty = generated in the data "
+            "directory, signed by the built-in CA."),
+      bound("apis.coap.tls.keyFile", Kind::Path, DPS_CFG(coap.tls.key_file),
+            "Private key of apis.coap.tls.certFile."),
+      ignored("apis.coap.tls.caPool", "devices are verified against enrollment group chains"),
+      ignored("apis.coap.tls.clientCertificateRequired", "a client certificate is always required"),
+      ignored("apis.coap.tls.enabled", "TLS is always on"),
+      ignored("apis.coap.tls.disconnectOnExpiredCertificate",
+              "expiry is handled per enrollment group (expiredCertificateEnabled)"),
+      ignored("apis.coap.tls.crl", "use the enrollment group's crl"),
+      bound("apis.coap.handshakeTimeout", Kind::Duration, DPS_CFG(coap.handshake_timeout),
+            "(new) Deadline for the TLS handshake of a device."),
+      bound("apis.coap.maxConnections", Kind::Uint, DPS_CFG(coap.max_connections),
+            "(new) Device connections served at once; more wait in the accept queue."),
+
+      bound("apis.http.enabled", Kind::Bool, DPS_CFG(http.enabled), "Serve the management API."),
+      bound("apis.http.address", Kind::String, DPS_CFG(http.address),
+            "Listen address (host:port) of the management API (HTTPS)."),
+      bound("apis.http.tls.certFile", Kind::Path, DPS_CFG(http.tls.cert_file),
+            "Management API certificate chain (PEM); empty = generated in the data directory."),
+      bound("apis.http.tls.keyFile", Kind::Path, DPS_CFG(http.tls.key_file),
+            "Private key of apis.http.tls.certFile."),
+      ignored("apis.http.tls.caPool", "API callers authenticate with a JWT, not a certificate"),
+      ignored("apis.http.tls.clientCertificateRequired",
+              "API callers authenticate with a JWT, not a certificate"),
+      ignored("apis.http.tls.crl", kTlsCrl),
+      bound("apis.http.authorization.ownerClaim", Kind::String, DPS_CFG(http.owner_claim),
+            "JWT claim holding the owner; every API call is scoped to it."),
+      bound("apis.http.authorization.audience", Kind::String, DPS_CFG(http.audience),
+            "Required JWT audience; empty = not checked."),
+      plain("apis.http.authorization.endpoints", Kind::ObjectList, "[]",
+            "Token issuers trusted by the API; keys come from OIDC discovery."),
+      plain("apis.http.authorization.endpoints[].authority", Kind::String, "",
+            "Issuer URL; its /.well-known/openid-configuration names the JWKS."),
+      ignored("apis.http.authorization.endpoints[].http", "the system CA pool reaches the issuer"),
+      ignored("apis.http.authorization.tokenTrustVerification", "tokens are verified locally"),
+      ignored("apis.http.readTimeout", kNotConfigurable),
+      ignored("apis.http.readHeaderTimeout", kNotConfigurable),
+      ignored("apis.http.writeTimeout", kNotConfigurable),
+      ignored("apis.http.idleTimeout", kNotConfigurable),
+
+      ignored("clients.storage.cacheExpiration", "changes are seen at once, nothing to expire"),
+      ignored("clients.storage.use", "dps stores in SQLite or PostgreSQL"),
+      ignored("clients.storage.mongoDB",
+              "plgd's MongoDB is not used; dps stores in SQLite or PostgreSQL"),
+      ignored("clients.storage.cqlDB", "dps stores in SQLite or PostgreSQL"),
+      bound("clients.storage.sqlite.path", Kind::Dir, DPS_CFG(storage.sqlite_path),
+            "(new) SQLite database file; empty = <dataDirectory>/dps.db."),
+      ignored("clients.openTelemetryCollector", "traces are not exported"),
+      ignored("clients.eventBus", "dps publishes no events"),
+
+      bound("certificateAuthority.certFile", Kind::Path,
+            DPS_CFG(certificate_authority.signer.cert_file),
+            "(new) Certificate of the built-in CA that signs device identities; empty = created "
+            "in the data directory."),
+      bound("certificateAuthority.keyFile", Kind::Path,
+            DPS_CFG(certificate_authority.signer.key_file),
+            "(new) Private key of certificateAuthority.certFile."),
+      bound("certificateAuthority.identityValidity", Kind::Duration,
+            DPS_CFG(certificate_authority.identity_validity),
+            "(new) Validity of identity certificates issued by the built-in CA (whole seconds)."),
+      bound("tokens.validity", Kind::Duration, DPS_CFG(tokens.validity),
+            "(new) Lifetime of hub access tokens minted by dps (whole seconds)."),
+      bound("tokens.issuer", Kind::String, DPS_CFG(tokens.issuer),
+            "(new) `iss` of minted tokens; empty = \"dps\"."),
+
+      plain("enrollmentGroups", Kind::ObjectList, "[]",
+            "Enrollment groups, upserted into the store at every start."),
+      plain("enrollmentGroups[].id", Kind::String, "", "UUID of the group. Required."),
+      plain("enrollmentGroups[].owner", Kind::String, "",
+            "Owner of the group and of its hubs and devices. Required."),
+      plain("enrollmentGroups[].name", Kind::String, "the id", "Display name."),
+      plain("enrollmentGroups[].preSharedKeyFile", Kind::Source, "",
+            "Pre-shared key given to devices: at least 16 bytes, the first 16 are used. Empty = "
+            "none."),
+      plain("enrollmentGroups[].attestationMechanism.x509.certificateChain", Kind::Source, "",
+            "Manufacturer chain (PEM: intermediates ... self-signed root) devices are verified "
+            "against. Required."),
+      plain("enrollmentGroups[].attestationMechanism.x509.leadCertificateName", Kind::String,
+            "CN of the first certificate", "Names the chain certificate that selects this group."),
+      plain("enrollmentGroups[].attestationMechanism.x509.expiredCertificateEnabled", Kind::Bool,
+            "false", "Accept device certificates outside their validity dates."),
+      plain("enrollmentGroups[].disabled", Kind::Bool, "false", "(new) Admit no device."),
+      plain("enrollmentGroups[].revokedCertificates", Kind::StringList, "[]",
+            "(new) Denied device certificates: serial (hex) or SHA-256 of the SPKI (hex)."),
+      plain("enrollmentGroups[].crl", Kind::Source, "", "(new) PEM CRLs checked at the handshake."),
+      Key{"enrollmentGroups[].hub",
+          Kind::Object,
+          {},
+          "",
+          {},
+          "enrollmentGroups[].hubs[]",
+          "One hub (plgd's older form), same keys as hubs[]; listed before hubs[]."},
+      plain("enrollmentGroups[].hubs", Kind::ObjectList, "[]",
+            "Hubs devices of this group are provisioned to; order = priority. At least one hub "
+            "or hubs[] entry is required."),
+      plain("enrollmentGroups[].hubs[].id", Kind::String, "hubID", "UUID of the hub record."),
+      plain("enrollmentGroups[].hubs[].hubID", Kind::String, "id",
+            "UUID of the hub (CN of its certificate)."),
+      plain("enrollmentGroups[].hubs[].name", Kind::String, "the id", "Display name."),
+      plain("enrollmentGroups[].hubs[].coapGateway", Kind::String, "",
+            "One gateway (older form), listed before gateways."),
+      plain("enrollmentGroups[].hubs[].gateways", Kind::StringList, "[]",
+            "Hub CoAP gateways; without a scheme coaps+tcp:// is assumed; duplicates removed."),
+      ignored("enrollmentGroups[].hubs[].caPool",
+              "the hub's CA reaches devices from certificateAuthority"),
+      plain("enrollmentGroups[].hubs[].certificateAuthority.grpc.address", Kind::String, "",
+            "host:port of the hub's certificate authority (gRPC); empty = dps's built-in CA."),
+      plain("enrollmentGroups[].hubs[].certificateAuthority.grpc.tls.caPool", Kind::SourceList, "",
+            "CAs (PEM) that verify the certificate authority; empty = system CAs."),
+      ignored("enrollmentGroups[].hubs[].certificateAuthority.grpc.tls.certFile",
+              "client certificates toward the certificate authority are not supported yet"),
+      ignored("enrollmentGroups[].hubs[].certificateAuthority.grpc.tls.keyFile",
+              "client certificates toward the certificate authority are not supported yet"),
+      ignored("enrollmentGroups[].hubs[].certificateAuthority.grpc.tls.useSystemCAPool",
+              "system CAs are used when caPool is empty"),
+      ignored("enrollmentGroups[].hubs[].certificateAuthority.grpc.tls.crl", kTlsCrl),
+      ignored("enrollmentGroups[].hubs[].certificateAuthority.grpc.keepAlive", kNotConfigurable),
+      ignored("enrollmentGroups[].hubs[].certificateAuthority.grpc.sendMsgSize", kNotConfigurable),
+      ignored("enrollmentGroups[].hubs[].certificateAuthority.grpc.recvMsgSize", kNotConfigurable),
+      plain("enrollmentGroups[].hubs[].authorization.ownerClaim", Kind::String, "",
+            "Claim of the hub's tokens holding the owner, e.g. https://plgd.dev/owner. Required."),
+      plain("enrollmentGroups[].hubs[].authorization.deviceIDClaim", Kind::String, "",
+            "Claim holding the device id; empty = none."),
+      plain("enrollmentGroups[].hubs[].authorization.provider.name", Kind::String, "",
+            "OAuth provider name sent to devices (apn). Required with authority."),
+      plain("enrollmentGroups[].hubs[].authorization.provider.authority", Kind::String, "",
+            "OAuth server issuing client-credentials tokens; empty = tokens minted by dps."),
+      plain("enrollmentGroups[].hubs[].authorization.provider.clientID", Kind::String, "",
+            "OAuth client id. Required with authority."),
+      plain("enrollmentGroups[].hubs[].authorization.provider.clientSecretFile", Kind::Source, "",
+            "OAuth client secret. Required with authority."),
+      plain("enrollmentGroups[].hubs[].authorization.provider.scopes", Kind::StringList, "[]",
+            "Scopes requested."),
+      plain("enrollmentGroups[].hubs[].authorization.provider.audience", Kind::String, "",
+            "Audience requested; empty = none."),
+      ignored("enrollmentGroups[].hubs[].authorization.provider.http",
+              "the system CA pool reaches the OAuth server"),
+  };
+  return rows;
+}
+
+#undef DPS_CFG
+
+struct Index {
+  std::map<std::string_view, const Key*, std::less<>> by_path;
+  std::map<std::string_view, std::vector<std::string_view>, std::less<>> children;
+};
+
+// "hubs[]" -> "hubs": the key as written in YAML.
+std::string_view strip_list(std::string_view segment) {
+  return segment.ends_with("[]") ? segment.substr(0, segment.size() - 2) : segment;
+}
+
+// Built once: every row, plus the implicit parent maps of every row ("apis", "apis.coap", ...).
+const Index& index() {
+  static const Index idx = [] {
+    Index i;
+    for (const Key& key : table()) {
+      i.by_path.emplace(key.path, &key);
+      std::string_view path = key.path;
+      for (size_t dot = path.rfind('.'); dot != std::string_view::npos; dot = path.rfind('.')) {
+        auto& names = i.children[path.substr(0, dot)];
+        std::string_view name = strip_list(path.substr(dot + 1));
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+        path = path.substr(0, dot);
+      }
+      auto& top = i.children[""];
+      std::string_view name = strip_list(path);
+      if (std::find(top.begin(), top.end(), name) == top.end()) top.push_back(name);
+    }
+    return i;
+  }();
+  return idx;
+}
+
+}  // namespace
+
+std::span<const Key> keys() { return table(); }
+
+const Key* find(std::string_view pattern) {
+  auto it = index().by_path.find(pattern);
+  return it == index().by_path.end() ? nullptr : it->second;
+}
+
+std::vector<std::string_view> child_names(std::string_view pattern) {
+  auto it = index().children.find(pattern);
+  return it == index().children.end() ? std::vector<std::string_view>{} : it->second;
+}
+
+std::string_view kind_name(Kind kind) {
+  switch (kind) {
+    case Kind::Object:
+      return "map";
+    case Kind::ObjectList:
+      return "list of maps";
+    case Kind::String:
+      return "string";
+    case Kind::Bool:
+      return "bool";
+    case Kind::Uint:
+      return "unsigned integer";
+    case Kind::Duration:
+      return "duration";
+    case Kind::StringList:
+      return "list of strings";
+    case Kind::Path:
+      return "file path";
+    case Kind::Dir:
+      return "path";
+    case Kind::Source:
+      return "file, data: URI or PEM";
+    case Kind::SourceList:
+      return "list of files, data: URIs or PEM";
+    case Kind::Ignored:
+      return "ignored";
+  }
+  return "?";
+}
+
+}  // namespace dps::config::schema
