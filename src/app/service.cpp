@@ -58,7 +58,8 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   auto parts = std::make_unique<Parts>();
 
   const std::filesystem::path db_path =
-      config.storage.sqlite_path.empty() ? data_dir / "dps.db" : config.storage.sqlite_path;
+      config.storage.sqlite_path.empty() ? data_dir / "dps.db"
+                                         : std::filesystem::path(config.storage.sqlite_path);
   auto sqlite = context(store::SqliteStore::open(db_path), "clients.storage.sqlite.path");
   if (!sqlite) return tl::unexpected(sqlite.error());
   parts->store = std::move(*sqlite);

@@ -57,9 +57,11 @@ Result<std::unique_ptr<DeviceServer>> DeviceServer::create(const DeviceServerOpt
   std::unique_ptr<DeviceServer> server(new DeviceServer(options, std::move(deps)));
   boost::system::error_code ec;
   auto& acceptor = server->acceptor_;
-  if (acceptor.open(endpoint->protocol(), ec) ||
-      acceptor.set_option(tcp::acceptor::reuse_address(true), ec) ||
-      acceptor.bind(*endpoint, ec) || acceptor.listen(asio::socket_base::max_listen_connections, ec)) {
+  acceptor.open(endpoint->protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(*endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
     return fail(ErrorCode::Internal, "cannot listen on " + options.address + ": " + ec.message());
   }
   return server;
