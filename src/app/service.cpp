@@ -57,9 +57,9 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   }
   auto parts = std::make_unique<Parts>();
 
-  const std::filesystem::path db_path =
-      config.storage.sqlite_path.empty() ? data_dir / "dps.db"
-                                         : std::filesystem::path(config.storage.sqlite_path);
+  const std::filesystem::path db_path = config.storage.sqlite_path.empty()
+                                            ? data_dir / "dps.db"
+                                            : std::filesystem::path(config.storage.sqlite_path);
   auto sqlite = context(store::SqliteStore::open(db_path), "clients.storage.sqlite.path");
   if (!sqlite) return tl::unexpected(sqlite.error());
   parts->store = std::move(*sqlite);
@@ -99,8 +99,8 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   parts->router = std::make_unique<provisioning::Router>(
       provisioning::Services{parts->ca.get(), parts->tokens.get()});
 
-  auto tls = net::make_device_tls_context({identity->cert_chain_pem, identity->key_pem},
-                                          *parts->catalogs);
+  auto tls =
+      net::make_device_tls_context({identity->cert_chain_pem, identity->key_pem}, *parts->catalogs);
   if (!tls) return tl::unexpected(tls.error());
 
   net::SessionDependencies deps;
@@ -115,8 +115,8 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   server_options.address = config.coap.address;
   server_options.workers = config.workers;
   server_options.max_connections = config.coap.max_connections;
-  auto devices = context(net::DeviceServer::create(server_options, std::move(deps)),
-                         "apis.coap.address");
+  auto devices =
+      context(net::DeviceServer::create(server_options, std::move(deps)), "apis.coap.address");
   if (!devices) return tl::unexpected(devices.error());
   parts->devices = std::move(*devices);
   return std::unique_ptr<Service>(new Service(std::move(parts)));
@@ -129,8 +129,8 @@ boost::asio::ip::tcp::endpoint Service::device_endpoint() const {
 void Service::run(bool handle_signals) {
   std::unique_ptr<boost::asio::signal_set> signals;
   if (handle_signals) {
-    signals = std::make_unique<boost::asio::signal_set>(parts_->devices->io_context(), SIGINT,
-                                                        SIGTERM);
+    signals =
+        std::make_unique<boost::asio::signal_set>(parts_->devices->io_context(), SIGINT, SIGTERM);
     signals->async_wait([this](const boost::system::error_code& ec, int signal) {
       if (ec) return;
       spdlog::info("signal {}: stopping", signal);

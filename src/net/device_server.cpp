@@ -39,8 +39,7 @@ Result<tcp::endpoint> parse_endpoint(const std::string& address) {
   boost::system::error_code parse_error;
   auto ip = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, parse_error);
   if (parse_error) {
-    return fail(ErrorCode::BadRequest,
-                "address \"" + address + "\": host must be an IP address");
+    return fail(ErrorCode::BadRequest, "address \"" + address + "\": host must be an IP address");
   }
   return tcp::endpoint(ip, static_cast<uint16_t>(port));
 }

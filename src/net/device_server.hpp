@@ -2,9 +2,9 @@
 // connection on its own strand, over a pool of I/O threads.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>

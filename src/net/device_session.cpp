@@ -2,13 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cstring>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "coap/signaling.hpp"
@@ -54,22 +53,39 @@ std::vector<std::string> endpoints_of(const coap::Message& response) {
   return endpoints;
 }
 
+std::string method_name(coap::Code code) {
+  switch (code) {
+    case coap::Code::Get:
+      return "GET";
+    case coap::Code::Post:
+      return "POST";
+    case coap::Code::Put:
+      return "PUT";
+    case coap::Code::Delete:
+      return "DELETE";
+    default:
+      return coap::to_string(code);
+  }
+}
+
 class Session {
  public:
   Session(asio::ip::tcp::socket socket, const SessionDependencies& deps, uint64_t id)
       : stream_(beast::tcp_stream(std::move(socket)), *deps.tls), deps_(deps), id_(id) {
     boost::system::error_code ec;
     auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-    remote_ = ec ? std::string("?") : remote.address().to_string() + ":" +
-                                          std::to_string(remote.port());
+    remote_ =
+        ec ? std::string("?") : remote.address().to_string() + ":" + std::to_string(remote.port());
   }
 
   awaitable<void> run() {
-    if (!co_await handshake()) co_return;
-    if (co_await send(coap::make_csm(static_cast<uint32_t>(deps_.options.max_message_size),
-                                     /*block_wise_transfer=*/true))) {
-      co_await serve();
-    }
+    // GCC 12 miscompiles `co_await` inside conditions of coroutine members (SIGILL at run
+    // time), so every awaited value is first stored in a local.
+    const bool admitted = co_await handshake();
+    if (!admitted) co_return;
+    const bool greeted = co_await send(coap::make_csm(
+        static_cast<uint32_t>(deps_.options.max_message_size), /*block_wise_transfer=*/true));
+    if (greeted) co_await serve();
     co_await close();
   }
 
@@ -85,8 +101,8 @@ class Session {
       beast::get_lowest_layer(stream_).close();
       co_return false;
     }
-    spdlog::info("conn={} peer={} cn=\"{}\" admitted by enrollment group {} (registration {})",
-                 id_, remote_, outcome_.peer.common_name, outcome_.peer.enrollment_group_id,
+    spdlog::info("conn={} peer={} cn=\"{}\" admitted by enrollment group {} (registration {})", id_,
+                 remote_, outcome_.peer.common_name, outcome_.peer.enrollment_group_id,
                  outcome_.peer.registration_id);
     co_return true;
   }
@@ -94,23 +110,25 @@ class Session {
   // Reads and dispatches frames until the device leaves, idles out, or an answer asks to close.
   awaitable<void> serve() {
     for (;;) {
-      auto decoded = coap::decode_frame(std::span(buffer_.data(), buffered_),
-                                        deps_.options.max_message_size);
+      auto decoded =
+          coap::decode_frame(std::span(buffer_.data(), buffered_), deps_.options.max_message_size);
       if (auto* need = std::get_if<coap::NeedMore>(&decoded)) {
-        if (!co_await read_at_least(need->at_least)) co_return;
+        const bool more = co_await read_at_least(need->at_least);
+        if (!more) co_return;
         continue;
       }
       if (auto* error = std::get_if<coap::DecodeError>(&decoded)) {
         spdlog::warn("conn={} peer={} cn=\"{}\" bad frame: {}", id_, remote_,
                      outcome_.peer.common_name, coap::to_string(*error));
-        co_await send(coap::make_abort(std::string("bad frame: ") +
-                                       std::string(coap::to_string(*error))));
+        co_await send(
+            coap::make_abort(std::string("bad frame: ") + std::string(coap::to_string(*error))));
         co_return;
       }
       auto& frame = std::get<coap::Frame>(decoded);
       coap::Message message = std::move(frame.message);
       consume(frame.consumed);
-      if (!co_await dispatch(message)) co_return;
+      const bool keep_going = co_await dispatch(message);
+      if (!keep_going) co_return;
     }
   }
 
@@ -119,8 +137,10 @@ class Session {
     using coap::Code;
     if (coap::is_signal(message.code)) {
       switch (message.code) {
-        case Code::Ping:
-          co_return co_await send(coap::make_pong(message));
+        case Code::Ping: {
+          const bool sent = co_await send(coap::make_pong(message));
+          co_return sent;
+        }
         case Code::Csm:
         case Code::Pong:
           co_return true;  // the device's limits never exceed ours; nothing to adapt
@@ -135,12 +155,15 @@ class Session {
     if (!coap::is_request(message.code)) co_return true;  // 0.00 empty message: nothing to do
     const bool first = !seen_request_;
     seen_request_ = true;
-    if (first && !co_await send_reverse_request()) co_return false;
+    if (first) {
+      const bool sent = co_await send_reverse_request();
+      if (!sent) co_return false;
+    }
 
     auto result = deps_.router->handle(outcome_.peer, deps_.catalogs->get(), message, first);
     if (result.record) {
-      auto committed = co_await async_commit(*deps_.records, std::move(*result.record),
-                                             asio::use_awaitable);
+      auto committed =
+          co_await async_commit(*deps_.records, std::move(*result.record), asio::use_awaitable);
       if (!committed) {
         // Nothing acknowledged may be lost: without a durable record the step is not done.
         spdlog::error("conn={} peer={} record not stored: {}", id_, remote_,
@@ -153,8 +176,8 @@ class Session {
       }
     }
     log_answer(message, result.response);
-    if (!co_await send(std::move(result.response))) co_return false;
-    co_return !result.close_after;
+    const bool sent = co_await send(std::move(result.response));
+    co_return sent && !result.close_after;
   }
 
   awaitable<bool> send_reverse_request() {
@@ -168,7 +191,8 @@ class Session {
                               provisioning::uris::kDeviceResourcesQueryType);
     request.add_uint_option(coap::option::kAccept, coap::content_format::kOcfCbor);
     reverse_token_ = request.token;
-    co_return co_await send(std::move(request));
+    const bool sent = co_await send(std::move(request));
+    co_return sent;
   }
 
   static std::vector<uint8_t> random_token() {
@@ -193,7 +217,8 @@ class Session {
     update.local_endpoints = std::move(endpoints);
     // Not tied to an answer, so nothing waits for it; failures only log (device-protocol §3.6).
     deps_.records->submit(std::move(update), [id = id_](Result<void> result) {
-      if (!result) spdlog::warn("conn={} local endpoints not stored: {}", id, result.error().internal);
+      if (!result)
+        spdlog::warn("conn={} local endpoints not stored: {}", id, result.error().internal);
     });
   }
 
@@ -201,7 +226,7 @@ class Session {
     const bool failed = coap::code_class(response.code) >= 4;
     spdlog::log(failed ? spdlog::level::warn : spdlog::level::info,
                 "conn={} peer={} cn=\"{}\" {} {} -> {}{}{}", id_, remote_,
-                outcome_.peer.common_name, coap::to_string(request.code), request.uri_path(),
+                outcome_.peer.common_name, method_name(request.code), request.uri_path(),
                 coap::to_string(response.code), failed ? ": " : "",
                 failed ? response.payload_text() : std::string_view{});
   }

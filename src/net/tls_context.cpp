@@ -44,8 +44,8 @@ int verify_against_enrollment_groups(X509_STORE_CTX* store_ctx, void* arg) {
   auto* catalogs = static_cast<provisioning::CatalogHolder*>(arg);
   auto* ssl = static_cast<SSL*>(
       X509_STORE_CTX_get_ex_data(store_ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
-  auto* outcome = ssl ? static_cast<HandshakeOutcome*>(SSL_get_ex_data(ssl, outcome_index()))
-                      : nullptr;
+  auto* outcome =
+      ssl ? static_cast<HandshakeOutcome*>(SSL_get_ex_data(ssl, outcome_index())) : nullptr;
   X509* leaf = X509_STORE_CTX_get0_cert(store_ctx);
   if (!outcome || !leaf) {
     X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_UNSPECIFIED);
@@ -87,8 +87,8 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_device_tls_context(
   SSL_CTX* ctx = context->native_handle();
   boost::system::error_code ec;
   auto fail_with = [](const std::string& what) {
-    return fail(ErrorCode::Internal, "device TLS context: " + what + ": " +
-                                         pki::openssl_error_string());
+    return fail(ErrorCode::Internal,
+                "device TLS context: " + what + ": " + pki::openssl_error_string());
   };
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
@@ -100,10 +100,9 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_device_tls_context(
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   if (SSL_CTX_set_cipher_list(ctx, kDeviceCipherList) != 1) return fail_with("cipher list");
   if (SSL_CTX_set1_groups_list(ctx, kDeviceGroups) != 1) return fail_with("groups");
-  context->use_certificate_chain(
-      boost::asio::buffer(identity.certificate_chain_pem.data(),
-                          identity.certificate_chain_pem.size()),
-      ec);
+  context->use_certificate_chain(boost::asio::buffer(identity.certificate_chain_pem.data(),
+                                                     identity.certificate_chain_pem.size()),
+                                 ec);
   if (ec) return fail(ErrorCode::Internal, "device TLS context: certificate: " + ec.message());
   context->use_private_key(
       boost::asio::buffer(identity.private_key_pem.data(), identity.private_key_pem.size()),

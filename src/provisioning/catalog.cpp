@@ -33,7 +33,8 @@ std::shared_ptr<const Catalog> Catalog::build(std::vector<store::EnrollmentGroup
   for (auto& group : groups) {
     auto trust = pki::build_trust_group(trust_spec_of(group));
     if (!trust) {
-      if (skipped) skipped->push_back("enrollment group " + group.id + ": " + trust.error().internal);
+      if (skipped)
+        skipped->push_back("enrollment group " + group.id + ": " + trust.error().internal);
       continue;
     }
     trust_groups.push_back(std::move(*trust));

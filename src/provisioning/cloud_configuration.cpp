@@ -33,8 +33,8 @@ Result<std::string> device_id_of(const nlohmann::json& body, bool required) {
   if (!it->is_string()) return fail(ErrorCode::BadRequest, "\"di\" is not a text string");
   auto uuid = pki::Uuid::parse(it->get_ref<const std::string&>());
   if (!uuid || uuid->is_nil()) {
-    return fail(ErrorCode::BadRequest,
-                "\"di\" is not a UUID: \"" + it->get_ref<const std::string&>().substr(0, 64) + "\"");
+    return fail(ErrorCode::BadRequest, "\"di\" is not a UUID: \"" +
+                                           it->get_ref<const std::string&>().substr(0, 64) + "\"");
   }
   return uuid->to_string();
 }
@@ -51,8 +51,8 @@ Result<StepBody> run_cloud_configuration(const StepInput& in, store::Provisionin
   if (!missing.empty()) {
     std::string ids;
     for (const auto& id : missing) ids += (ids.empty() ? "" : ", ") + id;
-    return fail(ErrorCode::BadRequest, "enrollment group " + in.group.id +
-                                           " links hubs that do not exist: " + ids);
+    return fail(ErrorCode::BadRequest,
+                "enrollment group " + in.group.id + " links hubs that do not exist: " + ids);
   }
   const auto selected = selected_gateway_of(*body);
   auto choice = choose_hub(linked, selected);

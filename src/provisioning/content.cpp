@@ -12,9 +12,9 @@ Result<uint16_t> response_format(const coap::Message& request) {
   auto accept = request.accept();
   if (!accept) return kOcfCbor;
   if (*accept == kOcfCbor || *accept == kCbor || *accept == kJson) return *accept;
-  return fail(ErrorCode::NotAcceptable,
-              "cannot answer in content format " + std::to_string(*accept) +
-                  " (supported: 10000, 60, 50)");
+  return fail(
+      ErrorCode::NotAcceptable,
+      "cannot answer in content format " + std::to_string(*accept) + " (supported: 10000, 60, 50)");
 }
 
 Result<nlohmann::json> decode_body(const coap::Message& request) {

@@ -39,8 +39,10 @@ Result<StepBody> run_credentials(const StepInput& in, store::ProvisioningRecord&
   const auto format = in.request.content_format();
   if (format && *format != coap::content_format::kCbor &&
       *format != coap::content_format::kOcfCbor) {
-    return fail(ErrorCode::BadRequest, "credentials body must be CBOR (content format 60 or "
-                                       "10000), got " + std::to_string(*format));
+    return fail(ErrorCode::BadRequest,
+                "credentials body must be CBOR (content format 60 or "
+                "10000), got " +
+                    std::to_string(*format));
   }
   auto body = decode_body(in.request);
   if (!body) return tl::unexpected(body.error());

@@ -11,7 +11,8 @@ Result<HubChoice> choose_hub(const std::vector<const store::Hub*>& linked,
   for (const store::Hub* hub : linked) {
     for (const auto& uri : hub->gateways) {
       store::Gateway gateway{uri, hub->hub_id};
-      if (std::find(choice.servers.begin(), choice.servers.end(), gateway) == choice.servers.end()) {
+      if (std::find(choice.servers.begin(), choice.servers.end(), gateway) ==
+          choice.servers.end()) {
         choice.servers.push_back(std::move(gateway));
       }
     }

@@ -34,9 +34,7 @@ json time_payload(std::chrono::system_clock::time_point now) {
   return json{{"time", rfc3339_utc(now)}};
 }
 
-json ownership_payload(const std::string& owner_uuid) {
-  return json{{"devowneruuid", owner_uuid}};
-}
+json ownership_payload(const std::string& owner_uuid) { return json{{"devowneruuid", owner_uuid}}; }
 
 json cloud_configuration_payload(const CloudConfiguration& config) {
   json body{{"apn", config.provider_name},
@@ -60,33 +58,32 @@ json credentials_payload(const IssuedCredentials& creds) {
     std::vector<uint8_t> key(creds.pre_shared_key.begin(), creds.pre_shared_key.end());
     list.push_back(json{{"credtype", 1},
                         {"subjectuuid", creds.owner_uuid},
-                        {"privatedata",
-                         json{{"data", json::binary(std::move(key))},
-                              {"encoding", "oic.sec.encoding.raw"}}},
+                        {"privatedata", json{{"data", json::binary(std::move(key))},
+                                             {"encoding", "oic.sec.encoding.raw"}}},
                         {"tag", kTag}});
   }
-  list.push_back(json{
-      {"credtype", 8},
-      {"subjectuuid", creds.device_uuid},
-      {"credusage", "oic.sec.cred.cert"},
-      {"publicdata", json{{"data", creds.chain_pem}, {"encoding", "oic.sec.encoding.pem"}}},
-      {"tag", kTag}});
-  list.push_back(json{
-      {"credtype", 8},
-      {"subjectuuid", creds.owner_uuid},
-      {"credusage", "oic.sec.cred.trustca"},
-      {"publicdata", json{{"data", creds.trust_ca_pem}, {"encoding", "oic.sec.encoding.pem"}}},
-      {"tag", kTag}});
+  list.push_back(
+      json{{"credtype", 8},
+           {"subjectuuid", creds.device_uuid},
+           {"credusage", "oic.sec.cred.cert"},
+           {"publicdata", json{{"data", creds.chain_pem}, {"encoding", "oic.sec.encoding.pem"}}},
+           {"tag", kTag}});
+  list.push_back(
+      json{{"credtype", 8},
+           {"subjectuuid", creds.owner_uuid},
+           {"credusage", "oic.sec.cred.trustca"},
+           {"publicdata", json{{"data", creds.trust_ca_pem}, {"encoding", "oic.sec.encoding.pem"}}},
+           {"tag", kTag}});
   return json{{"creds", std::move(list)}};
 }
 
 json acls_payload(const std::string& owner_uuid, const std::vector<std::string>& hub_ids) {
   json list = json::array();
-  list.push_back(ace(json{{"uuid", owner_uuid}},
-                     json::array({href("/CoapCloudConfResURI"), href("/oic/sec/sp"),
-                                  href("/x.plgd.dev/time"), href("/oc/con"), href("/oc/swu"),
-                                  href("/oic/mnt"), wildcard()}),
-                     kPermissionAll));
+  list.push_back(
+      ace(json{{"uuid", owner_uuid}},
+          json::array({href("/CoapCloudConfResURI"), href("/oic/sec/sp"), href("/x.plgd.dev/time"),
+                       href("/oc/con"), href("/oc/swu"), href("/oic/mnt"), wildcard()}),
+          kPermissionAll));
   list.push_back(ace(json{{"conntype", "anon-clear"}},
                      json::array({href("/oic/d"), href("/oic/p"), href("/oic/res"),
                                   href("/oic/sec/sdi"), href("/oic/sec/doxm")}),

@@ -19,10 +19,10 @@ nlohmann::json time_payload(std::chrono::system_clock::time_point now);
 nlohmann::json ownership_payload(const std::string& owner_uuid);
 
 struct CloudConfiguration {
-  std::string provider_name;  // apn
-  std::string gateway_uri;    // cis
-  std::string access_token;   // at
-  std::string hub_id;         // sid
+  std::string provider_name;            // apn
+  std::string gateway_uri;              // cis
+  std::string access_token;             // at
+  std::string hub_id;                   // sid
   std::vector<store::Gateway> servers;  // x.org.iotivity.servers; omitted when empty
 };
 /// §3.3.

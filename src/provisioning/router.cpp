@@ -47,9 +47,8 @@ StepResult error_result(const coap::Message& request, coap::Code code, std::stri
   return result;
 }
 
-store::ProvisioningRecord record_base(const PeerIdentity& peer,
-                                      const store::EnrollmentGroup& group, int64_t now,
-                                      bool with_attestation) {
+store::ProvisioningRecord record_base(const PeerIdentity& peer, const store::EnrollmentGroup& group,
+                                      int64_t now, bool with_attestation) {
   store::ProvisioningRecord record;
   record.id = peer.registration_id;
   record.enrollment_group_id = group.id;
@@ -111,8 +110,7 @@ StepResult Router::handle(const PeerIdentity& peer, std::shared_ptr<const Catalo
     result.close_after = failed.close_after;
     return result;
   }
-  set_step_status(*result.record, route->step,
-                  {now_ns, static_cast<uint8_t>(route->success), {}});
+  set_step_status(*result.record, route->step, {now_ns, static_cast<uint8_t>(route->success), {}});
   result.response = make_response(request, route->success, *body, *format);
   return result;
 }

@@ -58,8 +58,7 @@ int list_records(const dps::config::Config& config, const std::string& device_id
                                        ? std::filesystem::path(config.data_directory) / "dps.db"
                                        : std::filesystem::path(config.storage.sqlite_path);
   if (!std::filesystem::exists(db)) {
-    std::fprintf(stderr, "dps: no database at %s (has dps run with this config?)\n",
-                 db.c_str());
+    std::fprintf(stderr, "dps: no database at %s (has dps run with this config?)\n", db.c_str());
     return kExitFailure;
   }
   auto store = dps::store::SqliteStore::open(db);
@@ -96,6 +95,7 @@ int main(int argc, char** argv) {
   auto* records = app.add_subcommand("records", "Print provisioning records as JSON lines");
   std::string device_id;
   records->add_option("--device", device_id, "Only the records of this device id");
+  records->fallthrough();  // `dps records --config FILE` reads as naturally as the reverse
 
   try {
     app.parse(argc, argv);
