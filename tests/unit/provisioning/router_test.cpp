@@ -145,16 +145,20 @@ TEST_F(RouterTest, UnknownCriticalOptionIsBadOption) {
 }
 
 TEST_F(RouterTest, AnswersJsonWhenAcceptIs50AndRefusesOtherFormats) {
-  auto m = request(Code::Get, uris::kOwnership);
-  m.options.erase(m.options.begin());  // Accept
-  m.add_uint_option(coap::option::kAccept, coap::content_format::kJson);
-  auto result = handle(m);
+  auto with_accept = [](uint32_t format) {
+    coap::Message m;
+    m.code = Code::Get;
+    m.token = {9};
+    m.set_uri_path(uris::kOwnership);
+    m.add_uint_option(coap::option::kAccept, format);
+    return m;
+  };
+  auto result = handle(with_accept(coap::content_format::kJson));
   EXPECT_EQ(result.response.content_format(), coap::content_format::kJson);
   EXPECT_EQ(json::parse(result.response.payload_text())["devowneruuid"], pki::owner_to_uuid("1"));
-  m.options.clear();
-  m.set_uri_path(uris::kOwnership);
-  m.add_uint_option(coap::option::kAccept, 41);
-  EXPECT_EQ(handle(m).response.code, Code::NotAcceptable);
+  EXPECT_EQ(handle(with_accept(coap::content_format::kCbor)).response.content_format(),
+            coap::content_format::kCbor);
+  EXPECT_EQ(handle(with_accept(41)).response.code, Code::NotAcceptable);
 }
 
 TEST_F(RouterTest, SessionWithoutGroupIsForbidden) {
@@ -177,9 +181,8 @@ TEST_F(RouterTest, CloudConfigurationNamesHubAndMintsToken) {
   EXPECT_EQ(body["apn"], "plgd");
   EXPECT_EQ(body["cis"], "coaps+tcp://hub.example.com:5684");
   EXPECT_EQ(body["sid"], kHubId);
-  EXPECT_EQ(
-      std::count(body["at"].get<std::string>().begin(), body["at"].get<std::string>().end(), '.'),
-      2);
+  const std::string token = body["at"];
+  EXPECT_EQ(std::count(token.begin(), token.end(), '.'), 2);  // header.claims.signature
   ASSERT_TRUE(result.record && result.record->cloud);
   EXPECT_EQ(result.record->device_id, kDeviceId);
   EXPECT_EQ(result.record->cloud->status.coap_code, 68);
@@ -231,9 +234,9 @@ TEST_F(RouterTest, CredentialsSignsCsrWithPskFirst) {
   auto creds = body_of(result.response)["creds"];
   ASSERT_EQ(creds.size(), 3u);
   EXPECT_EQ(creds[0]["credtype"], 1);
-  EXPECT_EQ(creds[0]["privatedata"]["data"].get_binary(),
-            std::vector<uint8_t>(groups_[0].pre_shared_key.begin(),
-                                 groups_[0].pre_shared_key.begin() + 16));
+  const std::vector<uint8_t>& psk = creds[0]["privatedata"]["data"].get_binary();
+  EXPECT_EQ(psk, std::vector<uint8_t>(groups_[0].pre_shared_key.begin(),
+                                      groups_[0].pre_shared_key.begin() + 16));
   EXPECT_EQ(creds[1]["subjectuuid"], kDeviceId);
   auto chain = pki::parse_certificates_pem(creds[1]["publicdata"]["data"].get<std::string>());
   ASSERT_TRUE(chain);
