@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/value_source.hpp"
+
 namespace dps::api {
 namespace {
 
@@ -72,7 +74,7 @@ json to_json(const store::ProvisioningRecord& record) {
     put_if(credential, "identityCertificatePem", c->identity_certificate_pem);
     if (!c->pre_shared_key.empty()) {
       credential["preSharedKey"] = {{"subjectId", c->pre_shared_key_subject_id},
-                                    {"key", c->pre_shared_key}};
+                                    {"key", render_value(c->pre_shared_key, ValueKind::Secret)}};
     }
     json creds = parse_or_null(c->credentials_json);
     if (creds.is_array() && !creds.empty()) credential["credentials"] = std::move(creds);

@@ -1,0 +1,31 @@
+// Helpers shared by the enrollment-group and hub codecs. Internal to src/api.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/json_codec.hpp"
+#include "api/json_reader.hpp"
+#include "api/value_source.hpp"
+#include "common/result.hpp"
+
+namespace dps::api::codec {
+
+/// The body as JSON. BadRequest "body: not valid JSON (...)" otherwise.
+[[nodiscard]] Result<nlohmann::json> parse_body(std::string_view body);
+
+/// Checks the body's optional `id` and `owner` against `context` (json_codec.hpp, BodyContext).
+void check_identity(JsonReader& root, const BodyContext& context);
+
+/// Canonical lowercase form of a UUID, nullopt when `text` is not one.
+std::optional<std::string> canonical_uuid(std::string_view text);
+
+/// A string field holding PEM or a secret (value_source.hpp); problems recorded on `reader`.
+std::string value_field(JsonReader& reader, std::string_view key, ValueKind kind);
+
+/// Puts `value` under `key` unless it is empty.
+void put_if(nlohmann::json& object, const char* key, const std::string& value);
+
+}  // namespace dps::api::codec

@@ -1,0 +1,149 @@
+// Enrollment group <-> JSON (management-api.md "Enrollment groups"; plgd pb/enrollmentGroup.go
+// Validate, with (new) fields disabled, revokedCertificates, crl).
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "api/codec_support.hpp"
+#include "pki/trust_group.hpp"
+
+namespace dps::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kPskMinBytes = 16;  // the first 16 are used (OCF PSK credential size)
+constexpr std::string_view kX509 = "attestationMechanism.x509";
+
+void read_attestation(JsonReader& root, store::X509Attestation& x509) {
+  auto mechanism = root.object("attestationMechanism");
+  if (!mechanism) return root.fail(std::string(kX509) + ".certificateChain", "required");
+  if (auto reader = mechanism->object("x509")) {
+    x509.certificate_chain = codec::value_field(*reader, "certificateChain", ValueKind::Pem);
+    x509.lead_certificate_name = reader->string("leadCertificateName");
+    x509.expired_certificate_enabled = reader->boolean("expiredCertificateEnabled");
+    if (x509.certificate_chain.empty()) reader->fail("certificateChain", "required");
+    reader->finish();
+  } else {
+    mechanism->fail("x509.certificateChain", "required");
+  }
+  mechanism->finish();
+}
+
+void read_hub_ids(JsonReader& root, std::vector<std::string>& out) {
+  const auto hub_ids = root.strings("hubIds");
+  for (size_t i = 0; i < hub_ids.size(); ++i) {
+    auto uuid = codec::canonical_uuid(hub_ids[i]);
+    if (!uuid) {
+      return root.fail("hubIds[" + std::to_string(i) + "]",
+                       "must be a UUID, got \"" + hub_ids[i] + "\"");
+    }
+    // Order is priority; a repeat adds nothing, so the first occurrence is kept.
+    if (std::find(out.begin(), out.end(), *uuid) == out.end()) out.push_back(std::move(*uuid));
+  }
+  if (out.empty()) root.fail("hubIds", "at least one hub id required");
+}
+
+// pki's messages start with "enrollment group <id>: "; the field path replaces that prefix.
+tl::unexpected<Error> trust_error(const Error& error, const std::string& group_id,
+                                  const std::string& path) {
+  if (error.code != ErrorCode::BadRequest) return tl::unexpected(error);
+  std::string message = error.internal;
+  if (const std::string prefix = "enrollment group " + group_id + ": ";
+      message.starts_with(prefix)) {
+    message.erase(0, prefix.size());
+  }
+  return fail(ErrorCode::BadRequest, path + ": " + message);
+}
+
+// Validates the trust material the way the device side will load it (pki::build_trust_group),
+// one field at a time so the error names the field at fault. Fills in the default lead name (CN
+// of the first certificate): stored explicitly, so the attestationMechanismX509CertificateNames
+// filter matches it, as in plgd.
+Result<void> check_trust(store::EnrollmentGroup& group) {
+  pki::TrustGroupSpec spec;
+  spec.group_id = group.id;
+  spec.certificate_chain_pem = group.x509.certificate_chain;
+  auto built = pki::build_trust_group(spec);
+  if (!built) return trust_error(built.error(), group.id, std::string(kX509) + ".certificateChain");
+  if (group.x509.lead_certificate_name.empty()) {
+    group.x509.lead_certificate_name = (*built)->lead_name();
+  } else {
+    spec.lead_certificate_name = group.x509.lead_certificate_name;
+    if (built = pki::build_trust_group(spec); !built) {
+      return trust_error(built.error(), group.id, std::string(kX509) + ".leadCertificateName");
+    }
+  }
+  if (!group.revoked_certificates.empty()) {
+    spec.revoked = group.revoked_certificates;
+    if (built = pki::build_trust_group(spec); !built) {
+      return trust_error(built.error(), group.id, "revokedCertificates");
+    }
+  }
+  if (!group.crl.empty()) {
+    spec.crl_pem = group.crl;
+    if (built = pki::build_trust_group(spec); !built) {
+      return trust_error(built.error(), group.id, "crl");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+json to_json(const store::EnrollmentGroup& group) {
+  json x509 = json::object();
+  codec::put_if(x509, "certificateChain",
+                render_value(group.x509.certificate_chain, ValueKind::Pem));
+  codec::put_if(x509, "leadCertificateName", group.x509.lead_certificate_name);
+  x509["expiredCertificateEnabled"] = group.x509.expired_certificate_enabled;
+
+  json out = json::object();
+  codec::put_if(out, "id", group.id);
+  codec::put_if(out, "owner", group.owner);
+  codec::put_if(out, "name", group.name);
+  out["attestationMechanism"] = {{"x509", std::move(x509)}};
+  if (!group.hub_ids.empty()) out["hubIds"] = group.hub_ids;
+  codec::put_if(out, "preSharedKey", render_value(group.pre_shared_key, ValueKind::Secret));
+  out["disabled"] = group.disabled;
+  if (!group.revoked_certificates.empty()) out["revokedCertificates"] = group.revoked_certificates;
+  codec::put_if(out, "crl", render_value(group.crl, ValueKind::Pem));
+  return out;
+}
+
+Result<store::EnrollmentGroup> enrollment_group_from_json(std::string_view body,
+                                                          const BodyContext& context,
+                                                          const store::EnrollmentGroup* stored) {
+  auto doc = codec::parse_body(body);
+  if (!doc) return tl::unexpected(doc.error());
+  Problem problem;
+  JsonReader root(*doc, "", problem);
+  codec::check_identity(root, context);
+
+  store::EnrollmentGroup group;
+  if (stored) group = *stored;  // keeps the (new) fields the body omits (json_codec.hpp)
+  group.id = context.id;
+  group.owner = context.owner;
+  group.name = root.string("name");
+  group.x509 = {};
+  read_attestation(root, group.x509);
+  group.hub_ids.clear();
+  read_hub_ids(root, group.hub_ids);
+  group.pre_shared_key = codec::value_field(root, "preSharedKey", ValueKind::Secret);
+  if (!group.pre_shared_key.empty() && group.pre_shared_key.size() < kPskMinBytes) {
+    root.fail("preSharedKey",
+              "at least 16 bytes required, got " + std::to_string(group.pre_shared_key.size()));
+  }
+  if (root.has("disabled")) group.disabled = root.boolean("disabled");
+  if (root.has("revokedCertificates")) {
+    group.revoked_certificates = root.strings("revokedCertificates");
+  }
+  if (root.has("crl")) group.crl = codec::value_field(root, "crl", ValueKind::Pem);
+  root.finish();
+  if (problem) return fail(ErrorCode::BadRequest, *problem);
+
+  if (auto trusted = check_trust(group); !trusted) return tl::unexpected(trusted.error());
+  if (group.name.empty()) group.name = group.id;
+  return group;
+}
+
+}  // namespace dps::api

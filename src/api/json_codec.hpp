@@ -1,0 +1,50 @@
+// Enrollment groups and hubs in the management API's JSON form (management-api.md): lowerCamelCase,
+// empty fields omitted (0 and false kept), secrets and PEM as text or data: URIs. Decoding
+// validates everything a device-side catalog rebuild would otherwise trip over, and names the
+// offending field in the message.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "store/entities.hpp"
+
+namespace dps::api {
+
+nlohmann::json to_json(const store::EnrollmentGroup& group);
+nlohmann::json to_json(const store::Hub& hub);
+
+/// What a body is decoded for.
+///
+/// `id` and `owner` are not the body's to choose: the object's id is `id` (generated for POST,
+/// the path's for PUT) and its owner is the caller. A body may still carry them, as plgd clients
+/// echo whole objects back: on POST a body `id` is refused ("id is generated"); on PUT it must
+/// equal the path id; a body `owner` must equal the caller's owner. Anything else is 400: a
+/// silent ignore would hide a client that believes it can move objects between ids or owners.
+struct BodyContext {
+  std::string owner;
+  std::string id;
+  bool create = false;
+};
+
+/// Decodes and validates a POST/PUT body (fields and rules: management-api.md). Unknown fields,
+/// wrong types, chains that do not verify, bad UUIDs, short PSKs, file paths: BadRequest naming
+/// the field. UUIDs are stored in canonical lowercase.
+///
+/// @param stored on PUT, the stored group: the (new) fields plgd clients do not know (`disabled`,
+///               `revokedCertificates`, `crl`) keep their stored value when the body omits them,
+///               so editing a group in plgd's UI does not silently re-enable it or drop its
+///               revocations. Send them explicitly (false, [], "") to clear. nullptr on POST.
+[[nodiscard]] Result<store::EnrollmentGroup> enrollment_group_from_json(
+    std::string_view body, const BodyContext& context, const store::EnrollmentGroup* stored);
+
+/// Decodes and validates a hub body. `hubId` defaults to the record id, on PUT too (PUT replaces
+/// the whole hub, as in plgd; hubs have no (new) fields to preserve). plgd fields dps has no
+/// use for are accepted and ignored (certificateAuthority.grpc.keepAlive,
+/// certificateAuthority.grpc.tls.useSystemCaPool, authorization.provider.http), matching the
+/// config file; a client certificate toward the CA (tls.cert/tls.key) is refused as unsupported.
+[[nodiscard]] Result<store::Hub> hub_from_json(std::string_view body, const BodyContext& context);
+
+}  // namespace dps::api

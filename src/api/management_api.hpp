@@ -1,0 +1,60 @@
+// The management API (management-api.md) without HTTP transport or authentication: the server
+// parses a request into ApiRequest, authenticates it (JWT → owner), calls handle(), and writes
+// the ApiResponse back. Routing, filters, validation, tenancy and the JSON forms live here.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "api/http_types.hpp"
+#include "store/store.hpp"
+
+namespace dps::api {
+
+/// Routes (each also under the prefix "/device-provisioning-service"):
+///
+///   GET    /api/v1/enrollment-groups       idFilter, attestationMechanismX509CertificateNames,
+///                                          hubIdFilter → stream
+///   POST   /api/v1/enrollment-groups       body → the created group (id generated)
+///   PUT    /api/v1/enrollment-groups/{id}  body → the stored group
+///   DELETE /api/v1/enrollment-groups       idFilter (required) → {"count": "N"}
+///   GET/POST/PUT/DELETE /api/v1/hubs       the same with idFilter, hubIdFilter
+///   GET    /api/v1/provisioning-records    idFilter, deviceIdFilter, enrollmentGroupIdFilter
+///   DELETE /api/v1/provisioning-records    the same filters → {"count": "N"}
+///
+/// Streams are HTTP 200 with one `{"result": <object>}` line per object, ordered by id. Filters
+/// repeat and OR; unknown query parameters are 400. Every read and write is scoped to `owner`:
+/// another owner's objects are invisible (404 on PUT), never modified. Errors are
+/// `{"code", "message", "details"}` (errors.hpp). Wrong method on a known path: 405 + Allow.
+///
+/// Decisions beyond plgd (each documented at its code): DELETE of groups or hubs without idFilter
+/// is 400, not "delete all"; a filter matching none is 404 for groups/hubs, count 0 for records;
+/// a hubId already used by another hub of the owner is 409; body `id`/`owner` rules in
+/// json_codec.hpp (BodyContext); file paths in bodies are 400 (value_source.hpp).
+///
+/// Thread-safety: handle() may run concurrently on several threads (no mutable state here; the
+/// Store serialises). It blocks on the store: call it off the I/O threads.
+class ManagementApi {
+ public:
+  /// @param on_configuration_change called after every successful create, update or delete of an
+  ///        enrollment group or hub (never for records, never on failure), on the calling thread,
+  ///        after the store committed: the device-side catalog rebuild hooks in here. It should
+  ///        not throw; if it does, the client gets 500 although the change is committed.
+  ManagementApi(store::Store& store, std::function<void()> on_configuration_change);
+
+  /// Answers one authenticated request. `owner` is the caller's owner from the verified JWT; it
+  /// must not be empty (the store reads an empty owner as "every owner"): an empty one is a bug
+  /// of the caller and answers 500 without touching the store. Never throws.
+  ApiResponse handle(const ApiRequest& request, const std::string& owner);
+
+  /// "/device-provisioning-service": plgd's prefix every route is also served under.
+  static constexpr std::string_view kPathPrefix = "/device-provisioning-service";
+
+ private:
+  ApiResponse route(const ApiRequest& request, const std::string& owner);
+
+  store::Store& store_;
+  std::function<void()> on_configuration_change_;
+};
+
+}  // namespace dps::api

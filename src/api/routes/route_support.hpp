@@ -1,0 +1,61 @@
+// What every route shares: the request context, query filters, and the three answer shapes
+// (stream, object, count). Internal to src/api.
+#pragma once
+
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/errors.hpp"
+#include "api/http_types.hpp"
+#include "store/store.hpp"
+
+namespace dps::api::routes {
+
+/// One request's view of the service: the store, the authenticated owner (never empty: checked
+/// by ManagementApi::handle) and the change notification for groups and hubs.
+struct Context {
+  store::Store& store;
+  const std::string& owner;
+  const std::function<void()>& on_configuration_change;
+};
+
+/// Query filters by name; repeated parameters collect in order.
+using Filters = std::map<std::string, std::vector<std::string>, std::less<>>;
+
+/// Reads the query parameters a route accepts. Names may also be given in protobuf's snake_case
+/// ("id_filter"), as grpc-gateway accepts. BadRequest for any other parameter (a typo such as
+/// "idfilter" must not widen a DELETE to everything) and for an empty value. Values of filters
+/// named "…IdFilter"/"idFilter" that are UUIDs are put in canonical lowercase, the stored form.
+[[nodiscard]] Result<Filters> read_filters(const ApiRequest& request,
+                                           std::initializer_list<std::string_view> allowed);
+
+/// The values of `name` (empty when not given).
+std::vector<std::string> values(const Filters& filters, std::string_view name);
+
+/// Canonical lowercase UUID from a path segment; BadRequest "id: must be a UUID" otherwise.
+[[nodiscard]] Result<std::string> path_id(std::string_view segment);
+
+std::string dump(const nlohmann::json& value);
+
+/// 200 with one `{"result": <object>}` line per item (management-api.md "List endpoints").
+template <class Items>
+ApiResponse stream_response(const Items& items) {
+  ApiResponse response;
+  for (const auto& item : items) {
+    response.body += dump(nlohmann::json{{"result", to_json(item)}});
+    response.body += '\n';
+  }
+  return response;
+}
+
+ApiResponse object_response(const nlohmann::json& object);
+
+/// `{"count": "N"}`: int64 as a string, protobuf's JSON mapping.
+ApiResponse count_response(size_t count);
+
+}  // namespace dps::api::routes
