@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/base64url.hpp"
-#include "auth/openssl_ptr.hpp"
+#include "auth/ecdsa_signature.hpp"
 #include "auth/signing_key.hpp"
 
 namespace dps::auth {
@@ -81,7 +81,24 @@ Result<std::unique_ptr<EmbeddedTokenMinter>> EmbeddedTokenMinter::load_or_create
 
 Result<std::string> EmbeddedTokenMinter::token_for(const TokenRequest& request) {
   if (auto ok = check_request(request); !ok) return tl::unexpected(ok.error());
+  std::map<std::string, std::string> claims{{request.owner_claim, request.owner}};
+  if (!request.device_id.empty() && !request.device_id_claim.empty()) {
+    claims[request.device_id_claim] = request.device_id;
+  }
+  std::vector<std::string> audience;
+  if (!request.audience.empty()) audience.push_back(request.audience);
+  return mint(claims, audience, validity_);
+}
 
+Result<std::string> EmbeddedTokenMinter::mint(const std::map<std::string, std::string>& claims,
+                                              const std::vector<std::string>& audience,
+                                              std::chrono::seconds validity) const {
+  if (validity.count() <= 0) return fail(ErrorCode::BadRequest, "token validity must be positive");
+  for (const auto& [name, value] : claims) {
+    if (is_reserved_claim(name)) {
+      return fail(ErrorCode::BadRequest, "claim name \"" + name + "\" is a registered claim");
+    }
+  }
   std::array<uint8_t, kJtiBytes> jti{};
   if (RAND_bytes(jti.data(), static_cast<int>(jti.size())) != 1) {
     return fail(ErrorCode::Internal, "RAND_bytes failed");
@@ -91,16 +108,14 @@ Result<std::string> EmbeddedTokenMinter::token_for(const TokenRequest& request) 
                  .count();
   std::string payload;
   try {
-    nlohmann::json claims = {{"iss", issuer_},
-                             {"iat", now},
-                             {"exp", now + validity_.count()},
-                             {"jti", base64url_encode(jti)},
-                             {request.owner_claim, request.owner}};
-    if (!request.device_id.empty() && !request.device_id_claim.empty()) {
-      claims[request.device_id_claim] = request.device_id;
-    }
-    if (!request.audience.empty()) claims["aud"] = request.audience;
-    payload = claims.dump();
+    nlohmann::json body(claims);
+    body["iss"] = issuer_;
+    body["iat"] = now;
+    body["exp"] = now + validity.count();
+    body["jti"] = base64url_encode(jti);
+    if (audience.size() == 1) body["aud"] = audience.front();
+    if (audience.size() > 1) body["aud"] = audience;
+    payload = body.dump();
   } catch (const nlohmann::json::exception& e) {
     // dump() throws on invalid UTF-8, e.g. an owner string that is not text.
     return fail(ErrorCode::BadRequest, std::string("cannot encode token claims: ") + e.what());
@@ -115,7 +130,7 @@ Result<std::string> EmbeddedTokenMinter::token_for(const TokenRequest& request) 
 }
 
 Result<std::string> EmbeddedTokenMinter::sign(std::string_view signing_input) const {
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  pki::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   std::array<uint8_t, kMaxDerSignature> der{};
   size_t der_len = der.size();
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, sha256_.get(), nullptr, key_.get()) != 1 ||
@@ -125,16 +140,9 @@ Result<std::string> EmbeddedTokenMinter::sign(std::string_view signing_input) co
     return fail(ErrorCode::Internal, "ES256 signing failed");
   }
   // libcrypto produces DER (SEQUENCE { r, s }); JWS wants fixed-width R || S (RFC 7518 §3.4).
-  const uint8_t* cursor = der.data();
-  EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der_len)));
-  if (!sig) return fail(ErrorCode::Internal, "cannot decode the ECDSA signature");
-  std::array<uint8_t, 2 * kCoordinateBytes> raw{};
-  if (BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), raw.data(), kCoordinateBytes) < 0 ||
-      BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), raw.data() + kCoordinateBytes, kCoordinateBytes) <
-          0) {
-    return fail(ErrorCode::Internal, "ECDSA signature component too large");
-  }
-  return base64url_encode(raw);
+  auto raw = ecdsa_der_to_jose(std::span<const uint8_t>(der.data(), der_len), kCoordinateBytes);
+  if (!raw) return tl::unexpected(raw.error());
+  return base64url_encode(*raw);
 }
 
 }  // namespace dps::auth

@@ -5,8 +5,10 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "auth/token_source.hpp"
 
@@ -35,6 +37,15 @@ class EmbeddedTokenMinter final : public TokenSource {
   /// with a registered claim dps sets (iss, iat, exp, jti, aud, nbf) is refused.
   /// Thread-safe: the key is shared read-only; each call has its own signing context.
   [[nodiscard]] Result<std::string> token_for(const TokenRequest& request) override;
+
+  /// A general token: `claims` (string values, e.g. {"sub": owner}) plus iss, iat,
+  /// exp = iat + `validity`, jti, and `aud` (a string for one audience, an array for several,
+  /// omitted for none). Used for the operator's admin token (admin_token.hpp).
+  /// @return BadRequest for a registered claim name dps sets (iss, iat, exp, jti, aud, nbf) or
+  ///         a non-positive validity. Thread-safe.
+  [[nodiscard]] Result<std::string> mint(const std::map<std::string, std::string>& claims,
+                                         const std::vector<std::string>& audience,
+                                         std::chrono::seconds validity) const;
 
   /// {"keys":[<the public JWK>]}: what jwks.json holds.
   std::string jwks_json() const { return jwks_json_; }

@@ -44,10 +44,10 @@ Result<void> write_temp(const std::filesystem::path& tmp, std::string_view data,
   return written;
 }
 
-Result<EvpPkeyPtr> read_key(const std::filesystem::path& file) {
-  BioPtr bio(BIO_new_file(file.c_str(), "r"));
+Result<pki::EvpPkeyPtr> read_key(const std::filesystem::path& file) {
+  pki::BioPtr bio(BIO_new_file(file.c_str(), "r"));
   if (!bio) return os_error("cannot open", file);
-  EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  pki::EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   std::array<char, 64> group{};
   size_t group_len = 0;
   if (!key || !EVP_PKEY_is_a(key.get(), "EC") ||
@@ -64,7 +64,7 @@ Result<std::string> coordinate(EVP_PKEY* key, const char* name) {
   if (!EVP_PKEY_get_bn_param(key, name, &raw)) {
     return fail(ErrorCode::Internal, "cannot read the public key of the token-signing key");
   }
-  BignumPtr value(raw);
+  pki::BignumPtr value(raw);
   std::array<uint8_t, kCoordinateBytes> bytes{};
   if (BN_bn2binpad(value.get(), bytes.data(), bytes.size()) != kCoordinateBytes) {
     return fail(ErrorCode::Internal, "token-signing key coordinate does not fit 32 bytes");
@@ -74,13 +74,13 @@ Result<std::string> coordinate(EVP_PKEY* key, const char* name) {
 
 }  // namespace
 
-Result<EvpPkeyPtr> load_or_create_p256_key(const std::filesystem::path& file) {
+Result<pki::EvpPkeyPtr> load_or_create_p256_key(const std::filesystem::path& file) {
   std::error_code ec;
   if (std::filesystem::exists(file, ec)) return read_key(file);
 
-  EvpPkeyPtr key(EVP_EC_gen("P-256"));
+  pki::EvpPkeyPtr key(EVP_EC_gen("P-256"));
   if (!key) return fail(ErrorCode::Internal, "cannot generate a P-256 key");
-  BioPtr mem(BIO_new(BIO_s_mem()));
+  pki::BioPtr mem(BIO_new(BIO_s_mem()));
   if (!mem ||
       !PEM_write_bio_PrivateKey(mem.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr)) {
     return fail(ErrorCode::Internal, "cannot encode the token-signing key");

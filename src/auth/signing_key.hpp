@@ -5,15 +5,15 @@
 #include <string>
 #include <string_view>
 
-#include "auth/openssl_ptr.hpp"
 #include "common/result.hpp"
+#include "pki/x509_ptr.hpp"
 
 namespace dps::auth {
 
 /// Loads the P-256 private key in `file` (PEM), or creates it (mode 0600) when absent.
 /// Creation is race-free between processes: the key is written to a temporary file and linked
 /// into place, so if two start together, both end up using the one that won.
-Result<EvpPkeyPtr> load_or_create_p256_key(const std::filesystem::path& file);
+Result<pki::EvpPkeyPtr> load_or_create_p256_key(const std::filesystem::path& file);
 
 struct PublicJwk {
   std::string x;     // base64url of the 32-byte affine X coordinate
