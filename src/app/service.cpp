@@ -4,10 +4,18 @@
 
 #include <boost/asio/signal_set.hpp>
 
+#include "api/management_api.hpp"
+#include "auth/admin_token.hpp"
+#include "auth/composite_key_provider.hpp"
 #include "auth/embedded_token_minter.hpp"
+#include "auth/jwt_verifier.hpp"
+#include "auth/oidc_key_provider.hpp"
+#include "http/api_tls.hpp"
+#include "http/http_server.hpp"
 #include "net/device_server.hpp"
 #include "net/tls_context.hpp"
 #include "pki/embedded_ca.hpp"
+#include "pki/pem.hpp"
 #include "pki/server_identity.hpp"
 #include "provisioning/catalog.hpp"
 #include "provisioning/router.hpp"
@@ -26,6 +34,9 @@ struct Service::Parts {
   std::unique_ptr<provisioning::CatalogHolder> catalogs;
   std::unique_ptr<provisioning::Router> router;
   std::unique_ptr<net::DeviceServer> devices;
+  std::unique_ptr<auth::JwtVerifier> verifier;
+  std::unique_ptr<api::ManagementApi> api;
+  std::unique_ptr<http::HttpServer> http;
 };
 
 namespace {
@@ -41,6 +52,41 @@ Result<void> seed_store(store::Store& store, const config::Config& config) {
   if (auto r = store.upsert_hubs(config.hubs); !r) return r;
   return store.upsert_enrollment_groups(config.enrollment_groups);
 }
+
+// Rebuilds the device-side snapshot after an API change: the next handshake and the next request
+// of every open session see it (management-api.md, "Changes take effect").
+void reload_catalog(store::Store& store, provisioning::CatalogHolder& catalogs) {
+  std::vector<std::string> skipped;
+  auto catalog = provisioning::load_catalog(store, &skipped);
+  if (!catalog) {
+    spdlog::error("configuration changed but reloading it failed: {}", catalog.error().internal);
+    return;
+  }
+  for (const auto& why : skipped) spdlog::warn("{}: not loaded", why);
+  catalogs.set(std::move(*catalog));
+}
+
+// Tokens of the configured authorities, plus dps's own keys (its local admin token).
+Result<std::shared_ptr<auth::KeyProvider>> api_keys(const config::Config& config,
+                                                    const auth::EmbeddedTokenMinter& minter) {
+  std::vector<std::shared_ptr<auth::KeyProvider>> providers;
+  // dps's own key signs device tokens too: admin_token_keys() demands the admin audience, so a
+  // hub token handed to a device never opens the management API.
+  auto own = auth::admin_token_keys(minter);
+  if (!own) return tl::unexpected(own.error());
+  providers.push_back(std::move(*own));
+  for (const auto& authority : config.http.authorities) {
+    auth::OidcKeyProviderOptions options;
+    options.authority = authority;
+    auto provider = auth::OidcKeyProvider::start(options);
+    if (!provider) return tl::unexpected(provider.error());
+    providers.push_back(std::move(*provider));
+  }
+  return std::make_shared<auth::CompositeKeyProvider>(std::move(providers));
+}
+
+Result<void> start_http(const config::Config& config, const pki::TlsIdentity& identity,
+                        Service::Parts& parts);
 
 }  // namespace
 
@@ -119,6 +165,11 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
       context(net::DeviceServer::create(server_options, std::move(deps)), "apis.coap.address");
   if (!devices) return tl::unexpected(devices.error());
   parts->devices = std::move(*devices);
+  if (config.http.enabled) {
+    if (auto started = start_http(config, *identity, *parts); !started) {
+      return tl::unexpected(started.error());
+    }
+  }
   return std::unique_ptr<Service>(new Service(std::move(parts)));
 }
 
@@ -140,6 +191,62 @@ void Service::run(bool handle_signals) {
   parts_->devices->run();
 }
 
-void Service::stop() { parts_->devices->stop(); }
+void Service::stop() {
+  if (parts_->http) parts_->http->stop();
+  parts_->devices->stop();
+}
+
+std::optional<boost::asio::ip::tcp::endpoint> Service::api_endpoint() const {
+  if (!parts_->http) return std::nullopt;
+  return parts_->http->local_endpoint();
+}
+
+namespace {
+
+Result<void> start_http(const config::Config& config, const pki::TlsIdentity& identity,
+                        Service::Parts& parts) {
+  auto keys = context(api_keys(config, *parts.tokens), "apis.http.authorization");
+  if (!keys) return tl::unexpected(keys.error());
+  auth::JwtVerifierOptions verifier_options;
+  verifier_options.owner_claim = config.http.owner_claim;
+  verifier_options.audience = config.http.audience;
+  parts.verifier = std::make_unique<auth::JwtVerifier>(verifier_options, std::move(*keys));
+  store::Store& store = *parts.store;
+  provisioning::CatalogHolder& catalogs = *parts.catalogs;
+  parts.api = std::make_unique<api::ManagementApi>(
+      store, [&store, &catalogs] { reload_catalog(store, catalogs); });
+
+  // The API shares the device certificate unless it has its own.
+  std::string cert_pem = identity.cert_chain_pem;
+  std::string key_pem = identity.key_pem;
+  if (!config.http.tls.cert_file.empty()) {
+    auto cert = pki::read_file(config.http.tls.cert_file);
+    if (!cert) return fail(ErrorCode::Internal, "apis.http.tls.certFile: " + cert.error().internal);
+    auto key = pki::read_file(config.http.tls.key_file);
+    if (!key) return fail(ErrorCode::Internal, "apis.http.tls.keyFile: " + key.error().internal);
+    cert_pem = std::move(*cert);
+    key_pem = std::move(*key);
+  }
+  auto tls = http::make_api_tls_context(cert_pem, key_pem);
+  if (!tls) return tl::unexpected(tls.error());
+
+  http::HttpEndpoints endpoints;
+  endpoints.api = parts.api.get();
+  endpoints.verifier = parts.verifier.get();
+  endpoints.issuer = parts.tokens->issuer();
+  auth::EmbeddedTokenMinter* minter = parts.tokens.get();
+  endpoints.jwks_json = [minter] { return minter->jwks_json(); };
+  endpoints.ready = [&store] { return store.configuration_version().has_value(); };
+  http::HttpServerOptions options;
+  options.address = config.http.address;
+  auto server = context(http::HttpServer::create(options, std::move(*tls), std::move(endpoints)),
+                        "apis.http.address");
+  if (!server) return tl::unexpected(server.error());
+  parts.http = std::move(*server);
+  parts.http->start();
+  return {};
+}
+
+}  // namespace
 
 }  // namespace dps::app

@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "common/result.hpp"
 #include "config/config.hpp"
@@ -20,12 +21,15 @@ class Service {
   ~Service();
 
   boost::asio::ip::tcp::endpoint device_endpoint() const;
+  /// The management API's address, when apis.http.enabled.
+  std::optional<boost::asio::ip::tcp::endpoint> api_endpoint() const;
   /// Serves until stop() (or SIGINT/SIGTERM when `handle_signals`).
   void run(bool handle_signals);
   void stop();
 
- private:
   struct Parts;
+
+ private:
   explicit Service(std::unique_ptr<Parts> parts);
   std::unique_ptr<Parts> parts_;
 };

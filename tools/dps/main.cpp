@@ -45,6 +45,10 @@ int serve(const dps::config::Config& config) {
   // Tests and scripts wait for exactly this line (the port is real even when 0 was asked for).
   std::printf("dps: coap listening on %s:%u\n", endpoint.address().to_string().c_str(),
               static_cast<unsigned>(endpoint.port()));
+  if (auto api = (*service)->api_endpoint()) {
+    std::printf("dps: api listening on %s:%u\n", api->address().to_string().c_str(),
+                static_cast<unsigned>(api->port()));
+  }
   std::printf("dps: data directory %s (devices trust %s/ca.pem)\n", config.data_directory.c_str(),
               config.data_directory.c_str());
   std::fflush(stdout);

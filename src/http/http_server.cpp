@@ -1,0 +1,167 @@
+#include "http/http_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "http/routes.hpp"
+#include "net/device_server.hpp"
+
+namespace dps::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::awaitable;
+using asio::ip::tcp;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+bhttp::response<bhttp::string_body> to_beast(const Reply& reply, unsigned version) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(reply.status), version};
+  res.set(bhttp::field::server, "dps");
+  res.set(bhttp::field::content_type, reply.content_type);
+  for (const auto& [name, value] : reply.headers) res.set(name, value);
+  res.body() = reply.body;
+  res.prepare_payload();
+  return res;
+}
+
+// One connection: requests in order, keep-alive, a deadline on every read and write, a body limit
+// that answers 413 instead of buffering whatever a client sends.
+template <class Stream>
+awaitable<void> serve(Stream& stream, const HttpEndpoints& endpoints,
+                      const HttpServerOptions& options, const std::string& peer) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.body_limit(options.max_body_size);
+    parser.header_limit(16 * 1024);
+    beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
+    (void)n;
+    if (ec == bhttp::error::body_limit) {
+      auto res = to_beast(error_reply(413, "request body larger than " +
+                                               std::to_string(options.max_body_size) + " bytes"),
+                          11);
+      res.keep_alive(false);
+      co_await bhttp::async_write(stream, res, kNoThrow);
+      co_return;
+    }
+    if (ec) co_return;  // closed, timed out, or not HTTP: nothing to answer
+    auto& req = parser.get();
+    Incoming in{std::string(req.method_string()),
+                std::string(req.target()),
+                req.body(),
+                std::string(req[bhttp::field::authorization]),
+                std::string(req[bhttp::field::host]),
+                peer};
+    Reply reply = route(in, endpoints);
+    auto res = to_beast(reply, req.version());
+    res.keep_alive(req.keep_alive());
+    beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+    auto [write_error, written] = co_await bhttp::async_write(stream, res, kNoThrow);
+    (void)written;
+    if (write_error || !res.keep_alive()) co_return;
+  }
+}
+
+awaitable<void> run_connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
+                               const HttpEndpoints& endpoints, const HttpServerOptions& options) {
+  boost::system::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  const std::string peer = ec ? "?" : remote.address().to_string();
+  if (!tls) {
+    beast::tcp_stream stream(std::move(socket));
+    co_await serve(stream, endpoints, options, peer);
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    co_return;
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
+  beast::get_lowest_layer(stream).expires_after(options.request_timeout);
+  auto [handshake_error] =
+      co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
+  if (handshake_error) {
+    spdlog::debug("http peer={} TLS handshake failed: {}", peer, handshake_error.message());
+    co_return;
+  }
+  co_await serve(stream, endpoints, options, peer);
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+  co_await stream.async_shutdown(kNoThrow);
+}
+
+}  // namespace
+
+HttpServer::HttpServer(const HttpServerOptions& options, std::shared_ptr<asio::ssl::context> tls,
+                       HttpEndpoints endpoints)
+    : options_(options), tls_(std::move(tls)), endpoints_(std::move(endpoints)), acceptor_(io_) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+Result<std::unique_ptr<HttpServer>> HttpServer::create(const HttpServerOptions& options,
+                                                       std::shared_ptr<asio::ssl::context> tls,
+                                                       HttpEndpoints endpoints) {
+  auto endpoint = net::parse_endpoint(options.address);
+  if (!endpoint) return tl::unexpected(endpoint.error());
+  std::unique_ptr<HttpServer> server(new HttpServer(options, std::move(tls), std::move(endpoints)));
+  boost::system::error_code ec;
+  auto& acceptor = server->acceptor_;
+  acceptor.open(endpoint->protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(*endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return fail(ErrorCode::Internal, "cannot listen on " + options.address + ": " + ec.message());
+  }
+  return server;
+}
+
+tcp::endpoint HttpServer::local_endpoint() const {
+  boost::system::error_code ec;
+  return acceptor_.local_endpoint(ec);
+}
+
+void HttpServer::start() {
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+  for (unsigned i = 0; i < std::max(1u, options_.threads); ++i) {
+    threads_.emplace_back([this] { io_.run(); });
+  }
+}
+
+void HttpServer::stop() {
+  io_.stop();
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  threads_.clear();
+}
+
+awaitable<void> HttpServer::accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kNoThrow);
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      spdlog::warn("http accept failed: {}", ec.message());
+      continue;
+    }
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, run_connection(std::move(socket), tls_, endpoints_, options_),
+                   [](std::exception_ptr error) {
+                     if (!error) return;
+                     try {
+                       std::rethrow_exception(error);
+                     } catch (const std::exception& e) {
+                       spdlog::error("http connection failed: {}", e.what());
+                     }
+                   });
+  }
+}
+
+}  // namespace dps::http

@@ -1,0 +1,67 @@
+// The operators' HTTPS endpoint: the management API, dps's own OpenID discovery and JWKS (so a
+// plgd hub can use dps as the authority of the tokens it mints for devices), health checks.
+// Runs on its own I/O thread(s): API calls block on the store, devices must never wait for that.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace dps::api {
+class ManagementApi;
+}
+namespace dps::auth {
+class JwtVerifier;
+}
+
+namespace dps::http {
+
+struct HttpServerOptions {
+  std::string address = "0.0.0.0:9100";
+  size_t max_body_size = 1 << 20;  // bigger API bodies get 413
+  std::chrono::milliseconds request_timeout{30000};
+  unsigned threads = 1;
+};
+
+/// What the server serves besides the API itself.
+struct HttpEndpoints {
+  api::ManagementApi* api = nullptr;
+  const auth::JwtVerifier* verifier = nullptr;
+  std::string issuer;                      // of dps's own device tokens
+  std::function<std::string()> jwks_json;  // dps's own token keys
+  std::function<bool()> ready;             // /readyz: store reachable
+};
+
+class HttpServer {
+ public:
+  /// `tls` null = plain HTTP (only when configured so). Binds at once; serves from start().
+  static Result<std::unique_ptr<HttpServer>> create(const HttpServerOptions& options,
+                                                    std::shared_ptr<boost::asio::ssl::context> tls,
+                                                    HttpEndpoints endpoints);
+  ~HttpServer();
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+  void start();
+  void stop();
+
+ private:
+  HttpServer(const HttpServerOptions& options, std::shared_ptr<boost::asio::ssl::context> tls,
+             HttpEndpoints endpoints);
+  boost::asio::awaitable<void> accept_loop();
+
+  HttpServerOptions options_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
+  HttpEndpoints endpoints_;
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace dps::http

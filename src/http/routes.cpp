@@ -1,0 +1,100 @@
+#include "http/routes.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "api/http_types.hpp"
+#include "api/management_api.hpp"
+#include "auth/jwt_verifier.hpp"
+
+namespace dps::http {
+namespace {
+
+constexpr std::string_view kApiPrefix = "/api/";
+constexpr std::string_view kPlgdApiPrefix = "/device-provisioning-service/api/";
+
+// gRPC status codes, as plgd's gateway maps them (management-api.md "Errors").
+int grpc_code_of(unsigned status) {
+  switch (status) {
+    case 400:
+      return 3;  // InvalidArgument
+    case 401:
+      return 16;  // Unauthenticated
+    case 403:
+      return 7;  // PermissionDenied
+    case 404:
+      return 5;  // NotFound
+    case 409:
+      return 6;  // AlreadyExists
+    case 413:
+      return 8;  // ResourceExhausted
+    case 503:
+      return 14;  // Unavailable
+    default:
+      return 13;  // Internal
+  }
+}
+
+std::string path_of(const std::string& target) { return target.substr(0, target.find('?')); }
+
+bool starts_with(const std::string& text, std::string_view prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+Reply json_reply(unsigned status, const nlohmann::json& body) {
+  return Reply{status, "application/json", body.dump(), {}};
+}
+
+Reply api_reply(const Incoming& in, const HttpEndpoints& endpoints) {
+  if (!endpoints.api || !endpoints.verifier) return error_reply(503, "management API not ready");
+  auto token = endpoints.verifier->verify(in.authorization);
+  if (!token) {
+    const bool unavailable = token.error().code == ErrorCode::Unavailable;
+    spdlog::info("http peer={} {} {}: {}", in.peer, in.method, path_of(in.target),
+                 token.error().internal);
+    return error_reply(unavailable ? 503 : 401, token.error().peer_message());
+  }
+  auto request = api::parse_target(in.method, in.target, in.body);
+  if (!request) return error_reply(400, request.error().peer_message());
+  auto response = endpoints.api->handle(*request, token->owner);
+  spdlog::info("http peer={} owner=\"{}\" {} {} -> {}", in.peer, token->owner, in.method,
+               request->path, response.status);
+  Reply reply{response.status, response.content_type, std::move(response.body), {}};
+  for (auto& header : response.headers) reply.headers.push_back(std::move(header));
+  return reply;
+}
+
+}  // namespace
+
+Reply error_reply(unsigned status, const std::string& message) {
+  return json_reply(
+      status,
+      {{"code", grpc_code_of(status)}, {"message", message}, {"details", nlohmann::json::array()}});
+}
+
+Reply route(const Incoming& in, const HttpEndpoints& endpoints) {
+  const std::string path = path_of(in.target);
+  if (starts_with(path, kApiPrefix) || starts_with(path, kPlgdApiPrefix)) {
+    return api_reply(in, endpoints);
+  }
+  if (in.method != "GET") return error_reply(404, "no resource " + path);
+  if (path == "/healthz") return json_reply(200, {{"status", "ok"}});
+  if (path == "/readyz") {
+    const bool ready = !endpoints.ready || endpoints.ready();
+    return json_reply(ready ? 200 : 503, {{"status", ready ? "ready" : "store unreachable"}});
+  }
+  if (path == "/.well-known/jwks.json" && endpoints.jwks_json) {
+    return Reply{200, "application/json", endpoints.jwks_json(), {}};
+  }
+  if (path == "/.well-known/openid-configuration") {
+    // The authority of dps's device tokens: a plgd hub verifies them with these keys.
+    const std::string base = "https://" + (in.host.empty() ? std::string("localhost") : in.host);
+    return json_reply(200, {{"issuer", endpoints.issuer},
+                            {"jwks_uri", base + "/.well-known/jwks.json"},
+                            {"id_token_signing_alg_values_supported", {"ES256"}}});
+  }
+  return error_reply(404, "no resource " + path);
+}
+
+}  // namespace dps::http

@@ -1,0 +1,34 @@
+// What the HTTP endpoint answers, independent of Beast: well-known documents, health, and the
+// authenticated management API.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "http/http_server.hpp"
+
+namespace dps::http {
+
+struct Incoming {
+  std::string method;
+  std::string target;  // path and query, as sent
+  std::string body;
+  std::string authorization;
+  std::string host;
+  std::string peer;
+};
+
+struct Reply {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// The API's error object with the status's gRPC code (management-api.md, "Conventions").
+Reply error_reply(unsigned status, const std::string& message);
+
+Reply route(const Incoming& in, const HttpEndpoints& endpoints);
+
+}  // namespace dps::http
