@@ -1,0 +1,25 @@
+// A demo manufacturer PKI for trying dps with `dps-device` (no real manufacturer CA at hand):
+// root "dps demo manufacturer root" → intermediate "dps demo manufacturer intermediate" (the
+// enrollment group's lead certificate) → device leaf "dps demo device" (EKU clientAuth).
+#pragma once
+
+#include <filesystem>
+
+#include "common/result.hpp"
+
+namespace dps::device {
+
+struct DemoPkiFiles {
+  std::filesystem::path root;          // root.pem
+  std::filesystem::path intermediate;  // intermediate.pem
+  std::filesystem::path chain;         // chain.pem: intermediate + root (what an EG holds)
+  std::filesystem::path device_cert;   // device.pem: leaf + intermediate (what the device sends)
+  std::filesystem::path device_key;    // device.key (0600)
+  bool created = false;                // false: DIR/device.pem existed, nothing was written
+};
+
+/// Writes the demo PKI into `dir` (created if missing). Idempotent: when `dir`/device.pem exists
+/// nothing is written and `created` is false.
+[[nodiscard]] Result<DemoPkiFiles> create_demo_pki(const std::filesystem::path& dir);
+
+}  // namespace dps::device

@@ -1,0 +1,267 @@
+#include "device/device_session.hpp"
+
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "coap/tcp_framing.hpp"
+#include "device/requests.hpp"
+
+namespace dps::device {
+
+namespace asio = boost::asio;
+using asio::as_tuple;
+using asio::use_awaitable;
+using asio::ip::tcp;
+using coap::Code;
+using coap::Message;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr auto kUseTuple = as_tuple(use_awaitable);
+/// Device bug (device-protocol §1): it first reads 6 bytes; 6-byte messages stall it, shorter
+/// ones corrupt its heap.
+constexpr size_t kDeviceMinMessageSize = 7;
+constexpr std::chrono::milliseconds kShutdownTimeout{1000};
+
+/// Runs `op` until `deadline`; nullopt when the deadline passed first (op is then cancelled).
+template <class T>
+asio::awaitable<std::optional<T>> timed(asio::awaitable<T> op,
+                                        DeviceSession::Clock::time_point deadline) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+  auto r = co_await (std::move(op) || timer.async_wait(kUseTuple));
+  if (r.index() == 0) co_return std::get<0>(std::move(r));
+  co_return std::nullopt;
+}
+
+bool is_close(const boost::system::error_code& ec) {
+  return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::connection_aborted;
+}
+
+DeviceSession::Clock::time_point after(std::chrono::milliseconds d) {
+  return DeviceSession::Clock::now() + d;
+}
+
+}  // namespace
+
+DeviceSession::DeviceSession(tcp::socket socket, std::shared_ptr<ClientTls> tls,
+                             SessionOptions options)
+    : tls_(std::move(tls)),
+      stream_(std::move(socket), tls_->context()),
+      options_(std::move(options)) {}
+
+DeviceSession::~DeviceSession() = default;
+
+asio::awaitable<Result<DeviceSessionPtr>> DeviceSession::connect(std::shared_ptr<ClientTls> tls,
+                                                                 SessionOptions options) {
+  const auto deadline = after(options.connect_timeout);
+  auto executor = co_await asio::this_coro::executor;
+  tcp::resolver resolver(executor);
+  auto resolved = co_await timed(
+      resolver.async_resolve(options.host, std::to_string(options.port), kUseTuple), deadline);
+  if (!resolved) co_return fail(ErrorCode::Unavailable, "resolve " + options.host + ": timeout");
+  auto [rec, endpoints] = *resolved;
+  if (rec) co_return fail(ErrorCode::Unavailable, "resolve " + options.host + ": " + rec.message());
+
+  tcp::socket socket(executor);
+  auto connected = co_await timed(asio::async_connect(socket, endpoints, kUseTuple), deadline);
+  if (!connected) co_return fail(ErrorCode::Unavailable, "connect: timeout");
+  if (auto ec = std::get<0>(*connected)) {
+    co_return fail(ErrorCode::Unavailable, "connect: " + ec.message());
+  }
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  DeviceSessionPtr session(new DeviceSession(std::move(socket), std::move(tls), options));
+  if (auto ok = co_await session->handshake(deadline); !ok) co_return tl::unexpected(ok.error());
+  co_return session;
+}
+
+asio::awaitable<Result<void>> DeviceSession::handshake(Clock::time_point deadline) {
+  boost::system::error_code ec;
+  const auto local = stream_.lowest_layer().local_endpoint(ec);
+  if (ec) co_return fail(ErrorCode::Unavailable, "local endpoint: " + ec.message());
+  local_endpoint_ = coaps_tcp_endpoint(local.address().to_string(), local.port());
+  if (!options_.check_certificate_time) {
+    X509_VERIFY_PARAM_set_flags(SSL_get0_param(stream_.native_handle()), X509_V_FLAG_NO_CHECK_TIME);
+  }
+  auto done = co_await timed(stream_.async_handshake(Stream::client, kUseTuple), deadline);
+  if (!done) co_return fail(ErrorCode::Unavailable, "TLS handshake: timeout");
+  if (auto [hec] = *done; hec) {
+    co_return fail(ErrorCode::Unauthenticated, "TLS handshake: " + hec.message());
+  }
+  if (options_.send_csm) {
+    Message csm;
+    csm.code = Code::Csm;
+    csm.add_uint_option(coap::option::kCsmMaxMessageSize,
+                        static_cast<uint32_t>(options_.max_inbound_message));
+    co_return co_await write(coap::encode_frame(csm), deadline);
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> DeviceSession::write(std::vector<uint8_t> bytes,
+                                                   Clock::time_point deadline) {
+  if (closed_) co_return fail(ErrorCode::Unavailable, "session closed");
+  auto done = co_await timed(asio::async_write(stream_, asio::buffer(bytes), kUseTuple), deadline);
+  if (!done) co_return fail(ErrorCode::Unavailable, "write: timeout");
+  if (auto ec = std::get<0>(*done))
+    co_return fail(ErrorCode::Unavailable, "write: " + ec.message());
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> DeviceSession::send(const Message& message) {
+  co_return co_await write(coap::encode_frame(message), after(options_.request_timeout));
+}
+
+asio::awaitable<Result<void>> DeviceSession::send_raw(std::span<const uint8_t> bytes) {
+  co_return co_await write(std::vector<uint8_t>(bytes.begin(), bytes.end()),
+                           after(options_.request_timeout));
+}
+
+asio::awaitable<Result<Message>> DeviceSession::read_message(Clock::time_point deadline) {
+  for (;;) {
+    auto decoded = coap::decode_frame(inbox_, options_.max_inbound_message);
+    if (auto* frame = std::get_if<coap::Frame>(&decoded)) {
+      if (options_.reject_short_messages && frame->consumed < kDeviceMinMessageSize) {
+        co_return fail(ErrorCode::BadRequest,
+                       "server sent a " + std::to_string(frame->consumed) + "-byte message (" +
+                           coap::to_string(frame->message.code) +
+                           "): a real device stalls or crashes on messages under 7 bytes");
+      }
+      Message message = std::move(frame->message);
+      inbox_.erase(inbox_.begin(), inbox_.begin() + static_cast<std::ptrdiff_t>(frame->consumed));
+      co_return message;
+    }
+    if (auto* error = std::get_if<coap::DecodeError>(&decoded)) {
+      co_return fail(ErrorCode::BadRequest,
+                     "undecodable frame from server: " + std::string(coap::to_string(*error)));
+    }
+    if (closed_) co_return fail(ErrorCode::Unavailable, "session closed");
+    uint8_t chunk[4096];
+    auto got = co_await timed(stream_.async_read_some(asio::buffer(chunk), kUseTuple), deadline);
+    if (!got) co_return fail(ErrorCode::Unavailable, "read: timeout");
+    auto [ec, n] = *got;
+    if (ec) {
+      closed_ = true;  // after any read error the TLS stream is unusable
+      co_return fail(ErrorCode::Unavailable,
+                     is_close(ec) ? "connection closed by server (" + ec.message() + ")"
+                                  : "read: " + ec.message());
+    }
+    inbox_.insert(inbox_.end(), chunk, chunk + n);
+  }
+}
+
+asio::awaitable<Result<bool>> DeviceSession::serve(const Message& message,
+                                                   Clock::time_point deadline) {
+  switch (message.code) {
+    case Code::Csm:
+      server_csm_ = message;
+      co_return true;
+    case Code::Ping: {
+      Message pong;
+      pong.code = Code::Pong;
+      pong.token = message.token;
+      if (auto ok = co_await write(coap::encode_frame(pong), deadline); !ok) {
+        co_return tl::unexpected(ok.error());
+      }
+      ++pings_answered_;
+      co_return true;
+    }
+    default:
+      break;
+  }
+  if (coap::is_request(message.code)) {
+    const Message answer = answer_server_request(message, local_endpoint_);
+    if (auto ok = co_await write(coap::encode_frame(answer), deadline); !ok) {
+      co_return tl::unexpected(ok.error());
+    }
+    ++server_requests_answered_;
+    co_return true;
+  }
+  co_return false;
+}
+
+asio::awaitable<Result<Message>> DeviceSession::request(Message request) {
+  co_return co_await this->request(std::move(request), options_.request_timeout);
+}
+
+asio::awaitable<Result<Message>> DeviceSession::request(Message request,
+                                                        std::chrono::milliseconds timeout) {
+  const auto deadline = after(timeout);
+  if (auto ok = co_await write(coap::encode_frame(request), deadline); !ok) {
+    co_return tl::unexpected(ok.error());
+  }
+  for (;;) {
+    auto message = co_await read_message(deadline);
+    if (!message) co_return message;
+    auto served = co_await serve(*message, deadline);
+    if (!served) co_return tl::unexpected(served.error());
+    if (*served) continue;
+    if (message->code == Code::Abort || message->code == Code::Release) {
+      co_return fail(ErrorCode::Unavailable, "server sent " + coap::to_string(message->code) +
+                                                 ": " + std::string(message->payload_text()));
+    }
+    if (coap::is_response(message->code) && message->token == request.token) co_return message;
+    // A response to another token, or an Empty message: a device drops it.
+  }
+}
+
+asio::awaitable<Result<Message>> DeviceSession::receive(std::chrono::milliseconds timeout) {
+  const auto deadline = after(timeout);
+  for (;;) {
+    auto message = co_await read_message(deadline);
+    if (!message) co_return message;
+    auto served = co_await serve(*message, deadline);
+    if (!served) co_return tl::unexpected(served.error());
+    if (!*served) co_return message;
+  }
+}
+
+asio::awaitable<Result<std::vector<Message>>> DeviceSession::wait_closed(
+    std::chrono::milliseconds timeout) {
+  const auto deadline = after(timeout);
+  std::vector<Message> seen;
+  for (;;) {
+    auto message = co_await read_message(deadline);
+    if (!message) {
+      if (closed_) co_return seen;
+      co_return tl::unexpected(message.error());
+    }
+    auto served = co_await serve(*message, deadline);
+    if (!served && closed_) co_return seen;
+    if (served && !*served) seen.push_back(std::move(*message));
+  }
+}
+
+asio::awaitable<void> DeviceSession::close() {
+  if (stream_.lowest_layer().is_open()) {
+    if (!closed_) {
+      co_await timed(stream_.async_shutdown(kUseTuple), after(kShutdownTimeout));
+    }
+    boost::system::error_code ignored;
+    stream_.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.lowest_layer().close(ignored);
+  }
+  closed_ = true;
+}
+
+std::string DeviceSession::tls_version() const {
+  return SSL_get_version(const_cast<Stream&>(stream_).native_handle());
+}
+
+std::string DeviceSession::cipher() const {
+  return SSL_get_cipher_name(const_cast<Stream&>(stream_).native_handle());
+}
+
+}  // namespace dps::device

@@ -1,0 +1,99 @@
+// Plain types of the device client: its configuration, the outcome of each provisioning step and
+// of a whole flow. No heavy headers: the load generator and the CLI include this.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "coap/message.hpp"
+
+namespace dps::device {
+
+/// The steps of device-protocol §3, in the order a device runs them.
+enum class Step { Time, Ownership, CloudConfiguration, Credentials, Acls };
+
+std::string_view to_string(Step step);
+
+/// One `{uri, id}` entry of `x.org.iotivity.servers` (device-protocol §3.3), also the shape of
+/// `selectedGateway` in the cloud-configuration request.
+struct Gateway {
+  std::string uri;
+  std::string id;
+  bool operator==(const Gateway&) const = default;
+};
+
+/// What cloud-configuration answered (device-protocol §3.3).
+struct HubConfig {
+  std::string apn;  // authorization provider name
+  std::string cis;  // hub gateway URI
+  std::string at;   // access token
+  std::string sid;  // hub id
+  std::vector<Gateway> servers;
+};
+
+/// The optional PSK credential (credtype 1).
+struct PreSharedKey {
+  std::string subject_uuid;
+  std::vector<uint8_t> key;
+};
+
+/// What credentials answered, plus the private key the device generated for its CSR.
+struct IssuedCredentials {
+  std::string subject_uuid;      // of the credtype 8 oic.sec.cred.cert credential
+  std::string cert_chain_pem;    // leaf + intermediates as received
+  std::string private_key_pem;   // PKCS#8 PEM of the fresh P-256 key
+  std::string trust_ca_pem;      // oic.sec.cred.trustca publicdata
+  std::string trust_ca_subject;  // its subjectuuid
+  std::optional<PreSharedKey> psk;
+  std::vector<int> credtypes;  // every cred's credtype, in received order
+  std::chrono::system_clock::time_point not_after{};
+};
+
+/// The outcome of one request/response exchange.
+struct StepOutcome {
+  Step step = Step::Time;
+  bool ok = false;
+  coap::Code code = coap::Code::Empty;  // Empty when no response arrived
+  std::string payload;                  // decoded payload as JSON text (or the diagnostic text)
+  int64_t latency_us = 0;               // request written → response read
+  std::string error;                    // why the device would reject it (empty when ok)
+};
+
+/// Knobs of a device run. Defaults are what an iotivity-lite device does.
+struct DeviceConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 15684;
+  /// Device id (`di`). Empty: a random UUIDv4 is generated per run.
+  std::string device_id;
+  /// Sent as `selectedGateway` in cloud-configuration when set.
+  std::optional<Gateway> selected_gateway;
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds step_timeout{10'000};
+  /// The device rejects an identity certificate that expires sooner than this (iotivity: 1 h).
+  std::chrono::seconds min_certificate_validity{3600};
+  /// Largest inbound message the device can hold; bigger messages fail the step.
+  size_t max_inbound_message = 8 * 1024;
+  /// Send a CSM after each handshake (generic CoAP clients do; iotivity-lite does not).
+  bool send_csm = false;
+};
+
+/// The outcome of a full flow (time session + provisioning session).
+struct ProvisionResult {
+  bool ok = false;
+  std::optional<Step> failed_step;  // set when !ok and a step failed
+  std::string error;                // step error, or a connection failure
+  std::vector<StepOutcome> steps;
+  std::string device_id;
+  std::string server_time;  // `time` of the time step
+  std::string owner_uuid;   // `devowneruuid`
+  HubConfig hub;
+  IssuedCredentials credentials;
+  size_t ace_count = 0;
+  int64_t total_us = 0;
+};
+
+}  // namespace dps::device

@@ -1,0 +1,209 @@
+#include "device/provisioner.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "device/checks.hpp"
+#include "device/csr.hpp"
+#include "device/requests.hpp"
+
+namespace dps::device {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+int64_t micros_since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+}
+
+template <class T>
+std::string error_of(const Result<T>& r) {
+  return r ? std::string() : r.error().internal;
+}
+
+}  // namespace
+
+std::string_view to_string(Step step) {
+  switch (step) {
+    case Step::Time:
+      return "time";
+    case Step::Ownership:
+      return "ownership";
+    case Step::CloudConfiguration:
+      return "cloud-configuration";
+    case Step::Credentials:
+      return "credentials";
+    case Step::Acls:
+      return "acls";
+  }
+  return "unknown";
+}
+
+Provisioner::Provisioner(DeviceConfig config, std::shared_ptr<ClientTls> tls)
+    : config_(std::move(config)), tls_(std::move(tls)) {
+  if (config_.device_id.empty()) config_.device_id = random_uuid();
+  result_.device_id = config_.device_id;
+}
+
+SessionOptions Provisioner::session_options(Step step) const {
+  SessionOptions o;
+  o.host = config_.host;
+  o.port = config_.port;
+  o.check_certificate_time = step != Step::Time;
+  o.connect_timeout = config_.connect_timeout;
+  o.request_timeout = config_.step_timeout;
+  o.max_inbound_message = config_.max_inbound_message;
+  o.send_csm = config_.send_csm;
+  return o;
+}
+
+asio::awaitable<Result<DeviceSessionPtr>> Provisioner::connect(Step step) {
+  co_return co_await DeviceSession::connect(tls_, session_options(step));
+}
+
+void Provisioner::record(const StepOutcome& outcome) {
+  result_.steps.push_back(outcome);
+  if (!outcome.ok && !result_.failed_step) {
+    result_.failed_step = outcome.step;
+    result_.error = std::string(to_string(outcome.step)) + ": " + outcome.error;
+  }
+}
+
+template <class Check>
+asio::awaitable<StepOutcome> Provisioner::exchange(DeviceSession& session, Step step,
+                                                   coap::Message request, Check check) {
+  StepOutcome outcome;
+  outcome.step = step;
+  const auto start = Clock::now();
+  auto response = co_await session.request(std::move(request));
+  outcome.latency_us = micros_since(start);
+  if (!response) {
+    outcome.error = response.error().internal;
+  } else {
+    outcome.code = response->code;
+    outcome.payload = payload_text(*response);
+    outcome.error = check(*response);
+    outcome.ok = outcome.error.empty();
+  }
+  record(outcome);
+  co_return outcome;
+}
+
+asio::awaitable<StepOutcome> Provisioner::time(DeviceSession& session) {
+  co_return co_await exchange(session, Step::Time, make_time_request(), [&](const auto& r) {
+    auto answer = check_time_response(r);
+    if (answer) result_.server_time = answer->time;
+    return error_of(answer);
+  });
+}
+
+asio::awaitable<StepOutcome> Provisioner::ownership(DeviceSession& session) {
+  co_return co_await exchange(session, Step::Ownership, make_ownership_request(),
+                              [&](const auto& r) {
+                                auto owner = check_ownership_response(r);
+                                if (owner) result_.owner_uuid = *owner;
+                                return error_of(owner);
+                              });
+}
+
+asio::awaitable<StepOutcome> Provisioner::cloud_configuration(DeviceSession& session) {
+  auto request = make_cloud_configuration_request(config_.device_id, config_.selected_gateway);
+  co_return co_await exchange(session, Step::CloudConfiguration, std::move(request),
+                              [&](const auto& r) {
+                                auto hub = check_cloud_configuration_response(r);
+                                if (hub) result_.hub = *hub;
+                                return error_of(hub);
+                              });
+}
+
+asio::awaitable<StepOutcome> Provisioner::credentials(DeviceSession& session) {
+  auto csr = make_device_csr(config_.device_id);
+  if (!csr) {
+    StepOutcome outcome{Step::Credentials, false, coap::Code::Empty, {}, 0, csr.error().internal};
+    record(outcome);
+    co_return outcome;
+  }
+  auto request = make_credentials_request(config_.device_id, csr->csr_pem);
+  co_return co_await exchange(session, Step::Credentials, std::move(request), [&](const auto& r) {
+    CredentialExpectations expect{config_.device_id, csr->public_key_der, csr->private_key_pem,
+                                  std::chrono::system_clock::now(),
+                                  config_.min_certificate_validity};
+    auto creds = check_credentials_response(r, expect);
+    if (creds) result_.credentials = *creds;
+    return error_of(creds);
+  });
+}
+
+asio::awaitable<StepOutcome> Provisioner::acls(DeviceSession& session) {
+  co_return co_await exchange(session, Step::Acls, make_acls_request(), [&](const auto& r) {
+    auto count = check_acls_response(r);
+    if (count) result_.ace_count = *count;
+    return error_of(count);
+  });
+}
+
+asio::awaitable<ProvisionResult> Provisioner::run() {
+  const auto start = Clock::now();
+  auto finish = [&](std::string error) {
+    if (!error.empty() && result_.error.empty()) result_.error = std::move(error);
+    result_.ok = result_.error.empty() && !result_.failed_step;
+    result_.total_us = micros_since(start);
+    return result_;
+  };
+  {
+    auto session = co_await connect(Step::Time);
+    if (!session) {
+      record({Step::Time, false, coap::Code::Empty, {}, 0, "connect: " + session.error().internal});
+      co_return finish({});
+    }
+    const bool ok = (co_await time(**session)).ok;
+    co_await (*session)->close();
+    if (!ok) co_return finish({});
+  }
+  auto session = co_await connect(Step::Ownership);
+  if (!session) {
+    record(
+        {Step::Ownership, false, coap::Code::Empty, {}, 0, "connect: " + session.error().internal});
+    co_return finish({});
+  }
+  for (auto step : {&Provisioner::ownership, &Provisioner::cloud_configuration,
+                    &Provisioner::credentials, &Provisioner::acls}) {
+    if (!(co_await (this->*step)(**session)).ok) break;
+  }
+  co_await (*session)->close();
+  co_return finish({});
+}
+
+asio::awaitable<ProvisionResult> provision(DeviceConfig config, std::shared_ptr<ClientTls> tls) {
+  Provisioner device(std::move(config), std::move(tls));
+  co_return co_await device.run();
+}
+
+ProvisionResult provision_blocking(const DeviceConfig& config, const ClientTlsOptions& options) {
+  ProvisionResult result;
+  auto tls = ClientTls::create(options);
+  if (!tls) {
+    result.error = "TLS setup: " + tls.error().internal;
+    return result;
+  }
+  asio::io_context io;
+  asio::co_spawn(io, provision(config, *tls), [&](std::exception_ptr e, ProvisionResult r) {
+    if (!e) {
+      result = std::move(r);
+      return;
+    }
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      result.error = std::string("unexpected exception: ") + ex.what();
+    } catch (...) {
+      result.error = "unexpected exception";
+    }
+  });
+  io.run();
+  return result;
+}
+
+}  // namespace dps::device

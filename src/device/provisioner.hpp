@@ -1,0 +1,66 @@
+// The device's DPS flow (device-protocol §1, §3): session 1 runs the time step with certificate
+// dates unchecked and closes; session 2 runs ownership, cloud-configuration, credentials and acls.
+// Every answer goes through the device's checks (checks.hpp).
+//
+// Coroutine API for running many devices on one io_context (load generator), plus a blocking
+// wrapper that runs its own io_context.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+
+#include "device/device_session.hpp"
+#include "device/device_types.hpp"
+#include "device/tls_client.hpp"
+
+namespace dps::device {
+
+/// One device. Steps can run one by one on sessions the caller controls, or all at once via
+/// run(). Every step records its outcome in result(); a failed step sets result().failed_step.
+/// Not thread-safe: drive one Provisioner from one coroutine at a time.
+class Provisioner {
+ public:
+  template <class T>
+  using awaitable = boost::asio::awaitable<T>;
+
+  /// A random device id is chosen when config.device_id is empty.
+  Provisioner(DeviceConfig config, std::shared_ptr<ClientTls> tls);
+
+  /// Both sessions, all five steps; stops at the first failure.
+  awaitable<ProvisionResult> run();
+
+  /// Connects a session as the device would for `step` (dates unchecked for Step::Time).
+  awaitable<Result<DeviceSessionPtr>> connect(Step step);
+
+  awaitable<StepOutcome> time(DeviceSession& session);
+  awaitable<StepOutcome> ownership(DeviceSession& session);
+  awaitable<StepOutcome> cloud_configuration(DeviceSession& session);
+  /// Generates a fresh P-256 key and CSR for `di`, checks the issued credentials against it.
+  awaitable<StepOutcome> credentials(DeviceSession& session);
+  awaitable<StepOutcome> acls(DeviceSession& session);
+
+  const ProvisionResult& result() const { return result_; }
+  const DeviceConfig& config() const { return config_; }
+  SessionOptions session_options(Step step) const;
+
+ private:
+  /// Sends `request`, times it and fills an outcome; `check` turns the response into an error
+  /// string (empty = accepted).
+  template <class Check>
+  awaitable<StepOutcome> exchange(DeviceSession& session, Step step, coap::Message request,
+                                  Check check);
+  void record(const StepOutcome& outcome);
+
+  DeviceConfig config_;
+  std::shared_ptr<ClientTls> tls_;
+  ProvisionResult result_;
+};
+
+/// Runs the whole flow on the current executor.
+boost::asio::awaitable<ProvisionResult> provision(DeviceConfig config,
+                                                  std::shared_ptr<ClientTls> tls);
+
+/// Blocking convenience: builds the TLS context, runs the flow on a private io_context.
+ProvisionResult provision_blocking(const DeviceConfig& config, const ClientTlsOptions& tls);
+
+}  // namespace dps::device

@@ -1,0 +1,108 @@
+#include "device/report.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace dps::device {
+
+using nlohmann::json;
+
+namespace {
+
+std::string code_text(coap::Code code) {
+  return code == coap::Code::Empty ? std::string("-") : coap::to_string(code);
+}
+
+}  // namespace
+
+std::string format_text(const ProvisionResult& result) {
+  std::string out;
+  char line[256];
+  for (const auto& s : result.steps) {
+    std::snprintf(line, sizeof line, "%-20s %-5s %9lld us  %s",
+                  std::string(to_string(s.step)).c_str(), code_text(s.code).c_str(),
+                  static_cast<long long>(s.latency_us), s.ok ? "ok" : "FAILED");
+    out += line;
+    if (!s.ok) out += ": " + s.error;
+    out += '\n';
+  }
+  if (result.ok) {
+    out += "provisioned device " + result.device_id + ": owner " + result.owner_uuid + ", hub " +
+           result.hub.sid + " at " + result.hub.cis + ", " +
+           std::to_string(result.credentials.credtypes.size()) + " creds, " +
+           std::to_string(result.ace_count) + " ACEs, total " +
+           std::to_string(result.total_us / 1000) + " ms\n";
+  } else {
+    out += "provisioning of device " + result.device_id + " FAILED";
+    if (result.failed_step) out += " at step " + std::string(to_string(*result.failed_step));
+    out += ": " + result.error + '\n';
+  }
+  return out;
+}
+
+std::string format_json(const ProvisionResult& result) {
+  json steps = json::array();
+  for (const auto& s : result.steps) {
+    json payload = json::parse(s.payload, nullptr, false);
+    if (payload.is_discarded()) payload = s.payload;
+    steps.push_back({{"step", to_string(s.step)},
+                     {"code", code_text(s.code)},
+                     {"latencyUs", s.latency_us},
+                     {"ok", s.ok},
+                     {"error", s.error},
+                     {"payload", payload}});
+  }
+  json servers = json::array();
+  for (const auto& g : result.hub.servers) servers.push_back({{"uri", g.uri}, {"id", g.id}});
+  json j = {{"ok", result.ok},
+            {"deviceId", result.device_id},
+            {"failedStep", result.failed_step ? json(to_string(*result.failed_step)) : json()},
+            {"error", result.error},
+            {"steps", steps},
+            {"serverTime", result.server_time},
+            {"ownerUuid", result.owner_uuid},
+            {"hub",
+             {{"apn", result.hub.apn},
+              {"cis", result.hub.cis},
+              {"sid", result.hub.sid},
+              {"at", result.hub.at},
+              {"servers", servers}}},
+            {"credentials",
+             {{"subjectUuid", result.credentials.subject_uuid},
+              {"certificateChainPem", result.credentials.cert_chain_pem},
+              {"privateKeyPem", result.credentials.private_key_pem},
+              {"trustCaPem", result.credentials.trust_ca_pem},
+              {"credtypes", result.credentials.credtypes},
+              {"psk", result.credentials.psk.has_value()}}},
+            {"aceCount", result.ace_count},
+            {"totalUs", result.total_us}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::optional<std::pair<std::string, uint16_t>> parse_host_port(std::string_view text) {
+  std::string host;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return std::nullopt;
+    }
+    host = std::string(text.substr(1, close - 1));
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    host = std::string(text.substr(0, colon));
+    port = text.substr(colon + 1);
+  }
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (host.empty() || ec != std::errc() || end != port.data() + port.size() || value == 0 ||
+      value > 65535) {
+    return std::nullopt;
+  }
+  return std::pair{host, static_cast<uint16_t>(value)};
+}
+
+}  // namespace dps::device

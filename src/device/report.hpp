@@ -1,0 +1,24 @@
+// Human and JSON renderings of a device run (dps-device output), and HOST:PORT parsing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "device/device_types.hpp"
+
+namespace dps::device {
+
+/// One line per step ("ownership  2.05  1234 us  ok") and a summary line.
+std::string format_text(const ProvisionResult& result);
+
+/// One JSON object: ok, deviceId, failedStep, error, steps[{step, code, latencyUs, ok, error,
+/// payload}], ownerUuid, serverTime, hub, credentials, aceCount, totalUs.
+std::string format_json(const ProvisionResult& result);
+
+/// "host:port" or "[v6]:port" → {host, port}; nullopt when malformed.
+std::optional<std::pair<std::string, uint16_t>> parse_host_port(std::string_view text);
+
+}  // namespace dps::device

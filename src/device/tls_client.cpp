@@ -1,0 +1,49 @@
+#include "device/tls_client.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/buffer.hpp>
+
+namespace dps::device {
+
+namespace ssl = boost::asio::ssl;
+
+ClientTls::ClientTls(bool tls12_only)
+    : context_(ssl::context::tls_client), tls12_only_(tls12_only) {}
+
+Result<std::shared_ptr<ClientTls>> ClientTls::create(const ClientTlsOptions& options) {
+  std::shared_ptr<ClientTls> tls(new ClientTls(options.force_tls12));
+  SSL_CTX* ctx = tls->context_.native_handle();
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  if (options.force_tls12) SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+  const std::string ciphers = options.cipher_list.empty() ? kDeviceCipherList : options.cipher_list;
+  const std::string curves = options.curves.empty() ? kDeviceCurves : options.curves;
+  if (SSL_CTX_set_cipher_list(ctx, ciphers.c_str()) != 1 ||
+      SSL_CTX_set1_groups_list(ctx, curves.c_str()) != 1) {
+    return fail(ErrorCode::BadRequest,
+                "OpenSSL rejected cipher list or curves: " + ciphers + " / " + curves);
+  }
+  // Devices resume nothing: every session is a full handshake, as on a fresh device.
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+
+  boost::system::error_code ec;
+  // No certificate at all only makes sense for tests of the server's refusal.
+  if (!options.cert_chain_pem.empty() || !options.key_pem.empty()) {
+    tls->context_.use_certificate_chain(boost::asio::buffer(options.cert_chain_pem), ec);
+    if (ec) return fail(ErrorCode::BadRequest, "device certificate chain: " + ec.message());
+    tls->context_.use_private_key(boost::asio::buffer(options.key_pem), ssl::context::pem, ec);
+    if (ec) return fail(ErrorCode::BadRequest, "device private key: " + ec.message());
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+      return fail(ErrorCode::BadRequest, "device private key does not match its certificate");
+    }
+  }
+  tls->context_.add_certificate_authority(boost::asio::buffer(options.ca_pem), ec);
+  if (ec) return fail(ErrorCode::BadRequest, "DPS CA: " + ec.message());
+  // Verify the server chain against the CA only: devices check no host name and send no SNI.
+  tls->context_.set_verify_mode(ssl::verify_peer, ec);
+  if (ec) return fail(ErrorCode::Internal, "verify mode: " + ec.message());
+  return tls;
+}
+
+}  // namespace dps::device

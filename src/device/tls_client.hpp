@@ -1,0 +1,45 @@
+// TLS client context of the device (device-protocol §1): the device's cipher list and curves, its
+// manufacturer certificate, and the DPS trust anchor checked without any host name.
+#pragma once
+
+#include <boost/asio/ssl/context.hpp>
+#include <memory>
+#include <string>
+
+#include "common/result.hpp"
+
+namespace dps::device {
+
+struct ClientTlsOptions {
+  std::string cert_chain_pem;  // manufacturer leaf first, then optional intermediates
+  std::string key_pem;         // the leaf's private key (both empty: no client certificate)
+  std::string ca_pem;          // trust anchor(s) for the DPS server certificate
+  bool force_tls12 = false;    // iotivity-lite's mbedTLS speaks TLS 1.2 only
+  std::string cipher_list;     // TLS 1.2 suites; empty = kDeviceCipherList
+  std::string curves;          // empty = kDeviceCurves
+};
+
+/// One SSL_CTX shared by any number of device sessions (build once, reuse: OpenSSL 3.0 is slow at
+/// parsing). Thread-safe to share once built.
+class ClientTls {
+ public:
+  /// Builds the context. Fails with BadRequest naming the PEM that did not load.
+  [[nodiscard]] static Result<std::shared_ptr<ClientTls>> create(const ClientTlsOptions& options);
+
+  boost::asio::ssl::context& context() { return context_; }
+  bool tls12_only() const { return tls12_only_; }
+
+ private:
+  explicit ClientTls(bool tls12_only);
+
+  boost::asio::ssl::context context_;
+  bool tls12_only_;
+};
+
+/// The cipher suites a device offers for DPS, in its order (OpenSSL names; device-protocol §1).
+inline constexpr const char* kDeviceCipherList =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384";
+inline constexpr const char* kDeviceCurves = "P-256:P-384";
+
+}  // namespace dps::device

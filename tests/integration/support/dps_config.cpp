@@ -1,0 +1,64 @@
+#include "dps_config.hpp"
+
+#include <sstream>
+
+namespace dps::itest {
+
+namespace {
+
+std::string q(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string render_config(const DpsConfigSpec& spec) {
+  std::ostringstream y;
+  y << "dataDirectory: " << q(spec.data_dir.string()) << "\n"
+    << "log:\n  level: " << q(spec.log_level) << "\n"
+    << "apis:\n  coap:\n    address: \"127.0.0.1:0\"\n"
+    << "    maxMessageSize: " << spec.max_message_size << "\n"
+    << "    inactivityMonitor:\n      timeout: " << q(spec.inactivity_timeout) << "\n";
+  y << "enrollmentGroups:\n";
+  for (const auto& g : spec.groups) {
+    y << "  - id: " << q(g.id) << "\n"
+      << "    owner: " << q(g.owner) << "\n";
+    if (!g.psk_file.empty()) y << "    preSharedKeyFile: " << q(g.psk_file.string()) << "\n";
+    if (g.disabled) y << "    disabled: true\n";
+    if (!g.crl_file.empty()) y << "    crl: " << q(g.crl_file.string()) << "\n";
+    if (!g.revoked_certificates.empty()) {
+      y << "    revokedCertificates:\n";
+      for (const auto& r : g.revoked_certificates) y << "      - " << q(r) << "\n";
+    }
+    y << "    attestationMechanism:\n      x509:\n"
+      << "        certificateChain: " << q(g.chain_file.string()) << "\n"
+      << "        expiredCertificateEnabled: " << (g.expired_certificate_enabled ? "true" : "false")
+      << "\n"
+      << "    hubs:\n";
+    for (const auto& h : g.hubs) {
+      y << "      - hubID: " << q(h.hub_id) << "\n        gateways:\n";
+      for (const auto& gw : h.gateways) y << "          - " << q(gw) << "\n";
+      y << "        authorization:\n"
+        << "          ownerClaim: " << q(h.owner_claim) << "\n"
+        << "          provider:\n            name: " << q(h.provider) << "\n";
+    }
+  }
+  return y.str();
+}
+
+Manufacturer make_manufacturer(const std::string& name) {
+  Manufacturer m;
+  m.root = test::make_root_ca(name + " root");
+  m.intermediate = test::make_intermediate_ca(m.root, name + " intermediate");
+  test::LeafOptions leaf;
+  leaf.common_name = name + " device";
+  m.device = test::make_leaf(m.intermediate, leaf);
+  return m;
+}
+
+}  // namespace dps::itest

@@ -1,0 +1,61 @@
+// A dps config file for one integration test (spec/config.md shape), and the manufacturer PKIs
+// the tests enrol.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "support/test_pki.hpp"
+
+namespace dps::itest {
+
+struct HubSpec {
+  std::string hub_id;  // also the record id
+  std::vector<std::string> gateways;
+  std::string owner_claim = "https://plgd.dev/owner";
+  std::string provider = "plgd";
+};
+
+struct GroupSpec {
+  std::string id;
+  std::string owner = "1";
+  std::filesystem::path chain_file;  // manufacturer chain (intermediate ... root)
+  std::filesystem::path psk_file;    // empty = no PSK
+  bool expired_certificate_enabled = false;
+  bool disabled = false;
+  std::vector<std::string> revoked_certificates;  // serial hex or SPKI SHA-256 hex
+  std::filesystem::path crl_file;                 // empty = none
+  std::vector<HubSpec> hubs;
+};
+
+struct DpsConfigSpec {
+  std::filesystem::path data_dir;
+  std::string inactivity_timeout = "2s";
+  uint32_t max_message_size = 65536;
+  std::string log_level = "debug";
+  std::vector<GroupSpec> groups;
+};
+
+/// The YAML text of `spec` (every value quoted).
+std::string render_config(const DpsConfigSpec& spec);
+
+/// A manufacturer: root → intermediate (the enrollment group's lead) → device leaves.
+struct Manufacturer {
+  test::TestCa root;
+  test::TestCa intermediate;
+  test::TestCert device;  // a valid leaf with EKU clientAuth
+
+  /// intermediate + root: what an enrollment group holds.
+  std::string chain_pem() const { return intermediate.chain_pem(); }
+};
+
+/// `name` prefixes the CNs ("<name> root", "<name> intermediate", "<name> device").
+Manufacturer make_manufacturer(const std::string& name);
+
+inline constexpr const char* kHubA = "a1a1a1a1-0000-4000-8000-000000000001";
+inline constexpr const char* kHubB = "b2b2b2b2-0000-4000-8000-000000000002";
+inline constexpr const char* kGatewayA = "coaps+tcp://hub-a.example.com:5684";
+inline constexpr const char* kGatewayB = "coaps+tcp://hub-b.example.com:5684";
+
+}  // namespace dps::itest

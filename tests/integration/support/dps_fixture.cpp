@@ -1,0 +1,130 @@
+#include "dps_fixture.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "device/requests.hpp"
+
+namespace dps::itest {
+
+namespace fs = std::filesystem;
+using device::ClientTls;
+using device::DeviceSession;
+
+void DpsTest::SetUp() {
+  mfg_ = make_manufacturer("itest mfg");
+  spec_.data_dir = dir_.path() / "data";
+  GroupSpec group;
+  group.id = kGroupId;
+  group.chain_file = write("mfg-chain.pem", mfg_.chain_pem());
+  group.hubs = {HubSpec{kHubA, {kGatewayA}}};
+  spec_.groups.push_back(group);
+  configure(spec_);
+  start_dps();
+}
+
+void DpsTest::TearDown() {
+  if (dps_ && HasFailure()) {
+    const std::string log = dps_->log();
+    std::cerr << "---- dps log (last 6000 bytes) ----\n"
+              << (log.size() > 6000 ? log.substr(log.size() - 6000) : log) << "\n";
+  }
+  stop_dps();
+}
+
+void DpsTest::start_dps() {
+  config_path_ = write("config.yaml", render_config(spec_));
+  dps_ = DpsProcess::start(config_path_, dir_.path() / "dps.log");
+  std::ifstream in(spec_.data_dir / "ca.pem");
+  std::ostringstream ca;
+  ca << in.rdbuf();
+  server_ca_pem_ = ca.str();
+  ASSERT_NE(server_ca_pem_.find("BEGIN CERTIFICATE"), std::string::npos)
+      << "dps did not create " << (spec_.data_dir / "ca.pem");
+}
+
+void DpsTest::stop_dps() {
+  if (!dps_) return;
+  const int code = dps_->stop();
+  EXPECT_EQ(code, 0) << "dps did not exit cleanly on SIGTERM"
+                     << (code < 0 ? " (ended by signal " + std::to_string(-code) + ")" : "");
+  dps_.reset();
+}
+
+device::ClientTlsOptions DpsTest::tls_for(const test::TestCert& leaf, const test::TestCa* issuer,
+                                          bool tls12) const {
+  device::ClientTlsOptions o;
+  o.cert_chain_pem = leaf.cert_pem() + (issuer ? issuer->cert_pem() : std::string());
+  o.key_pem = leaf.key_pem();
+  o.ca_pem = server_ca_pem_;
+  o.force_tls12 = tls12;
+  return o;
+}
+
+device::ClientTlsOptions DpsTest::default_tls(bool tls12) const {
+  return tls_for(mfg_.device, &mfg_.intermediate, tls12);
+}
+
+device::DeviceConfig DpsTest::device_config() const {
+  device::DeviceConfig c;
+  c.host = "127.0.0.1";
+  c.port = dps_ ? dps_->port() : 0;
+  c.connect_timeout = std::chrono::seconds(10);
+  c.step_timeout = std::chrono::seconds(10);
+  return c;
+}
+
+device::ProvisionResult DpsTest::provision(const device::ClientTlsOptions& tls,
+                                           std::optional<device::DeviceConfig> config) {
+  return device::provision_blocking(config ? *config : device_config(), tls);
+}
+
+void DpsTest::expect_server_serves() {
+  const auto result = provision(default_tls());
+  EXPECT_TRUE(result.ok) << "a normal device right after failed: " << result.error;
+}
+
+Result<coap::Message> DpsTest::request_once(const device::ClientTlsOptions& tls,
+                                            coap::Message request) {
+  auto ctx = ClientTls::create(tls);
+  if (!ctx) return tl::unexpected(ctx.error());
+  device::Provisioner device(device_config(), *ctx);
+  return run_coro<Result<coap::Message>>([&]() -> awaitable<Result<coap::Message>> {
+    auto session = co_await device.connect(device::Step::Ownership);
+    if (!session) co_return tl::unexpected(session.error());
+    auto response = co_await (*session)->request(std::move(request));
+    co_await (*session)->close();
+    co_return response;
+  });
+}
+
+bool DpsTest::handshake_refused(const device::ClientTlsOptions& tls, std::string* why) {
+  auto response = request_once(tls, device::make_time_request());
+  if (why)
+    *why = response ? "answered " + coap::to_string(response->code) : response.error().internal;
+  return !response;
+}
+
+std::vector<nlohmann::json> DpsTest::records() {
+  const auto out =
+      run_process({dps_binary().string(), "--config", config_path_.string(), "records"});
+  EXPECT_EQ(out.exit_code, 0) << out.err;
+  std::vector<nlohmann::json> list;
+  std::istringstream lines(out.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    if (!j.is_discarded()) list.push_back(std::move(j));
+  }
+  return list;
+}
+
+std::optional<nlohmann::json> DpsTest::record_of(const std::string& device_id) {
+  for (auto& r : records()) {
+    if (r.value("deviceId", "") == device_id) return r;
+  }
+  return std::nullopt;
+}
+
+}  // namespace dps::itest

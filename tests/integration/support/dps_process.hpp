@@ -1,0 +1,68 @@
+// The real `dps` binary as a child process: started on a config file, ready when it prints
+// "dps: coap listening on 127.0.0.1:<port>", stopped with SIGTERM. Waits on pipes and a pidfd
+// with deadlines, never by sleeping.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace dps::itest {
+
+/// build/tools/dps/dps (from $DPS_BUILD_DIR, set by CTest, else the compiled-in build dir).
+std::filesystem::path dps_binary();
+/// build/tools/dps-device/dps-device.
+std::filesystem::path dps_device_binary();
+
+/// Output of a finished child process.
+struct ProcessOutput {
+  int exit_code = -1;  // minus the signal number when killed by a signal
+  std::string out;
+  std::string err;
+};
+
+/// Runs `argv` to completion (killed after `timeout`), capturing stdout and stderr.
+ProcessOutput run_process(const std::vector<std::string>& argv,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+class DpsProcess {
+ public:
+  /// Starts `dps --config <config>`; throws std::runtime_error (with dps's stderr) when it exits
+  /// or does not print its listening line within `ready_timeout`.
+  static std::unique_ptr<DpsProcess> start(
+      const std::filesystem::path& config, const std::filesystem::path& log_file,
+      std::chrono::milliseconds ready_timeout = std::chrono::seconds(20));
+
+  ~DpsProcess();
+  DpsProcess(const DpsProcess&) = delete;
+  DpsProcess& operator=(const DpsProcess&) = delete;
+
+  uint16_t port() const { return port_; }
+  /// SIGTERM, then waits up to `timeout` (SIGKILL after). Returns the exit code, or minus
+  /// the number of the signal that ended the process.
+  int stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  bool running() const { return pid_ > 0; }
+  /// Everything dps wrote to stderr so far (its log).
+  std::string log() const;
+  /// Everything dps wrote to stdout so far.
+  std::string output() const;
+
+ private:
+  DpsProcess(pid_t pid, int out_fd, std::filesystem::path log_file);
+
+  pid_t pid_;
+  int out_fd_;
+  std::filesystem::path log_file_;
+  uint16_t port_ = 0;
+  mutable std::mutex mutex_;
+  std::string stdout_;
+  std::thread drain_;
+};
+
+}  // namespace dps::itest
