@@ -177,19 +177,19 @@ boost::asio::ip::tcp::endpoint Service::device_endpoint() const {
   return parts_->devices->local_endpoint();
 }
 
-void Service::run(bool handle_signals) {
-  std::unique_ptr<boost::asio::signal_set> signals;
-  if (handle_signals) {
-    signals =
-        std::make_unique<boost::asio::signal_set>(parts_->devices->io_context(), SIGINT, SIGTERM);
-    signals->async_wait([this](const boost::system::error_code& ec, int signal) {
-      if (ec) return;
-      spdlog::info("signal {}: stopping", signal);
-      stop();
-    });
-  }
-  parts_->devices->run();
+void Service::stop_on_signals() {
+  // Registering installs the handlers now: a signal that arrives before run() is queued, not
+  // fatal (scripts stop dps right after its ready line).
+  signals_ =
+      std::make_unique<boost::asio::signal_set>(parts_->devices->io_context(), SIGINT, SIGTERM);
+  signals_->async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: stopping", signal);
+    stop();
+  });
 }
+
+void Service::run() { parts_->devices->run(); }
 
 void Service::stop() {
   if (parts_->http) parts_->http->stop();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -23,8 +24,10 @@ class Service {
   boost::asio::ip::tcp::endpoint device_endpoint() const;
   /// The management API's address, when apis.http.enabled.
   std::optional<boost::asio::ip::tcp::endpoint> api_endpoint() const;
-  /// Serves until stop() (or SIGINT/SIGTERM when `handle_signals`).
-  void run(bool handle_signals);
+  /// From now on SIGINT and SIGTERM stop the service (also when they arrive before run()).
+  void stop_on_signals();
+  /// Serves until stop().
+  void run();
   void stop();
 
   struct Parts;
@@ -32,6 +35,7 @@ class Service {
  private:
   explicit Service(std::unique_ptr<Parts> parts);
   std::unique_ptr<Parts> parts_;
+  std::unique_ptr<boost::asio::signal_set> signals_;
 };
 
 }  // namespace dps::app

@@ -41,6 +41,7 @@ int serve(const dps::config::Config& config) {
     std::fprintf(stderr, "dps: %s\n", service.error().internal.c_str());
     return kExitFailure;
   }
+  (*service)->stop_on_signals();
   const auto endpoint = (*service)->device_endpoint();
   // Tests and scripts wait for exactly this line (the port is real even when 0 was asked for).
   std::printf("dps: coap listening on %s:%u\n", endpoint.address().to_string().c_str(),
@@ -52,7 +53,7 @@ int serve(const dps::config::Config& config) {
   std::printf("dps: data directory %s (devices trust %s/ca.pem)\n", config.data_directory.c_str(),
               config.data_directory.c_str());
   std::fflush(stdout);
-  (*service)->run(/*handle_signals=*/true);
+  (*service)->run();
   spdlog::info("stopped");
   return kExitOk;
 }
