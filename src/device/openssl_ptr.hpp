@@ -9,22 +9,17 @@
 #include <string>
 #include <string_view>
 
+#include "pki/x509_ptr.hpp"
+
 namespace dps::device::ossl {
 
-template <auto Fn>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const {
-    Fn(p);
-  }
-};
-
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using ReqPtr = std::unique_ptr<X509_REQ, Deleter<X509_REQ_free>>;
-using NamePtr = std::unique_ptr<X509_NAME, Deleter<X509_NAME_free>>;
+// The project's RAII owners (pki/x509_ptr.hpp) under the short names the device code uses.
+using BioPtr = pki::BioPtr;
+using PkeyPtr = pki::EvpPkeyPtr;
+using PkeyCtxPtr = pki::EvpPkeyCtxPtr;
+using X509Ptr = pki::X509Ptr;
+using ReqPtr = pki::X509ReqPtr;
+using NamePtr = pki::X509NamePtr;
 
 inline BioPtr mem_bio(std::string_view data) {
   return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));

@@ -108,17 +108,9 @@ HttpServer::~HttpServer() { stop(); }
 Result<std::unique_ptr<HttpServer>> HttpServer::create(const HttpServerOptions& options,
                                                        std::shared_ptr<asio::ssl::context> tls,
                                                        HttpEndpoints endpoints) {
-  auto endpoint = net::parse_endpoint(options.address);
-  if (!endpoint) return tl::unexpected(endpoint.error());
   std::unique_ptr<HttpServer> server(new HttpServer(options, std::move(tls), std::move(endpoints)));
-  boost::system::error_code ec;
-  auto& acceptor = server->acceptor_;
-  acceptor.open(endpoint->protocol(), ec);
-  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor.bind(*endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return fail(ErrorCode::Internal, "cannot listen on " + options.address + ": " + ec.message());
+  if (auto listening = net::listen_on(server->acceptor_, options.address); !listening) {
+    return tl::unexpected(listening.error());
   }
   return server;
 }

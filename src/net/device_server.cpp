@@ -44,6 +44,18 @@ Result<tcp::endpoint> parse_endpoint(const std::string& address) {
   return tcp::endpoint(ip, static_cast<uint16_t>(port));
 }
 
+Result<void> listen_on(tcp::acceptor& acceptor, const std::string& address) {
+  auto endpoint = parse_endpoint(address);
+  if (!endpoint) return tl::unexpected(endpoint.error());
+  boost::system::error_code ec;
+  acceptor.open(endpoint->protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(*endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail(ErrorCode::Internal, "cannot listen on " + address + ": " + ec.message());
+  return {};
+}
+
 DeviceServer::DeviceServer(const DeviceServerOptions& options, SessionDependencies deps)
     : options_(options), deps_(std::move(deps)), acceptor_(io_) {}
 
@@ -51,17 +63,9 @@ DeviceServer::~DeviceServer() { stop(); }
 
 Result<std::unique_ptr<DeviceServer>> DeviceServer::create(const DeviceServerOptions& options,
                                                            SessionDependencies deps) {
-  auto endpoint = parse_endpoint(options.address);
-  if (!endpoint) return tl::unexpected(endpoint.error());
   std::unique_ptr<DeviceServer> server(new DeviceServer(options, std::move(deps)));
-  boost::system::error_code ec;
-  auto& acceptor = server->acceptor_;
-  acceptor.open(endpoint->protocol(), ec);
-  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor.bind(*endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return fail(ErrorCode::Internal, "cannot listen on " + options.address + ": " + ec.message());
+  if (auto listening = listen_on(server->acceptor_, options.address); !listening) {
+    return tl::unexpected(listening.error());
   }
   return server;
 }

@@ -49,6 +49,9 @@ class DeviceServer {
   std::atomic<uint64_t> next_connection_id_{1};
 };
 
+/// Opens, binds and listens `acceptor` on "host:port"; the message names the address on failure.
+Result<void> listen_on(boost::asio::ip::tcp::acceptor& acceptor, const std::string& address);
+
 /// "host:port" → endpoint; BadRequest naming the text when it does not parse.
 Result<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& address);
 
