@@ -77,7 +77,7 @@ const std::vector<Key>& table() {
       bound("apis.coap.handshakeTimeout", Kind::Duration, DPS_CFG(coap.handshake_timeout),
             "(new) Deadline for the TLS handshake of a device."),
       bound("apis.coap.maxConnections", Kind::Uint, DPS_CFG(coap.max_connections),
-            "(new) Device connections served at once; more wait in the accept queue."),
+            "(new) Device connections served at once; further connections are closed at once."),
 
       bound("apis.http.enabled", Kind::Bool, DPS_CFG(http.enabled), "Serve the management API."),
       bound("apis.http.address", Kind::String, DPS_CFG(http.address),
