@@ -24,6 +24,7 @@ std::string render_config(const DpsConfigSpec& spec) {
     << "apis:\n  coap:\n    address: \"127.0.0.1:0\"\n"
     << "    maxMessageSize: " << spec.max_message_size << "\n"
     << "    inactivityMonitor:\n      timeout: " << q(spec.inactivity_timeout) << "\n";
+  if (spec.http_enabled) y << "  http:\n    enabled: true\n    address: \"127.0.0.1:0\"\n";
   y << "enrollmentGroups:\n";
   for (const auto& g : spec.groups) {
     y << "  - id: " << q(g.id) << "\n"

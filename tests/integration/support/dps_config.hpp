@@ -34,6 +34,7 @@ struct DpsConfigSpec {
   std::string inactivity_timeout = "2s";
   uint32_t max_message_size = 65536;
   std::string log_level = "debug";
+  bool http_enabled = false;  // apis.http on 127.0.0.1:0 (dps then prints "dps: api listening")
   std::vector<GroupSpec> groups;
 };
 

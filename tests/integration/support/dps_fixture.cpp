@@ -34,7 +34,8 @@ void DpsTest::TearDown() {
 
 void DpsTest::start_dps() {
   config_path_ = write("config.yaml", render_config(spec_));
-  dps_ = DpsProcess::start(config_path_, dir_.path() / "dps.log");
+  dps_ = DpsProcess::start(config_path_, dir_.path() / "dps.log", std::chrono::seconds(20),
+                           spec_.http_enabled);
   std::ifstream in(spec_.data_dir / "ca.pem");
   std::ostringstream ca;
   ca << in.rdbuf();

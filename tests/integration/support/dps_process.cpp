@@ -26,6 +26,17 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::string_view kReadyPrefix = "dps: coap listening on ";
+constexpr std::string_view kApiPrefix = "dps: api listening on ";
+
+/// The port of the complete line "<prefix><host>:<port>\n" in `seen`, 0 while there is none.
+uint16_t port_after(const std::string& seen, std::string_view prefix) {
+  const auto at = seen.find(prefix);
+  if (at == std::string::npos) return 0;
+  const auto end = seen.find('\n', at);
+  if (end == std::string::npos) return 0;
+  const std::string endpoint = seen.substr(at + prefix.size(), end - at - prefix.size());
+  return static_cast<uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
+}
 
 int remaining_ms(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -123,7 +134,8 @@ DpsProcess::DpsProcess(pid_t pid, int out_fd, fs::path log_file)
     : pid_(pid), out_fd_(out_fd), log_file_(std::move(log_file)) {}
 
 std::unique_ptr<DpsProcess> DpsProcess::start(const fs::path& config, const fs::path& log_file,
-                                              std::chrono::milliseconds ready_timeout) {
+                                              std::chrono::milliseconds ready_timeout,
+                                              bool expect_api) {
   const auto deadline = Clock::now() + ready_timeout;
   auto out = make_pipe();
   const int log_fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -135,15 +147,9 @@ std::unique_ptr<DpsProcess> DpsProcess::start(const fs::path& config, const fs::
 
   std::string seen;
   for (;;) {
-    if (const auto at = seen.find(kReadyPrefix); at != std::string::npos) {
-      const auto end = seen.find('\n', at);
-      if (end != std::string::npos) {
-        const std::string endpoint =
-            seen.substr(at + kReadyPrefix.size(), end - at - kReadyPrefix.size());
-        process->port_ = static_cast<uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
-        break;
-      }
-    }
+    process->port_ = port_after(seen, kReadyPrefix);
+    if (expect_api) process->api_port_ = port_after(seen, kApiPrefix);
+    if (process->port_ != 0 && (!expect_api || process->api_port_ != 0)) break;
     pollfd p{out[0], POLLIN, 0};
     const int ready = poll(&p, 1, remaining_ms(deadline));
     char buf[1024];

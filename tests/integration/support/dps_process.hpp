@@ -34,16 +34,19 @@ ProcessOutput run_process(const std::vector<std::string>& argv,
 class DpsProcess {
  public:
   /// Starts `dps --config <config>`; throws std::runtime_error (with dps's stderr) when it exits
-  /// or does not print its listening line within `ready_timeout`.
+  /// or does not print its listening line within `ready_timeout`. With `expect_api`, also waits
+  /// for "dps: api listening on 127.0.0.1:<port>" (config with apis.http enabled).
   static std::unique_ptr<DpsProcess> start(
       const std::filesystem::path& config, const std::filesystem::path& log_file,
-      std::chrono::milliseconds ready_timeout = std::chrono::seconds(20));
+      std::chrono::milliseconds ready_timeout = std::chrono::seconds(20), bool expect_api = false);
 
   ~DpsProcess();
   DpsProcess(const DpsProcess&) = delete;
   DpsProcess& operator=(const DpsProcess&) = delete;
 
   uint16_t port() const { return port_; }
+  /// Port of the management API (0 unless started with `expect_api`).
+  uint16_t api_port() const { return api_port_; }
   /// SIGTERM, then waits up to `timeout` (SIGKILL after). Returns the exit code, or minus
   /// the number of the signal that ended the process.
   int stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
@@ -60,6 +63,7 @@ class DpsProcess {
   int out_fd_;
   std::filesystem::path log_file_;
   uint16_t port_ = 0;
+  uint16_t api_port_ = 0;
   mutable std::mutex mutex_;
   std::string stdout_;
   std::thread drain_;
