@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 ./scripts/install-deps.sh
-./scripts/configure.sh build -DCMAKE_BUILD_TYPE=Release -DDPS_BUILD_TESTS=OFF
+./scripts/configure.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDPS_BUILD_TESTS=OFF
 echo "run: building dps and dps-device (first build takes a few minutes)"
 cmake --build build -j"$(nproc)" --target dps dps-device
 
