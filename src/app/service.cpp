@@ -37,6 +37,7 @@ struct Service::Parts {
   std::unique_ptr<auth::JwtVerifier> verifier;
   std::unique_ptr<api::ManagementApi> api;
   std::unique_ptr<http::HttpServer> http;
+  std::optional<std::filesystem::path> admin_token_file;
 };
 
 namespace {
@@ -66,21 +67,29 @@ void reload_catalog(store::Store& store, provisioning::CatalogHolder& catalogs) 
   catalogs.set(std::move(*catalog));
 }
 
-// Tokens of the configured authorities, plus dps's own keys (its local admin token).
+// Tokens of the configured authorities, plus (unless disabled) dps's own keys: its local admin
+// token.
 Result<std::shared_ptr<auth::KeyProvider>> api_keys(const config::Config& config,
                                                     const auth::EmbeddedTokenMinter& minter) {
   std::vector<std::shared_ptr<auth::KeyProvider>> providers;
-  // dps's own key signs device tokens too: admin_token_keys() demands the admin audience, so a
-  // hub token handed to a device never opens the management API.
-  auto own = auth::admin_token_keys(minter);
-  if (!own) return tl::unexpected(own.error());
-  providers.push_back(std::move(*own));
+  if (config.http.admin_token.enabled) {
+    // dps's own key signs device tokens too: admin_token_keys() demands the admin audience, so a
+    // hub token handed to a device never opens the management API.
+    auto own = auth::admin_token_keys(minter);
+    if (!own) return tl::unexpected(own.error());
+    providers.push_back(std::move(*own));
+  }
   for (const auto& authority : config.http.authorities) {
     auth::OidcKeyProviderOptions options;
     options.authority = authority;
     auto provider = auth::OidcKeyProvider::start(options);
     if (!provider) return tl::unexpected(provider.error());
     providers.push_back(std::move(*provider));
+  }
+  if (providers.empty()) {
+    spdlog::warn(
+        "apis.http: adminToken is disabled and no authorization endpoint is configured: every "
+        "management API call will be refused (401)");
   }
   return std::make_shared<auth::CompositeKeyProvider>(std::move(providers));
 }
@@ -169,6 +178,16 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
     if (auto started = start_http(config, *identity, *parts); !started) {
       return tl::unexpected(started.error());
     }
+    if (config.http.admin_token.enabled) {
+      auth::AdminTokenRequest request;
+      request.owner = config.http.admin_token.owner;
+      request.owner_claim = config.http.owner_claim;
+      request.audience = config.http.audience;
+      auto token = context(auth::load_or_create_admin_token(*parts->tokens, data_dir, request),
+                           "apis.http.adminToken");
+      if (!token) return tl::unexpected(token.error());
+      parts->admin_token_file = data_dir / "admin.token";
+    }
   }
   return std::unique_ptr<Service>(new Service(std::move(parts)));
 }
@@ -196,12 +215,32 @@ void Service::stop() {
   parts_->devices->stop();
 }
 
+std::optional<std::filesystem::path> Service::admin_token_file() const {
+  return parts_->admin_token_file;
+}
+
 std::optional<boost::asio::ip::tcp::endpoint> Service::api_endpoint() const {
   if (!parts_->http) return std::nullopt;
   return parts_->http->local_endpoint();
 }
 
 namespace {
+
+// The API shares the device certificate unless it has its own.
+Result<std::shared_ptr<boost::asio::ssl::context>> api_tls(const config::Config& config,
+                                                           const pki::TlsIdentity& identity) {
+  std::string cert_pem = identity.cert_chain_pem;
+  std::string key_pem = identity.key_pem;
+  if (!config.http.tls.cert_file.empty()) {
+    auto cert = pki::read_file(config.http.tls.cert_file);
+    if (!cert) return fail(ErrorCode::Internal, "apis.http.tls.certFile: " + cert.error().internal);
+    auto key = pki::read_file(config.http.tls.key_file);
+    if (!key) return fail(ErrorCode::Internal, "apis.http.tls.keyFile: " + key.error().internal);
+    cert_pem = std::move(*cert);
+    key_pem = std::move(*key);
+  }
+  return http::make_api_tls_context(cert_pem, key_pem);
+}
 
 Result<void> start_http(const config::Config& config, const pki::TlsIdentity& identity,
                         Service::Parts& parts) {
@@ -216,30 +255,29 @@ Result<void> start_http(const config::Config& config, const pki::TlsIdentity& id
   parts.api = std::make_unique<api::ManagementApi>(
       store, [&store, &catalogs] { reload_catalog(store, catalogs); });
 
-  // The API shares the device certificate unless it has its own.
-  std::string cert_pem = identity.cert_chain_pem;
-  std::string key_pem = identity.key_pem;
-  if (!config.http.tls.cert_file.empty()) {
-    auto cert = pki::read_file(config.http.tls.cert_file);
-    if (!cert) return fail(ErrorCode::Internal, "apis.http.tls.certFile: " + cert.error().internal);
-    auto key = pki::read_file(config.http.tls.key_file);
-    if (!key) return fail(ErrorCode::Internal, "apis.http.tls.keyFile: " + key.error().internal);
-    cert_pem = std::move(*cert);
-    key_pem = std::move(*key);
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  if (config.http.tls_enabled) {
+    auto made = api_tls(config, identity);
+    if (!made) return tl::unexpected(made.error());
+    tls = std::move(*made);
+  } else {
+    spdlog::warn(
+        "apis.http.tls.enabled is false: the management API is plain HTTP, bearer tokens cross "
+        "the network in clear text");
   }
-  auto tls = http::make_api_tls_context(cert_pem, key_pem);
-  if (!tls) return tl::unexpected(tls.error());
 
   http::HttpEndpoints endpoints;
   endpoints.api = parts.api.get();
   endpoints.verifier = parts.verifier.get();
   endpoints.issuer = parts.tokens->issuer();
+  endpoints.scheme = tls ? "https" : "http";
   auth::EmbeddedTokenMinter* minter = parts.tokens.get();
   endpoints.jwks_json = [minter] { return minter->jwks_json(); };
   endpoints.ready = [&store] { return store.configuration_version().has_value(); };
   http::HttpServerOptions options;
   options.address = config.http.address;
-  auto server = context(http::HttpServer::create(options, std::move(*tls), std::move(endpoints)),
+  options.max_body_size = config.http.max_body_size;
+  auto server = context(http::HttpServer::create(options, std::move(tls), std::move(endpoints)),
                         "apis.http.address");
   if (!server) return tl::unexpected(server.error());
   parts.http = std::move(*server);

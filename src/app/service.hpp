@@ -24,6 +24,8 @@ class Service {
   boost::asio::ip::tcp::endpoint device_endpoint() const;
   /// The management API's address, when apis.http.enabled.
   std::optional<boost::asio::ip::tcp::endpoint> api_endpoint() const;
+  /// <dataDirectory>/admin.token, when the API and apis.http.adminToken are enabled.
+  std::optional<std::filesystem::path> admin_token_file() const;
   /// From now on SIGINT and SIGTERM stop the service (also when they arrive before run()).
   void stop_on_signals();
   /// Serves until stop().

@@ -58,6 +58,9 @@ Result<void> assign(const schema::Key& key, const Node& node, Config& config) {
       key.target);
 }
 
+// Smaller limits would refuse ordinary enrollment groups (a chain of two certificates is ~2 KiB).
+constexpr uint32_t kMinApiBodySize = 16 * 1024;
+
 Result<void> apply_protocols(const Node& doc) {
   const Node* node = doc.at("apis.coap.protocols");
   if (!node || std::holds_alternative<std::monostate>(node->value)) return {};
@@ -99,6 +102,15 @@ Result<void> apply_settings(const Node& doc, Config& config) {
   }
   if (config.coap.max_connections == 0) {
     return invalid("apis.coap.maxConnections", "must be at least 1");
+  }
+  if (config.http.max_body_size < kMinApiBodySize) {
+    return invalid("apis.http.maxBodySize", "must be at least " + std::to_string(kMinApiBodySize) +
+                                                " (an enrollment group with its chain), got " +
+                                                std::to_string(config.http.max_body_size));
+  }
+  if (config.http.enabled && config.http.admin_token.enabled &&
+      config.http.admin_token.owner.empty()) {
+    return invalid("apis.http.adminToken.owner", "must not be empty while adminToken is enabled");
   }
   return {};
 }

@@ -32,10 +32,18 @@ struct CoapApi {
   TlsFiles tls;
 };
 
+struct AdminToken {
+  bool enabled = true;
+  std::string owner = "1";
+};
+
 struct HttpApi {
-  bool enabled = false;
+  bool enabled = true;
   std::string address = "0.0.0.0:9100";
+  bool tls_enabled = true;  // false = plain HTTP (behind a TLS-terminating proxy, or loopback)
   TlsFiles tls;
+  uint32_t max_body_size = 1 << 20;
+  AdminToken admin_token;
   std::string owner_claim = "sub";
   std::string audience;
   std::vector<std::string> authorities;  // OIDC issuers whose JWKS verify API tokens

@@ -79,9 +79,20 @@ const std::vector<Key>& table() {
       bound("apis.coap.maxConnections", Kind::Uint, DPS_CFG(coap.max_connections),
             "(new) Device connections served at once; further connections are closed at once."),
 
-      bound("apis.http.enabled", Kind::Bool, DPS_CFG(http.enabled), "Serve the management API."),
+      bound("apis.http.enabled", Kind::Bool, DPS_CFG(http.enabled),
+            "Serve the management API (on by default here; plgd's default is off)."),
       bound("apis.http.address", Kind::String, DPS_CFG(http.address),
-            "Listen address (host:port) of the management API (HTTPS)."),
+            "Listen address (host:port) of the management API."),
+      bound("apis.http.tls.enabled", Kind::Bool, DPS_CFG(http.tls_enabled),
+            "(new) HTTPS; false = plain HTTP, only behind a TLS-terminating proxy or on loopback: "
+            "bearer tokens cross the network."),
+      bound("apis.http.maxBodySize", Kind::Uint, DPS_CFG(http.max_body_size),
+            "(new) Largest request body in bytes; larger ones are answered 413."),
+      bound("apis.http.adminToken.enabled", Kind::Bool, DPS_CFG(http.admin_token.enabled),
+            "(new) Create <dataDirectory>/admin.token (0600), a management API token signed by "
+            "dps's own key, and accept it; false = only tokens of the configured authorities."),
+      bound("apis.http.adminToken.owner", Kind::String, DPS_CFG(http.admin_token.owner),
+            "(new) Owner that admin.token acts for (the value of its ownerClaim)."),
       bound("apis.http.tls.certFile", Kind::Path, DPS_CFG(http.tls.cert_file),
             "Management API certificate chain (PEM); empty = generated in the data directory."),
       bound("apis.http.tls.keyFile", Kind::Path, DPS_CFG(http.tls.key_file),

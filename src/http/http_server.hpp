@@ -36,6 +36,7 @@ struct HttpEndpoints {
   api::ManagementApi* api = nullptr;
   const auth::JwtVerifier* verifier = nullptr;
   std::string issuer;                      // of dps's own device tokens
+  std::string scheme = "https";            // how callers reach us: "http" when TLS is off
   std::function<std::string()> jwks_json;  // dps's own token keys
   std::function<bool()> ready;             // /readyz: store reachable
 };

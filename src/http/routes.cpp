@@ -89,7 +89,8 @@ Reply route(const Incoming& in, const HttpEndpoints& endpoints) {
   }
   if (path == "/.well-known/openid-configuration") {
     // The authority of dps's device tokens: a plgd hub verifies them with these keys.
-    const std::string base = "https://" + (in.host.empty() ? std::string("localhost") : in.host);
+    const std::string base =
+        endpoints.scheme + "://" + (in.host.empty() ? std::string("localhost") : in.host);
     return json_reply(200, {{"issuer", endpoints.issuer},
                             {"jwks_uri", base + "/.well-known/jwks.json"},
                             {"id_token_signing_alg_values_supported", {"ES256"}}});

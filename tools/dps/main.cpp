@@ -52,6 +52,12 @@ int serve(const dps::config::Config& config) {
   }
   std::printf("dps: data directory %s (devices trust %s/ca.pem)\n", config.data_directory.c_str(),
               config.data_directory.c_str());
+  if (auto token = (*service)->admin_token_file()) {
+    // The path only: the token is a credential and stays out of logs.
+    std::printf("dps: admin token for owner \"%s\" in %s (dpsctl --data-dir %s ...)\n",
+                config.http.admin_token.owner.c_str(), token->c_str(),
+                config.data_directory.c_str());
+  }
   std::fflush(stdout);
   (*service)->run();
   spdlog::info("stopped");
@@ -88,8 +94,10 @@ int main(int argc, char** argv) {
   CLI::App app{
       "dps: zero-touch Device Provisioning Service for OCF devices (plgd DPS compatible).\n"
       "Without --config it runs on embedded defaults: devices on coaps+tcp://0.0.0.0:15684,\n"
-      "state in ./dps-data (SQLite database, built-in CA, server certificate, token key).\n"
-      "Enrollment groups and hubs come from the config file (plgd's config.yaml shape).",
+      "the management API on https://0.0.0.0:9100, state in ./dps-data (SQLite database,\n"
+      "built-in CA, server certificate, token key, admin.token for dpsctl).\n"
+      "Enrollment groups and hubs come from the config file (plgd's config.yaml shape) and\n"
+      "from the management API (dpsctl). Keys: dps --config-help.",
       "dps"};
   std::string config_file;
   app.add_option("-c,--config", config_file, "YAML configuration file (plgd DPS shape)")

@@ -24,7 +24,12 @@ std::string render_config(const DpsConfigSpec& spec) {
     << "apis:\n  coap:\n    address: \"127.0.0.1:0\"\n"
     << "    maxMessageSize: " << spec.max_message_size << "\n"
     << "    inactivityMonitor:\n      timeout: " << q(spec.inactivity_timeout) << "\n";
-  if (spec.http_enabled) y << "  http:\n    enabled: true\n    address: \"127.0.0.1:0\"\n";
+  // The API is on by default: tests that do not use it turn it off rather than bind port 9100.
+  if (spec.http_enabled) {
+    y << "  http:\n    enabled: true\n    address: \"127.0.0.1:0\"\n";
+  } else {
+    y << "  http:\n    enabled: false\n";
+  }
   y << "enrollmentGroups:\n";
   for (const auto& g : spec.groups) {
     y << "  - id: " << q(g.id) << "\n"

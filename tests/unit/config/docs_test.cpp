@@ -65,7 +65,7 @@ TEST(ConfigDocs, EveryBoundKeyHasAMatchingKind) {
         value = "true";
         break;
       case schema::Kind::Uint:
-        value = "2000";
+        value = "20000";  // above every minimum (maxMessageSize, maxBodySize)
         break;
       case schema::Kind::Duration:
         value = "2s";

@@ -21,7 +21,12 @@ TEST(ConfigLoad, EmptyTextGivesDefaultsWithoutWarnings) {
   EXPECT_EQ(c.coap.inactivity_timeout, 20s);
   EXPECT_EQ(c.coap.handshake_timeout, 10s);
   EXPECT_EQ(c.http.address, "0.0.0.0:9100");
-  EXPECT_FALSE(c.http.enabled);
+  // On by default, over TLS, with a local admin token for owner "1" (dpsctl works out of the box).
+  EXPECT_TRUE(c.http.enabled);
+  EXPECT_TRUE(c.http.tls_enabled);
+  EXPECT_EQ(c.http.max_body_size, 1048576u);
+  EXPECT_TRUE(c.http.admin_token.enabled);
+  EXPECT_EQ(c.http.admin_token.owner, "1");
   EXPECT_EQ(c.certificate_authority.identity_validity, 8760h);
   EXPECT_EQ(c.tokens.validity, 1h);
   EXPECT_TRUE(c.enrollment_groups.empty());
@@ -52,6 +57,12 @@ apis:
   http:
     enabled: true
     address: 127.0.0.1:0
+    maxBodySize: 65536
+    tls:
+      enabled: false
+    adminToken:
+      enabled: false
+      owner: ops
 )yaml",
                           dir.path());
   ASSERT_TRUE(loaded) << loaded.error().internal;
@@ -68,7 +79,29 @@ apis:
   EXPECT_EQ(c.coap.max_connections, 5000u);
   EXPECT_TRUE(c.http.enabled);
   EXPECT_EQ(c.http.address, "127.0.0.1:0");
+  EXPECT_EQ(c.http.max_body_size, 65536u);
+  EXPECT_FALSE(c.http.tls_enabled);
+  EXPECT_FALSE(c.http.admin_token.enabled);
+  EXPECT_EQ(c.http.admin_token.owner, "ops");
   EXPECT_TRUE(loaded->warnings.empty());
+}
+
+TEST(ConfigLoad, ApiBodyLimitBelowAnEnrollmentGroupIsRefused) {
+  auto loaded = load_text("apis:\n  http:\n    maxBodySize: 1000\n", "/");
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().internal,
+            "apis.http.maxBodySize: must be at least 16384 (an enrollment group with its chain), "
+            "got 1000");
+}
+
+TEST(ConfigLoad, AdminTokenNeedsAnOwner) {
+  auto loaded = load_text("apis:\n  http:\n    adminToken:\n      owner: \"\"\n", "/");
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().internal,
+            "apis.http.adminToken.owner: must not be empty while adminToken is enabled");
+  // Without the API (or the token) there is nothing to own.
+  EXPECT_TRUE(
+      load_text("apis:\n  http:\n    enabled: false\n    adminToken:\n      owner: \"\"\n", "/"));
 }
 
 TEST(ConfigLoad, KeyWithoutValueKeepsDefault) {
