@@ -1,5 +1,10 @@
 #include "store/sqlite/sqlite_store.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <system_error>
 #include <utility>
 
@@ -47,6 +52,19 @@ Result<void> configure_connection(sqlite::Connection& connection) {
   return synchronous->run();
 }
 
+// Creates `file` empty with mode 0600 unless it exists (then its mode is the operator's choice).
+Result<void> create_private_file(const std::filesystem::path& file) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return {};
+  }
+  if (errno == EEXIST) return {};
+  return fail(ErrorCode::Unavailable,
+              "cannot create " + file.string() + ": " + std::strerror(errno),
+              "database unavailable");
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::path& file) {
@@ -59,6 +77,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
                   "database unavailable");
     }
   }
+  // The database holds pre-shared keys and hub client secrets: owner-only, like the key files.
+  // SQLite gives its -wal and -shm files the database file's mode, so creating it 0600 covers
+  // them too.
+  if (auto created = create_private_file(file); !created) return tl::unexpected(created.error());
   auto connection = sqlite::Connection::open(file);
   if (!connection) return tl::unexpected(connection.error());
   auto configured = configure_connection(*connection);

@@ -56,6 +56,20 @@ TEST_F(SqliteStoreTest, OpenCreatesParentDirectoriesAndTheFile) {
   EXPECT_TRUE(std::filesystem::exists(file()));
 }
 
+TEST_F(SqliteStoreTest, NewDatabaseAndItsWalAreReadableByTheOwnerOnly) {
+  // Secrets (PSKs, hub client secrets) live in it.
+  auto store = SqliteStore::open(file());
+  ASSERT_TRUE(ok(store));
+  ASSERT_TRUE(ok((*store)->create_hub(Hub{.id = "h1", .hub_id = "h1", .owner = "alice"})));
+  using std::filesystem::perms;
+  for (const auto& path : {file(), std::filesystem::path(file().string() + "-wal")}) {
+    ASSERT_TRUE(std::filesystem::exists(path)) << path;
+    EXPECT_EQ(std::filesystem::status(path).permissions() & perms::all,
+              perms::owner_read | perms::owner_write)
+        << path;
+  }
+}
+
 TEST_F(SqliteStoreTest, OpenLeavesTheFileInWalModeAtTheLatestSchemaVersion) {
   ASSERT_TRUE(ok(SqliteStore::open(file())));
   EXPECT_EQ(raw_sql(file(), "PRAGMA journal_mode"), "wal");  // persistent in the file
