@@ -18,6 +18,7 @@
 #include "pki/pem.hpp"
 #include "pki/server_identity.hpp"
 #include "provisioning/catalog.hpp"
+#include "provisioning/catalog_refresher.hpp"
 #include "provisioning/router.hpp"
 #include "store/record_writer.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -31,7 +32,7 @@ struct Service::Parts {
   std::unique_ptr<store::RecordWriter> records;
   std::unique_ptr<pki::EmbeddedCa> ca;
   std::unique_ptr<auth::EmbeddedTokenMinter> tokens;
-  std::unique_ptr<provisioning::CatalogHolder> catalogs;
+  std::unique_ptr<provisioning::CatalogRefresher> catalog;
   std::unique_ptr<provisioning::Router> router;
   std::unique_ptr<net::DeviceServer> devices;
   std::unique_ptr<auth::JwtVerifier> verifier;
@@ -52,19 +53,6 @@ Result<void> seed_store(store::Store& store, const config::Config& config) {
   // Hubs first: groups name them. Upsert, so editing the file and restarting updates them.
   if (auto r = store.upsert_hubs(config.hubs); !r) return r;
   return store.upsert_enrollment_groups(config.enrollment_groups);
-}
-
-// Rebuilds the device-side snapshot after an API change: the next handshake and the next request
-// of every open session see it (management-api.md, "Changes take effect").
-void reload_catalog(store::Store& store, provisioning::CatalogHolder& catalogs) {
-  std::vector<std::string> skipped;
-  auto catalog = provisioning::load_catalog(store, &skipped);
-  if (!catalog) {
-    spdlog::error("configuration changed but reloading it failed: {}", catalog.error().internal);
-    return;
-  }
-  for (const auto& why : skipped) spdlog::warn("{}: not loaded", why);
-  catalogs.set(std::move(*catalog));
 }
 
 // Tokens of the configured authorities, plus (unless disabled) dps's own keys: its local admin
@@ -145,23 +133,22 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   if (!tokens) return tl::unexpected(tokens.error());
   parts->tokens = std::move(*tokens);
 
-  std::vector<std::string> skipped;
-  auto catalog = provisioning::load_catalog(*parts->store, &skipped);
+  // Also picks up changes other replicas make in a shared database.
+  auto catalog = context(provisioning::CatalogRefresher::start(*parts->store, {}), "configuration");
   if (!catalog) return tl::unexpected(catalog.error());
-  for (const auto& why : skipped) spdlog::warn("{}: not loaded", why);
-  spdlog::info("{} enrollment group(s) loaded", (*catalog)->group_count());
-  parts->catalogs = std::make_unique<provisioning::CatalogHolder>(std::move(*catalog));
+  parts->catalog = std::move(*catalog);
+  spdlog::info("{} enrollment group(s) loaded", parts->catalog->catalogs().get()->group_count());
   parts->router = std::make_unique<provisioning::Router>(
       provisioning::Services{parts->ca.get(), parts->tokens.get()});
 
-  auto tls =
-      net::make_device_tls_context({identity->cert_chain_pem, identity->key_pem}, *parts->catalogs);
+  auto tls = net::make_device_tls_context({identity->cert_chain_pem, identity->key_pem},
+                                          parts->catalog->catalogs());
   if (!tls) return tl::unexpected(tls.error());
 
   net::SessionDependencies deps;
   deps.tls = std::move(*tls);
   deps.router = parts->router.get();
-  deps.catalogs = parts->catalogs.get();
+  deps.catalogs = &parts->catalog->catalogs();
   deps.records = parts->records.get();
   deps.options.max_message_size = config.coap.max_message_size;
   deps.options.handshake_timeout = config.coap.handshake_timeout;
@@ -251,9 +238,10 @@ Result<void> start_http(const config::Config& config, const pki::TlsIdentity& id
   verifier_options.audience = config.http.audience;
   parts.verifier = std::make_unique<auth::JwtVerifier>(verifier_options, std::move(*keys));
   store::Store& store = *parts.store;
-  provisioning::CatalogHolder& catalogs = *parts.catalogs;
-  parts.api = std::make_unique<api::ManagementApi>(
-      store, [&store, &catalogs] { reload_catalog(store, catalogs); });
+  // A change made here governs the very next device connection (management-api.md, "Changes
+  // take effect"); other replicas see it through the refresher's own checks.
+  provisioning::CatalogRefresher& catalog = *parts.catalog;
+  parts.api = std::make_unique<api::ManagementApi>(store, [&catalog] { catalog.refresh_now(); });
 
   std::shared_ptr<boost::asio::ssl::context> tls;
   if (config.http.tls_enabled) {
