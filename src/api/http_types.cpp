@@ -1,6 +1,6 @@
 #include "api/http_types.hpp"
 
-#include "api/data_uri.hpp"
+#include "common/data_uri.hpp"
 
 namespace dps::api {
 

@@ -3,7 +3,7 @@
 #include <array>
 #include <cctype>
 
-#include "api/data_uri.hpp"
+#include "common/data_uri.hpp"
 
 namespace dps::api {
 namespace {

@@ -17,9 +17,6 @@ std::filesystem::path resolve_path(std::string_view value, const std::filesystem
 /// The bytes a file-valued key stands for. Errors carry a message without the key's path.
 Result<std::string> read_source(std::string_view value, const std::filesystem::path& base_dir);
 
-/// RFC 2397: "data:[<mediatype>][;base64],<data>". The literal form is percent-decoded.
-Result<std::string> decode_data_uri(std::string_view uri);
-
 /// Reads a whole regular file of at most 1 MiB (config secrets and chains are small; the bound
 /// keeps a mistaken /dev/zero from exhausting memory).
 Result<std::string> read_small_file(const std::filesystem::path& file);

@@ -3,9 +3,9 @@
 
 #include <functional>
 
-#include "api/data_uri.hpp"
 #include "api/json_codec.hpp"
 #include "api_fixture.hpp"
+#include "common/data_uri.hpp"
 
 namespace dps::api::testing {
 namespace {

@@ -1,8 +1,8 @@
 // /api/v1/provisioning-records: listing and deleting what the device side wrote.
 #include <gtest/gtest.h>
 
-#include "api/data_uri.hpp"
 #include "api_fixture.hpp"
+#include "common/data_uri.hpp"
 
 namespace dps::api::testing {
 namespace {

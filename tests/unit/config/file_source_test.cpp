@@ -9,22 +9,13 @@ namespace {
 
 using testing::TempDir;
 
-TEST(DataUri, DecodesRfc2397Forms) {
-  EXPECT_EQ(decode_data_uri("data:,A%20brief%20note"), "A brief note");  // RFC 2397 §4
-  EXPECT_EQ(decode_data_uri("data:,literal"), "literal");
-  EXPECT_EQ(decode_data_uri("data:;base64,MDEyMzQ1Njc4OTAxMjM0NQ=="), "0123456789012345");
-  EXPECT_EQ(decode_data_uri("data:text/plain;charset=utf-8;base64,aGk"), "hi");  // no padding
-  EXPECT_EQ(decode_data_uri("DATA:;BASE64,aGk="), "hi");
-  EXPECT_EQ(decode_data_uri("data:;base64,aGk\n"), "hi");  // wrapped base64
-  EXPECT_EQ(decode_data_uri("data:,"), "");
-}
-
-TEST(DataUri, RejectsMalformedUris) {
-  EXPECT_FALSE(decode_data_uri("data:no-comma"));
-  EXPECT_FALSE(decode_data_uri("data:;base64,a"));     // 6 bits are no byte
-  EXPECT_FALSE(decode_data_uri("data:;base64,aG=k"));  // data after padding
-  EXPECT_FALSE(decode_data_uri("data:,100%"));         // truncated escape
-  EXPECT_FALSE(decode_data_uri("data:,%zz"));
+TEST(ReadSource, DecodesDataUrisInsteadOfReadingAFile) {
+  EXPECT_EQ(read_source("data:,A%20brief%20note", "/nonexistent"), "A brief note");
+  EXPECT_EQ(read_source("DATA:;BASE64,MDEyMzQ1Njc4OTAxMjM0NQ==", "/nonexistent"),
+            "0123456789012345");
+  auto bad = read_source("data:;base64,a", "/nonexistent");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().internal.find("base64"), std::string::npos) << bad.error().internal;
 }
 
 TEST(ReadSource, ReadsPathsRelativeToBaseDir) {

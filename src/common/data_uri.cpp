@@ -1,10 +1,10 @@
-#include "api/data_uri.hpp"
+#include "common/data_uri.hpp"
 
 #include <array>
 #include <cctype>
 #include <cstdint>
 
-namespace dps::api {
+namespace dps {
 namespace {
 
 bool starts_with_nocase(std::string_view text, std::string_view lower_prefix) {
@@ -158,4 +158,4 @@ std::string text_or_data_uri(std::string_view bytes) {
   return encode_data_uri(bytes);
 }
 
-}  // namespace dps::api
+}  // namespace dps

@@ -1,7 +1,5 @@
-// RFC 2397 data: URIs and RFC 3986 percent-decoding. Self-contained (std + common/result.hpp) so
-// it can move to src/common unchanged.
-// TODO(lead): move to src/common and let config/file_source.cpp call decode_data_uri() instead
-// of its private copy (config's is not callable from here without linking yaml-cpp into the API).
+// RFC 2397 data: URIs and RFC 3986 percent-decoding: how secrets and chains are written as values,
+// in the config file (config/file_source) and in API bodies (api/value_source).
 #pragma once
 
 #include <string>
@@ -9,7 +7,7 @@
 
 #include "common/result.hpp"
 
-namespace dps::api {
+namespace dps {
 
 /// RFC 3986 §2.1 percent-decoding. With `plus_is_space` a '+' decodes to ' ' (HTML form encoding
 /// of query strings); otherwise it stays '+'. BadRequest on a truncated or non-hex escape.
@@ -32,4 +30,4 @@ bool is_valid_utf8(std::string_view bytes);
 /// else encode_data_uri(bytes): JSON carries only text, and the result must read back as `bytes`.
 std::string text_or_data_uri(std::string_view bytes);
 
-}  // namespace dps::api
+}  // namespace dps
