@@ -121,19 +121,12 @@ Result<bool> update(Connection& db, const EnrollmentGroup& group) {
 }
 
 Result<std::vector<EnrollmentGroup>> list(Connection& db, const EnrollmentGroupFilter& filter) {
-  auto stmt = db.prepare(kSelect);
-  if (!stmt) return tl::unexpected(stmt.error());
-  bind_filter(*stmt, filter);
-  return collect<EnrollmentGroup>(*stmt, read);
+  return query<EnrollmentGroup>(
+      db, kSelect, [&](Statement& stmt) { bind_filter(stmt, filter); }, read);
 }
 
 Result<size_t> remove(Connection& db, const EnrollmentGroupFilter& filter) {
-  auto stmt = db.prepare(kDelete);
-  if (!stmt) return tl::unexpected(stmt.error());
-  bind_filter(*stmt, filter);
-  auto done = stmt->run();
-  if (!done) return tl::unexpected(done.error());
-  return static_cast<size_t>(db.changes());
+  return execute(db, kDelete, [&](Statement& stmt) { bind_filter(stmt, filter); });
 }
 
 }  // namespace dps::store::sqlite::enrollment_group_table

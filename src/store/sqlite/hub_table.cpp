@@ -102,19 +102,12 @@ Result<bool> update(Connection& db, const Hub& hub) {
 }
 
 Result<std::vector<Hub>> list(Connection& db, const HubFilter& filter) {
-  auto stmt = db.prepare(kSelect);
-  if (!stmt) return tl::unexpected(stmt.error());
-  bind_filter(*stmt, filter);
-  return collect<Hub>(*stmt, read);
+  return query<Hub>(
+      db, kSelect, [&](Statement& stmt) { bind_filter(stmt, filter); }, read);
 }
 
 Result<size_t> remove(Connection& db, const HubFilter& filter) {
-  auto stmt = db.prepare(kDelete);
-  if (!stmt) return tl::unexpected(stmt.error());
-  bind_filter(*stmt, filter);
-  auto done = stmt->run();
-  if (!done) return tl::unexpected(done.error());
-  return static_cast<size_t>(db.changes());
+  return execute(db, kDelete, [&](Statement& stmt) { bind_filter(stmt, filter); });
 }
 
 }  // namespace dps::store::sqlite::hub_table

@@ -160,19 +160,12 @@ Result<void> merge(Connection& db, const ProvisioningRecord& update) {
 }
 
 Result<std::vector<ProvisioningRecord>> list(Connection& db, const RecordFilter& filter) {
-  auto stmt = db.prepare(kSelect);
-  if (!stmt) return tl::unexpected(stmt.error());
-  bind_filter(*stmt, filter);
-  return collect<ProvisioningRecord>(*stmt, read);
+  return query<ProvisioningRecord>(
+      db, kSelect, [&](Statement& stmt) { bind_filter(stmt, filter); }, read);
 }
 
 Result<size_t> remove(Connection& db, const RecordFilter& filter) {
-  auto stmt = db.prepare(kDelete);
-  if (!stmt) return tl::unexpected(stmt.error());
-  bind_filter(*stmt, filter);
-  auto done = stmt->run();
-  if (!done) return tl::unexpected(done.error());
-  return static_cast<size_t>(db.changes());
+  return execute(db, kDelete, [&](Statement& stmt) { bind_filter(stmt, filter); });
 }
 
 }  // namespace dps::store::sqlite::provisioning_record_table

@@ -106,6 +106,28 @@ class Connection {
   std::map<std::string, std::unique_ptr<sqlite3_stmt, Finalize>, std::less<>> cache_;
 };
 
+/// Prepares `sql`, lets `bind(Statement&)` set its parameters, and converts every row with
+/// `read(const Statement&) -> Result<T>`. The tables' list() in one place.
+template <class T, class Bind, class Read>
+[[nodiscard]] Result<std::vector<T>> query(Connection& db, std::string_view sql, Bind bind,
+                                           Read read) {
+  auto stmt = db.prepare(sql);
+  if (!stmt) return tl::unexpected(stmt.error());
+  bind(*stmt);
+  return collect<T>(*stmt, read);
+}
+
+/// Prepares `sql`, lets `bind(Statement&)` set its parameters, runs it: the rows it changed.
+template <class Bind>
+[[nodiscard]] Result<size_t> execute(Connection& db, std::string_view sql, Bind bind) {
+  auto stmt = db.prepare(sql);
+  if (!stmt) return tl::unexpected(stmt.error());
+  bind(*stmt);
+  auto done = stmt->run();
+  if (!done) return tl::unexpected(done.error());
+  return static_cast<size_t>(db.changes());
+}
+
 /// BEGIN IMMEDIATE ... COMMIT guard; rolls back in the destructor unless committed.
 /// IMMEDIATE takes the write lock up front, so contention shows up (after busy_timeout) at BEGIN,
 /// before any work, instead of as an unretryable SQLITE_BUSY in the middle of the transaction.
