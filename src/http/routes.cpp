@@ -25,6 +25,8 @@ int grpc_code_of(unsigned status) {
       return 7;  // PermissionDenied
     case 404:
       return 5;  // NotFound
+    case 405:
+      return 12;  // Unimplemented
     case 409:
       return 6;  // AlreadyExists
     case 413:
