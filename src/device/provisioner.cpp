@@ -47,6 +47,11 @@ Provisioner::Provisioner(DeviceConfig config, std::shared_ptr<ClientTls> tls)
   result_.device_id = config_.device_id;
 }
 
+void Provisioner::set_server(std::string host, uint16_t port) {
+  config_.host = std::move(host);
+  config_.port = port;
+}
+
 SessionOptions Provisioner::session_options(Step step) const {
   SessionOptions o;
   o.host = config_.host;

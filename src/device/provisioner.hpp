@@ -39,6 +39,10 @@ class Provisioner {
   awaitable<StepOutcome> credentials(DeviceSession& session);
   awaitable<StepOutcome> acls(DeviceSession& session);
 
+  /// Points the next connect() at another server (a device retrying through a load balancer, or
+  /// a test spreading devices over replicas).
+  void set_server(std::string host, uint16_t port);
+
   const ProvisionResult& result() const { return result_; }
   const DeviceConfig& config() const { return config_; }
   SessionOptions session_options(Step step) const;

@@ -1,0 +1,69 @@
+// Many simulated devices provisioning at once, each behaving as device-protocol §3.7 says a real
+// device does when things go wrong: it retries the SAME step after 5.03/5.04, a timeout or a lost
+// connection (on a new connection, possibly to another server behind the balancer), starts over
+// after three such failures in a row or after any other error code, and gives up after a bounded
+// number of restarts. Used by the resilience tests (replica killed, database stopped) and by
+// dps-bench.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "device/device_types.hpp"
+#include "device/tls_client.hpp"
+
+namespace dps::device {
+
+struct ServerAddress {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;
+};
+
+struct FleetOptions {
+  size_t devices = 1;
+  size_t concurrency = 1;  // devices in flight at once
+  DeviceConfig device;     // template; device_id is generated per device when empty
+  /// The servers devices may reach, asked before every connection (a test changes the answer
+  /// when it restarts a replica on a new port). Device i's n-th connection goes to entry
+  /// (i + n) % size. Must not return an empty list.
+  std::function<std::vector<ServerAddress>()> servers;
+  /// Real devices wait 10 s and more before a retry (§3.7); tests and benchmarks shorten it.
+  std::chrono::milliseconds retry_delay{50};
+  unsigned same_step_retries = 3;  // consecutive transient failures before a full restart
+  unsigned max_restarts = 20;      // full restarts before the device gives up
+  /// Called from the fleet's thread after every finished device (progress lines).
+  std::function<void(size_t finished, size_t failed)> on_device_done;
+};
+
+/// What one device went through.
+struct DeviceRun {
+  std::string device_id;
+  bool ok = false;
+  std::string error;                 // last failure when !ok
+  std::vector<StepOutcome> answers;  // every exchange, retries included, in order
+  /// Steps whose success answer the device received (a step may appear more than once after a
+  /// restart): the server acknowledged these, so their records must be in its store.
+  std::vector<Step> acknowledged;
+  unsigned retries = 0;   // same-step retries
+  unsigned restarts = 0;  // full restarts
+  int64_t total_us = 0;   // first connect → last answer
+};
+
+struct FleetResult {
+  std::vector<DeviceRun> devices;
+  int64_t wall_us = 0;
+  size_t succeeded() const;
+};
+
+/// Runs the fleet on `threads` I/O threads; blocks until every device finished or gave up.
+FleetResult run_fleet(const FleetOptions& options, std::shared_ptr<ClientTls> tls,
+                      unsigned threads = 1);
+
+/// True for answers a device retries in place: 5.03, 5.04, or no answer at all.
+bool is_transient(const StepOutcome& outcome);
+
+}  // namespace dps::device
