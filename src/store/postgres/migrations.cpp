@@ -1,0 +1,145 @@
+#include "store/postgres/migrations.hpp"
+
+#include <array>
+#include <string>
+
+namespace dps::store::postgres {
+
+namespace {
+
+// The same tables and columns as the SQLite adapter (sqlite/migrations.cpp), in PostgreSQL types:
+// - ids are `COLLATE "C"`, so the primary-key order, and with it every `ORDER BY id`, is byte
+//   order as in SQLite, whatever the database's locale;
+// - nested lists and sections are `text` holding column_codec's JSON byte for byte. Not jsonb:
+//   jsonb rewrites the text and refuses "\u0000", which the codec emits for a NUL in, say, a
+//   certificate CN; one such record must never fail a whole group-commit batch.
+// - section status dates sit in bigint columns, so the date-guarded merge runs in SQL.
+// configuration_version is a single counter row bumped by every group/hub write transaction.
+constexpr std::string_view kMigration1Initial = R"sql(
+CREATE TABLE enrollment_groups (
+  id text COLLATE "C" PRIMARY KEY,
+  owner text NOT NULL,
+  name text NOT NULL,
+  certificate_chain text NOT NULL,
+  lead_certificate_name text NOT NULL,
+  expired_certificate_enabled boolean NOT NULL,
+  hub_ids text NOT NULL,
+  pre_shared_key bytea NOT NULL,
+  disabled boolean NOT NULL,
+  revoked_certificates text NOT NULL,
+  crl text NOT NULL
+);
+CREATE INDEX enrollment_groups_owner ON enrollment_groups (owner);
+CREATE INDEX enrollment_groups_lead_certificate_name ON enrollment_groups (lead_certificate_name);
+
+CREATE TABLE hubs (
+  id text COLLATE "C" PRIMARY KEY,
+  hub_id text NOT NULL,
+  owner text NOT NULL,
+  name text NOT NULL,
+  gateways text NOT NULL,
+  certificate_authority text NOT NULL,
+  authorization_config text NOT NULL
+);
+CREATE INDEX hubs_owner ON hubs (owner);
+CREATE INDEX hubs_hub_id ON hubs (hub_id);
+
+CREATE TABLE provisioning_records (
+  id text COLLATE "C" PRIMARY KEY,
+  owner text NOT NULL,
+  device_id text NOT NULL,
+  enrollment_group_id text NOT NULL,
+  creation_date bigint NOT NULL,
+  local_endpoints text NOT NULL,
+  attestation text,
+  attestation_date bigint,
+  plgd_time text,
+  plgd_time_date bigint,
+  ownership text,
+  ownership_date bigint,
+  cloud text,
+  cloud_date bigint,
+  credential text,
+  credential_date bigint,
+  acl text,
+  acl_date bigint
+);
+CREATE INDEX provisioning_records_owner ON provisioning_records (owner);
+CREATE INDEX provisioning_records_device_id ON provisioning_records (device_id);
+CREATE INDEX provisioning_records_enrollment_group_id
+  ON provisioning_records (enrollment_group_id);
+
+CREATE TABLE configuration_version (
+  singleton integer PRIMARY KEY CHECK (singleton = 1),
+  version bigint NOT NULL
+);
+INSERT INTO configuration_version (singleton, version) VALUES (1, 0);
+)sql";
+
+constexpr std::array kMigrations = {
+    Migration{1, "initial", kMigration1Initial},
+};
+
+// Migrations run without the session's statement_timeout (for this transaction only): a long
+// data migration that timed out would roll back and be retried by every replica forever, and a
+// replica queued on the lock behind it must wait for it rather than fail.
+constexpr std::string_view kNoStatementTimeout =
+    "SELECT set_config('statement_timeout', '0', true)";
+constexpr std::string_view kLock = "SELECT pg_advisory_xact_lock($1)";
+// Under the lock, so two first-time callers cannot race on creating it.
+constexpr std::string_view kCreateSchemaMigrations = R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version integer PRIMARY KEY,
+  name text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+)
+)sql";
+constexpr std::string_view kSelectVersion =
+    "SELECT coalesce(max(version), 0)::bigint FROM schema_migrations";
+constexpr std::string_view kInsertVersion =
+    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)";
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+int latest_schema_version() { return kMigrations.back().version; }
+
+Result<void> migrate(Connection& connection) {
+  auto tx = Transaction::begin(connection);
+  if (!tx) return tl::unexpected(tx.error());
+  auto untimed = connection.exec(kNoStatementTimeout);
+  if (!untimed) return tl::unexpected(untimed.error());
+  auto locked = connection.exec(kLock, Params().int8(kMigrationLockKey));
+  if (!locked) return tl::unexpected(locked.error());
+  auto created = connection.exec_script(std::string(kCreateSchemaMigrations));
+  if (!created) return created;
+  auto version = connection.exec(kSelectVersion);
+  if (!version) return tl::unexpected(version.error());
+  const int64_t current = version->int8(0, 0);
+  if (current > latest_schema_version()) {
+    return fail(ErrorCode::Internal,
+                "database schema version " + std::to_string(current) +
+                    " is newer than this dps supports (" + std::to_string(latest_schema_version()) +
+                    "); upgrade dps",
+                "database error");
+  }
+  for (const Migration& m : kMigrations) {
+    if (m.version <= current) continue;
+    auto applied = connection.exec_script(std::string(m.sql));
+    if (applied) {
+      applied = connection.exec(kInsertVersion, Params().int8(m.version).text(m.name))
+                    .map([](const QueryResult&) {});
+    }
+    if (!applied) {
+      Error e = applied.error();
+      e.internal = "migration " + std::to_string(m.version) + " (" + std::string(m.name) +
+                   "): " + e.internal;
+      return tl::unexpected(std::move(e));
+    }
+  }
+  // Also when nothing was applied: ends the transaction and releases the lock.
+  return tx->commit();
+}
+
+}  // namespace dps::store::postgres

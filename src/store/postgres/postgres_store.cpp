@@ -1,0 +1,177 @@
+#include "store/postgres/postgres_store.hpp"
+
+#include <utility>
+
+#include "store/postgres/connection.hpp"
+#include "store/postgres/connection_pool.hpp"
+#include "store/postgres/enrollment_group_table.hpp"
+#include "store/postgres/hub_table.hpp"
+#include "store/postgres/migrations.hpp"
+#include "store/postgres/provisioning_record_table.hpp"
+
+namespace dps::store {
+
+namespace {
+
+// One statement: the bump takes the counter row's lock until COMMIT, so concurrent configuration
+// writers (any replica) get distinct, increasing versions; the notification is queued by the
+// transaction and delivered only if it commits.
+constexpr std::string_view kBumpConfigurationVersion = R"sql(
+WITH bumped AS (
+  UPDATE configuration_version SET version = version + 1 WHERE singleton = 1 RETURNING version)
+SELECT pg_notify($1, version::text) FROM bumped
+)sql";
+constexpr std::string_view kSelectConfigurationVersion =
+    "SELECT version FROM configuration_version WHERE singleton = 1";
+
+}  // namespace
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const PostgresOptions& options) {
+  auto connection = postgres::Connection::open(options);
+  if (!connection) return tl::unexpected(connection.error());
+  auto migrated = postgres::migrate(**connection);
+  if (!migrated) return tl::unexpected(migrated.error());
+  auto pool = std::make_unique<postgres::ConnectionPool>(options);
+  pool->adopt(std::move(*connection));
+  return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(pool)));
+}
+
+PostgresStore::PostgresStore(std::unique_ptr<postgres::ConnectionPool> pool)
+    : pool_(std::move(pool)) {}
+
+PostgresStore::~PostgresStore() = default;
+
+template <class Write>
+auto PostgresStore::write_configuration(Write&& write)
+    -> decltype(write(std::declval<postgres::Connection&>())) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  postgres::Connection& db = **lease;
+  auto tx = postgres::Transaction::begin(db);
+  if (!tx) return tl::unexpected(tx.error());
+  const int64_t changes_before = db.changes();
+  auto result = write(db);
+  if (!result) return result;  // tx rolls back
+  if (db.changes() != changes_before) {
+    auto bumped =
+        db.exec(kBumpConfigurationVersion, postgres::Params().text(kConfigurationChannel));
+    if (!bumped) return tl::unexpected(bumped.error());
+  }
+  auto committed = tx->commit();
+  if (!committed) return tl::unexpected(committed.error());
+  return result;
+}
+
+// --- enrollment groups
+
+Result<void> PostgresStore::upsert_enrollment_groups(std::span<const EnrollmentGroup> groups) {
+  return write_configuration([&](postgres::Connection& db) -> Result<void> {
+    for (const EnrollmentGroup& group : groups) {
+      auto done = postgres::enrollment_group_table::upsert(db, group);
+      if (!done) return done;
+    }
+    return {};
+  });
+}
+
+Result<void> PostgresStore::create_enrollment_group(const EnrollmentGroup& group) {
+  return write_configuration([&](postgres::Connection& db) {
+    return postgres::enrollment_group_table::insert(db, group);
+  });
+}
+
+Result<void> PostgresStore::update_enrollment_group(const EnrollmentGroup& group) {
+  return write_configuration([&](postgres::Connection& db) -> Result<void> {
+    auto updated = postgres::enrollment_group_table::update(db, group);
+    if (!updated) return tl::unexpected(updated.error());
+    if (!*updated) return fail(ErrorCode::NotFound, "enrollment group " + group.id + " not found");
+    return {};
+  });
+}
+
+Result<std::vector<EnrollmentGroup>> PostgresStore::list_enrollment_groups(
+    const EnrollmentGroupFilter& filter) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  return postgres::enrollment_group_table::list(**lease, filter);
+}
+
+Result<size_t> PostgresStore::delete_enrollment_groups(const EnrollmentGroupFilter& filter) {
+  return write_configuration([&](postgres::Connection& db) {
+    return postgres::enrollment_group_table::remove(db, filter);
+  });
+}
+
+// --- hubs
+
+Result<void> PostgresStore::upsert_hubs(std::span<const Hub> hubs) {
+  return write_configuration([&](postgres::Connection& db) -> Result<void> {
+    for (const Hub& hub : hubs) {
+      auto done = postgres::hub_table::upsert(db, hub);
+      if (!done) return done;
+    }
+    return {};
+  });
+}
+
+Result<void> PostgresStore::create_hub(const Hub& hub) {
+  return write_configuration(
+      [&](postgres::Connection& db) { return postgres::hub_table::insert(db, hub); });
+}
+
+Result<void> PostgresStore::update_hub(const Hub& hub) {
+  return write_configuration([&](postgres::Connection& db) -> Result<void> {
+    auto updated = postgres::hub_table::update(db, hub);
+    if (!updated) return tl::unexpected(updated.error());
+    if (!*updated) return fail(ErrorCode::NotFound, "hub " + hub.id + " not found");
+    return {};
+  });
+}
+
+Result<std::vector<Hub>> PostgresStore::list_hubs(const HubFilter& filter) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  return postgres::hub_table::list(**lease, filter);
+}
+
+Result<size_t> PostgresStore::delete_hubs(const HubFilter& filter) {
+  return write_configuration(
+      [&](postgres::Connection& db) { return postgres::hub_table::remove(db, filter); });
+}
+
+// --- provisioning records
+
+Result<void> PostgresStore::apply_record_updates(std::span<const ProvisioningRecord> updates) {
+  if (updates.empty()) return {};
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  // One transaction, one round trip, one WAL flush at COMMIT, however many updates: this is what
+  // group commit buys.
+  return postgres::provisioning_record_table::merge_all(**lease, updates);
+}
+
+Result<std::vector<ProvisioningRecord>> PostgresStore::list_provisioning_records(
+    const RecordFilter& filter) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  return postgres::provisioning_record_table::list(**lease, filter);
+}
+
+Result<size_t> PostgresStore::delete_provisioning_records(const RecordFilter& filter) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  return postgres::provisioning_record_table::remove(**lease, filter);
+}
+
+Result<int64_t> PostgresStore::configuration_version() {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  auto rows = (*lease)->exec(kSelectConfigurationVersion);
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->rows() != 1) {
+    return fail(ErrorCode::Internal, "configuration_version row missing", "database error");
+  }
+  return rows->int8(0, 0);
+}
+
+}  // namespace dps::store

@@ -1,0 +1,183 @@
+#include "store/postgres/provisioning_record_table.hpp"
+
+#include <optional>
+#include <string>
+
+#include "common/clock.hpp"
+#include "store/column_codec.hpp"
+
+namespace dps::store::postgres::provisioning_record_table {
+
+namespace {
+
+// The merge rules of ProvisioningRecord, in SQL, the same statement as the SQLite adapter's
+// (sqlite/provisioning_record_table.cpp) with $n parameters. One statement per update, so
+// concurrent replicas cannot interleave a read-modify-write: ON CONFLICT locks the row, and under
+// READ COMMITTED the SET sees the latest committed version of it.
+// In SET, `r.` columns are the stored row's values *before* the update, so each section's JSON
+// and its date column are decided by the same comparison.
+// - A section is absent in the update when its JSON parameter is NULL; present sections replace
+//   the stored one unless the stored one is strictly newer (equal dates apply: a retried step).
+// - Scalars and local endpoints replace only when the update carries a value ('' / '[]' = keep).
+// - creation_date is only written by the INSERT branch.
+constexpr std::string_view kMerge = R"sql(
+INSERT INTO provisioning_records AS r (id, owner, device_id, enrollment_group_id, creation_date,
+  local_endpoints, attestation, attestation_date, plgd_time, plgd_time_date, ownership,
+  ownership_date, cloud, cloud_date, credential, credential_date, acl, acl_date)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+ON CONFLICT (id) DO UPDATE SET
+  owner = CASE WHEN excluded.owner <> '' THEN excluded.owner ELSE r.owner END,
+  device_id = CASE WHEN excluded.device_id <> '' THEN excluded.device_id ELSE r.device_id END,
+  enrollment_group_id = CASE WHEN excluded.enrollment_group_id <> ''
+    THEN excluded.enrollment_group_id ELSE r.enrollment_group_id END,
+  local_endpoints = CASE WHEN excluded.local_endpoints <> '[]'
+    THEN excluded.local_endpoints ELSE r.local_endpoints END,
+  attestation = CASE WHEN excluded.attestation IS NOT NULL
+      AND (r.attestation_date IS NULL OR excluded.attestation_date >= r.attestation_date)
+    THEN excluded.attestation ELSE r.attestation END,
+  attestation_date = CASE WHEN excluded.attestation IS NOT NULL
+      AND (r.attestation_date IS NULL OR excluded.attestation_date >= r.attestation_date)
+    THEN excluded.attestation_date ELSE r.attestation_date END,
+  plgd_time = CASE WHEN excluded.plgd_time IS NOT NULL
+      AND (r.plgd_time_date IS NULL OR excluded.plgd_time_date >= r.plgd_time_date)
+    THEN excluded.plgd_time ELSE r.plgd_time END,
+  plgd_time_date = CASE WHEN excluded.plgd_time IS NOT NULL
+      AND (r.plgd_time_date IS NULL OR excluded.plgd_time_date >= r.plgd_time_date)
+    THEN excluded.plgd_time_date ELSE r.plgd_time_date END,
+  ownership = CASE WHEN excluded.ownership IS NOT NULL
+      AND (r.ownership_date IS NULL OR excluded.ownership_date >= r.ownership_date)
+    THEN excluded.ownership ELSE r.ownership END,
+  ownership_date = CASE WHEN excluded.ownership IS NOT NULL
+      AND (r.ownership_date IS NULL OR excluded.ownership_date >= r.ownership_date)
+    THEN excluded.ownership_date ELSE r.ownership_date END,
+  cloud = CASE WHEN excluded.cloud IS NOT NULL
+      AND (r.cloud_date IS NULL OR excluded.cloud_date >= r.cloud_date)
+    THEN excluded.cloud ELSE r.cloud END,
+  cloud_date = CASE WHEN excluded.cloud IS NOT NULL
+      AND (r.cloud_date IS NULL OR excluded.cloud_date >= r.cloud_date)
+    THEN excluded.cloud_date ELSE r.cloud_date END,
+  credential = CASE WHEN excluded.credential IS NOT NULL
+      AND (r.credential_date IS NULL OR excluded.credential_date >= r.credential_date)
+    THEN excluded.credential ELSE r.credential END,
+  credential_date = CASE WHEN excluded.credential IS NOT NULL
+      AND (r.credential_date IS NULL OR excluded.credential_date >= r.credential_date)
+    THEN excluded.credential_date ELSE r.credential_date END,
+  acl = CASE WHEN excluded.acl IS NOT NULL
+      AND (r.acl_date IS NULL OR excluded.acl_date >= r.acl_date)
+    THEN excluded.acl ELSE r.acl END,
+  acl_date = CASE WHEN excluded.acl IS NOT NULL
+      AND (r.acl_date IS NULL OR excluded.acl_date >= r.acl_date)
+    THEN excluded.acl_date ELSE r.acl_date END
+)sql";
+
+// $1 owner ('' = all owners); $2 ids, $3 device ids, $4 enrollment group ids: text[] or NULL
+// (Params::text_array_or_null). Set lists are OR-ed; none set = every record of the owner.
+constexpr std::string_view kWhere = R"sql(
+WHERE ($1 = '' OR owner = $1)
+  AND (($2 IS NULL AND $3 IS NULL AND $4 IS NULL)
+    OR id = ANY($2) OR device_id = ANY($3) OR enrollment_group_id = ANY($4))
+)sql";
+
+const std::string kSelect = R"sql(
+SELECT id, owner, device_id, enrollment_group_id, creation_date, local_endpoints,
+  attestation, plgd_time, ownership, cloud, credential, acl
+FROM provisioning_records)sql" +
+                            std::string(kWhere) + "ORDER BY id";
+
+const std::string kDelete = "DELETE FROM provisioning_records" + std::string(kWhere);
+
+// A present section adds its JSON and its status date; an absent one two NULLs.
+template <class Section>
+void add_section(Params& p, const std::optional<Section>& section) {
+  if (section) {
+    p.text(codec::encode(*section)).int8(section->status.date);
+  } else {
+    p.null(Type::Text).null(Type::Int8);
+  }
+}
+
+Params merge_params(const ProvisioningRecord& update, int64_t now) {
+  Params p;
+  p.text(update.id)
+      .text(update.owner)
+      .text(update.device_id)
+      .text(update.enrollment_group_id)
+      .int8(update.creation_date != 0 ? update.creation_date : now)
+      .text(codec::encode(update.local_endpoints));
+  add_section(p, update.attestation);
+  add_section(p, update.plgd_time);
+  add_section(p, update.ownership);
+  add_section(p, update.cloud);
+  add_section(p, update.credential);
+  add_section(p, update.acl);
+  return p;
+}
+
+template <class Section>
+Result<void> read_section(const QueryResult& rows, int row, int column, std::string_view name,
+                          std::optional<Section>& out) {
+  if (rows.is_null(row, column)) return {};
+  auto section = codec::decode<Section>(rows.text(row, column), name);
+  if (!section) return tl::unexpected(section.error());
+  out = std::move(*section);
+  return {};
+}
+
+Params filter_params(const RecordFilter& filter) {
+  Params p;
+  p.text(filter.owner)
+      .text_array_or_null(filter.ids)
+      .text_array_or_null(filter.device_ids)
+      .text_array_or_null(filter.enrollment_group_ids);
+  return p;
+}
+
+Result<ProvisioningRecord> read(const QueryResult& rows, int row) {
+  ProvisioningRecord r;
+  r.id = rows.text(row, 0);
+  r.owner = rows.text(row, 1);
+  r.device_id = rows.text(row, 2);
+  r.enrollment_group_id = rows.text(row, 3);
+  r.creation_date = rows.int8(row, 4);
+  auto endpoints = codec::decode<std::vector<std::string>>(rows.text(row, 5), "local_endpoints");
+  if (!endpoints) return tl::unexpected(endpoints.error());
+  r.local_endpoints = std::move(*endpoints);
+  Result<void> ok = read_section(rows, row, 6, "attestation", r.attestation);
+  if (ok) ok = read_section(rows, row, 7, "plgd_time", r.plgd_time);
+  if (ok) ok = read_section(rows, row, 8, "ownership", r.ownership);
+  if (ok) ok = read_section(rows, row, 9, "cloud", r.cloud);
+  if (ok) ok = read_section(rows, row, 10, "credential", r.credential);
+  if (ok) ok = read_section(rows, row, 11, "acl", r.acl);
+  if (!ok) return tl::unexpected(ok.error());
+  return r;
+}
+
+}  // namespace
+
+Result<void> merge_all(Connection& db, std::span<const ProvisioningRecord> updates) {
+  if (updates.empty()) return {};
+  const int64_t now = unix_nanos();
+  std::vector<Params> batch;
+  batch.reserve(updates.size());
+  for (const ProvisioningRecord& update : updates) {
+    if (update.id.empty()) {
+      return fail(ErrorCode::BadRequest, "provisioning record update without id");
+    }
+    batch.push_back(merge_params(update, now));
+  }
+  return db.exec_batch_in_transaction(kMerge, batch);
+}
+
+Result<std::vector<ProvisioningRecord>> list(Connection& db, const RecordFilter& filter) {
+  auto rows = db.exec(kSelect, filter_params(filter));
+  if (!rows) return tl::unexpected(rows.error());
+  return collect<ProvisioningRecord>(*rows, read);
+}
+
+Result<size_t> remove(Connection& db, const RecordFilter& filter) {
+  auto deleted = db.exec(kDelete, filter_params(filter));
+  if (!deleted) return tl::unexpected(deleted.error());
+  return static_cast<size_t>(deleted->affected_rows());
+}
+
+}  // namespace dps::store::postgres::provisioning_record_table

@@ -1,0 +1,27 @@
+// The provisioning_records table. Callers hold a pool lease.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "common/result.hpp"
+#include "store/postgres/connection.hpp"
+#include "store/store.hpp"
+
+namespace dps::store::postgres::provisioning_record_table {
+
+/// Merges every update, in order, in ONE transaction sent as one pipeline (one round trip):
+/// each inserts the record or merges into the stored one entirely in SQL. Each present section
+/// replaces the stored one unless the stored one is newer (status.date); non-empty scalar fields
+/// and local endpoints replace the stored ones; creation_date is written on insert only (now, when
+/// the update carries 0). All or nothing; BadRequest before touching the database if an update
+/// has no id. Owns its transaction: the caller must not have one open.
+[[nodiscard]] Result<void> merge_all(Connection& db, std::span<const ProvisioningRecord> updates);
+/// Ordered by id (byte order).
+[[nodiscard]] Result<std::vector<ProvisioningRecord>> list(Connection& db,
+                                                           const RecordFilter& filter);
+/// @return the number of rows deleted.
+[[nodiscard]] Result<size_t> remove(Connection& db, const RecordFilter& filter);
+
+}  // namespace dps::store::postgres::provisioning_record_table
