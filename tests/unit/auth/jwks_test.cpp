@@ -4,7 +4,7 @@
 
 #include "auth/base64url.hpp"
 #include "auth/static_key_provider.hpp"
-#include "jwt_test_tokens.hpp"
+#include "support/jwt_test_tokens.hpp"
 #include "support/test_pki.hpp"
 
 namespace dps::auth {

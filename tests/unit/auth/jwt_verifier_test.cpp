@@ -11,7 +11,7 @@
 #include "auth/embedded_token_minter.hpp"
 #include "auth/jwks.hpp"
 #include "auth/static_key_provider.hpp"
-#include "jwt_test_tokens.hpp"
+#include "support/jwt_test_tokens.hpp"
 #include "support/test_pki.hpp"
 
 namespace dps::auth {

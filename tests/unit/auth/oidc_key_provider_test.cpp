@@ -9,7 +9,7 @@
 #include "auth/jwks.hpp"
 #include "auth/jwt_verifier.hpp"
 #include "auth/static_key_provider.hpp"
-#include "jwt_test_tokens.hpp"
+#include "support/jwt_test_tokens.hpp"
 #include "support/test_pki.hpp"
 #include "test_authority.hpp"
 

@@ -1,4 +1,4 @@
-#include "jwt_test_tokens.hpp"
+#include "support/jwt_test_tokens.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>

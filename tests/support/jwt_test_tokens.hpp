@@ -1,6 +1,6 @@
-// Hand-built JWS tokens and JWKs for the verifier and provider tests. Signing goes through
-// libcrypto directly (not through the module under test), so a bug in the verifier cannot be
-// mirrored by the token it is tested with.
+// Hand-built JWS tokens and JWKs for the verifier and provider unit tests and the management API
+// integration tests. Signing goes through libcrypto directly (not through the module under test),
+// so a bug in the verifier cannot be mirrored by the token it is tested with.
 #pragma once
 
 #include <openssl/evp.h>
