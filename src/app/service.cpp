@@ -5,6 +5,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "api/management_api.hpp"
+#include "app/store_factory.hpp"
 #include "auth/admin_token.hpp"
 #include "auth/composite_key_provider.hpp"
 #include "auth/embedded_token_minter.hpp"
@@ -21,7 +22,6 @@
 #include "provisioning/catalog_refresher.hpp"
 #include "provisioning/router.hpp"
 #include "store/record_writer.hpp"
-#include "store/sqlite/sqlite_store.hpp"
 
 namespace dps::app {
 
@@ -100,12 +100,9 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   }
   auto parts = std::make_unique<Parts>();
 
-  const std::filesystem::path db_path = config.storage.sqlite_path.empty()
-                                            ? data_dir / "dps.db"
-                                            : std::filesystem::path(config.storage.sqlite_path);
-  auto sqlite = context(store::SqliteStore::open(db_path), "clients.storage.sqlite.path");
-  if (!sqlite) return tl::unexpected(sqlite.error());
-  parts->store = std::move(*sqlite);
+  auto opened = open_store(config);
+  if (!opened) return tl::unexpected(opened.error());
+  parts->store = std::move(opened->store);
   if (auto seeded = seed_store(*parts->store, config); !seeded) {
     return fail(ErrorCode::Internal, "enrollmentGroups: " + seeded.error().internal);
   }
@@ -134,7 +131,9 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   parts->tokens = std::move(*tokens);
 
   // Also picks up changes other replicas make in a shared database.
-  auto catalog = context(provisioning::CatalogRefresher::start(*parts->store, {}), "configuration");
+  auto catalog =
+      context(provisioning::CatalogRefresher::start(*parts->store, {}, std::move(opened->changes)),
+              "configuration");
   if (!catalog) return tl::unexpected(catalog.error());
   parts->catalog = std::move(*catalog);
   spdlog::info("{} enrollment group(s) loaded", parts->catalog->catalogs().get()->group_count());

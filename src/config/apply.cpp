@@ -103,6 +103,9 @@ Result<void> apply_settings(const Node& doc, Config& config) {
   if (config.coap.max_connections == 0) {
     return invalid("apis.coap.maxConnections", "must be at least 1");
   }
+  if (config.storage.postgres.max_connections == 0) {
+    return invalid("clients.storage.postgres.maxConnections", "must be at least 1");
+  }
   if (config.http.max_body_size < kMinApiBodySize) {
     return invalid("apis.http.maxBodySize", "must be at least " + std::to_string(kMinApiBodySize) +
                                                 " (an enrollment group with its chain), got " +

@@ -65,8 +65,14 @@ struct Tokens {
   std::string issuer;  // empty = "dps"
 };
 
+struct Postgres {
+  std::string uri;  // empty = SQLite; holds the password: never logged
+  uint32_t max_connections = 4;
+};
+
 struct Storage {
   std::string sqlite_path;  // empty = <dataDirectory>/dps.db
+  Postgres postgres;        // set = PostgreSQL instead of SQLite
 };
 
 struct Config {

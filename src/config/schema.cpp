@@ -123,6 +123,13 @@ const std::vector<Key>& table() {
       ignored("clients.storage.cqlDB", "dps stores in SQLite or PostgreSQL"),
       bound("clients.storage.sqlite.path", Kind::Dir, DPS_CFG(storage.sqlite_path),
             "(new) SQLite database file; empty = <dataDirectory>/dps.db."),
+      bound("clients.storage.postgres.uri", Kind::String, DPS_CFG(storage.postgres.uri),
+            "(new) PostgreSQL connection URI (postgresql://user:password@host:port/db); set = "
+            "the store is PostgreSQL, shared by every replica, instead of SQLite. Never logged."),
+      bound("clients.storage.postgres.maxConnections", Kind::Uint,
+            DPS_CFG(storage.postgres.max_connections),
+            "(new) Connections each replica keeps to PostgreSQL (record commits and API calls "
+            "share them)."),
       ignored("clients.openTelemetryCollector", "traces are not exported"),
       ignored("clients.eventBus", "dps publishes no events"),
 
