@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <vector>
 
 #include "http/routes.hpp"
 #include "net/device_server.hpp"
@@ -34,6 +35,27 @@ bhttp::response<bhttp::string_body> to_beast(const Reply& reply, unsigned versio
   return res;
 }
 
+// How long, and how much, a connection is drained after a 413 (discard_until_closed).
+constexpr auto kLingerTimeout = std::chrono::seconds(5);
+constexpr size_t kMaxLingerBodies = 4;  // times max_body_size
+
+// After a 413 the client may still be sending the body that was refused. Closing now, with its
+// bytes unread, makes the kernel answer them with a TCP reset, which can destroy the 413 in the
+// client's receive buffer before it is read: the client sees "connection reset" instead of the
+// answer. So, as RFC 9112 §9.6 describes, keep reading (and discarding) until the client closes,
+// which it does once it has read an answer carrying Connection: close; bounded in time and bytes
+// so a client that never stops sending cannot hold the connection.
+template <class Stream>
+awaitable<void> discard_until_closed(Stream& stream, size_t max_bytes) {
+  std::vector<char> scratch(16 * 1024);
+  beast::get_lowest_layer(stream).expires_after(kLingerTimeout);
+  for (size_t discarded = 0; discarded < max_bytes;) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), kNoThrow);
+    if (ec) co_return;  // the client's close (or the deadline): the answer has been read
+    discarded += n;
+  }
+}
+
 // One connection: requests in order, keep-alive, a deadline on every read and write, a body limit
 // that answers 413 instead of buffering whatever a client sends.
 template <class Stream>
@@ -52,7 +74,10 @@ awaitable<void> serve(Stream& stream, const HttpEndpoints& endpoints,
                                                std::to_string(options.max_body_size) + " bytes"),
                           11);
       res.keep_alive(false);
-      co_await bhttp::async_write(stream, res, kNoThrow);
+      auto [write_error, written] = co_await bhttp::async_write(stream, res, kNoThrow);
+      (void)written;
+      if (!write_error)
+        co_await discard_until_closed(stream, kMaxLingerBodies * options.max_body_size);
       co_return;
     }
     if (ec) co_return;  // closed, timed out, or not HTTP: nothing to answer
