@@ -96,6 +96,7 @@ std::string slurp(const fs::path& path) {
 
 fs::path dps_binary() { return build_dir() / "tools" / "dps" / "dps"; }
 fs::path dps_device_binary() { return build_dir() / "tools" / "dps-device" / "dps-device"; }
+fs::path dpsctl_binary() { return build_dir() / "tools" / "dpsctl" / "dpsctl"; }
 
 ProcessOutput run_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
@@ -175,10 +176,14 @@ std::unique_ptr<DpsProcess> DpsProcess::start(const fs::path& config, const fs::
   return process;
 }
 
-int DpsProcess::stop(std::chrono::milliseconds timeout) {
+int DpsProcess::stop(std::chrono::milliseconds timeout) { return end_with(SIGTERM, timeout); }
+
+int DpsProcess::kill_hard() { return end_with(SIGKILL, std::chrono::seconds(10)); }
+
+int DpsProcess::end_with(int signal, std::chrono::milliseconds timeout) {
   int code = -1;
   if (pid_ > 0) {
-    kill(pid_, SIGTERM);
+    kill(pid_, signal);
     code = wait_exit(pid_, Clock::now() + timeout);
     pid_ = -1;
   }

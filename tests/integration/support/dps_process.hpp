@@ -19,6 +19,8 @@ namespace dps::itest {
 std::filesystem::path dps_binary();
 /// build/tools/dps-device/dps-device.
 std::filesystem::path dps_device_binary();
+/// build/tools/dpsctl/dpsctl.
+std::filesystem::path dpsctl_binary();
 
 /// Output of a finished child process.
 struct ProcessOutput {
@@ -50,6 +52,8 @@ class DpsProcess {
   /// SIGTERM, then waits up to `timeout` (SIGKILL after). Returns the exit code, or minus
   /// the number of the signal that ended the process.
   int stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// SIGKILL, as a crash or an OOM kill would end it: no shutdown code runs.
+  int kill_hard();
   bool running() const { return pid_ > 0; }
   /// Everything dps wrote to stderr so far (its log).
   std::string log() const;
@@ -58,6 +62,7 @@ class DpsProcess {
 
  private:
   DpsProcess(pid_t pid, int out_fd, std::filesystem::path log_file);
+  int end_with(int signal, std::chrono::milliseconds timeout);
 
   pid_t pid_;
   int out_fd_;

@@ -1,0 +1,53 @@
+// dpsctl's exit codes, the contract scripts rely on (also printed by every --help):
+//   0 success
+//   1 the API refused the request: 400, 405, 409, 413 and every 4xx/5xx not listed below; the
+//     server's message goes to stderr
+//   2 usage error: a bad or missing option, an unreadable local file (--chain, --ca, ...)
+//   3 authentication or authorization: 401 or 403, or no token to send at all
+//   4 not found: 404, or get/update of an id the server does not list
+//   5 the server cannot be reached (resolve, connect, TLS, timeout) or answered 503
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace dps::dpsctl {
+
+enum class ExitCode : int {
+  Success = 0,
+  ApiRefused = 1,
+  Usage = 2,
+  Unauthorized = 3,
+  NotFound = 4,
+  Unreachable = 5,
+};
+
+/// Ends the command: main prints "dpsctl: <what()>" as one line and exits with `code()`.
+/// The CLI is control plane, so it reports failures by throwing (house style) and catches once.
+class CliError : public std::runtime_error {
+ public:
+  CliError(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  ExitCode code() const { return code_; }
+
+ private:
+  ExitCode code_;
+};
+
+/// The exit code an HTTP status maps to (see the table above); 2xx is not an error.
+inline ExitCode exit_code_for_status(unsigned status) {
+  if (status == 401 || status == 403) return ExitCode::Unauthorized;
+  if (status == 404) return ExitCode::NotFound;
+  if (status == 503) return ExitCode::Unreachable;
+  return ExitCode::ApiRefused;
+}
+
+/// The same for the gRPC code of a `{"error": ...}` line inside a list stream
+/// (Unauthenticated 16, PermissionDenied 7, NotFound 5, Unavailable 14).
+inline ExitCode exit_code_for_grpc(int code) {
+  if (code == 16 || code == 7) return ExitCode::Unauthorized;
+  if (code == 5) return ExitCode::NotFound;
+  if (code == 14) return ExitCode::Unreachable;
+  return ExitCode::ApiRefused;
+}
+
+}  // namespace dps::dpsctl

@@ -1,0 +1,38 @@
+// Enrollment-group options of `create` and `update`, and how they become the API's JSON body
+// (api/enrollment_group_codec.cpp): attestationMechanism.x509.{certificateChain,
+// leadCertificateName, expiredCertificateEnabled}, hubIds, name, preSharedKey, disabled,
+// revokedCertificates, crl. Bodies never carry id or owner: POST refuses a body id and the
+// owner is always the caller's.
+#pragma once
+
+#include <CLI/App.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace dps::dpsctl {
+
+/// As given on the command line; empty or false means "not given".
+struct GroupOptions {
+  std::string name;
+  std::string chain_file;
+  std::vector<std::string> hub_ids;
+  std::string lead_certificate_name;
+  std::string psk_file;
+  bool expired_certificates_allowed = false;
+  bool disabled = false;
+  bool enabled = false;  // update only: clears disabled
+  std::vector<std::string> revoked;
+  std::string crl_file;
+};
+
+/// Registers the options on `verb`; for create, --name, --chain and --hub are required.
+void add_group_options(CLI::App& verb, GroupOptions& options, bool create);
+
+/// The fields that were given, as a JSON merge patch (RFC 7396) of a group: the body of create,
+/// or what update merges into the stored group. Reads --chain, --psk-file and --crl-file here:
+/// PEM goes inline, the PSK as "data:;base64,...". Throws CliError(Usage) for an unreadable
+/// file or a chain/CRL file that is not PEM.
+nlohmann::json group_patch(const GroupOptions& options);
+
+}  // namespace dps::dpsctl

@@ -1,0 +1,10 @@
+// dpsctl hubs: list, get, create, update, delete.
+#pragma once
+
+#include "command_line.hpp"
+
+namespace dps::dpsctl {
+
+void add_hubs_command(CLI::App& app, CommandLine& line);
+
+}  // namespace dps::dpsctl

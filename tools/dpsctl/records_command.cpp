@@ -1,0 +1,92 @@
+#include "records_command.hpp"
+
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "api_resource.hpp"
+#include "exit_codes.hpp"
+#include "record_status.hpp"
+
+namespace dps::dpsctl {
+namespace {
+
+using nlohmann::json;
+
+ApiResource records_of(Session& session) {
+  return ApiResource(session.client, "/api/v1/provisioning-records", "provisioning record");
+}
+
+std::vector<std::string> record_row(const json& record) {
+  // The device's owner (ownership step); the record's own `owner` is the API tenant, the same on
+  // every line.
+  std::string owner = text_at(record, {"ownership", "owner"});
+  if (owner.empty()) owner = text_at(record, {"owner"});
+  return {text_at(record, {"deviceId"}), text_at(record, {"enrollmentGroupId"}), owner,
+          record_status(record)};
+}
+
+const TableShape& record_table() {
+  static const TableShape shape{{"DEVICE-ID", "GROUP", "OWNER", "STATUS"}, record_row};
+  return shape;
+}
+
+struct Filters {
+  std::vector<std::string> ids;
+  std::vector<std::string> device_ids;
+  std::vector<std::string> group_ids;
+
+  Query query() const {
+    Query out;
+    add_filter(out, "idFilter", ids);
+    add_filter(out, "deviceIdFilter", device_ids);
+    add_filter(out, "enrollmentGroupIdFilter", group_ids);
+    return out;
+  }
+};
+
+void add_filter_options(CLI::App& verb, Filters& filters) {
+  verb.add_option("--id", filters.ids, "Record id; repeat")->allow_extra_args(false);
+  verb.add_option("--device", filters.device_ids, "Device id; repeat")->allow_extra_args(false);
+  verb.add_option("--group", filters.group_ids, "Enrollment group id; repeat")
+      ->allow_extra_args(false);
+}
+
+void add_list(CLI::App& resource, CommandLine& line) {
+  auto filters = std::make_shared<Filters>();
+  auto* verb = add_verb(resource, line, "list",
+                        "List provisioning records (filters OR together), with each step's "
+                        "outcome",
+                        [filters](Session& session) {
+                          session.printer.objects(records_of(session).list(filters->query()),
+                                                  record_table());
+                        });
+  add_filter_options(*verb, *filters);
+}
+
+void add_delete(CLI::App& resource, CommandLine& line) {
+  auto filters = std::make_shared<Filters>();
+  auto* verb = add_verb(
+      resource, line, "delete",
+      "Delete provisioning records matching any filter (at least one required; the API itself "
+      "would delete every record without one)",
+      [filters](Session& session) {
+        // The API deletes every record of the owner when no filter is given; dpsctl refuses.
+        if (filters->query().empty()) {
+          throw CliError(ExitCode::Usage,
+                         "records delete: give at least one of --id, --device, --group");
+        }
+        session.printer.deleted(records_of(session).remove(filters->query()), "record(s)");
+      });
+  add_filter_options(*verb, *filters);
+}
+
+}  // namespace
+
+void add_records_command(CLI::App& app, CommandLine& line) {
+  CLI::App* resource = add_resource(app, "records", "provisioning-records",
+                                    "Provisioning records: what each device went through");
+  add_list(*resource, line);
+  add_delete(*resource, line);
+}
+
+}  // namespace dps::dpsctl
