@@ -156,8 +156,8 @@ size_t FleetResult::succeeded() const {
       std::count_if(devices.begin(), devices.end(), [](const DeviceRun& d) { return d.ok; }));
 }
 
-FleetResult run_fleet(const FleetOptions& options, std::shared_ptr<ClientTls> tls,
-                      unsigned threads) {
+FleetResult run_fleet(const FleetOptions& options,
+                      const std::vector<std::shared_ptr<ClientTls>>& identities, unsigned threads) {
   FleetResult result;
   result.devices.resize(options.devices);
   asio::io_context io;
@@ -170,7 +170,7 @@ FleetResult run_fleet(const FleetOptions& options, std::shared_ptr<ClientTls> tl
   // `concurrency` workers, each taking the next device when its previous one is done.
   auto worker = [&]() -> asio::awaitable<void> {
     for (size_t i = next++; i < options.devices; i = next++) {
-      DeviceRunner runner(options, tls, i, result.devices[i]);
+      DeviceRunner runner(options, identities.at(i % identities.size()), i, result.devices[i]);
       co_await runner.run();
       std::lock_guard lock(progress_mutex);
       ++finished;

@@ -60,7 +60,11 @@ struct FleetResult {
 };
 
 /// Runs the fleet on `threads` I/O threads; blocks until every device finished or gave up.
-FleetResult run_fleet(const FleetOptions& options, std::shared_ptr<ClientTls> tls,
+/// Device i presents identities[i % identities.size()]: the server keeps one provisioning record
+/// per manufacturer certificate (its registration id), so devices that must have records of their
+/// own need certificates of their own. `identities` must not be empty.
+FleetResult run_fleet(const FleetOptions& options,
+                      const std::vector<std::shared_ptr<ClientTls>>& identities,
                       unsigned threads = 1);
 
 /// True for answers a device retries in place: 5.03, 5.04, or no answer at all.

@@ -30,6 +30,9 @@ std::string render_config(const DpsConfigSpec& spec) {
   } else {
     y << "  http:\n    enabled: false\n";
   }
+  if (!spec.postgres_uri.empty()) {
+    y << "clients:\n  storage:\n    postgres:\n      uri: " << q(spec.postgres_uri) << "\n";
+  }
   y << "enrollmentGroups:\n";
   for (const auto& g : spec.groups) {
     y << "  - id: " << q(g.id) << "\n"
