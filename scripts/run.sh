@@ -8,8 +8,8 @@ root=$PWD
 
 ./scripts/install-deps.sh
 ./scripts/configure.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDPS_BUILD_TESTS=OFF
-echo "run: building dps and dps-device (first build takes a few minutes)"
-cmake --build build -j"$(nproc)" --target dps dps-device
+echo "run: building dps, dpsctl and dps-device (first build takes a few minutes)"
+cmake --build build -j"$(nproc)" --target dps dpsctl dps-device
 
 data=$root/dps-data
 demo=$data/demo
@@ -37,15 +37,22 @@ fi
 
 cat <<HELP
 
-dps is starting on coaps+tcp://0.0.0.0:15684 with state in $data.
-To provision a simulated device, run in another terminal:
+dps is starting: devices on coaps+tcp://0.0.0.0:15684, the management API on
+https://0.0.0.0:9100, state in $data. On first start it creates $data/admin.token,
+a management API token for owner "1" (the demo group's owner) that dpsctl picks up with
+--data-dir. In another terminal:
+
+  build/tools/dpsctl/dpsctl --data-dir $data enrollment-groups list
+  build/tools/dpsctl/dpsctl --data-dir $data hubs list
+
+To provision a simulated device:
 
   build/tools/dps-device/dps-device provision --server 127.0.0.1:15684 \\
       --cert $demo/device.pem --key $demo/device.key --ca $data/ca.pem
 
 and to see its provisioning record:
 
-  build/tools/dps/dps records --config $demo/config.yaml
+  build/tools/dpsctl/dpsctl --data-dir $data records list
 
 Stop dps with Ctrl-C.
 HELP
