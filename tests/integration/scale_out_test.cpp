@@ -77,7 +77,7 @@ class ScaleOut : public ::testing::Test {
     for (size_t i = 0; i < replicas_.size(); ++i) {
       if (!replicas_[i]) continue;
       if (HasFailure()) {
-        const std::string log = replicas_[i]->log() + replicas_[i]->output();
+        const std::string log = replicas_[i]->log();
         std::cerr << "---- replica " << i << " log (last 4000 bytes) ----\n"
                   << (log.size() > 4000 ? log.substr(log.size() - 4000) : log) << "\n";
       }

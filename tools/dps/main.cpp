@@ -1,4 +1,5 @@
 // dps: the Device Provisioning Service. Thin main: arguments → config → service → run.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -91,6 +92,9 @@ int list_records(const dps::config::Config& config, const std::string& device_id
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Logs go to stderr from the first line (config warnings included): stdout carries only the
+  // ready lines scripts wait for and `dps records`'s JSON, never interleaved with a log line.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("dps"));
   CLI::App app{
       "dps: zero-touch Device Provisioning Service for OCF devices (plgd DPS compatible).\n"
       "Without --config it runs on embedded defaults: devices on coaps+tcp://0.0.0.0:15684,\n"

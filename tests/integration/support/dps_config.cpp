@@ -27,6 +27,7 @@ std::string render_config(const DpsConfigSpec& spec) {
   // The API is on by default: tests that do not use it turn it off rather than bind port 9100.
   if (spec.http_enabled) {
     y << "  http:\n    enabled: true\n    address: \"127.0.0.1:0\"\n";
+    if (!spec.http_tls) y << "    tls:\n      enabled: false\n";
   } else {
     y << "  http:\n    enabled: false\n";
   }
