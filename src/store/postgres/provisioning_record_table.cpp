@@ -5,70 +5,16 @@
 
 #include "common/clock.hpp"
 #include "store/column_codec.hpp"
+#include "store/record_merge_sql.hpp"
 
 namespace dps::store::postgres::provisioning_record_table {
 
 namespace {
 
-// The merge rules of ProvisioningRecord, in SQL, the same statement as the SQLite adapter's
-// (sqlite/provisioning_record_table.cpp) with $n parameters. One statement per update, so
+// The merge rules of ProvisioningRecord (record_merge_sql.hpp). One statement per update, so
 // concurrent replicas cannot interleave a read-modify-write: ON CONFLICT locks the row, and under
 // READ COMMITTED the SET sees the latest committed version of it.
-// In SET, `r.` columns are the stored row's values *before* the update, so each section's JSON
-// and its date column are decided by the same comparison.
-// - A section is absent in the update when its JSON parameter is NULL; present sections replace
-//   the stored one unless the stored one is strictly newer (equal dates apply: a retried step).
-// - Scalars and local endpoints replace only when the update carries a value ('' / '[]' = keep).
-// - creation_date is only written by the INSERT branch.
-constexpr std::string_view kMerge = R"sql(
-INSERT INTO provisioning_records AS r (id, owner, device_id, enrollment_group_id, creation_date,
-  local_endpoints, attestation, attestation_date, plgd_time, plgd_time_date, ownership,
-  ownership_date, cloud, cloud_date, credential, credential_date, acl, acl_date)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-ON CONFLICT (id) DO UPDATE SET
-  owner = CASE WHEN excluded.owner <> '' THEN excluded.owner ELSE r.owner END,
-  device_id = CASE WHEN excluded.device_id <> '' THEN excluded.device_id ELSE r.device_id END,
-  enrollment_group_id = CASE WHEN excluded.enrollment_group_id <> ''
-    THEN excluded.enrollment_group_id ELSE r.enrollment_group_id END,
-  local_endpoints = CASE WHEN excluded.local_endpoints <> '[]'
-    THEN excluded.local_endpoints ELSE r.local_endpoints END,
-  attestation = CASE WHEN excluded.attestation IS NOT NULL
-      AND (r.attestation_date IS NULL OR excluded.attestation_date >= r.attestation_date)
-    THEN excluded.attestation ELSE r.attestation END,
-  attestation_date = CASE WHEN excluded.attestation IS NOT NULL
-      AND (r.attestation_date IS NULL OR excluded.attestation_date >= r.attestation_date)
-    THEN excluded.attestation_date ELSE r.attestation_date END,
-  plgd_time = CASE WHEN excluded.plgd_time IS NOT NULL
-      AND (r.plgd_time_date IS NULL OR excluded.plgd_time_date >= r.plgd_time_date)
-    THEN excluded.plgd_time ELSE r.plgd_time END,
-  plgd_time_date = CASE WHEN excluded.plgd_time IS NOT NULL
-      AND (r.plgd_time_date IS NULL OR excluded.plgd_time_date >= r.plgd_time_date)
-    THEN excluded.plgd_time_date ELSE r.plgd_time_date END,
-  ownership = CASE WHEN excluded.ownership IS NOT NULL
-      AND (r.ownership_date IS NULL OR excluded.ownership_date >= r.ownership_date)
-    THEN excluded.ownership ELSE r.ownership END,
-  ownership_date = CASE WHEN excluded.ownership IS NOT NULL
-      AND (r.ownership_date IS NULL OR excluded.ownership_date >= r.ownership_date)
-    THEN excluded.ownership_date ELSE r.ownership_date END,
-  cloud = CASE WHEN excluded.cloud IS NOT NULL
-      AND (r.cloud_date IS NULL OR excluded.cloud_date >= r.cloud_date)
-    THEN excluded.cloud ELSE r.cloud END,
-  cloud_date = CASE WHEN excluded.cloud IS NOT NULL
-      AND (r.cloud_date IS NULL OR excluded.cloud_date >= r.cloud_date)
-    THEN excluded.cloud_date ELSE r.cloud_date END,
-  credential = CASE WHEN excluded.credential IS NOT NULL
-      AND (r.credential_date IS NULL OR excluded.credential_date >= r.credential_date)
-    THEN excluded.credential ELSE r.credential END,
-  credential_date = CASE WHEN excluded.credential IS NOT NULL
-      AND (r.credential_date IS NULL OR excluded.credential_date >= r.credential_date)
-    THEN excluded.credential_date ELSE r.credential_date END,
-  acl = CASE WHEN excluded.acl IS NOT NULL
-      AND (r.acl_date IS NULL OR excluded.acl_date >= r.acl_date)
-    THEN excluded.acl ELSE r.acl END,
-  acl_date = CASE WHEN excluded.acl IS NOT NULL
-      AND (r.acl_date IS NULL OR excluded.acl_date >= r.acl_date)
-    THEN excluded.acl_date ELSE r.acl_date END
-)sql";
+constexpr std::string_view kMerge = kRecordMergeSql;
 
 // $1 owner ('' = all owners); $2 ids, $3 device ids, $4 enrollment group ids: text[] or NULL
 // (Params::text_array_or_null). Set lists are OR-ed; none set = every record of the owner.

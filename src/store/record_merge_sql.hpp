@@ -1,0 +1,68 @@
+// The provisioning-record merge (ProvisioningRecord's rules) as ONE SQL statement that both
+// adapters run: PostgreSQL and SQLite (3.24+ upsert syntax) read it alike, so the rules cannot
+// drift apart. Parameters $1..$18, in order of first appearance: id, owner, device_id,
+// enrollment_group_id, creation_date, local_endpoints, then each section's JSON and date
+// (attestation, plgd_time, ownership, cloud, credential, acl).
+// In SET, `r.` columns are the stored row's values *before* the update, so each section's JSON
+// and its date column are decided by the same comparison.
+// - A section is absent in the update when its JSON parameter is NULL; present sections replace
+//   the stored one unless the stored one is strictly newer (equal dates apply: a retried step).
+// - Scalars and local endpoints replace only when the update carries a value ('' / '[]' = keep).
+// - creation_date is only written by the INSERT branch.
+#pragma once
+
+#include <string_view>
+
+namespace dps::store {
+
+inline constexpr std::string_view kRecordMergeSql = R"sql(
+INSERT INTO provisioning_records AS r (id, owner, device_id, enrollment_group_id, creation_date,
+  local_endpoints, attestation, attestation_date, plgd_time, plgd_time_date, ownership,
+  ownership_date, cloud, cloud_date, credential, credential_date, acl, acl_date)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+ON CONFLICT (id) DO UPDATE SET
+  owner = CASE WHEN excluded.owner <> '' THEN excluded.owner ELSE r.owner END,
+  device_id = CASE WHEN excluded.device_id <> '' THEN excluded.device_id ELSE r.device_id END,
+  enrollment_group_id = CASE WHEN excluded.enrollment_group_id <> ''
+    THEN excluded.enrollment_group_id ELSE r.enrollment_group_id END,
+  local_endpoints = CASE WHEN excluded.local_endpoints <> '[]'
+    THEN excluded.local_endpoints ELSE r.local_endpoints END,
+  attestation = CASE WHEN excluded.attestation IS NOT NULL
+      AND (r.attestation_date IS NULL OR excluded.attestation_date >= r.attestation_date)
+    THEN excluded.attestation ELSE r.attestation END,
+  attestation_date = CASE WHEN excluded.attestation IS NOT NULL
+      AND (r.attestation_date IS NULL OR excluded.attestation_date >= r.attestation_date)
+    THEN excluded.attestation_date ELSE r.attestation_date END,
+  plgd_time = CASE WHEN excluded.plgd_time IS NOT NULL
+      AND (r.plgd_time_date IS NULL OR excluded.plgd_time_date >= r.plgd_time_date)
+    THEN excluded.plgd_time ELSE r.plgd_time END,
+  plgd_time_date = CASE WHEN excluded.plgd_time IS NOT NULL
+      AND (r.plgd_time_date IS NULL OR excluded.plgd_time_date >= r.plgd_time_date)
+    THEN excluded.plgd_time_date ELSE r.plgd_time_date END,
+  ownership = CASE WHEN excluded.ownership IS NOT NULL
+      AND (r.ownership_date IS NULL OR excluded.ownership_date >= r.ownership_date)
+    THEN excluded.ownership ELSE r.ownership END,
+  ownership_date = CASE WHEN excluded.ownership IS NOT NULL
+      AND (r.ownership_date IS NULL OR excluded.ownership_date >= r.ownership_date)
+    THEN excluded.ownership_date ELSE r.ownership_date END,
+  cloud = CASE WHEN excluded.cloud IS NOT NULL
+      AND (r.cloud_date IS NULL OR excluded.cloud_date >= r.cloud_date)
+    THEN excluded.cloud ELSE r.cloud END,
+  cloud_date = CASE WHEN excluded.cloud IS NOT NULL
+      AND (r.cloud_date IS NULL OR excluded.cloud_date >= r.cloud_date)
+    THEN excluded.cloud_date ELSE r.cloud_date END,
+  credential = CASE WHEN excluded.credential IS NOT NULL
+      AND (r.credential_date IS NULL OR excluded.credential_date >= r.credential_date)
+    THEN excluded.credential ELSE r.credential END,
+  credential_date = CASE WHEN excluded.credential IS NOT NULL
+      AND (r.credential_date IS NULL OR excluded.credential_date >= r.credential_date)
+    THEN excluded.credential_date ELSE r.credential_date END,
+  acl = CASE WHEN excluded.acl IS NOT NULL
+      AND (r.acl_date IS NULL OR excluded.acl_date >= r.acl_date)
+    THEN excluded.acl ELSE r.acl END,
+  acl_date = CASE WHEN excluded.acl IS NOT NULL
+      AND (r.acl_date IS NULL OR excluded.acl_date >= r.acl_date)
+    THEN excluded.acl_date ELSE r.acl_date END
+)sql";
+
+}  // namespace dps::store
