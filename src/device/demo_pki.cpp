@@ -62,8 +62,13 @@ Result<std::string> pem_of(std::initializer_list<X509*> certs) {
 }  // namespace
 
 Result<DemoPkiFiles> create_demo_pki(const fs::path& dir) {
-  DemoPkiFiles files{dir / "root.pem",   dir / "intermediate.pem", dir / "chain.pem",
-                     dir / "device.pem", dir / "device.key",       false};
+  DemoPkiFiles files{dir / "root.pem",
+                     dir / "intermediate.pem",
+                     dir / "chain.pem",
+                     dir / "device.pem",
+                     dir / "device.key",
+                     dir / "intermediate.key",
+                     false};
   std::error_code ec;
   if (fs::exists(files.device_cert, ec)) return files;
   fs::create_directories(dir, ec);
@@ -82,7 +87,9 @@ Result<DemoPkiFiles> create_demo_pki(const fs::path& dir) {
   auto chain_pem = pem_of({inter->cert.get(), root->cert.get()});
   auto device_pem = pem_of({leaf->cert.get(), inter->cert.get()});
   auto key_pem = pki::private_key_to_pem(leaf->key.get());
-  for (const auto* r : {&root_pem, &inter_pem, &chain_pem, &device_pem, &key_pem}) {
+  // Demo/test only: kept so that more device certificates can be issued (dps-bench).
+  auto inter_key_pem = pki::private_key_to_pem(inter->key.get());
+  for (const auto* r : {&root_pem, &inter_pem, &chain_pem, &device_pem, &key_pem, &inter_key_pem}) {
     if (!*r) return tl::unexpected(r->error());
   }
   // device.pem last: its presence marks a complete PKI (the idempotence check above).
@@ -91,9 +98,11 @@ Result<DemoPkiFiles> create_demo_pki(const fs::path& dir) {
       {&files.intermediate, &*inter_pem},
       {&files.chain, &*chain_pem},
       {&files.device_key, &*key_pem},
+      {&files.intermediate_key, &*inter_key_pem},
       {&files.device_cert, &*device_pem}};
   for (const auto& [path, content] : writes) {
-    const auto mode = path == &files.device_key ? pki::FileMode::Secret : pki::FileMode::Public;
+    const bool secret = path == &files.device_key || path == &files.intermediate_key;
+    const auto mode = secret ? pki::FileMode::Secret : pki::FileMode::Public;
     if (auto ok = pki::write_file(*path, *content, mode); !ok) return tl::unexpected(ok.error());
   }
   files.created = true;

@@ -1,6 +1,9 @@
 // A demo manufacturer PKI for trying dps with `dps-device` (no real manufacturer CA at hand):
 // root "dps demo manufacturer root" → intermediate "dps demo manufacturer intermediate" (the
 // enrollment group's lead certificate) → device leaf "dps demo device" (EKU clientAuth).
+// The intermediate's private key is kept too (intermediate.key): a DEMO/TEST key, so that tools
+// such as dps-bench can issue one certificate per simulated device. A real manufacturer never
+// ships its issuing key.
 #pragma once
 
 #include <filesystem>
@@ -15,7 +18,9 @@ struct DemoPkiFiles {
   std::filesystem::path chain;         // chain.pem: intermediate + root (what an EG holds)
   std::filesystem::path device_cert;   // device.pem: leaf + intermediate (what the device sends)
   std::filesystem::path device_key;    // device.key (0600)
-  bool created = false;                // false: DIR/device.pem existed, nothing was written
+  /// intermediate.key (0600): the issuing key of device certificates. Demo/test only.
+  std::filesystem::path intermediate_key;
+  bool created = false;  // false: DIR/device.pem existed, nothing was written
 };
 
 /// Writes the demo PKI into `dir` (created if missing). Idempotent: when `dir`/device.pem exists

@@ -97,6 +97,7 @@ std::string slurp(const fs::path& path) {
 fs::path dps_binary() { return build_dir() / "tools" / "dps" / "dps"; }
 fs::path dps_device_binary() { return build_dir() / "tools" / "dps-device" / "dps-device"; }
 fs::path dpsctl_binary() { return build_dir() / "tools" / "dpsctl" / "dpsctl"; }
+fs::path dps_bench_binary() { return build_dir() / "tools" / "dps-bench" / "dps-bench"; }
 
 ProcessOutput run_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;

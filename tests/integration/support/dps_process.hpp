@@ -21,6 +21,8 @@ std::filesystem::path dps_binary();
 std::filesystem::path dps_device_binary();
 /// build/tools/dpsctl/dpsctl.
 std::filesystem::path dpsctl_binary();
+/// build/tools/dps-bench/dps-bench.
+std::filesystem::path dps_bench_binary();
 
 /// Output of a finished child process.
 struct ProcessOutput {

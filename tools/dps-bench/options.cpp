@@ -1,0 +1,121 @@
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace dps::bench {
+namespace {
+
+constexpr const char* kDescription =
+    "dps-bench: load generator and meter for dps. Simulates devices with the real device flow\n"
+    "(time session, then ownership, cloud-configuration, credentials with a fresh P-256 key and\n"
+    "CSR, and acls on a second session, every answer checked as a device does), one manufacturer\n"
+    "certificate per device, and reports provisionings/s, latency percentiles per step, errors by\n"
+    "code, the server's CPU and peak RSS, and this machine's crypto floor. With --idle it holds\n"
+    "idle device connections instead and reports the server's RSS per connection.";
+
+constexpr const char* kExamples = R"EXAMPLES(
+Examples:
+  # dps started by dps-bench (temp dir, port 0, SQLite, its own manufacturer PKI):
+  dps-bench --start-dps build/tools/dps/dps --devices 2000 --concurrency 32
+
+  # servers already running (devices spread over them as behind a load balancer); the
+  # manufacturer from `dps-device demo-pki --out mfg` (intermediate.key issues one certificate
+  # per device), mfg/chain.pem enrolled in a group; --server-pid for CPU and RSS from /proc:
+  dps-bench --server 127.0.0.1:15684 --server 127.0.0.1:15685 --mfg-dir mfg \
+            --ca dps-data/ca.pem --server-pid "$(pidof dps)" --devices 5000
+
+  # dps started by dps-bench on your config (its groups must enrol --mfg-dir's chain.pem; the
+  # server CA is read from dps's "devices trust" line unless --ca is given):
+  dps-bench --start-dps build/tools/dps/dps --dps-config config.yaml --mfg-dir mfg --devices 1000
+
+  # memory per connection: 10000 idle device connections (handshake done, then silent) held
+  # 30 s; an external server needs apis.coap.inactivityMonitor.timeout above --hold:
+  dps-bench --start-dps build/tools/dps/dps --idle 10000 --hold 30
+
+  # one JSON document instead of the text report:
+  dps-bench --start-dps build/tools/dps/dps --devices 50 --concurrency 8 --json
+
+Exit codes: 0 every device succeeded (every idle connection opened), 1 some failed (the first
+errors are printed), 2 usage error.)EXAMPLES";
+
+}  // namespace
+
+void add_options(CLI::App& app, BenchOptions& o) {
+  app.description(kDescription);
+  app.footer(kExamples);
+  app.get_formatter()->column_width(34);
+
+  auto* devices = app.add_option("-n,--devices", o.devices,
+                                 "Provision N devices (each with its own certificate)");
+  devices->check(CLI::PositiveNumber);
+  auto* idle = app.add_option("--idle", o.idle, "Open and hold K idle device connections instead");
+  idle->check(CLI::PositiveNumber);
+  devices->excludes(idle);
+  app.add_option("-c,--concurrency", o.concurrency,
+                 "Devices in flight at once (idle: connections opened at once)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--hold", o.hold_seconds, "Idle mode: seconds to hold the connections")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+
+  auto* server = app.add_option("-s,--server", o.servers,
+                                "Running server HOST:PORT (repeat to spread devices over several)");
+  auto* start = app.add_option("--start-dps", o.start_dps,
+                               "Start this dps binary (generated config: temp dir, port 0, SQLite)")
+                    ->check(CLI::ExistingFile);
+  auto* config = app.add_option("--dps-config", o.dps_config,
+                                "Start dps on this config instead of a generated one")
+                     ->check(CLI::ExistingFile);
+  server->excludes(start)->excludes(config);
+  app.add_option("--mfg-dir", o.mfg_dir,
+                 "Manufacturer PKI from `dps-device demo-pki` (needs intermediate.key)")
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--ca", o.ca_file, "PEM trust anchor of the server certificate (dps's ca.pem)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--server-pid", o.server_pid,
+                 "Pid of the external server, for its CPU and RSS from /proc")
+      ->check(CLI::PositiveNumber);
+
+  app.add_option("--client-threads", o.client_threads, "Device I/O threads (0 = one per core)")
+      ->capture_default_str();
+  app.add_option("--floor-seconds", o.floor_seconds, "Seconds to measure each crypto floor op")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--timeout-ms", o.timeout_ms, "Device connect and per-step deadline")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--retry-delay-ms", o.retry_delay_ms,
+                 "Base of a device's back-off before a retry (real devices: 10 s)")
+      ->capture_default_str();
+  app.add_option("--max-restarts", o.max_restarts,
+                 "Whole-flow restarts before a device gives up (retries of a step: 3)")
+      ->capture_default_str();
+  app.add_flag("--tls12", o.tls12, "Devices offer TLS 1.2 only, as iotivity-lite does");
+  app.add_flag("--json", o.json, "Print one JSON document instead of the text report");
+  app.add_flag("--keep-temp", o.keep_temp, "Keep the temp dir of a started dps (config, log)");
+}
+
+std::optional<std::string> check_options(BenchOptions& o) {
+  if (o.devices == 0 && o.idle == 0) return "give --devices N (provision) or --idle K (hold)";
+  o.mode = o.idle > 0 ? Mode::Idle : Mode::Provision;
+  if (o.servers.empty() && !o.starts_dps()) {
+    return "give --server HOST:PORT (running servers) or --start-dps PATH (dps-bench starts one)";
+  }
+  if (!o.dps_config.empty() && o.mfg_dir.empty()) {
+    return "--dps-config needs --mfg-dir: the manufacturer whose chain the config's group enrols";
+  }
+  if (!o.servers.empty()) {
+    if (o.mfg_dir.empty()) return "--server needs --mfg-dir (the devices' manufacturer PKI)";
+    if (o.ca_file.empty()) return "--server needs --ca (the server certificate's trust anchor)";
+    if (o.mode == Mode::Idle && o.server_pid == 0) {
+      return "--idle against --server needs --server-pid (the point is the server's RSS)";
+    }
+  }
+  if (o.starts_dps() && o.server_pid != 0) {
+    return "--server-pid is for an external server; a started dps is measured by itself";
+  }
+  return std::nullopt;
+}
+
+}  // namespace dps::bench

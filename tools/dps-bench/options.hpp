@@ -1,0 +1,52 @@
+// dps-bench's command line: the options, their checks and the --help text with an example per
+// mode.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace dps::bench {
+
+enum class Mode { Provision, Idle };
+
+struct BenchOptions {
+  Mode mode = Mode::Provision;
+  size_t devices = 0;  // --devices: provisioning mode
+  size_t concurrency = 16;
+  size_t idle = 0;  // --idle: idle-connection mode
+  double hold_seconds = 10;
+  std::vector<std::string> servers;  // --server host:port, repeatable
+  std::string start_dps;             // --start-dps: the dps binary to start
+  std::string dps_config;            // --dps-config: start dps on this config
+  std::string mfg_dir;               // --mfg-dir: as written by `dps-device demo-pki`
+  std::string ca_file;               // --ca: trust anchor of the server certificate
+  pid_t server_pid = 0;              // --server-pid: external server's pid for /proc
+  unsigned client_threads = 0;       // 0 = one per core
+  double floor_seconds = 1.0;
+  unsigned timeout_ms = 10'000;  // connect and per-step deadline of each device
+  unsigned retry_delay_ms = 50;
+  unsigned max_restarts = 3;  // whole-flow restarts before a device gives up
+  bool tls12 = false;
+  bool json = false;
+  bool keep_temp = false;
+  std::string command_line;  // argv joined, for the report
+
+  bool starts_dps() const { return !start_dps.empty() || !dps_config.empty(); }
+};
+
+/// Registers every option on `app` (with the examples as its footer).
+void add_options(CLI::App& app, BenchOptions& options);
+
+/// Cross-option checks after parsing (one mode, one server source, files that go together).
+/// @return the usage error, or nullopt when the combination is valid.
+std::optional<std::string> check_options(BenchOptions& options);
+
+}  // namespace dps::bench
