@@ -13,6 +13,7 @@
 #include "auth/oidc_key_provider.hpp"
 #include "http/api_tls.hpp"
 #include "http/http_server.hpp"
+#include "metrics/metrics.hpp"
 #include "net/device_server.hpp"
 #include "net/tls_context.hpp"
 #include "pki/embedded_ca.hpp"
@@ -26,8 +27,10 @@
 namespace dps::app {
 
 // Declaration order is destruction order reversed: the listener goes first (no session left),
-// then the record writer drains into the store, which closes last.
+// then the record writer drains into the store, which closes last; the metrics everyone records
+// into outlive them all.
 struct Service::Parts {
+  std::unique_ptr<metrics::Metrics> metrics;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<store::RecordWriter> records;
   std::unique_ptr<pki::EmbeddedCa> ca;
@@ -99,6 +102,7 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
                 "dataDirectory " + data_dir.string() + ": cannot create: " + ec.message());
   }
   auto parts = std::make_unique<Parts>();
+  parts->metrics = std::make_unique<metrics::Metrics>();
 
   auto opened = open_store(config);
   if (!opened) return tl::unexpected(opened.error());
@@ -106,7 +110,9 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   if (auto seeded = seed_store(*parts->store, config); !seeded) {
     return fail(ErrorCode::Internal, "enrollmentGroups: " + seeded.error().internal);
   }
-  parts->records = std::make_unique<store::RecordWriter>(*parts->store);
+  store::RecordWriterOptions writer_options;
+  writer_options.metrics = parts->metrics.get();
+  parts->records = std::make_unique<store::RecordWriter>(*parts->store, writer_options);
 
   pki::EmbeddedCaOptions ca_options;
   ca_options.data_dir = data_dir;
@@ -131,9 +137,11 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   parts->tokens = std::move(*tokens);
 
   // Also picks up changes other replicas make in a shared database.
-  auto catalog =
-      context(provisioning::CatalogRefresher::start(*parts->store, {}, std::move(opened->changes)),
-              "configuration");
+  provisioning::CatalogRefresherOptions catalog_options;
+  catalog_options.metrics = parts->metrics.get();
+  auto catalog = context(provisioning::CatalogRefresher::start(*parts->store, catalog_options,
+                                                               std::move(opened->changes)),
+                         "configuration");
   if (!catalog) return tl::unexpected(catalog.error());
   parts->catalog = std::move(*catalog);
   spdlog::info("{} enrollment group(s) loaded", parts->catalog->catalogs().get()->group_count());
@@ -149,6 +157,7 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   deps.router = parts->router.get();
   deps.catalogs = &parts->catalog->catalogs();
   deps.records = parts->records.get();
+  deps.metrics = parts->metrics.get();
   deps.options.max_message_size = config.coap.max_message_size;
   deps.options.handshake_timeout = config.coap.handshake_timeout;
   deps.options.inactivity_timeout = config.coap.inactivity_timeout;
@@ -261,6 +270,7 @@ Result<void> start_http(const config::Config& config, const pki::TlsIdentity& id
   auth::EmbeddedTokenMinter* minter = parts.tokens.get();
   endpoints.jwks_json = [minter] { return minter->jwks_json(); };
   endpoints.ready = [&store] { return store.configuration_version().has_value(); };
+  endpoints.metrics = parts.metrics.get();
   http::HttpServerOptions options;
   options.address = config.http.address;
   options.max_body_size = config.http.max_body_size;

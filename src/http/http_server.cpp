@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "http/routes.hpp"
+#include "metrics/metrics.hpp"
 #include "net/device_server.hpp"
 
 namespace dps::http {
@@ -70,6 +71,10 @@ awaitable<void> serve(Stream& stream, const HttpEndpoints& endpoints,
     auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
     (void)n;
     if (ec == bhttp::error::body_limit) {
+      if (endpoints.metrics) {
+        const auto method = parser.get().method_string();
+        endpoints.metrics->on_api_request(std::string_view(method.data(), method.size()), 413);
+      }
       auto res = to_beast(error_reply(413, "request body larger than " +
                                                std::to_string(options.max_body_size) + " bytes"),
                           11);
@@ -89,6 +94,7 @@ awaitable<void> serve(Stream& stream, const HttpEndpoints& endpoints,
                 std::string(req[bhttp::field::host]),
                 peer};
     Reply reply = route(in, endpoints);
+    if (endpoints.metrics) endpoints.metrics->on_api_request(in.method, reply.status);
     auto res = to_beast(reply, req.version());
     res.keep_alive(req.keep_alive());
     beast::get_lowest_layer(stream).expires_after(options.request_timeout);

@@ -1,5 +1,6 @@
 // The operators' HTTPS endpoint: the management API, dps's own OpenID discovery and JWKS (so a
-// plgd hub can use dps as the authority of the tokens it mints for devices), health checks.
+// plgd hub can use dps as the authority of the tokens it mints for devices), health checks and
+// Prometheus metrics.
 // Runs on its own I/O thread(s): API calls block on the store, devices must never wait for that.
 #pragma once
 
@@ -21,6 +22,9 @@ class ManagementApi;
 namespace dps::auth {
 class JwtVerifier;
 }
+namespace dps::metrics {
+class Metrics;
+}
 
 namespace dps::http {
 
@@ -39,6 +43,9 @@ struct HttpEndpoints {
   std::string scheme = "https";            // how callers reach us: "http" when TLS is off
   std::function<std::string()> jwks_json;  // dps's own token keys
   std::function<bool()> ready;             // /readyz: store reachable
+  /// /metrics (Prometheus text, no token), and the counter of every answered request; null:
+  /// /metrics is 404 and nothing is counted.
+  metrics::Metrics* metrics = nullptr;
 };
 
 class HttpServer {

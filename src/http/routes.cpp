@@ -7,6 +7,7 @@
 #include "api/http_types.hpp"
 #include "api/management_api.hpp"
 #include "auth/jwt_verifier.hpp"
+#include "metrics/metrics.hpp"
 
 namespace dps::http {
 namespace {
@@ -82,6 +83,10 @@ Reply route(const Incoming& in, const HttpEndpoints& endpoints) {
   }
   if (in.method != "GET") return error_reply(404, "no resource " + path);
   if (path == "/healthz") return json_reply(200, {{"status", "ok"}});
+  if (path == "/metrics" && endpoints.metrics) {
+    // Public like /healthz: counts by step, code and result only, nothing about any device.
+    return Reply{200, std::string(metrics::Metrics::kContentType), endpoints.metrics->render(), {}};
+  }
   if (path == "/readyz") {
     const bool ready = !endpoints.ready || endpoints.ready();
     return json_reply(ready ? 200 : 503, {{"status", ready ? "ready" : "store unreachable"}});

@@ -10,6 +10,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 
+#include "metrics/metrics.hpp"
+
 namespace dps::net {
 namespace {
 
@@ -109,6 +111,7 @@ asio::awaitable<void> DeviceServer::accept_loop() {
     }
     if (open_sessions_.load() >= options_.max_connections) {
       spdlog::warn("connection limit {} reached: refusing a connection", options_.max_connections);
+      if (deps_.metrics) deps_.metrics->on_connection_refused_at_limit();
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;
@@ -116,10 +119,12 @@ asio::awaitable<void> DeviceServer::accept_loop() {
     socket.set_option(tcp::no_delay(true), ec);
     const uint64_t id = next_connection_id_++;
     ++open_sessions_;
+    if (deps_.metrics) deps_.metrics->on_connection_opened();
     auto executor = socket.get_executor();
     asio::co_spawn(executor, run_device_session(std::move(socket), deps_, id),
                    [this, id](std::exception_ptr error) {
                      --open_sessions_;
+                     if (deps_.metrics) deps_.metrics->on_connection_closed();
                      if (!error) return;
                      try {
                        std::rethrow_exception(error);

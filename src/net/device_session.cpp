@@ -7,11 +7,13 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "coap/signaling.hpp"
 #include "coap/tcp_framing.hpp"
+#include "metrics/metrics.hpp"
 #include "net/record_commit.hpp"
 #include "net/tls_context.hpp"
 #include "pki/uuid.hpp"
@@ -68,6 +70,17 @@ std::string method_name(coap::Code code) {
   }
 }
 
+// The step a request path belongs to, for the step metrics (a fixed set of labels).
+metrics::Step step_of(std::string_view path) {
+  namespace uris = provisioning::uris;
+  if (path == uris::kPlgdTime) return metrics::Step::Time;
+  if (path == uris::kOwnership) return metrics::Step::Ownership;
+  if (path == uris::kCloudConfiguration) return metrics::Step::CloudConfiguration;
+  if (path == uris::kCredentials) return metrics::Step::Credentials;
+  if (path == uris::kAcls) return metrics::Step::Acls;
+  return metrics::Step::Other;
+}
+
 class Session {
  public:
   Session(asio::ip::tcp::socket socket, const SessionDependencies& deps, uint64_t id)
@@ -94,6 +107,7 @@ class Session {
     attach_handshake_outcome(stream_.native_handle(), &outcome_);
     beast::get_lowest_layer(stream_).expires_after(deps_.options.handshake_timeout);
     auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kNoThrow);
+    count_handshake(ec);
     if (ec) {
       const std::string why = !outcome_.refusal.empty() ? outcome_.refusal : ec.message();
       spdlog::warn("conn={} peer={} cn=\"{}\" handshake refused: {}", id_, remote_,
@@ -105,6 +119,22 @@ class Session {
                  remote_, outcome_.peer.common_name, outcome_.peer.enrollment_group_id,
                  outcome_.peer.registration_id);
     co_return true;
+  }
+
+  void count_handshake(const boost::system::error_code& ec) {
+    if (!deps_.metrics) return;
+    using metrics::HandshakeResult;
+    HandshakeResult result = HandshakeResult::Ok;
+    if (!outcome_.refusal.empty()) {
+      result = outcome_.refusal_result;  // the verify callback refused the certificate
+    } else if (ec == beast::error::timeout) {
+      result = HandshakeResult::Timeout;
+    } else if (ec) {
+      result = HandshakeResult::Failed;
+    }
+    deps_.metrics->on_handshake(result);
+    // The verify callback names the group once the catalog snapshot admitted the certificate.
+    if (!outcome_.peer.enrollment_group_id.empty()) deps_.metrics->on_enrollment_group_cache_hit();
   }
 
   // Reads and dispatches frames until the device leaves, idles out, or an answer asks to close.
@@ -153,6 +183,7 @@ class Session {
       co_return true;  // answers to requests we did not send are ignored
     }
     if (!coap::is_request(message.code)) co_return true;  // 0.00 empty message: nothing to do
+    const auto started = std::chrono::steady_clock::now();
     const bool first = !seen_request_;
     seen_request_ = true;
     if (first) {
@@ -175,8 +206,14 @@ class Session {
         result.close_after = false;
       }
     }
-    log_answer(message, result.response);
+    const std::string path = message.uri_path();
+    log_answer(message, path, result.response);
+    const auto code = static_cast<uint8_t>(result.response.code);
     const bool sent = co_await send(std::move(result.response));
+    if (sent && deps_.metrics) {
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+      deps_.metrics->on_step(step_of(path), code, took.count());
+    }
     co_return sent && !result.close_after;
   }
 
@@ -222,11 +259,12 @@ class Session {
     });
   }
 
-  void log_answer(const coap::Message& request, const coap::Message& response) {
+  void log_answer(const coap::Message& request, const std::string& path,
+                  const coap::Message& response) {
     const bool failed = coap::code_class(response.code) >= 4;
     spdlog::log(failed ? spdlog::level::warn : spdlog::level::info,
                 "conn={} peer={} cn=\"{}\" {} {} -> {}{}{}", id_, remote_,
-                outcome_.peer.common_name, method_name(request.code), request.uri_path(),
+                outcome_.peer.common_name, method_name(request.code), path,
                 coap::to_string(response.code), failed ? ": " : "",
                 failed ? response.payload_text() : std::string_view{});
   }

@@ -18,6 +18,9 @@ class CatalogHolder;
 namespace dps::store {
 class RecordWriter;
 }
+namespace dps::metrics {
+class Metrics;
+}
 
 namespace dps::net {
 
@@ -27,6 +30,7 @@ struct SessionDependencies {
   const provisioning::Router* router = nullptr;
   provisioning::CatalogHolder* catalogs = nullptr;
   store::RecordWriter* records = nullptr;
+  metrics::Metrics* metrics = nullptr;  // null: nothing is counted
   SessionOptions options;
 };
 

@@ -38,6 +38,24 @@ std::string common_name_of(X509* cert) {
   return cn;
 }
 
+metrics::HandshakeResult handshake_result_of(pki::TrustGroupIndex::RefusalKind kind) {
+  using Kind = pki::TrustGroupIndex::RefusalKind;
+  using metrics::HandshakeResult;
+  switch (kind) {
+    case Kind::NoGroup:
+      return HandshakeResult::NoGroup;
+    case Kind::Disabled:
+      return HandshakeResult::Disabled;
+    case Kind::Revoked:
+      return HandshakeResult::Revoked;
+    case Kind::Expired:
+      return HandshakeResult::Expired;
+    case Kind::NotVerified:
+      break;
+  }
+  return HandshakeResult::Failed;
+}
+
 // Replaces OpenSSL's chain verification: the trust anchors are the enrollment groups, not one
 // CA store, and the verdict names the group (device-protocol §2).
 int verify_against_enrollment_groups(X509_STORE_CTX* store_ctx, void* arg) {
@@ -61,9 +79,11 @@ int verify_against_enrollment_groups(X509_STORE_CTX* store_ctx, void* arg) {
   }
   outcome->peer.common_name = common_name_of(leaf);
   const auto catalog = catalogs->get();
-  auto match = catalog->trust().match(chain, std::chrono::system_clock::now());
+  pki::TrustGroupIndex::RefusalKind kind{};
+  auto match = catalog->trust().match(chain, std::chrono::system_clock::now(), &kind);
   if (!match) {
     outcome->refusal = match.error().internal;
+    outcome->refusal_result = handshake_result_of(kind);
     X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_CERT_REJECTED);
     return 0;
   }

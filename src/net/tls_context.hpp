@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/result.hpp"
+#include "metrics/metrics.hpp"
 #include "provisioning/step.hpp"
 
 namespace dps::provisioning {
@@ -26,6 +27,8 @@ struct ServerTlsIdentity {
 struct HandshakeOutcome {
   provisioning::PeerIdentity peer;
   std::string refusal;  // why the device was refused; empty when admitted
+  /// How the refusal is counted (dps_handshakes_total); meaningful when `refusal` is set.
+  metrics::HandshakeResult refusal_result = metrics::HandshakeResult::Failed;
 };
 
 /// Builds the server context. `catalogs` must outlive the context: the verify callback reads the

@@ -17,10 +17,13 @@ namespace {
 // that one group revokes is told "revoked" even if another group's chain did not verify.
 enum class Severity { NotVerified, Disabled, Revoked };
 
+using RefusalKind = TrustGroupIndex::RefusalKind;
+
 struct Refusal {
   Severity severity;
   std::string internal;
   std::string external;
+  RefusalKind kind = RefusalKind::NotVerified;
 };
 
 struct Verified {
@@ -48,13 +51,15 @@ tl::expected<Verified, Refusal> verify(const TrustGroup& group, std::span<X509* 
   StackOfX509ViewPtr untrusted(sk_X509_new_null());
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
   if (!untrusted || !ctx) {
-    return tl::unexpected(Refusal{Severity::NotVerified, "out of memory", "internal error"});
+    return tl::unexpected(Refusal{Severity::NotVerified, "out of memory", "internal error",
+                                  RefusalKind::NotVerified});
   }
   for (X509* cert : group.intermediates()) sk_X509_push(untrusted.get(), cert);
   for (X509* cert : peer_chain.subspan(1)) sk_X509_push(untrusted.get(), cert);
   if (X509_STORE_CTX_init(ctx.get(), group.roots(), leaf, untrusted.get()) != 1) {
     ERR_clear_error();
-    return tl::unexpected(Refusal{Severity::NotVerified, "X509_STORE_CTX_init", "internal error"});
+    return tl::unexpected(Refusal{Severity::NotVerified, "X509_STORE_CTX_init", "internal error",
+                                  RefusalKind::NotVerified});
   }
   X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);
   // Real manufacturer certificates often break RFC 5280 details that strict mode rejects.
@@ -62,12 +67,15 @@ tl::expected<Verified, Refusal> verify(const TrustGroup& group, std::span<X509* 
   X509_STORE_CTX_set_time(
       ctx.get(), 0, std::chrono::system_clock::to_time_t(verification_time(group, leaf, now)));
   if (X509_verify_cert(ctx.get()) != 1) {
-    const char* reason = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
+    const int error = X509_STORE_CTX_get_error(ctx.get());
+    const char* reason = X509_verify_cert_error_string(error);
     ERR_clear_error();
-    return tl::unexpected(Refusal{Severity::NotVerified,
-                                  "certificate chain does not verify against enrollment group " +
-                                      group.group_id() + ": " + reason,
-                                  std::string("certificate chain does not verify: ") + reason});
+    return tl::unexpected(Refusal{
+        Severity::NotVerified,
+        "certificate chain does not verify against enrollment group " + group.group_id() + ": " +
+            reason,
+        std::string("certificate chain does not verify: ") + reason,
+        error == X509_V_ERR_CERT_HAS_EXPIRED ? RefusalKind::Expired : RefusalKind::NotVerified});
   }
   STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
   std::vector<X509*> verified(static_cast<size_t>(sk_X509_num(chain)));
@@ -78,7 +86,7 @@ tl::expected<Verified, Refusal> verify(const TrustGroup& group, std::span<X509* 
     return tl::unexpected(
         Refusal{Severity::Revoked,
                 "certificate revoked by enrollment group " + group.group_id() + ": " + *reason,
-                "certificate revoked"});
+                "certificate revoked", RefusalKind::Revoked});
   }
   // verified[i] is signed by verified[i + 1]: the group's first certificate at position i + 1
   // means it signed the certificate at position i.
@@ -112,12 +120,17 @@ TrustGroupIndex::TrustGroupIndex(std::vector<std::shared_ptr<const TrustGroup>> 
   }
 }
 
-Result<TrustGroupIndex::Match> TrustGroupIndex::match(
-    std::span<X509* const> peer_chain, std::chrono::system_clock::time_point now) const {
+Result<TrustGroupIndex::Match> TrustGroupIndex::match(std::span<X509* const> peer_chain,
+                                                      std::chrono::system_clock::time_point now,
+                                                      RefusalKind* refusal) const {
+  RefusalKind ignored{};
+  RefusalKind& kind = refusal ? *refusal : ignored;  // written on refusal only
   if (peer_chain.empty() || peer_chain.front() == nullptr) {
+    kind = RefusalKind::NotVerified;
     return fail(ErrorCode::Forbidden, "device presented no certificate");
   }
   if (!has_client_auth(peer_chain.front())) {
+    kind = RefusalKind::NotVerified;
     return fail(ErrorCode::Forbidden, "leaf lacks extended key usage clientAuth");
   }
 
@@ -129,6 +142,7 @@ Result<TrustGroupIndex::Match> TrustGroupIndex::match(
     }
   }
   if (candidates.empty()) {
+    kind = RefusalKind::NoGroup;
     return fail(ErrorCode::Forbidden,
                 "no enrollment group for issuer CN " + join_issuer_cns(peer_chain),
                 "no enrollment group for the certificate issuer");
@@ -145,7 +159,7 @@ Result<TrustGroupIndex::Match> TrustGroupIndex::match(
     if (group->disabled()) {
       refusals.push_back({Severity::Disabled,
                           "enrollment group " + group->group_id() + " is disabled",
-                          "enrollment group disabled"});
+                          "enrollment group disabled", RefusalKind::Disabled});
       continue;
     }
     auto verified = verify(*group, peer_chain, now);
@@ -164,6 +178,7 @@ Result<TrustGroupIndex::Match> TrustGroupIndex::match(
     internal += (internal.empty() ? "" : "; ") + r.internal;
     if (r.severity > worst->severity) worst = &r;
   }
+  kind = worst->kind;
   return fail(ErrorCode::Forbidden, std::move(internal), worst->external);
 }
 

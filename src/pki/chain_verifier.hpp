@@ -43,6 +43,16 @@ class TrustGroupIndex {
     std::string group_id;
   };
 
+  /// Why match() refused a device, for counting (the error messages say it for people). When
+  /// several candidates refuse, it is the reason of the one the device is told about.
+  enum class RefusalKind {
+    NoGroup,      // no group's lead name is an issuer CN of the chain
+    Disabled,     // a candidate is disabled (and none admits or revokes the device)
+    Revoked,      // a candidate's deny list or CRL names the leaf or an intermediate
+    Expired,      // the chain does not verify because a certificate has expired
+    NotVerified,  // anything else: no certificate, no clientAuth, the chain does not verify
+  };
+
   /// @param peer_chain the leaf first, then whatever CA certificates the device sent. Borrowed
   ///        for the duration of the call.
   /// @param now the verification time (groups with expired_certificate_enabled use the leaf's
@@ -52,8 +62,10 @@ class TrustGroupIndex {
   ///         enrollment group X: certificate has expired", "leaf lacks extended key usage
   ///         clientAuth", "certificate revoked by enrollment group X: ..."); `external` is a
   ///         short reason without group ids, fit for the device.
+  /// @param refusal when not null and the device is refused, receives the kind of refusal.
   [[nodiscard]] Result<Match> match(std::span<X509* const> peer_chain,
-                                    std::chrono::system_clock::time_point now) const;
+                                    std::chrono::system_clock::time_point now,
+                                    RefusalKind* refusal = nullptr) const;
 
   size_t size() const { return groups_.size(); }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/metrics.hpp"
 #include "store/store.hpp"
 
 namespace dps::provisioning {
@@ -61,6 +62,7 @@ Result<void> CatalogRefresher::refresh(bool force) {
   for (const auto& why : skipped) spdlog::warn("{}: not loaded", why);
   const size_t groups = (*catalog)->group_count();
   catalogs_->set(std::move(*catalog));
+  if (options_.metrics) options_.metrics->on_catalog_loaded(*version);
   std::lock_guard lock(state_mutex_);
   if (loaded_version_) {
     spdlog::info("configuration version {}: {} enrollment group(s) loaded", *version, groups);

@@ -20,6 +20,9 @@
 namespace dps::store {
 class Store;
 }
+namespace dps::metrics {
+class Metrics;
+}
 
 namespace dps::provisioning {
 
@@ -38,6 +41,9 @@ class ChangeSignal {
 
 struct CatalogRefresherOptions {
   std::chrono::milliseconds poll_interval{250};
+  /// Counts each (re)build and its configuration version; null = not counted. Must outlive the
+  /// refresher.
+  metrics::Metrics* metrics = nullptr;
 };
 
 class CatalogRefresher {

@@ -1,14 +1,18 @@
 #include "store/record_writer.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 #include <vector>
+
+#include "metrics/metrics.hpp"
 
 namespace dps::store {
 
 RecordWriter::RecordWriter(Store& store, RecordWriterOptions options)
     : store_(store),
       max_batch_(std::max<size_t>(options.max_batch, 1)),
+      metrics_(options.metrics),
       thread_([this] { run(); }) {}
 
 RecordWriter::~RecordWriter() {
@@ -54,7 +58,12 @@ void RecordWriter::run() {
       }
     }
     // The lock is released during the commit: that is where the next batch accumulates.
+    const auto started = std::chrono::steady_clock::now();
     Result<void> result = store_.apply_record_updates(updates);
+    if (metrics_) {
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+      metrics_->on_store_commit(updates.size(), took.count(), result.has_value());
+    }
     {
       // Counted before the callbacks run, so whoever a callback wakes sees complete stats.
       std::lock_guard lock(mutex_);

@@ -12,12 +12,18 @@
 #include "common/result.hpp"
 #include "store/store.hpp"
 
+namespace dps::metrics {
+class Metrics;
+}
+
 namespace dps::store {
 
 struct RecordWriterOptions {
   /// Most updates committed in one Store::apply_record_updates call. Bounds one transaction's size
   /// (and so the latency of the devices in it); 0 is treated as 1.
   size_t max_batch = 256;
+  /// Receives each transaction's duration and size; null = not counted. Must outlive the writer.
+  metrics::Metrics* metrics = nullptr;
 };
 
 /// Owns one writer thread that drains a queue of record updates into the Store. While a batch is
@@ -63,6 +69,7 @@ class RecordWriter {
 
   Store& store_;
   const size_t max_batch_;
+  metrics::Metrics* const metrics_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -10,6 +10,7 @@
 #include "api/record_json.hpp"
 #include "app/service.hpp"
 #include "config/config.hpp"
+#include "log/json_formatter.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace {
@@ -18,19 +19,18 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
-dps::Result<dps::config::Config> load(const std::string& file) {
-  if (file.empty()) return dps::config::defaults();
-  auto loaded = dps::config::load_file(file);
-  if (!loaded) return tl::unexpected(loaded.error());
-  for (const auto& warning : loaded->warnings) spdlog::warn("config: {}", warning);
-  return std::move(loaded->config);
+/// The config and its warnings; the warnings are logged once logging is set up as the config
+/// says (so that with log.encoding json they are JSON lines too).
+dps::Result<dps::config::Loaded> load(const std::string& file) {
+  if (file.empty()) return dps::config::Loaded{dps::config::defaults(), {}};
+  return dps::config::load_file(file);
 }
 
 void configure_logging(const dps::config::Log& log) {
   spdlog::set_level(spdlog::level::from_str(log.level));
   if (log.encoding == "json") {
-    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%v"})",
-                        spdlog::pattern_time_type::utc);
+    // Escapes every message (CNs and error texts come from the network) and stamps UTC.
+    spdlog::set_formatter(dps::log::make_json_formatter());
   } else {
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   }
@@ -123,12 +123,14 @@ int main(int argc, char** argv) {
     std::cout << dps::config::help_text();
     return kExitOk;
   }
-  auto config = load(config_file);
-  if (!config) {
-    std::fprintf(stderr, "dps: %s: %s\n", config_file.c_str(), config.error().internal.c_str());
+  auto loaded = load(config_file);
+  if (!loaded) {
+    std::fprintf(stderr, "dps: %s: %s\n", config_file.c_str(), loaded.error().internal.c_str());
     return kExitUsage;
   }
-  configure_logging(config->log);
-  if (records->parsed()) return list_records(*config, device_id);
-  return serve(*config);
+  const dps::config::Config& config = loaded->config;
+  configure_logging(config.log);
+  for (const auto& warning : loaded->warnings) spdlog::warn("config: {}", warning);
+  if (records->parsed()) return list_records(config, device_id);
+  return serve(config);
 }

@@ -20,8 +20,9 @@ std::string q(const std::string& s) {
 std::string render_config(const DpsConfigSpec& spec) {
   std::ostringstream y;
   y << "dataDirectory: " << q(spec.data_dir.string()) << "\n"
-    << "log:\n  level: " << q(spec.log_level) << "\n"
-    << "apis:\n  coap:\n    address: \"127.0.0.1:0\"\n"
+    << "log:\n  level: " << q(spec.log_level) << "\n";
+  if (!spec.log_encoding.empty()) y << "  encoding: " << q(spec.log_encoding) << "\n";
+  y << "apis:\n  coap:\n    address: \"127.0.0.1:0\"\n"
     << "    maxMessageSize: " << spec.max_message_size << "\n"
     << "    inactivityMonitor:\n      timeout: " << q(spec.inactivity_timeout) << "\n";
   // The API is on by default: tests that do not use it turn it off rather than bind port 9100.

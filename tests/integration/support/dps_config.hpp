@@ -34,6 +34,7 @@ struct DpsConfigSpec {
   std::string inactivity_timeout = "2s";
   uint32_t max_message_size = 65536;
   std::string log_level = "debug";
+  std::string log_encoding;   // log.encoding ("console" | "json"); empty = dps's default
   bool http_enabled = false;  // apis.http on 127.0.0.1:0 (dps then prints "dps: api listening")
   bool http_tls = true;       // false: apis.http.tls.enabled false (plain HTTP)
   std::string postgres_uri;   // clients.storage.postgres.uri; empty = SQLite in data_dir

@@ -279,6 +279,40 @@ TEST_F(MatchTest, ReportsEveryCandidateAndTellsTheDeviceTheStrongestReason) {
   EXPECT_EQ(r.error().peer_message(), "certificate revoked");
 }
 
+TEST_F(MatchTest, RefusalKindNamesTheReasonTheDeviceIsTold) {
+  using Kind = TrustGroupIndex::RefusalKind;
+  const auto kind_of = [](const TrustGroupIndex& index, const std::vector<X509*>& chain) {
+    Kind kind = Kind::NotVerified;
+    const auto r = index.match(chain, std::chrono::system_clock::now(), &kind);
+    EXPECT_FALSE(r);
+    return kind;
+  };
+  const auto index = index_of({spec("eg-inter", intermediate.chain_pem())});
+  const auto other_root = test::make_root_ca("Other Root");
+  const auto other = test::make_intermediate_ca(other_root, "Other Intermediate");
+  EXPECT_EQ(kind_of(index, chain_of(test::make_leaf(other))), Kind::NoGroup);
+  const auto expired = test::make_leaf(
+      intermediate, {.validity = {-std::chrono::days(730), -std::chrono::days(365)}});
+  EXPECT_EQ(kind_of(index, chain_of(expired)), Kind::Expired);
+  EXPECT_EQ(kind_of(index, chain_of(test::make_leaf(intermediate, {.client_auth_eku = false}))),
+            Kind::NotVerified);
+  // Same issuer name, another key: found a candidate, but the chain does not verify.
+  const auto impostor_root = test::make_root_ca("Mfr Root");
+  const auto impostor = test::make_intermediate_ca(impostor_root, "Mfr Intermediate");
+  EXPECT_EQ(kind_of(index, chain_of(test::make_leaf(impostor))), Kind::NotVerified);
+
+  auto disabled = spec("eg-b", intermediate.chain_pem());
+  disabled.disabled = true;
+  EXPECT_EQ(kind_of(index_of({disabled}), chain_of(leaf)), Kind::Disabled);
+  auto revoking = spec("eg-a", intermediate.chain_pem());
+  revoking.revoked = {serial_hex(leaf.get())};
+  EXPECT_EQ(kind_of(index_of({disabled, revoking}), chain_of(leaf)), Kind::Revoked);
+
+  Kind untouched = Kind::NoGroup;  // an admitted device leaves it as it was
+  EXPECT_TRUE(index.match(chain_of(leaf), std::chrono::system_clock::now(), &untouched));
+  EXPECT_EQ(untouched, Kind::NoGroup);
+}
+
 TEST_F(MatchTest, EmptyChainIsRefused) {
   expect_forbidden(match(index_of({spec("eg-root", root.chain_pem())}), {}),
                    "device presented no certificate");

@@ -1,0 +1,86 @@
+// The service's Prometheus metrics (issue 5): one object, created by the composition root and lent
+// by pointer to whatever records an outcome (net, store, provisioning, http). This header is
+// deliberately plain: no prometheus-cpp type leaks out of src/metrics/*.cpp, so the modules that
+// record compile without those headers.
+//
+// Every label takes values from a small fixed set (steps, handshake results, CoAP response codes,
+// HTTP methods and statuses): no device id, no path with an id, so the number of series is bounded
+// whatever devices and clients send.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace dps::metrics {
+
+/// How a device's TLS handshake ended (label `result` of dps_handshakes_total).
+enum class HandshakeResult : uint8_t {
+  Ok,        // admitted by an enrollment group
+  NoGroup,   // no enrollment group names the certificate's issuer
+  Disabled,  // a candidate group is disabled (and none admits or revokes the certificate)
+  Revoked,   // a candidate group's deny list or CRL names the certificate
+  Expired,   // the chain verified but for a certificate's validity period having ended
+  Failed,    // anything else: chain does not verify, no certificate, TLS protocol error, reset
+  Timeout,   // apis.coap handshake timeout
+};
+inline constexpr size_t kHandshakeResultCount = 7;
+
+/// The provisioning step of a device request (label `step`); Other = a path no step serves.
+enum class Step : uint8_t { Time, Ownership, CloudConfiguration, Credentials, Acls, Other };
+inline constexpr size_t kStepCount = 6;
+
+std::string_view label_of(HandshakeResult result);
+std::string_view label_of(Step step);
+
+/// Thread-safety: every method may be called from any thread at once. Recording is lock-free and
+/// allocation-free on the device path (counters and gauges are atomics resolved once), except that
+/// a histogram observation takes that histogram's own short mutex (prometheus-cpp 1.0) and the
+/// first use of a (step, code) or (method, status) pair registers its series once.
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Device connections (net::DeviceServer).
+  void on_connection_opened();
+  void on_connection_closed();
+  /// A connection closed at accept because apis.coap.maxConnections sessions were open.
+  void on_connection_refused_at_limit();
+
+  // Device sessions (net::DeviceSession).
+  void on_handshake(HandshakeResult result);
+  /// A handshake whose certificate an enrollment group of the in-memory catalog admitted (at
+  /// certificate verification; the handshake may still fail after it).
+  void on_enrollment_group_cache_hit();
+  /// One answered device request. `coap_code` is the response code byte (class << 5 | detail);
+  /// `seconds` runs from the request being read to its response being written, record commit
+  /// included. An Acls answer of class 2 also counts one device fully provisioned.
+  void on_step(Step step, uint8_t coap_code, double seconds);
+
+  // Group commit (store::RecordWriter): one call per transaction.
+  void on_store_commit(size_t batch_size, double seconds, bool committed);
+
+  // Enrollment-group catalog (provisioning::CatalogRefresher): one call per (re)build.
+  void on_catalog_loaded(int64_t configuration_version);
+
+  // Management API (http::HttpServer): one call per answered request.
+  void on_api_request(std::string_view method, unsigned status);
+
+  /// The Prometheus text exposition format, version 0.0.4.
+  std::string render() const;
+  static constexpr std::string_view kContentType = "text/plain; version=0.0.4";
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// "2.05" for 0x45: a CoAP code as dotted text (RFC 7252 §3).
+std::string coap_code_text(uint8_t code);
+
+}  // namespace dps::metrics
