@@ -5,8 +5,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <mutex>
 #include <random>
@@ -169,7 +171,15 @@ FleetResult run_fleet(const FleetOptions& options,
 
   // `concurrency` workers, each taking the next device when its previous one is done.
   auto worker = [&]() -> asio::awaitable<void> {
+    asio::steady_timer pace(co_await asio::this_coro::executor);
     for (size_t i = next++; i < options.devices; i = next++) {
+      if (options.start_rate > 0) {
+        pace.expires_at(start +
+                        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                            static_cast<double>(i) / options.start_rate)));
+        boost::system::error_code ignored;
+        co_await pace.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      }
       DeviceRunner runner(options, identities.at(i % identities.size()), i, result.devices[i]);
       co_await runner.run();
       std::lock_guard lock(progress_mutex);

@@ -26,7 +26,11 @@ struct ServerAddress {
 struct FleetOptions {
   size_t devices = 1;
   size_t concurrency = 1;  // devices in flight at once
-  DeviceConfig device;     // template; device_id is generated per device when empty
+  /// Devices started per second, 0 = as fast as `concurrency` allows. Device i starts no earlier
+  /// than i / start_rate seconds after the fleet's start (an open-loop arrival rate, capped by
+  /// `concurrency`): latency at a given load, not at saturation.
+  double start_rate = 0;
+  DeviceConfig device;  // template; device_id is generated per device when empty
   /// The servers devices may reach, asked before every connection (a test changes the answer
   /// when it restarts a replica on a new port). Device i's n-th connection goes to entry
   /// (i + n) % size. Must not return an empty list.

@@ -43,6 +43,7 @@ struct ProvisionReport {
   TargetInfo target;
   size_t devices = 0;
   size_t concurrency = 0;
+  double rate = 0;  // offered devices/s, 0 = closed loop
   unsigned client_threads = 0;
   double identities_seconds = 0;  // key and certificate generation, before the clock
   size_t succeeded = 0;

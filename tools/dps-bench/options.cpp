@@ -28,6 +28,9 @@ Examples:
   # server CA is read from dps's "devices trust" line unless --ca is given):
   dps-bench --start-dps build/tools/dps/dps --dps-config config.yaml --mfg-dir mfg --devices 1000
 
+  # latency at a chosen load (here 50 devices/s) rather than at saturation:
+  dps-bench --start-dps build/tools/dps/dps --devices 3000 --rate 50 --concurrency 64
+
   # memory per connection: 10000 idle device connections (handshake done, then silent) held
   # 30 s; an external server needs apis.coap.inactivityMonitor.timeout above --hold:
   dps-bench --start-dps build/tools/dps/dps --idle 10000 --hold 30
@@ -54,6 +57,10 @@ void add_options(CLI::App& app, BenchOptions& o) {
   app.add_option("-c,--concurrency", o.concurrency,
                  "Devices in flight at once (idle: connections opened at once)")
       ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--rate", o.rate,
+                 "Start R devices per second (open loop, still capped by --concurrency): "
+                 "latency at a chosen load instead of at saturation")
       ->check(CLI::PositiveNumber);
   app.add_option("--hold", o.hold_seconds, "Idle mode: seconds to hold the connections")
       ->capture_default_str()
@@ -99,6 +106,7 @@ void add_options(CLI::App& app, BenchOptions& o) {
 std::optional<std::string> check_options(BenchOptions& o) {
   if (o.devices == 0 && o.idle == 0) return "give --devices N (provision) or --idle K (hold)";
   o.mode = o.idle > 0 ? Mode::Idle : Mode::Provision;
+  if (o.mode == Mode::Idle && o.rate > 0) return "--rate is for provisioning (--devices)";
   if (o.servers.empty() && !o.starts_dps()) {
     return "give --server HOST:PORT (running servers) or --start-dps PATH (dps-bench starts one)";
   }

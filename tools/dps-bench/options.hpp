@@ -21,6 +21,7 @@ struct BenchOptions {
   Mode mode = Mode::Provision;
   size_t devices = 0;  // --devices: provisioning mode
   size_t concurrency = 16;
+  double rate = 0;  // --rate: devices started per second, 0 = closed loop at `concurrency`
   size_t idle = 0;  // --idle: idle-connection mode
   double hold_seconds = 10;
   std::vector<std::string> servers;  // --server host:port, repeatable

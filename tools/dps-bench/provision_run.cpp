@@ -37,6 +37,7 @@ device::FleetOptions fleet_options(const BenchOptions& o, const Target& target,
   device::FleetOptions fleet;
   fleet.devices = o.devices;
   fleet.concurrency = o.concurrency;
+  fleet.start_rate = o.rate;
   fleet.device.connect_timeout = fleet.device.step_timeout =
       std::chrono::milliseconds(o.timeout_ms);
   fleet.retry_delay = std::chrono::milliseconds(o.retry_delay_ms);
@@ -60,6 +61,7 @@ int run_provision(const BenchOptions& o, Target& target) {
   report.command = o.command_line;
   report.devices = o.devices;
   report.concurrency = o.concurrency;
+  report.rate = o.rate;
   report.client_threads = client_threads(o);
   const auto identities = make_identities(o, target, report.identities_seconds);
 

@@ -64,9 +64,10 @@ std::string format_text(const ProvisionReport& r) {
   std::ostringstream out;
   out << "dps-bench: " << r.command << "\n";
   text_target(out, r.target);
-  out << "devices: " << r.devices << " at concurrency " << r.concurrency << ", " << r.client_threads
-      << " client thread(s); identities generated in " << fmt("%.1f s", r.identities_seconds)
-      << " (before the clock)\n";
+  out << "devices: " << r.devices << " at concurrency " << r.concurrency;
+  if (r.rate > 0) out << ", started at " << fmt("%.1f", r.rate) << "/s";
+  out << ", " << r.client_threads << " client thread(s); identities generated in "
+      << fmt("%.1f s", r.identities_seconds) << " (before the clock)\n";
   out << "result:  " << r.succeeded << " succeeded, " << r.failed << " failed in "
       << fmt("%.2f s", r.wall_seconds) << " = " << fmt("%.1f", r.per_second)
       << " provisionings/s (wall)\n\n";
@@ -115,6 +116,7 @@ std::string format_json(const ProvisionReport& r) {
          {"target", target_json(r.target)},
          {"devices", r.devices},
          {"concurrency", r.concurrency},
+         {"startRate", r.rate},
          {"clientThreads", r.client_threads},
          {"identitiesSeconds", r.identities_seconds},
          {"succeeded", r.succeeded},
