@@ -48,6 +48,7 @@ apis:
   coap:
     address: 127.0.0.1:$1
     inactivityMonitor: {timeout: 60s}
+    connectionRate: {perSource: 0}  # every simulated device is 127.0.0.1
   http: {enabled: false}
 clients:
   storage:

@@ -161,10 +161,13 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   deps.options.max_message_size = config.coap.max_message_size;
   deps.options.handshake_timeout = config.coap.handshake_timeout;
   deps.options.inactivity_timeout = config.coap.inactivity_timeout;
+  deps.options.max_messages = config.coap.max_requests_per_session;
   net::DeviceServerOptions server_options;
   server_options.address = config.coap.address;
   server_options.workers = config.workers;
   server_options.max_connections = config.coap.max_connections;
+  server_options.per_source = {static_cast<double>(config.coap.connection_rate_per_source),
+                               static_cast<double>(config.coap.connection_rate_burst)};
   auto devices =
       context(net::DeviceServer::create(server_options, std::move(deps)), "apis.coap.address");
   if (!devices) return tl::unexpected(devices.error());
@@ -274,6 +277,8 @@ Result<void> start_http(const config::Config& config, const pki::TlsIdentity& id
   http::HttpServerOptions options;
   options.address = config.http.address;
   options.max_body_size = config.http.max_body_size;
+  options.per_token = {static_cast<double>(config.http.rate_per_token),
+                       static_cast<double>(config.http.rate_burst)};
   auto server = context(http::HttpServer::create(options, std::move(tls), std::move(endpoints)),
                         "apis.http.address");
   if (!server) return tl::unexpected(server.error());

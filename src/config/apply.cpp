@@ -103,6 +103,17 @@ Result<void> apply_settings(const Node& doc, Config& config) {
   if (config.coap.max_connections == 0) {
     return invalid("apis.coap.maxConnections", "must be at least 1");
   }
+  if (config.coap.max_requests_per_session == 0) {
+    return invalid("apis.coap.maxRequestsPerSession", "must be at least 1");
+  }
+  if (config.coap.connection_rate_per_source > 0 && config.coap.connection_rate_burst == 0) {
+    return invalid("apis.coap.connectionRate.burst",
+                   "must be at least 1 while connectionRate.perSource is set");
+  }
+  if (config.http.rate_per_token > 0 && config.http.rate_burst == 0) {
+    return invalid("apis.http.rateLimit.burst",
+                   "must be at least 1 while rateLimit.perToken is set");
+  }
   if (config.storage.postgres.max_connections == 0) {
     return invalid("clients.storage.postgres.maxConnections", "must be at least 1");
   }

@@ -29,6 +29,9 @@ struct CoapApi {
   milliseconds inactivity_timeout{20000};
   milliseconds handshake_timeout{10000};
   uint32_t max_connections = 100000;
+  uint32_t max_requests_per_session = 64;     // inbound messages (requests and signals) per session
+  uint32_t connection_rate_per_source = 100;  // new connections/s per source address; 0 = off
+  uint32_t connection_rate_burst = 200;
   TlsFiles tls;
 };
 
@@ -43,6 +46,8 @@ struct HttpApi {
   bool tls_enabled = true;  // false = plain HTTP (behind a TLS-terminating proxy, or loopback)
   TlsFiles tls;
   uint32_t max_body_size = 1 << 20;
+  uint32_t rate_per_token = 50;  // API requests/s per bearer token; 0 = off
+  uint32_t rate_burst = 100;
   AdminToken admin_token;
   std::string owner_claim = "sub";
   std::string audience;

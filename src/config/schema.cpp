@@ -78,6 +78,17 @@ const std::vector<Key>& table() {
             "(new) Deadline for the TLS handshake of a device."),
       bound("apis.coap.maxConnections", Kind::Uint, DPS_CFG(coap.max_connections),
             "(new) Device connections served at once; further connections are closed at once."),
+      bound("apis.coap.maxRequestsPerSession", Kind::Uint, DPS_CFG(coap.max_requests_per_session),
+            "(new) Messages (requests and signals such as pings) one device connection may send; "
+            "the next one gets an Abort and the connection is closed. A device needs fewer than "
+            "ten."),
+      bound("apis.coap.connectionRate.perSource", Kind::Uint,
+            DPS_CFG(coap.connection_rate_per_source),
+            "(new) New device connections per second from one source IP address, on average; "
+            "beyond it connections are closed at accept, before any TLS work. 0 = no limit (set 0 "
+            "behind a load balancer that hides the devices' addresses)."),
+      bound("apis.coap.connectionRate.burst", Kind::Uint, DPS_CFG(coap.connection_rate_burst),
+            "(new) Connections one source address may open at once after a quiet period."),
 
       bound("apis.http.enabled", Kind::Bool, DPS_CFG(http.enabled),
             "Serve the management API (on by default here; plgd's default is off)."),
@@ -88,6 +99,11 @@ const std::vector<Key>& table() {
             "bearer tokens cross the network."),
       bound("apis.http.maxBodySize", Kind::Uint, DPS_CFG(http.max_body_size),
             "(new) Largest request body in bytes; larger ones are answered 413."),
+      bound("apis.http.rateLimit.perToken", Kind::Uint, DPS_CFG(http.rate_per_token),
+            "(new) Management API requests per second per bearer token, on average; beyond it "
+            "429 with Retry-After. 0 = no limit."),
+      bound("apis.http.rateLimit.burst", Kind::Uint, DPS_CFG(http.rate_burst),
+            "(new) Requests one token may send at once after a quiet period."),
       bound("apis.http.adminToken.enabled", Kind::Bool, DPS_CFG(http.admin_token.enabled),
             "(new) Create <dataDirectory>/admin.token (0600), a management API token signed by "
             "dps's own key, and accept it; false = only tokens of the configured authorities."),

@@ -74,6 +74,7 @@ awaitable<void> serve(Stream& stream, const HttpEndpoints& endpoints,
       if (endpoints.metrics) {
         const auto method = parser.get().method_string();
         endpoints.metrics->on_api_request(std::string_view(method.data(), method.size()), 413);
+        endpoints.metrics->on_limit(metrics::Limit::ApiBodySize);
       }
       auto res = to_beast(error_reply(413, "request body larger than " +
                                                std::to_string(options.max_body_size) + " bytes"),
@@ -132,7 +133,13 @@ awaitable<void> run_connection(tcp::socket socket, std::shared_ptr<asio::ssl::co
 
 HttpServer::HttpServer(const HttpServerOptions& options, std::shared_ptr<asio::ssl::context> tls,
                        HttpEndpoints endpoints)
-    : options_(options), tls_(std::move(tls)), endpoints_(std::move(endpoints)), acceptor_(io_) {}
+    : options_(options),
+      tls_(std::move(tls)),
+      endpoints_(std::move(endpoints)),
+      acceptor_(io_),
+      token_rate_(options.per_token) {
+  if (options_.per_token.enabled()) endpoints_.token_rate = &token_rate_;
+}
 
 HttpServer::~HttpServer() { stop(); }
 

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/rate_limiter.hpp"
 #include "common/result.hpp"
 
 namespace dps::api {
@@ -31,6 +32,7 @@ namespace dps::http {
 struct HttpServerOptions {
   std::string address = "0.0.0.0:9100";
   size_t max_body_size = 1 << 20;  // bigger API bodies get 413
+  RateLimit per_token;             // API requests per bearer token, beyond it 429
   std::chrono::milliseconds request_timeout{30000};
   unsigned threads = 1;
 };
@@ -46,6 +48,8 @@ struct HttpEndpoints {
   /// /metrics (Prometheus text, no token), and the counter of every answered request; null:
   /// /metrics is 404 and nothing is counted.
   metrics::Metrics* metrics = nullptr;
+  /// Requests per bearer token; null = no limit. HttpServer points it at its own limiter.
+  KeyedRateLimiter* token_rate = nullptr;
 };
 
 class HttpServer {
@@ -69,6 +73,7 @@ class HttpServer {
   HttpEndpoints endpoints_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  KeyedRateLimiter token_rate_;
   std::vector<std::thread> threads_;
 };
 

@@ -31,6 +31,7 @@ int grpc_code_of(unsigned status) {
     case 409:
       return 6;  // AlreadyExists
     case 413:
+    case 429:
       return 8;  // ResourceExhausted
     case 503:
       return 14;  // Unavailable
@@ -51,6 +52,14 @@ Reply json_reply(unsigned status, const nlohmann::json& body) {
 
 Reply api_reply(const Incoming& in, const HttpEndpoints& endpoints) {
   if (!endpoints.api || !endpoints.verifier) return error_reply(503, "management API not ready");
+  // Before the signature check, so a flood with one token costs a hash, not a verification.
+  if (endpoints.token_rate && !in.authorization.empty() &&
+      !endpoints.token_rate->allow(std::hash<std::string>{}(in.authorization))) {
+    if (endpoints.metrics) endpoints.metrics->on_limit(metrics::Limit::ApiTokenRate);
+    Reply reply = error_reply(429, "too many requests with this token (apis.http.rateLimit)");
+    reply.headers.emplace_back("Retry-After", "1");
+    return reply;
+  }
   auto token = endpoints.verifier->verify(in.authorization);
   if (!token) {
     const bool unavailable = token.error().code == ErrorCode::Unavailable;

@@ -31,6 +31,9 @@ const Histogram::BucketBoundaries kBatchSizes{1, 2, 4, 8, 16, 32, 64, 128, 256};
 
 constexpr std::array<std::string_view, kHandshakeResultCount> kHandshakeLabels{
     "ok", "no_group", "disabled", "revoked", "expired", "failed", "timeout"};
+constexpr std::array<std::string_view, kLimitCount> kLimitLabels{
+    "max_connections",  "source_connection_rate",   "handshake_timeout", "inactivity_timeout",
+    "max_message_size", "max_requests_per_session", "api_body_size",     "api_token_rate"};
 constexpr std::array<std::string_view, kStepCount> kStepLabels{
     "time", "ownership", "cloudConfiguration", "credentials", "acls", "other"};
 // Methods the API is asked with; anything else is "other" (a client's typo must not add series).
@@ -66,6 +69,8 @@ std::string_view label_of(HandshakeResult result) {
 }
 
 std::string_view label_of(Step step) { return kStepLabels[static_cast<size_t>(step)]; }
+
+std::string_view label_of(Limit limit) { return kLimitLabels[static_cast<size_t>(limit)]; }
 
 std::string coap_code_text(uint8_t code) {
   const unsigned detail = code & 0x1fu;
@@ -110,11 +115,11 @@ struct Metrics::Impl {
                              .Help("Device connections accepted and given a session.")
                              .Register(registry)
                              .Add({});
-  Counter& refused_at_limit = prometheus::BuildCounter()
-                                  .Name("dps_connections_refused_total")
-                                  .Help("Device connections closed at accept, by reason.")
-                                  .Register(registry)
-                                  .Add({{"reason", "max_connections"}});
+  Family<Counter>& limits =
+      prometheus::BuildCounter()
+          .Name("dps_limits_triggered_total")
+          .Help("Connections refused or closed and requests refused by a configured limit.")
+          .Register(registry);
   Histogram& commit_seconds =
       prometheus::BuildHistogram()
           .Name("dps_store_commit_duration_seconds")
@@ -160,6 +165,7 @@ struct Metrics::Impl {
                                       .Register(registry);
 
   std::array<Counter*, kHandshakeResultCount> handshake_by_result{};
+  std::array<Counter*, kLimitCount> limit_counters{};
   std::array<Histogram*, kStepCount> step_histograms{};
   std::array<std::array<std::atomic<Counter*>, 256>, kStepCount> step_by_code{};
   std::array<std::array<std::atomic<Counter*>, kStatusSlots>, kMethods.size()> api_by_status{};
@@ -168,6 +174,9 @@ struct Metrics::Impl {
     // Every result and step exists from the start (at 0), so rates work from the first scrape.
     for (size_t i = 0; i < kHandshakeResultCount; ++i) {
       handshake_by_result[i] = &handshakes.Add({{"result", std::string(kHandshakeLabels[i])}});
+    }
+    for (size_t i = 0; i < kLimitCount; ++i) {
+      limit_counters[i] = &limits.Add({{"limit", std::string(kLimitLabels[i])}});
     }
     for (size_t i = 0; i < kStepCount; ++i) {
       step_histograms[i] = &step_seconds.Add({{"step", std::string(kStepLabels[i])}}, kStepSeconds);
@@ -185,7 +194,9 @@ void Metrics::on_connection_opened() {
 
 void Metrics::on_connection_closed() { impl_->open_connections.Decrement(); }
 
-void Metrics::on_connection_refused_at_limit() { impl_->refused_at_limit.Increment(); }
+void Metrics::on_limit(Limit limit) {
+  impl_->limit_counters[static_cast<size_t>(limit)]->Increment();
+}
 
 void Metrics::on_handshake(HandshakeResult result) {
   impl_->handshake_by_result[static_cast<size_t>(result)]->Increment();

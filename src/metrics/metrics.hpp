@@ -32,8 +32,23 @@ inline constexpr size_t kHandshakeResultCount = 7;
 enum class Step : uint8_t { Time, Ownership, CloudConfiguration, Credentials, Acls, Other };
 inline constexpr size_t kStepCount = 6;
 
+/// A limit that refused or ended something (label `limit` of dps_limits_triggered_total), each
+/// configurable (docs/configuration.md).
+enum class Limit : uint8_t {
+  MaxConnections,         // apis.coap.maxConnections: connection closed at accept
+  SourceConnectionRate,   // apis.coap.connectionRate: connection closed at accept
+  HandshakeTimeout,       // apis.coap.handshakeTimeout: TLS not done in time
+  InactivityTimeout,      // apis.coap.inactivityMonitor.timeout: no complete message in time
+  MaxMessageSize,         // apis.coap.maxMessageSize: frame announced larger, Abort + close
+  MaxRequestsPerSession,  // apis.coap.maxRequestsPerSession: Abort + close
+  ApiBodySize,            // apis.http.maxBodySize: 413
+  ApiTokenRate,           // apis.http.rateLimit: 429
+};
+inline constexpr size_t kLimitCount = 8;
+
 std::string_view label_of(HandshakeResult result);
 std::string_view label_of(Step step);
+std::string_view label_of(Limit limit);
 
 /// Thread-safety: every method may be called from any thread at once. Recording is lock-free and
 /// allocation-free on the device path (counters and gauges are atomics resolved once), except that
@@ -49,8 +64,8 @@ class Metrics {
   // Device connections (net::DeviceServer).
   void on_connection_opened();
   void on_connection_closed();
-  /// A connection closed at accept because apis.coap.maxConnections sessions were open.
-  void on_connection_refused_at_limit();
+  /// A limit triggered (a connection refused or closed, a request refused).
+  void on_limit(Limit limit);
 
   // Device sessions (net::DeviceSession).
   void on_handshake(HandshakeResult result);

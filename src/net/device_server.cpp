@@ -59,7 +59,7 @@ Result<void> listen_on(tcp::acceptor& acceptor, const std::string& address) {
 }
 
 DeviceServer::DeviceServer(const DeviceServerOptions& options, SessionDependencies deps)
-    : options_(options), deps_(std::move(deps)), acceptor_(io_) {}
+    : options_(options), deps_(std::move(deps)), acceptor_(io_), per_source_(options.per_source) {}
 
 DeviceServer::~DeviceServer() { stop(); }
 
@@ -95,6 +95,37 @@ void DeviceServer::stop() {
   io_.stop();
 }
 
+namespace {
+
+// The bucket key of a source address: IPv4 as is, IPv6 as its /64 (one host usually owns a whole
+// /64, so per-address buckets would be free for it to multiply).
+uint64_t source_key(const asio::ip::address& address) {
+  if (address.is_v4()) return address.to_v4().to_uint();
+  const auto bytes = address.to_v6().to_bytes();
+  uint64_t key = 1ull << 63;  // apart from every IPv4 key
+  for (size_t i = 0; i < 8; ++i) key ^= static_cast<uint64_t>(bytes[i]) << (8 * (7 - i));
+  return key;
+}
+
+}  // namespace
+
+// Refusals here cost no TLS work: the socket is closed before a byte is read.
+bool DeviceServer::admit(const std::optional<asio::ip::address>& remote) {
+  if (open_sessions_.load() >= options_.max_connections) {
+    spdlog::warn("connection limit {} reached: refusing a connection", options_.max_connections);
+    if (deps_.metrics) deps_.metrics->on_limit(metrics::Limit::MaxConnections);
+    return false;
+  }
+  if (options_.per_source.enabled() && remote) {
+    if (!per_source_.allow(source_key(*remote))) {
+      spdlog::info("peer={} over apis.coap.connectionRate: connection closed", remote->to_string());
+      if (deps_.metrics) deps_.metrics->on_limit(metrics::Limit::SourceConnectionRate);
+      return false;
+    }
+  }
+  return true;
+}
+
 asio::awaitable<void> DeviceServer::accept_loop() {
   asio::steady_timer backoff(io_);
   while (acceptor_.is_open()) {
@@ -109,9 +140,9 @@ asio::awaitable<void> DeviceServer::accept_loop() {
       }
       continue;  // one failed accept never stops the listener
     }
-    if (open_sessions_.load() >= options_.max_connections) {
-      spdlog::warn("connection limit {} reached: refusing a connection", options_.max_connections);
-      if (deps_.metrics) deps_.metrics->on_connection_refused_at_limit();
+    boost::system::error_code peer_error;
+    const auto peer = socket.remote_endpoint(peer_error);
+    if (!admit(peer_error ? std::nullopt : std::optional(peer.address()))) {
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;

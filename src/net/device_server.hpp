@@ -6,10 +6,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/rate_limiter.hpp"
 #include "common/result.hpp"
 #include "net/device_session.hpp"
 
@@ -19,6 +21,7 @@ struct DeviceServerOptions {
   std::string address = "0.0.0.0:15684";  // host:port; port 0 picks a free one
   unsigned workers = 0;                   // I/O threads; 0 = one per core
   size_t max_connections = 100000;        // beyond it new connections are closed at once
+  RateLimit per_source;                   // new connections per source address
 };
 
 class DeviceServer {
@@ -45,7 +48,11 @@ class DeviceServer {
   SessionDependencies deps_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  /// `remote` empty when the peer address is unknown (then only the connection cap applies).
+  bool admit(const std::optional<boost::asio::ip::address>& remote);
+
   std::atomic<size_t> open_sessions_{0};
+  KeyedRateLimiter per_source_;
   std::atomic<uint64_t> next_connection_id_{1};
 };
 

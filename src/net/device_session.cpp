@@ -129,6 +129,7 @@ class Session {
       result = outcome_.refusal_result;  // the verify callback refused the certificate
     } else if (ec == beast::error::timeout) {
       result = HandshakeResult::Timeout;
+      deps_.metrics->on_limit(metrics::Limit::HandshakeTimeout);
     } else if (ec) {
       result = HandshakeResult::Failed;
     }
@@ -139,6 +140,7 @@ class Session {
 
   // Reads and dispatches frames until the device leaves, idles out, or an answer asks to close.
   awaitable<void> serve() {
+    start_frame_clock();
     for (;;) {
       auto decoded =
           coap::decode_frame(std::span(buffer_.data(), buffered_), deps_.options.max_message_size);
@@ -148,6 +150,9 @@ class Session {
         continue;
       }
       if (auto* error = std::get_if<coap::DecodeError>(&decoded)) {
+        if (*error == coap::DecodeError::MessageTooLarge && deps_.metrics) {
+          deps_.metrics->on_limit(metrics::Limit::MaxMessageSize);
+        }
         spdlog::warn("conn={} peer={} cn=\"{}\" bad frame: {}", id_, remote_,
                      outcome_.peer.common_name, coap::to_string(*error));
         co_await send(
@@ -157,8 +162,16 @@ class Session {
       auto& frame = std::get<coap::Frame>(decoded);
       coap::Message message = std::move(frame.message);
       consume(frame.consumed);
+      if (++messages_ > deps_.options.max_messages) {
+        spdlog::warn("conn={} peer={} cn=\"{}\" sent more than {} messages: closing", id_, remote_,
+                     outcome_.peer.common_name, deps_.options.max_messages);
+        if (deps_.metrics) deps_.metrics->on_limit(metrics::Limit::MaxRequestsPerSession);
+        co_await send(coap::make_abort("too many messages in one session"));
+        co_return;
+      }
       const bool keep_going = co_await dispatch(message);
       if (!keep_going) co_return;
+      start_frame_clock();
     }
   }
 
@@ -269,18 +282,25 @@ class Session {
                 failed ? response.payload_text() : std::string_view{});
   }
 
+  // The inactivity deadline runs per message, not per read: a peer trickling a byte at a time
+  // must still complete a message within the timeout.
+  void start_frame_clock() {
+    frame_deadline_ = std::chrono::steady_clock::now() + deps_.options.inactivity_timeout;
+  }
+
   awaitable<bool> read_at_least(size_t total) {
-    if (buffer_.size() < std::max(total, buffered_ + kReadChunk)) {
-      buffer_.resize(std::max(total, buffered_ + kReadChunk));
-    }
     while (buffered_ < total) {
-      beast::get_lowest_layer(stream_).expires_after(deps_.options.inactivity_timeout);
+      // Grows with the bytes that actually arrived, never to the length a frame header announces:
+      // a peer cannot make us allocate maxMessageSize by sending a few header bytes.
+      if (buffer_.size() < buffered_ + kReadChunk) buffer_.resize(buffered_ + kReadChunk);
+      beast::get_lowest_layer(stream_).expires_at(frame_deadline_);
       auto [ec, n] = co_await stream_.async_read_some(
           asio::buffer(buffer_.data() + buffered_, buffer_.size() - buffered_), kNoThrow);
       if (ec) {
         if (ec == beast::error::timeout) {
-          spdlog::info("conn={} peer={} idle for {} ms: closing", id_, remote_,
+          spdlog::info("conn={} peer={} no complete message in {} ms: closing", id_, remote_,
                        deps_.options.inactivity_timeout.count());
+          if (deps_.metrics) deps_.metrics->on_limit(metrics::Limit::InactivityTimeout);
         } else if (ec != asio::error::eof && ec != asio::ssl::error::stream_truncated) {
           spdlog::info("conn={} peer={} read ended: {}", id_, remote_, ec.message());
         }
@@ -325,6 +345,8 @@ class Session {
   std::vector<uint8_t> buffer_;
   size_t buffered_ = 0;
   bool seen_request_ = false;
+  size_t messages_ = 0;  // inbound messages so far, signals included
+  std::chrono::steady_clock::time_point frame_deadline_;
   std::vector<uint8_t> reverse_token_;
 };
 

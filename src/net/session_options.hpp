@@ -11,6 +11,7 @@ struct SessionOptions {
   std::chrono::milliseconds handshake_timeout{10000};   // TCP accept → TLS established
   std::chrono::milliseconds inactivity_timeout{20000};  // no complete frame for this long: close
   std::chrono::milliseconds close_timeout{2000};        // TLS close_notify exchange at the end
+  size_t max_messages = 64;  // inbound messages per session, signals included: then Abort + close
 };
 
 }  // namespace dps::net

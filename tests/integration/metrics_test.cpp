@@ -121,7 +121,11 @@ TEST_F(DpsMetrics, CountersMoveByExactlyTheDevicesProvisionedAndRefused) {
 
   EXPECT_EQ(after.at("dps_open_connections"), 0);
   EXPECT_EQ(delta("dps_connections_total"), kConnections);
-  EXPECT_EQ(delta("dps_connections_refused_total", {{"reason", "max_connections"}}), 0);
+  for (const char* limit :
+       {"max_connections", "source_connection_rate", "handshake_timeout", "inactivity_timeout",
+        "max_message_size", "max_requests_per_session", "api_body_size", "api_token_rate"}) {
+    EXPECT_EQ(delta("dps_limits_triggered_total", {{"limit", limit}}), 0) << limit;
+  }
 
   EXPECT_EQ(delta("dps_provisionings_total"), kDevices);
   // The codes a device checks for: 2.05 Content for GETs, 2.04 Changed for POSTs.

@@ -88,6 +88,7 @@ std::string generated_config(const fs::path& dir, const fs::path& chain_file,
     << "log:\n  level: \"warn\"\n"
     << "apis:\n  coap:\n    address: \"127.0.0.1:0\"\n"
     << "    inactivityMonitor:\n      timeout: \"" << inactivity_seconds << "s\"\n"
+    << "    connectionRate:\n      perSource: 0  # every simulated device is 127.0.0.1\n"
     << "  http:\n    enabled: false\n"
     << "enrollmentGroups:\n"
     << "  - id: \"7b1e5a2c-4d3f-4e6a-8b9c-0d1e2f3a4b5c\"\n"

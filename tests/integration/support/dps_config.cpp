@@ -24,10 +24,21 @@ std::string render_config(const DpsConfigSpec& spec) {
   if (!spec.log_encoding.empty()) y << "  encoding: " << q(spec.log_encoding) << "\n";
   y << "apis:\n  coap:\n    address: \"127.0.0.1:0\"\n"
     << "    maxMessageSize: " << spec.max_message_size << "\n"
-    << "    inactivityMonitor:\n      timeout: " << q(spec.inactivity_timeout) << "\n";
+    << "    inactivityMonitor:\n      timeout: " << q(spec.inactivity_timeout) << "\n"
+    << "    connectionRate:\n      perSource: " << spec.connection_rate_per_source
+    << "\n      burst: " << spec.connection_rate_burst << "\n";
+  if (spec.max_requests_per_session > 0) {
+    y << "    maxRequestsPerSession: " << spec.max_requests_per_session << "\n";
+  }
+  if (!spec.handshake_timeout.empty()) {
+    y << "    handshakeTimeout: " << q(spec.handshake_timeout) << "\n";
+  }
+  if (spec.max_connections > 0) y << "    maxConnections: " << spec.max_connections << "\n";
   // The API is on by default: tests that do not use it turn it off rather than bind port 9100.
   if (spec.http_enabled) {
-    y << "  http:\n    enabled: true\n    address: \"127.0.0.1:0\"\n";
+    y << "  http:\n    enabled: true\n    address: \"127.0.0.1:0\"\n"
+      << "    rateLimit:\n      perToken: " << spec.api_rate_per_token
+      << "\n      burst: " << spec.api_rate_burst << "\n";
     if (!spec.http_tls) y << "    tls:\n      enabled: false\n";
   } else {
     y << "  http:\n    enabled: false\n";

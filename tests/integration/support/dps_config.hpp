@@ -33,6 +33,16 @@ struct DpsConfigSpec {
   std::filesystem::path data_dir;
   std::string inactivity_timeout = "2s";
   uint32_t max_message_size = 65536;
+  // Limits. Every test device connects from 127.0.0.1, so the per-source connection rate and the
+  // per-token API rate are off unless a test sets them (0 = off); the rest keep dps's defaults
+  // when empty/0.
+  uint32_t connection_rate_per_source = 0;
+  uint32_t connection_rate_burst = 1;
+  uint32_t max_requests_per_session = 0;  // 0 = dps's default
+  std::string handshake_timeout;          // empty = dps's default
+  uint32_t max_connections = 0;           // 0 = dps's default
+  uint32_t api_rate_per_token = 0;
+  uint32_t api_rate_burst = 1;
   std::string log_level = "debug";
   std::string log_encoding;   // log.encoding ("console" | "json"); empty = dps's default
   bool http_enabled = false;  // apis.http on 127.0.0.1:0 (dps then prints "dps: api listening")

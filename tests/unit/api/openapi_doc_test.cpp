@@ -19,6 +19,7 @@
 #include "auth/embedded_token_minter.hpp"
 #include "auth/jwt_verifier.hpp"
 #include "http/routes.hpp"
+#include "metrics/metrics.hpp"
 #include "provisioning/payloads.hpp"
 
 #ifndef DPS_SOURCE_DIR
@@ -33,7 +34,8 @@ constexpr const char* kPrefix = "/device-provisioning-service";
 constexpr const char* kAbsentId = "33333333-3333-4333-8333-333333333333";
 constexpr const char* kHost = "dps.example:9100";
 const std::vector<std::string> kMethods{"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"};
-const std::set<std::string> kPublicPaths{"/healthz", "/readyz", "/.well-known/openid-configuration",
+const std::set<std::string> kPublicPaths{"/healthz", "/readyz", "/metrics",
+                                         "/.well-known/openid-configuration",
                                          "/.well-known/jwks.json"};
 
 // yaml-cpp gotcha: operator[] on a non-const Node may insert and assigning a Node overwrites the
@@ -211,6 +213,12 @@ void expect_documented_answer(const Operation& op, unsigned status, const std::s
   const YAML::Node response = resolve(listed);
   const YAML::Node media = response["content"][content_type];
   ASSERT_TRUE(media.IsDefined()) << what << ": content type " << content_type << " undocumented";
+  if (content_type.find("json") == std::string::npos) {
+    // Text answers (the Prometheus exposition format): documented as a string, not parsed.
+    EXPECT_EQ(media["schema"]["type"].as<std::string>(""), "string") << what;
+    EXPECT_FALSE(body.empty()) << what;
+    return;
+  }
   std::vector<std::string> documents;
   if (response["x-dps-stream"].IsDefined() && response["x-dps-stream"].as<bool>()) {
     size_t end = 0;
@@ -272,6 +280,7 @@ class OpenApiDocument : public ApiTest {
     endpoints_.issuer = minter_->issuer();
     endpoints_.jwks_json = [this] { return minter_->jwks_json(); };
     endpoints_.ready = [this] { return ready_; };
+    endpoints_.metrics = &metrics_;
   }
 
   /// `path` with its {id} replaced by the id of an existing object of the same kind.
@@ -300,6 +309,7 @@ class OpenApiDocument : public ApiTest {
   std::unique_ptr<auth::EmbeddedTokenMinter> minter_;
   std::unique_ptr<auth::JwtVerifier> verifier_;
   std::string token_;
+  metrics::Metrics metrics_;
   http::HttpEndpoints endpoints_;
   bool ready_ = true;
 };
@@ -475,6 +485,13 @@ TEST_F(OpenApiDocument, PublicEndpointsAreServedAtTheRootOnlyAsDocumented) {
       json::parse(http_call("GET", "/.well-known/openid-configuration", "").body);
   EXPECT_EQ(discovery["issuer"], "dps-test");
   EXPECT_EQ(discovery["jwks_uri"], std::string("https://") + kHost + "/.well-known/jwks.json");
+  for (const Operation& op : operations()) {
+    if (op.path != "/metrics") continue;
+    http::Reply reply = http_call("GET", "/metrics", "");
+    EXPECT_EQ(reply.status, 200u);
+    EXPECT_NE(reply.body.find("dps_"), std::string::npos) << reply.body;
+    expect_documented_answer(op, reply.status, reply.content_type, reply.body, "/metrics");
+  }
   ready_ = false;
   for (const Operation& op : operations()) {
     if (op.path != "/readyz") continue;

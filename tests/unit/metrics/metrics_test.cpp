@@ -45,7 +45,7 @@ TEST(Metrics, EveryFamilyHasHelpAndTypeAndEveryLineIsExpositionFormat) {
       {"dps_provisionings_total", "counter"},
       {"dps_open_connections", "gauge"},
       {"dps_connections_total", "counter"},
-      {"dps_connections_refused_total", "counter"},
+      {"dps_limits_triggered_total", "counter"},
       {"dps_store_commit_duration_seconds", "histogram"},
       {"dps_store_commit_batch_size", "histogram"},
       {"dps_store_commit_failures_total", "counter"},
@@ -88,7 +88,13 @@ TEST(Metrics, EveryHandshakeResultAndStepIsExportedFromTheStart) {
         << step;
   }
   EXPECT_EQ(sample(text, "dps_provisionings_total"), 0);
-  EXPECT_EQ(sample(text, "dps_connections_refused_total{reason=\"max_connections\"}"), 0);
+  for (size_t i = 0; i < kLimitCount; ++i) {
+    const auto limit = static_cast<Limit>(i);
+    EXPECT_EQ(
+        sample(text, "dps_limits_triggered_total{limit=\"" + std::string(label_of(limit)) + "\"}"),
+        0)
+        << label_of(limit);
+  }
 }
 
 TEST(Metrics, HandshakesCountUnderTheirResult) {
@@ -139,11 +145,15 @@ TEST(Metrics, ConnectionsGaugeFollowsOpenAndClose) {
   metrics.on_connection_opened();
   metrics.on_connection_opened();
   metrics.on_connection_closed();
-  metrics.on_connection_refused_at_limit();
+  metrics.on_limit(Limit::MaxConnections);
+  metrics.on_limit(Limit::ApiTokenRate);
+  metrics.on_limit(Limit::ApiTokenRate);
   const std::string text = metrics.render();
   EXPECT_EQ(sample(text, "dps_open_connections"), 1);
   EXPECT_EQ(sample(text, "dps_connections_total"), 2);
-  EXPECT_EQ(sample(text, R"(dps_connections_refused_total{reason="max_connections"})"), 1);
+  EXPECT_EQ(sample(text, R"(dps_limits_triggered_total{limit="max_connections"})"), 1);
+  EXPECT_EQ(sample(text, R"(dps_limits_triggered_total{limit="api_token_rate"})"), 2);
+  EXPECT_EQ(sample(text, R"(dps_limits_triggered_total{limit="handshake_timeout"})"), 0);
 }
 
 TEST(Metrics, StoreCommitsObserveDurationAndBatchSize) {
