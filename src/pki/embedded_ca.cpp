@@ -172,13 +172,14 @@ Result<IssuedCertificate> EmbeddedCa::sign(const ValidatedCsr& csr) {
   const auto now = std::chrono::system_clock::now();
   CertificateProfile profile{
       X509_REQ_get_subject_name(csr.request.get()),
-      X509_REQ_get0_pubkey(csr.request.get()),
+      nullptr,  // public_key_info below
       now - kBackdate,
       now + identity_validity_,
       {{NID_key_usage, "critical,digitalSignature,keyAgreement"},
        {NID_ext_key_usage, "clientAuth,serverAuth," + std::string(kOcfIdentityEku)},
        // keyid from the CA's subjectKeyIdentifier; issuer+serial only for a CA without one.
-       {NID_authority_key_identifier, "keyid,issuer"}}};
+       {NID_authority_key_identifier, "keyid,issuer"}},
+      X509_REQ_get_X509_PUBKEY(csr.request.get())};
   auto leaf = issue(std::move(profile));
   if (!leaf) return tl::unexpected(leaf.error());
   auto leaf_pem = to_pem(leaf->get());

@@ -151,6 +151,50 @@ std::optional<TimePoint> to_time_point(const ASN1_TIME* time) {
   return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
+namespace {
+
+// Copies the algorithm (with its parameters: the named curve of an EC key, NULL for RSA) and the
+// key bits of `from` into `cert`'s SubjectPublicKeyInfo.
+bool copy_public_key(X509* cert, const X509_PUBKEY* from) {
+  ASN1_OBJECT* key_oid = nullptr;
+  const unsigned char* bits = nullptr;
+  int length = 0;
+  X509_ALGOR* algorithm = nullptr;
+  if (X509_PUBKEY_get0_param(&key_oid, &bits, &length, &algorithm, from) != 1 || length <= 0) {
+    return false;
+  }
+  const ASN1_OBJECT* algorithm_oid = nullptr;
+  int parameter_type = V_ASN1_UNDEF;
+  const void* parameter = nullptr;
+  X509_ALGOR_get0(&algorithm_oid, &parameter_type, &parameter, algorithm);
+  void* parameter_copy = nullptr;
+  if (parameter_type == V_ASN1_OBJECT) {
+    parameter_copy = OBJ_dup(static_cast<const ASN1_OBJECT*>(parameter));
+  } else if (parameter_type == V_ASN1_SEQUENCE) {
+    parameter_copy = ASN1_STRING_dup(static_cast<const ASN1_STRING*>(parameter));
+  } else if (parameter_type != V_ASN1_NULL && parameter_type != V_ASN1_UNDEF) {
+    return false;
+  }
+  ASN1_OBJECT* oid_copy = OBJ_dup(algorithm_oid);
+  auto* bits_copy = static_cast<unsigned char*>(OPENSSL_memdup(bits, static_cast<size_t>(length)));
+  const bool copied =
+      oid_copy && bits_copy &&
+      (parameter_copy || parameter_type == V_ASN1_NULL || parameter_type == V_ASN1_UNDEF);
+  // set0 takes ownership of every copy on success only.
+  if (copied && X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), oid_copy, parameter_type,
+                                       parameter_copy, bits_copy, length) == 1) {
+    return true;
+  }
+  ASN1_OBJECT_free(oid_copy);
+  OPENSSL_free(bits_copy);
+  if (parameter_type == V_ASN1_OBJECT) ASN1_OBJECT_free(static_cast<ASN1_OBJECT*>(parameter_copy));
+  if (parameter_type == V_ASN1_SEQUENCE)
+    ASN1_STRING_free(static_cast<ASN1_STRING*>(parameter_copy));
+  return false;
+}
+
+}  // namespace
+
 Result<X509Ptr> issue_certificate(const CertificateProfile& profile, X509* issuer,
                                   EVP_PKEY* issuer_key) {
   X509Ptr cert(X509_new());
@@ -159,7 +203,8 @@ Result<X509Ptr> issue_certificate(const CertificateProfile& profile, X509* issue
   if (X509_set_version(cert.get(), X509_VERSION_3) != 1 ||
       X509_set_subject_name(cert.get(), profile.subject) != 1 ||
       X509_set_issuer_name(cert.get(), issuer_name) != 1 ||
-      X509_set_pubkey(cert.get(), profile.public_key) != 1) {
+      !(profile.public_key_info ? copy_public_key(cert.get(), profile.public_key_info)
+                                : X509_set_pubkey(cert.get(), profile.public_key) == 1)) {
     return fail(ErrorCode::Internal, "X509 fields: " + openssl_error_string());
   }
   if (auto r = set_random_serial(cert.get()); !r) return tl::unexpected(r.error());
