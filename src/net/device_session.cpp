@@ -18,6 +18,7 @@
 #include "net/tls_context.hpp"
 #include "pki/uuid.hpp"
 #include "provisioning/catalog.hpp"
+#include "provisioning/content.hpp"
 #include "provisioning/router.hpp"
 #include "provisioning/uris.hpp"
 
@@ -37,9 +38,12 @@ constexpr size_t kTokenSize = 8;
 // answer to GET /oic/res (device-protocol §3.6). Anything unexpected yields no endpoints.
 std::vector<std::string> endpoints_of(const coap::Message& response) {
   std::vector<std::string> endpoints;
+  // The same bounded decoder as request bodies: a device's answer is as untrusted as its requests
+  // (nesting depth capped instead of recursing on the I/O thread's stack).
+  auto decoded = provisioning::decode_body(response);
+  if (!decoded) return endpoints;
   try {
-    auto body = nlohmann::json::from_cbor(response.payload, true, true,
-                                          nlohmann::json::cbor_tag_handler_t::ignore);
+    const nlohmann::json& body = *decoded;
     const nlohmann::json* links = &body;
     if (body.is_object() && body.contains("links")) links = &body["links"];
     if (!links->is_array() || links->empty()) return endpoints;
