@@ -70,6 +70,7 @@ awaitable<HttpAnswer> exchange_on(asio::ssl::context& tls, uint16_t port, const 
   answer.body = response.body();
   answer.content_type = std::string(response[http::field::content_type]);
   answer.allow = std::string(response[http::field::allow]);
+  answer.retry_after = std::string(response[http::field::retry_after]);
   answer.keep_alive = response.keep_alive();
   // One request per connection, so the client closes now, as RFC 9112 §9.6 asks after an answer
   // with Connection: close: close_notify, then the server's close_notify back.

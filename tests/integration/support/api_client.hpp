@@ -24,7 +24,8 @@ struct HttpAnswer {
   unsigned status = 0;
   std::string body;
   std::string content_type;
-  std::string allow;  // the Allow header (405)
+  std::string allow;        // the Allow header (405)
+  std::string retry_after;  // the Retry-After header (429)
   bool keep_alive = true;
   /// How the connection ended after the answer, when the client closed it: kClosedCleanly when
   /// the TLS closure completed both ways (close_notify sent and received back), otherwise what

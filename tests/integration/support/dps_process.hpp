@@ -57,6 +57,8 @@ class DpsProcess {
   /// SIGKILL, as a crash or an OOM kill would end it: no shutdown code runs.
   int kill_hard();
   bool running() const { return pid_ > 0; }
+  /// The process id while running (-1 after stop()), e.g. to read /proc/<pid>/status.
+  pid_t pid() const { return pid_; }
   /// Everything dps wrote to stderr so far (its log).
   std::string log() const;
   /// Everything dps wrote to stdout so far.
