@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -40,7 +41,7 @@ std::vector<std::string> endpoints_of(const coap::Message& response) {
   std::vector<std::string> endpoints;
   // The same bounded decoder as request bodies: a device's answer is as untrusted as its requests
   // (nesting depth capped instead of recursing on the I/O thread's stack).
-  auto decoded = provisioning::decode_body(response);
+  auto decoded = provisioning::decode_cbor(response.payload);
   if (!decoded) return endpoints;
   try {
     const nlohmann::json& body = *decoded;
@@ -87,8 +88,12 @@ metrics::Step step_of(std::string_view path) {
 
 class Session {
  public:
-  Session(asio::ip::tcp::socket socket, const SessionDependencies& deps, uint64_t id)
-      : stream_(beast::tcp_stream(std::move(socket)), *deps.tls), deps_(deps), id_(id) {
+  Session(asio::ip::tcp::socket socket, const SessionDependencies& deps, uint64_t id,
+          std::chrono::steady_clock::time_point handshake_deadline)
+      : stream_(beast::tcp_stream(std::move(socket)), *deps.tls),
+        deps_(deps),
+        id_(id),
+        handshake_deadline_(handshake_deadline) {
     boost::system::error_code ec;
     auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     remote_ =
@@ -109,7 +114,7 @@ class Session {
  private:
   awaitable<bool> handshake() {
     attach_handshake_outcome(stream_.native_handle(), &outcome_);
-    beast::get_lowest_layer(stream_).expires_after(deps_.options.handshake_timeout);
+    beast::get_lowest_layer(stream_).expires_at(handshake_deadline_);
     auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kNoThrow);
     count_handshake(ec);
     if (ec) {
@@ -344,6 +349,7 @@ class Session {
   Stream stream_;
   const SessionDependencies& deps_;
   uint64_t id_;
+  std::chrono::steady_clock::time_point handshake_deadline_;
   std::string remote_;
   HandshakeOutcome outcome_;
   std::vector<uint8_t> buffer_;
@@ -354,11 +360,45 @@ class Session {
   std::vector<uint8_t> reverse_token_;
 };
 
+// Waits until the peer sent something (its ClientHello) or `deadline` passed; false on timeout or
+// error. Nothing but the socket exists meanwhile.
+awaitable<bool> first_bytes_before(asio::ip::tcp::socket& socket,
+                                   std::chrono::steady_clock::time_point deadline) {
+  asio::steady_timer timer(socket.get_executor());
+  timer.expires_at(deadline);
+  // Same strand as the socket; after the wait below the timer is cancelled and its handler only
+  // sees operation_aborted.
+  timer.async_wait([&socket](const boost::system::error_code& ec) {
+    if (!ec) {
+      boost::system::error_code ignored;
+      socket.cancel(ignored);
+    }
+  });
+  auto [ec] = co_await socket.async_wait(asio::ip::tcp::socket::wait_read, kNoThrow);
+  timer.cancel();
+  co_return !ec;
+}
+
 }  // namespace
 
 awaitable<void> run_device_session(asio::ip::tcp::socket socket, const SessionDependencies& deps,
                                    uint64_t connection_id) {
-  Session session(std::move(socket), deps, connection_id);
+  // A TLS stream costs ~90 KiB from its creation (Asio's two 17 KiB record buffers, the SSL
+  // object): create it only once the peer has spoken, so a silent connection (slow-loris) costs
+  // its socket and this frame until the handshake deadline closes it.
+  const auto deadline = std::chrono::steady_clock::now() + deps.options.handshake_timeout;
+  const bool spoke = co_await first_bytes_before(socket, deadline);
+  if (!spoke) {
+    if (deps.metrics) {
+      deps.metrics->on_handshake(metrics::HandshakeResult::Timeout);
+      deps.metrics->on_limit(metrics::Limit::HandshakeTimeout);
+    }
+    spdlog::info("conn={} sent nothing within the handshake timeout: closing", connection_id);
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    co_return;
+  }
+  Session session(std::move(socket), deps, connection_id, deadline);
   co_await session.run();
 }
 

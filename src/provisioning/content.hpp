@@ -4,6 +4,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <span>
 
 #include "coap/message.hpp"
 #include "common/result.hpp"
@@ -14,8 +15,14 @@ namespace dps::provisioning {
 /// 10000/60/50 → the same, anything else → NotAcceptable (4.06).
 Result<uint16_t> response_format(const coap::Message& request);
 
-/// Decodes a request body. Empty body, unsupported Content-Format (only 60 and 10000, and 50),
-/// undecodable bytes or a body that is not a map are BadRequest with a precise message.
+/// Decodes one CBOR item (tags ignored, no trailing bytes) holding at most 32 nested maps or
+/// arrays: nlohmann's reader recurses per level, so deeper input from a peer could exhaust the
+/// stack. BadRequest otherwise. For anything a device sends in CBOR.
+Result<nlohmann::json> decode_cbor(std::span<const uint8_t> bytes);
+
+/// Decodes a request body (CBOR as decode_cbor, JSON with the same nesting bound). Empty body,
+/// unsupported Content-Format (only 60 and 10000, and 50), undecodable bytes or a body that is not
+/// a map are BadRequest with a precise message.
 Result<nlohmann::json> decode_body(const coap::Message& request);
 
 /// A success response with `body` encoded in `format` and the request's token echoed.
