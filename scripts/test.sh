@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command: installs what is missing, builds, and runs the whole test suite,
 # once as built and once under AddressSanitizer + UndefinedBehaviorSanitizer.
-# DPS_SKIP_SANITIZERS=1 skips the second pass (quicker local runs).
+# DPS_SKIP_SANITIZERS=1 skips the second pass (quicker local runs). Then every libFuzzer target
+# runs for DPS_FUZZ_SECONDS (default 20) each (fuzz/smoke.sh; DPS_SKIP_FUZZ=1 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,4 +26,9 @@ if [[ ${DPS_SKIP_SANITIZERS:-0} != 1 ]]; then
   export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DDPS_SANITIZE=ON
+fi
+
+if [[ ${DPS_SKIP_FUZZ:-0} != 1 ]]; then
+  echo "test: fuzzing every target for ${DPS_FUZZ_SECONDS:-20} s (fuzz/README.md)"
+  ./fuzz/smoke.sh "${DPS_FUZZ_SECONDS:-20}"
 fi
