@@ -38,7 +38,14 @@ Result<std::string> read_small_file(const std::filesystem::path& file) {
     return fail(ErrorCode::BadRequest,
                 "cannot read file \"" + file.string() + "\": " + std::strerror(errno));
   }
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  // Bounded read as well: /proc and /sys files report size 0 and may be endless.
+  std::string content(kMaxFileSize + 1, '\0');
+  in.read(content.data(), static_cast<std::streamsize>(content.size()));
+  content.resize(static_cast<size_t>(in.gcount()));
+  if (content.size() > kMaxFileSize) {
+    return fail(ErrorCode::BadRequest, "file \"" + file.string() + "\" is larger than 1 MiB");
+  }
+  return content;
 }
 
 Result<std::string> read_source(std::string_view value, const std::filesystem::path& base_dir) {

@@ -28,6 +28,16 @@ TEST(ReadSource, ReadsPathsRelativeToBaseDir) {
   EXPECT_EQ(read_source("", dir.path()), "");
 }
 
+TEST(ReadSource, RefusesFilesOverOneMiB) {
+  TempDir dir;
+  dir.write("big", std::string((1 << 20) + 1, 'x'));
+  auto big = read_source("big", dir.path());
+  ASSERT_FALSE(big);
+  EXPECT_NE(big.error().internal.find("larger than 1 MiB"), std::string::npos);
+  dir.write("fits", std::string(1 << 20, 'x'));
+  EXPECT_EQ(read_source("fits", dir.path()).value().size(), size_t{1} << 20);
+}
+
 TEST(ReadSource, KeepsInlinePem) {
   EXPECT_EQ(read_source("-----BEGIN CERTIFICATE-----\nMII\n", "/"),
             "-----BEGIN CERTIFICATE-----\nMII\n");
