@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "support/api_client.hpp"
+#include "support/fleet_checks.hpp"
 
 namespace dps::itest::hostile {
 
@@ -138,18 +139,7 @@ std::unique_ptr<LegitFleet> HostileNetwork::start_fleet(size_t devices, double s
 }
 
 std::string HostileNetwork::expect_all_provisioned(const device::FleetResult& result) {
-  EXPECT_EQ(result.succeeded(), result.devices.size()) << "legitimate devices failed";
-  size_t retried = 0;
-  for (const auto& run : result.devices) {
-    EXPECT_TRUE(run.ok) << run.device_id << ": " << run.error;
-    retried += run.retries + run.restarts;
-    for (const auto& answer : run.answers) {
-      const auto code = static_cast<unsigned>(answer.code);
-      EXPECT_FALSE(code >= 128 && code < 160)
-          << run.device_id << " got 4.xx (" << code << ") at " << device::to_string(answer.step)
-          << ": " << answer.error;
-    }
-  }
+  const size_t retried = expect_all_succeeded_without_4xx(result);
   std::ostringstream out;
   out << result.succeeded() << "/" << result.devices.size() << " legit devices provisioned, "
       << retried << " retries/restarts, " << result.wall_us / 1000 << " ms";
