@@ -12,8 +12,8 @@
 
 #include "device/fleet.hpp"
 #include "hostile/attackers.hpp"
-#include "support/metrics_scrape.hpp"
 #include "support/dps_fixture.hpp"
+#include "support/metrics_scrape.hpp"
 
 namespace dps::itest::hostile {
 
