@@ -24,11 +24,7 @@ void DpsTest::SetUp() {
 }
 
 void DpsTest::TearDown() {
-  if (dps_ && HasFailure()) {
-    const std::string log = dps_->log();
-    std::cerr << "---- dps log (last 6000 bytes) ----\n"
-              << (log.size() > 6000 ? log.substr(log.size() - 6000) : log) << "\n";
-  }
+  if (dps_ && HasFailure()) std::cerr << dps_->log_excerpt();
   stop_dps();
 }
 
@@ -47,8 +43,10 @@ void DpsTest::start_dps() {
 void DpsTest::stop_dps() {
   if (!dps_) return;
   const int code = dps_->stop();
+  // What dps wrote while stopping (a sanitizer report, an exception) is the only clue to why.
   EXPECT_EQ(code, 0) << "dps did not exit cleanly on SIGTERM"
-                     << (code < 0 ? " (ended by signal " + std::to_string(-code) + ")" : "");
+                     << (code < 0 ? " (ended by signal " + std::to_string(-code) + ")" : "") << "\n"
+                     << dps_->log_excerpt();
   dps_.reset();
 }
 

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
@@ -199,6 +200,19 @@ int DpsProcess::end_with(int signal, std::chrono::milliseconds timeout) {
 DpsProcess::~DpsProcess() { stop(); }
 
 std::string DpsProcess::log() const { return slurp(log_file_); }
+
+std::string DpsProcess::log_excerpt() const {
+  constexpr size_t kTail = 6000;
+  constexpr size_t kReport = 40000;
+  const std::string log = this->log();
+  size_t from = log.size() > kTail ? log.size() - kTail : 0;
+  for (const char* marker : {"==ERROR: ", "runtime error: ", "terminate called"}) {
+    const auto at = log.find(marker);
+    if (at != std::string::npos) from = std::min(from, log.rfind('\n', at) + 1);
+  }
+  return "---- dps log from byte " + std::to_string(from) + " of " + std::to_string(log.size()) +
+         " ----\n" + log.substr(from, kReport) + "\n";
+}
 
 std::string DpsProcess::output() const {
   std::lock_guard lock(mutex_);

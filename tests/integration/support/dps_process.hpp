@@ -61,6 +61,9 @@ class DpsProcess {
   pid_t pid() const { return pid_; }
   /// Everything dps wrote to stderr so far (its log).
   std::string log() const;
+  /// What a failing test should print: the log from its first sanitizer report or
+  /// std::terminate message on (their first frames say where), else its last 6000 bytes.
+  std::string log_excerpt() const;
   /// Everything dps wrote to stdout so far.
   std::string output() const;
 
