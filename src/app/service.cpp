@@ -26,9 +26,9 @@
 
 namespace dps::app {
 
-// Declaration order is destruction order reversed: the listener goes first (no session left),
-// then the record writer drains into the store, which closes last; the metrics everyone records
-// into outlive them all.
+// Declaration order is destruction order reversed, except for the record writer, which
+// ~Service() drains first: then the listeners (no session left), then the store, which closes
+// last; the metrics everyone records into outlive them all.
 struct Service::Parts {
   std::unique_ptr<metrics::Metrics> metrics;
   std::unique_ptr<store::Store> store;
@@ -91,7 +91,14 @@ Result<void> start_http(const config::Config& config, const pki::TlsIdentity& id
 }  // namespace
 
 Service::Service(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
-Service::~Service() = default;
+Service::~Service() {
+  // The record writer calls back into the device server's executors (a session's strand) when a
+  // commit it holds completes. Stop the I/O, then let the writer commit what it holds (nothing
+  // acknowledged is lost) and join while those executors still exist: destroying the device
+  // server first left a commit in flight at SIGTERM touching a freed strand.
+  stop();
+  parts_->records.reset();
+}
 
 Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   const std::filesystem::path data_dir = config.data_directory;

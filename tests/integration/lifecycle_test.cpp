@@ -1,5 +1,19 @@
 // The dps process itself: readiness line, data directory, clean exit on SIGTERM at any time.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "device/fleet.hpp"
 #include "support/dps_fixture.hpp"
+#include "support/fleet_checks.hpp"
+#include "support/test_pki.hpp"
 
 namespace dps::itest {
 namespace {
@@ -32,6 +46,100 @@ TEST_F(Lifecycle, RestartKeepsTheCaAndRecords) {
   EXPECT_EQ(server_ca_pem_, ca_before);
   EXPECT_TRUE(record_of(first.device_id)) << "record lost across restart";
   expect_server_serves();
+}
+
+TEST_F(Lifecycle, SigtermWhileDevicesProvisionExitsCleanlyAndLosesNothingAcknowledged) {
+  // Stopping under load: sessions are cut mid-step and record commits are in flight. dps must
+  // still exit 0 (a commit completing after the device I/O is torn down once crashed it at exit,
+  // caught by ASan), and every step a device saw acknowledged must be in the store afterwards.
+  using namespace std::chrono_literals;
+  constexpr size_t kDevices = 24;
+  std::vector<std::shared_ptr<device::ClientTls>> identities;
+  for (size_t i = 0; i < kDevices; ++i) {
+    test::LeafOptions leaf;
+    leaf.common_name = "lifecycle device " + std::to_string(i);
+    auto tls = device::ClientTls::create(
+        tls_for(test::make_leaf(mfg_.intermediate, leaf), &mfg_.intermediate));
+    ASSERT_TRUE(tls) << tls.error().internal;
+    identities.push_back(std::move(*tls));
+  }
+  std::mutex port_mutex;
+  uint16_t port = dps_->port();
+  std::atomic<size_t> finished{0};
+  device::FleetOptions options;
+  options.devices = kDevices;
+  options.concurrency = 8;
+  options.device = device_config();
+  // Devices retry while dps restarts (a few seconds under ASan): up to 60 attempts of 100 ms.
+  options.retry_delay = 100ms;
+  options.servers = [&] {
+    std::lock_guard lock(port_mutex);
+    return std::vector<device::ServerAddress>{{"127.0.0.1", port}};
+  };
+  options.on_device_done = [&](size_t done, size_t) { finished = done; };
+  device::FleetResult result;
+  std::thread fleet([&] { result = device::run_fleet(options, identities, 2); });
+
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (finished < 4 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(2ms);
+  EXPECT_LT(finished.load(), kDevices) << "the fleet finished before dps was stopped";
+  stop_dps();  // expects exit code 0
+  start_dps();
+  {
+    std::lock_guard lock(port_mutex);
+    port = dps_->port();
+  }
+  fleet.join();
+
+  expect_all_succeeded_without_4xx(result);
+  std::map<std::string, nlohmann::json> by_device;
+  for (auto& record : records()) {
+    const std::string id = record.value("deviceId", "");
+    by_device[id] = std::move(record);
+  }
+  expect_acknowledged_steps_recorded(result, by_device);
+}
+
+TEST_F(Lifecycle, SigtermWhileACommitWaitsForTheDatabaseExitsCleanlyAndCommitsIt) {
+  // Deterministic form of the race above: another writer holds the database, so the record
+  // commit of a device's first request waits in SQLite's busy timeout while dps is told to stop.
+  // The commit completes (and calls back into the device I/O) during shutdown.
+  using namespace std::chrono_literals;
+  expect_server_serves();  // past startup, its own records written
+  const size_t records_before = records().size();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((spec_.data_dir / "dps.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  auto config = device_config();
+  config.device_id = "0f0f0f0f-0000-4000-8000-00000000000f";
+  device::ProvisionResult answer;
+  test::LeafOptions leaf;
+  leaf.common_name = "lifecycle waiting device";  // a certificate, so a record, of its own
+  const auto tls = tls_for(test::make_leaf(mfg_.intermediate, leaf), &mfg_.intermediate);
+  std::thread device([&] { answer = provision(tls, config); });  // ends with dps
+  std::this_thread::sleep_for(2s);           // connected and waiting for its first answer
+  std::thread stopper([&] { stop_dps(); });  // expects exit code 0
+  std::this_thread::sleep_for(500ms);        // dps is tearing down, the commit still waits
+  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  stopper.join();
+  device.join();
+
+  std::ifstream log_file(dir_.path() / "dps.log");
+  const std::string log_before_restart((std::istreambuf_iterator<char>(log_file)), {});
+  start_dps();
+  // Its registration id is new, so the record queued before SIGTERM is the one more.
+  const auto after = records();
+  ASSERT_EQ(after.size(), records_before + 1)
+      << "the commit queued before SIGTERM was dropped; device: " << answer.error
+      << "\ndps log before the restart:\n"
+      << log_before_restart;
+  const bool has_time_section = std::any_of(after.begin(), after.end(), [](const auto& record) {
+    return record.contains("plgdTime") && record.value("deviceId", "").empty();
+  });
+  EXPECT_TRUE(has_time_section) << after.back().dump();
 }
 
 }  // namespace

@@ -37,24 +37,6 @@ std::string read_text(const std::filesystem::path& file) {
   return text.str();
 }
 
-// The record section a step writes (device-protocol §4; attestation is written with the time
-// step, on the first request of every session).
-const char* section_of(device::Step step) {
-  switch (step) {
-    case device::Step::Time:
-      return "plgdTime";
-    case device::Step::Ownership:
-      return "ownership";
-    case device::Step::CloudConfiguration:
-      return "cloud";
-    case device::Step::Credentials:
-      return "credential";
-    case device::Step::Acls:
-      return "acl";
-  }
-  return "?";
-}
-
 class ScaleOut : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -77,12 +59,10 @@ class ScaleOut : public ::testing::Test {
   void TearDown() override {
     for (size_t i = 0; i < replicas_.size(); ++i) {
       if (!replicas_[i]) continue;
-      if (HasFailure()) {
-        const std::string log = replicas_[i]->log();
-        std::cerr << "---- replica " << i << " log (last 4000 bytes) ----\n"
-                  << (log.size() > 4000 ? log.substr(log.size() - 4000) : log) << "\n";
-      }
-      replicas_[i]->stop();
+      if (HasFailure()) std::cerr << "replica " << i << ": " << replicas_[i]->log_excerpt();
+      const int code = replicas_[i]->stop();
+      EXPECT_EQ(code, 0) << "replica " << i << " did not exit cleanly on SIGTERM\n"
+                         << replicas_[i]->log_excerpt();
     }
   }
 
@@ -216,22 +196,7 @@ class ScaleOut : public ::testing::Test {
   /// database with a success status.
   void expect_all_provisioned_and_recorded(const device::FleetResult& result) {
     const size_t retried = expect_all_succeeded_without_4xx(result);
-    const auto records = records_by_device(1);
-    for (const auto& run : result.devices) {
-      auto record = records.find(run.device_id);
-      ASSERT_NE(record, records.end())
-          << run.device_id << " acknowledged but has no record (of " << records.size() << ": "
-          << (records.empty() ? std::string() : records.begin()->second.dump()) << ")";
-      for (device::Step step : run.acknowledged) {
-        const json& section = record->second[section_of(step)];
-        ASSERT_TRUE(section.is_object())
-            << run.device_id << ": acknowledged " << device::to_string(step) << " but "
-            << section_of(step) << " is missing: " << record->second.dump();
-        const int code = section.at("status").value("coapCode", 0);
-        EXPECT_TRUE(code >= 65 && code <= 69)
-            << run.device_id << " " << section_of(step) << ": " << section.dump();
-      }
-    }
+    expect_acknowledged_steps_recorded(result, records_by_device(1));
     std::cout << "[          ] " << result.devices.size() << " devices, " << retried
               << " retries/restarts, " << result.wall_us / 1000 << " ms\n";
   }

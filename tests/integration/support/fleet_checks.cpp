@@ -20,4 +20,46 @@ size_t expect_all_succeeded_without_4xx(const device::FleetResult& result) {
   return retried;
 }
 
+// Attestation is written with the time step, on the first request of every session.
+const char* record_section_of(device::Step step) {
+  switch (step) {
+    case device::Step::Time:
+      return "plgdTime";
+    case device::Step::Ownership:
+      return "ownership";
+    case device::Step::CloudConfiguration:
+      return "cloud";
+    case device::Step::Credentials:
+      return "credential";
+    case device::Step::Acls:
+      return "acl";
+  }
+  return "?";
+}
+
+void expect_acknowledged_steps_recorded(const device::FleetResult& result,
+                                        const std::map<std::string, nlohmann::json>& records) {
+  for (const auto& run : result.devices) {
+    auto record = records.find(run.device_id);
+    if (record == records.end()) {
+      ADD_FAILURE() << run.device_id << " acknowledged but has no record (of " << records.size()
+                    << ")";
+      continue;
+    }
+    for (device::Step step : run.acknowledged) {
+      const char* name = record_section_of(step);
+      const nlohmann::json* section =
+          record->second.contains(name) ? &record->second.at(name) : nullptr;
+      if (!section || !section->is_object()) {
+        ADD_FAILURE() << run.device_id << ": acknowledged " << device::to_string(step) << " but "
+                      << name << " is missing: " << record->second.dump();
+        continue;
+      }
+      const int code = section->contains("status") ? section->at("status").value("coapCode", 0) : 0;
+      EXPECT_TRUE(code >= 65 && code <= 69)
+          << run.device_id << " " << name << ": " << section->dump();
+    }
+  }
+}
+
 }  // namespace dps::itest
