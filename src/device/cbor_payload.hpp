@@ -1,5 +1,6 @@
-// Internal to src/device: CBOR payload decoding shared by the answer checks. nlohmann throws even
-// with exceptions off, so every call is caught here and turned into a Result (style.md).
+// Internal to src/device: CBOR payload decoding shared by the answer checks. A server's answer is
+// as untrusted as a device's request: the same nesting bound applies (a malicious server must not
+// crash dps-device or dps-bench).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -7,6 +8,7 @@
 #include <string_view>
 
 #include "coap/message.hpp"
+#include "common/bounded_json.hpp"
 #include "common/result.hpp"
 
 namespace dps::device::detail {
@@ -15,11 +17,7 @@ using nlohmann::json;
 
 inline Result<json> decode_cbor(const coap::Message& m) {
   if (m.payload.empty()) return fail(ErrorCode::BadRequest, "empty payload");
-  try {
-    return json::from_cbor(m.payload, true, true, json::cbor_tag_handler_t::ignore);
-  } catch (const std::exception& e) {
-    return fail(ErrorCode::BadRequest, std::string("payload is not CBOR: ") + e.what());
-  }
+  return decode_bounded(m.payload, PayloadFormat::Cbor, "payload");
 }
 
 /// True when `key` appears as a map key anywhere in `j`.

@@ -34,6 +34,16 @@ json acls() {
              {"tag", "dps"}}}}};
 }
 
+TEST(DeviceChecks, AnswerNestedTooDeepIsAnErrorNotACrash) {
+  // A malicious server must not crash dps-device or dps-bench with one deep answer.
+  auto answer = response(Code::Content, nlohmann::json::object());
+  answer.payload.assign(100'000, 0x81);
+  auto t = check_time_response(answer);
+  ASSERT_FALSE(t);
+  EXPECT_NE(t.error().internal.find("nests deeper than 32"), std::string::npos)
+      << t.error().internal;
+}
+
 TEST(DeviceChecks, AcceptsTime) {
   auto t = check_time_response(response(Code::Content, {{"time", "2026-11-27T20:13:04.362856Z"}}));
   ASSERT_TRUE(t) << t.error().internal;
