@@ -9,6 +9,7 @@
 #include "auth/base64url.hpp"
 #include "auth/jwks.hpp"
 #include "auth/jws_signature.hpp"
+#include "common/untrusted_text.hpp"
 
 namespace dps::auth {
 namespace {
@@ -17,7 +18,6 @@ using nlohmann::json;
 
 // Far above any real access token, small enough that decoding a hostile header costs nothing.
 constexpr size_t kMaxTokenBytes = 16 * 1024;
-constexpr size_t kMaxShownChars = 64;
 
 tl::unexpected<Error> unauthenticated(std::string why) {
   return fail(ErrorCode::Unauthenticated, std::move(why));
@@ -25,15 +25,6 @@ tl::unexpected<Error> unauthenticated(std::string why) {
 
 // Token-supplied text quoted for an error message: bounded and printable, so a client cannot
 // fill our logs or inject line breaks through a kid or alg.
-std::string shown(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text.substr(0, kMaxShownChars)) {
-    out += std::isprint(static_cast<unsigned char>(c)) != 0 && c != '"' ? c : '?';
-  }
-  if (text.size() > kMaxShownChars) out += "...";
-  return out + "\"";
-}
-
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
@@ -52,8 +43,8 @@ Result<std::string_view> bearer_token(std::string_view authorization) {
   authorization = trim(authorization);
   if (const size_t space = authorization.find_first_of(" \t"); space != std::string_view::npos) {
     if (!iequals(authorization.substr(0, space), "Bearer")) {
-      return unauthenticated("authorization scheme " + shown(authorization.substr(0, space)) +
-                             " is not Bearer");
+      return unauthenticated("authorization scheme " +
+                             quote_untrusted(authorization.substr(0, space)) + " is not Bearer");
     }
     authorization = trim(authorization.substr(space));
   } else if (iequals(authorization, "Bearer")) {
@@ -93,11 +84,11 @@ Result<Header> parse_header(const json& header) {
   if (iequals(name, "none"))
     return unauthenticated("alg \"none\" is refused: tokens must be signed");
   if (name.size() >= 2 && iequals(name.substr(0, 2), "HS")) {
-    return unauthenticated("alg " + shown(name) +
+    return unauthenticated("alg " + quote_untrusted(name) +
                            " is refused: only asymmetric signatures (ES*, RS*, PS*) are accepted");
   }
   auto alg = parse_jws_alg(name);
-  if (!alg) return unauthenticated("unsupported alg " + shown(name));
+  if (!alg) return unauthenticated("unsupported alg " + quote_untrusted(name));
   // RFC 7515 §4.1.11: extensions listed in "crit" must be understood; we understand none.
   if (header.contains("crit"))
     return unauthenticated("critical header extensions are not supported");
@@ -164,7 +155,7 @@ bool audience_contains(const json& claims, const std::string& audience) {
 
 std::string describe(const Jwk& key) {
   std::string kind = key.alg ? std::string(to_string(*key.alg)) : "RS*/PS*";
-  return key.kid.empty() ? kind : "kid " + shown(key.kid) + " is " + kind;
+  return key.kid.empty() ? kind : "kid " + quote_untrusted(key.kid) + " is " + kind;
 }
 
 }  // namespace
@@ -204,7 +195,7 @@ Result<VerifiedToken> JwtVerifier::verify_at(std::string_view authorization, int
   std::vector<const Jwk*> candidates = keys->candidates(header->kid);
   if (candidates.empty()) {
     keys_->refresh_soon();
-    const std::string which = header->kid ? "unknown key id " + shown(*header->kid)
+    const std::string which = header->kid ? "unknown key id " + quote_untrusted(*header->kid)
                                           : std::string("token has no kid and no key matches");
     if (!keys->complete()) {
       return fail(ErrorCode::Unavailable, which + " (some signing keys are not available yet)");
@@ -237,7 +228,7 @@ Result<VerifiedToken> JwtVerifier::verify_at(std::string_view authorization, int
   }
   for (const std::string* audience : {&options_.audience, &signer->required_audience}) {
     if (!audience->empty() && !audience_contains(*claims, *audience)) {
-      return unauthenticated("token audience does not include " + shown(*audience));
+      return unauthenticated("token audience does not include " + quote_untrusted(*audience));
     }
   }
   auto owner = claims->find(options_.owner_claim);

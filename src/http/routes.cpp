@@ -47,7 +47,11 @@ bool starts_with(const std::string& text, std::string_view prefix) {
 }
 
 Reply json_reply(unsigned status, const nlohmann::json& body) {
-  return Reply{status, "application/json", body.dump(), {}};
+  // replace: a message may quote request bytes; invalid UTF-8 must not make dump() throw.
+  return Reply{status,
+               "application/json",
+               body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+               {}};
 }
 
 Reply api_reply(const Incoming& in, const HttpEndpoints& endpoints) {

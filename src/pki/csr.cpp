@@ -4,6 +4,7 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 
+#include "common/untrusted_text.hpp"
 #include "pki/pem.hpp"
 #include "pki/uuid.hpp"
 #include "pki/x509_util.hpp"
@@ -91,7 +92,7 @@ Result<ValidatedCsr> validate_csr(std::string_view pem,
     if (!expected || *expected != *id) {
       return fail(ErrorCode::BadRequest, "CSR common name uuid:" + id->to_string() +
                                              " does not match di " +
-                                             std::string(expected_device_id->substr(0, 64)));
+                                             quote_untrusted(*expected_device_id));
     }
   }
   return ValidatedCsr{std::move(*req), id->to_string()};

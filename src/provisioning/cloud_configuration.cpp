@@ -1,5 +1,6 @@
 // POST /api/v1/provisioning/cloud-configuration (device-protocol §3.3): which hub, and a token.
 #include "auth/token_source.hpp"
+#include "common/untrusted_text.hpp"
 #include "pki/uuid.hpp"
 #include "provisioning/catalog.hpp"
 #include "provisioning/content.hpp"
@@ -33,8 +34,8 @@ Result<std::string> device_id_of(const nlohmann::json& body, bool required) {
   if (!it->is_string()) return fail(ErrorCode::BadRequest, "\"di\" is not a text string");
   auto uuid = pki::Uuid::parse(it->get_ref<const std::string&>());
   if (!uuid || uuid->is_nil()) {
-    return fail(ErrorCode::BadRequest, "\"di\" is not a UUID: \"" +
-                                           it->get_ref<const std::string&>().substr(0, 64) + "\"");
+    return fail(ErrorCode::BadRequest,
+                "\"di\" is not a UUID: " + quote_untrusted(it->get_ref<const std::string&>()));
   }
   return uuid->to_string();
 }

@@ -44,7 +44,8 @@ coap::Message make_response(const coap::Message& request, coap::Code code,
   response.token = request.token;
   response.add_uint_option(coap::option::kContentFormat, format);
   if (format == kJson) {
-    const std::string text = body.dump();
+    // replace: bodies carry strings from the store; invalid UTF-8 must not make dump() throw.
+    const std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     response.payload.assign(text.begin(), text.end());
   } else {
     response.payload = nlohmann::json::to_cbor(body);

@@ -98,6 +98,20 @@ TEST_F(BadRequest, DiThatIsNotAUuidIsBadRequest) {
               Code::BadRequest);
 }
 
+TEST_F(BadRequest, DiWithInvalidUtf8GetsAValidUtf8Diagnostic) {
+  // A diagnostic payload must be UTF-8 (RFC 7252 §5.5.2): the device's bytes are not echoed raw.
+  const json body = {{"di", std::string("\xe2\x82") + "-not-a-uuid"}};
+  auto response = request_once(
+      default_tls(), device::make_post(device::uri::kCloudConfiguration, json::to_cbor(body)));
+  ASSERT_TRUE(response) << response.error().internal;
+  EXPECT_EQ(coap::to_string(response->code), coap::to_string(Code::BadRequest));
+  EXPECT_NE(response->payload_text().find("\"di\" is not a UUID: \"?"
+                                          "?-not-a-uuid\""),
+            std::string::npos)
+      << response->payload_text();
+  expect_server_serves();
+}
+
 TEST_F(BadRequest, CsrInAnotherEncodingIsBadRequest) {
   auto key = test::make_key(test::KeyType::P256);
   const json body = {{"di", di_},

@@ -109,8 +109,8 @@ TEST(ValidateCsr, RefusesCommonNameThatDoesNotMatchDi) {
   auto csr = validate_csr(test::make_csr_pem(key.get(), kCn), other);
   ASSERT_FALSE(csr);
   EXPECT_EQ(csr.error().code, ErrorCode::BadRequest);
-  EXPECT_EQ(csr.error().internal,
-            "CSR common name uuid:" + std::string(kDeviceId) + " does not match di " + other);
+  EXPECT_EQ(csr.error().internal, "CSR common name uuid:" + std::string(kDeviceId) +
+                                      " does not match di \"" + other + "\"");
 }
 
 TEST(ValidateCsr, RefusesDiThatIsNotAUuid) {
@@ -118,7 +118,17 @@ TEST(ValidateCsr, RefusesDiThatIsNotAUuid) {
   auto csr = validate_csr(test::make_csr_pem(key.get(), kCn), "device-1");
   ASSERT_FALSE(csr);
   EXPECT_EQ(csr.error().internal,
-            "CSR common name uuid:" + std::string(kDeviceId) + " does not match di device-1");
+            "CSR common name uuid:" + std::string(kDeviceId) + " does not match di \"device-1\"");
+}
+
+TEST(ValidateCsr, DiWithInvalidUtf8IsQuotedAsValidText) {
+  // The message becomes a CoAP diagnostic payload, which must be UTF-8 (RFC 7252 §5.5.2).
+  const auto key = test::make_key();
+  const std::string di = "\xe2\x82" + std::string(100, 'x');  // a cut euro sign, then 100 bytes
+  auto csr = validate_csr(test::make_csr_pem(key.get(), kCn), di);
+  ASSERT_FALSE(csr);
+  EXPECT_EQ(csr.error().internal, "CSR common name uuid:" + std::string(kDeviceId) +
+                                      " does not match di \"??" + std::string(62, 'x') + "...\"");
 }
 
 TEST(ValidateCsr, RefusesTextThatIsNotAPemRequest) {
