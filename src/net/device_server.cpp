@@ -112,13 +112,19 @@ uint64_t source_key(const asio::ip::address& address) {
 // Refusals here cost no TLS work: the socket is closed before a byte is read.
 bool DeviceServer::admit(const std::optional<asio::ip::address>& remote) {
   if (open_sessions_.load() >= options_.max_connections) {
-    spdlog::warn("connection limit {} reached: refusing a connection", options_.max_connections);
+    if (const auto line = refused_over_limit_log_.next(); line.write) {
+      spdlog::warn("connection limit {} reached: refusing a connection{}", options_.max_connections,
+                   line.note());
+    }
     if (deps_.metrics) deps_.metrics->on_limit(metrics::Limit::MaxConnections);
     return false;
   }
   if (options_.per_source.enabled() && remote) {
     if (!per_source_.allow(source_key(*remote))) {
-      spdlog::info("peer={} over apis.coap.connectionRate: connection closed", remote->to_string());
+      if (const auto line = refused_source_rate_log_.next(); line.write) {
+        spdlog::info("peer={} over apis.coap.connectionRate: connection closed{}",
+                     remote->to_string(), line.note());
+      }
       if (deps_.metrics) deps_.metrics->on_limit(metrics::Limit::SourceConnectionRate);
       return false;
     }

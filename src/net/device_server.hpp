@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/log_throttle.hpp"
 #include "common/rate_limiter.hpp"
 #include "common/result.hpp"
 #include "net/device_session.hpp"
@@ -54,6 +55,8 @@ class DeviceServer {
   std::atomic<size_t> open_sessions_{0};
   KeyedRateLimiter per_source_;
   std::atomic<uint64_t> next_connection_id_{1};
+  LogThrottle refused_over_limit_log_{1};
+  LogThrottle refused_source_rate_log_{5};
 };
 
 /// Opens, binds and listens `acceptor` on "host:port"; the message names the address on failure.

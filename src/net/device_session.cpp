@@ -119,8 +119,10 @@ class Session {
     count_handshake(ec);
     if (ec) {
       const std::string why = !outcome_.refusal.empty() ? outcome_.refusal : ec.message();
-      spdlog::warn("conn={} peer={} cn=\"{}\" handshake refused: {}", id_, remote_,
-                   outcome_.peer.common_name, why);
+      if (const auto line = deps_.log_throttles->handshake_refused.next(); line.write) {
+        spdlog::warn("conn={} peer={} cn=\"{}\" handshake refused: {}{}", id_, remote_,
+                     outcome_.peer.common_name, why, line.note());
+      }
       beast::get_lowest_layer(stream_).close();
       co_return false;
     }
@@ -393,7 +395,10 @@ awaitable<void> run_device_session(asio::ip::tcp::socket socket, const SessionDe
       deps.metrics->on_handshake(metrics::HandshakeResult::Timeout);
       deps.metrics->on_limit(metrics::Limit::HandshakeTimeout);
     }
-    spdlog::info("conn={} sent nothing within the handshake timeout: closing", connection_id);
+    if (const auto line = deps.log_throttles->handshake_timeout.next(); line.write) {
+      spdlog::info("conn={} sent nothing within the handshake timeout: closing{}", connection_id,
+                   line.note());
+    }
     boost::system::error_code ignored;
     socket.close(ignored);
     co_return;

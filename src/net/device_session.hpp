@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "common/log_throttle.hpp"
 #include "net/session_options.hpp"
 
 namespace dps::provisioning {
@@ -25,6 +26,13 @@ class Metrics;
 namespace dps::net {
 
 /// Everything a session borrows; owned by the DeviceServer and outliving every session.
+/// One throttle per kind of line a flood of connections produces (common/log_throttle.hpp), shared
+/// by every session of a server.
+struct SessionLogThrottles {
+  LogThrottle handshake_refused{10};  // untrusted or certificate-less devices, scanners
+  LogThrottle handshake_timeout{5};   // slow-loris connections that never speak
+};
+
 struct SessionDependencies {
   std::shared_ptr<boost::asio::ssl::context> tls;
   const provisioning::Router* router = nullptr;
@@ -32,6 +40,7 @@ struct SessionDependencies {
   store::RecordWriter* records = nullptr;
   metrics::Metrics* metrics = nullptr;  // null: nothing is counted
   SessionOptions options;
+  std::shared_ptr<SessionLogThrottles> log_throttles = std::make_shared<SessionLogThrottles>();
 };
 
 /// Runs a session to completion; never throws (every failure is logged and ends this session

@@ -30,6 +30,13 @@ std::string count_text(size_t n, const std::string& what) { return std::to_strin
 double dbl(size_t n) { return static_cast<double>(n); }
 std::string num(double value) { return std::to_string(static_cast<long long>(value)); }
 
+size_t count_lines_with(const std::string& log, std::string_view text) {
+  size_t count = 0;
+  for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + text.size()))
+    ++count;
+  return count;
+}
+
 // Frame header with the 4-byte extended length (Len nibble 15, no token) announcing a whole frame
 // of `frame_size` bytes (RFC 8323 §3.2: length = frame_size - 6 - 65805).
 std::vector<uint8_t> length_prefix(uint64_t frame_size) {
@@ -58,6 +65,7 @@ TEST_F(HostileNetwork, SlowLorisConnectionsAreClosedAtTheHandshakeTimeout) {
 
   const auto hello = client_hello();
   const std::span<const uint8_t> half(hello.data(), hello.size() / 2);
+  const auto attack_started = Clock::now();
   Clock::duration fastest = Clock::duration::max();
   Clock::duration slowest{};
   std::vector<size_t> rss_after_wave;
@@ -102,6 +110,17 @@ TEST_F(HostileNetwork, SlowLorisConnectionsAreClosedAtTheHandshakeTimeout) {
     return s.limit("handshake_timeout") - before.limit("handshake_timeout") >= dbl(kAll) &&
            s.at("dps_open_connections") == 0;
   });
+  // A line per closed connection would let any peer fill the disk: at most 5 "sent nothing"
+  // lines and 10 "handshake refused" lines per second (+2 s for window edges), the rest counted
+  // in a "(N similar lines suppressed)" note.
+  const double attack_s = std::chrono::duration<double>(Clock::now() - attack_started).count();
+  const std::string log = dps_->log();
+  const size_t silent_lines = count_lines_with(log, "sent nothing within the handshake timeout");
+  const size_t refused_lines = count_lines_with(log, "handshake refused");
+  EXPECT_GE(silent_lines, 1u);
+  EXPECT_LE(silent_lines, static_cast<size_t>(5 * (attack_s + 2)));
+  EXPECT_LE(refused_lines, static_cast<size_t>(10 * (attack_s + 2)));
+  EXPECT_NE(log.find("similar lines suppressed)"), std::string::npos);
   EXPECT_EQ(after.limit("handshake_timeout") - before.limit("handshake_timeout"), dbl(kAll));
   EXPECT_EQ(after.handshakes("timeout") - before.handshakes("timeout"), dbl(kAll));
   EXPECT_EQ(after.handshakes("failed") - before.handshakes("failed"), 0);
@@ -112,7 +131,9 @@ TEST_F(HostileNetwork, SlowLorisConnectionsAreClosedAtTheHandshakeTimeout) {
          count_text(kHalfHello, "half-ClientHello") + " connections closed after " +
          seconds(fastest) + " .. " + seconds(slowest) + "; handshake_timeout +" +
          num(after.limit("handshake_timeout") - before.limit("handshake_timeout")) +
-         "; VmRSS after each wave " + wave_figures + "; " + fleet_line);
+         "; VmRSS after each wave " + wave_figures +
+         "; log lines: " + std::to_string(silent_lines) + " silent, " +
+         std::to_string(refused_lines) + " refused; " + fleet_line);
   expect_rss_bounded(finish_rss());
 }
 
