@@ -52,13 +52,7 @@ void HostileNetwork::SetUp() {
     setenv("ASAN_OPTIONS", asan.c_str(), 1);
   }
 #endif
-  mfg_ = make_manufacturer("hostile mfg");
-  spec_.data_dir = dir_.path() / "data";
-  GroupSpec group;
-  group.id = kGroupId;
-  group.chain_file = write("mfg-chain.pem", mfg_.chain_pem());
-  group.hubs = {HubSpec{kHubA, {kGatewayA}}};
-  spec_.groups.push_back(group);
+  prepare_default_spec("hostile mfg");
   spec_.http_enabled = true;  // /metrics
   spec_.log_level = "info";   // a line per connection is plenty with hundreds of them
 }

@@ -12,15 +12,19 @@ using device::ClientTls;
 using device::DeviceSession;
 
 void DpsTest::SetUp() {
-  mfg_ = make_manufacturer("itest mfg");
+  prepare_default_spec("itest mfg");
+  configure(spec_);
+  start_dps();
+}
+
+void DpsTest::prepare_default_spec(const std::string& manufacturer) {
+  mfg_ = make_manufacturer(manufacturer);
   spec_.data_dir = dir_.path() / "data";
   GroupSpec group;
   group.id = kGroupId;
   group.chain_file = write("mfg-chain.pem", mfg_.chain_pem());
   group.hubs = {HubSpec{kHubA, {kGatewayA}}};
   spec_.groups.push_back(group);
-  configure(spec_);
-  start_dps();
 }
 
 void DpsTest::TearDown() {

@@ -52,6 +52,9 @@ inline constexpr const char* kGroupId = "e0e0e0e0-0000-4000-8000-000000000001";
 class DpsTest : public ::testing::Test {
  protected:
   void SetUp() override;
+  /// A fresh manufacturer PKI named `manufacturer` and spec_ with one enrollment group
+  /// (kGroupId, trusting it, hub kHubA): what SetUp() starts dps with.
+  void prepare_default_spec(const std::string& manufacturer);
   void TearDown() override;
   /// Adjusts the config before dps starts (the default: one group of mfg_, hub A).
   virtual void configure(DpsConfigSpec& /*spec*/) {}
