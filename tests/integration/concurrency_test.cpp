@@ -14,15 +14,7 @@ class ConcurrentDevices : public DpsTest {};
 
 TEST_F(ConcurrentDevices, TwentyDevicesProvisionAtOnceWithCompleteRecords) {
   constexpr int kDevices = 20;
-  std::vector<std::shared_ptr<device::ClientTls>> contexts;
-  for (int i = 0; i < kDevices; ++i) {
-    test::LeafOptions o;
-    o.common_name = "itest concurrent device " + std::to_string(i);
-    auto tls = device::ClientTls::create(
-        tls_for(test::make_leaf(mfg_.intermediate, o), &mfg_.intermediate, i % 2 == 0));
-    ASSERT_TRUE(tls) << tls.error().internal;
-    contexts.push_back(*tls);
-  }
+  const auto contexts = device_identities(kDevices, "itest concurrent device", true);
   boost::asio::io_context io;
   std::vector<device::ProvisionResult> results(kDevices);
   for (int i = 0; i < kDevices; ++i) {

@@ -54,15 +54,7 @@ TEST_F(Lifecycle, SigtermWhileDevicesProvisionExitsCleanlyAndLosesNothingAcknowl
   // caught by ASan), and every step a device saw acknowledged must be in the store afterwards.
   using namespace std::chrono_literals;
   constexpr size_t kDevices = 24;
-  std::vector<std::shared_ptr<device::ClientTls>> identities;
-  for (size_t i = 0; i < kDevices; ++i) {
-    test::LeafOptions leaf;
-    leaf.common_name = "lifecycle device " + std::to_string(i);
-    auto tls = device::ClientTls::create(
-        tls_for(test::make_leaf(mfg_.intermediate, leaf), &mfg_.intermediate));
-    ASSERT_TRUE(tls) << tls.error().internal;
-    identities.push_back(std::move(*tls));
-  }
+  const auto identities = device_identities(kDevices, "lifecycle device");
   std::mutex port_mutex;
   uint16_t port = dps_->port();
   std::atomic<size_t> finished{0};

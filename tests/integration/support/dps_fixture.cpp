@@ -64,6 +64,22 @@ device::ClientTlsOptions DpsTest::tls_for(const test::TestCert& leaf, const test
   return o;
 }
 
+std::vector<std::shared_ptr<ClientTls>> DpsTest::device_identities(size_t count,
+                                                                   const std::string& prefix,
+                                                                   bool alternate_tls12) const {
+  std::vector<std::shared_ptr<ClientTls>> identities;
+  for (size_t i = 0; i < count; ++i) {
+    test::LeafOptions leaf;
+    leaf.common_name = prefix + " " + std::to_string(i);
+    auto tls = ClientTls::create(tls_for(test::make_leaf(mfg_.intermediate, leaf),
+                                         &mfg_.intermediate, alternate_tls12 && i % 2 == 0));
+    if (!tls)
+      throw std::runtime_error("device identity " + leaf.common_name + ": " + tls.error().internal);
+    identities.push_back(std::move(*tls));
+  }
+  return identities;
+}
+
 device::ClientTlsOptions DpsTest::default_tls(bool tls12) const {
   return tls_for(mfg_.device, &mfg_.intermediate, tls12);
 }

@@ -64,6 +64,11 @@ class DpsTest : public ::testing::Test {
   void stop_dps();
 
   /// TLS options of a device presenting `leaf` (+ `issuer` as intermediate when given).
+  /// `count` device identities, each a leaf of its own under mfg_'s intermediate (so a record of
+  /// its own), named "<prefix> <i>"; with `alternate_tls12` the even ones force TLS 1.2.
+  /// Throws std::runtime_error when a context cannot be built.
+  std::vector<std::shared_ptr<device::ClientTls>> device_identities(
+      size_t count, const std::string& prefix, bool alternate_tls12 = false) const;
   device::ClientTlsOptions tls_for(const test::TestCert& leaf, const test::TestCa* issuer,
                                    bool tls12 = false) const;
   /// mfg_.device with its intermediate.
