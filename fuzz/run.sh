@@ -14,7 +14,8 @@
 # DPS_FUZZ_ARGS (extra libFuzzer flags, e.g. "-jobs=2 -workers=2" or "-only_ascii=1").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${DPS_FUZZ_BUILD_DIR:-$root/build-fuzz}
+# Absolute, so a relative DPS_FUZZ_BUILD_DIR means the caller's directory wherever we cd later.
+build=$(realpath -m "${DPS_FUZZ_BUILD_DIR:-$root/build-fuzz}")
 all_targets=(coap_tcp_framing_fuzz cbor_step_body_fuzz pki_fuzz api_json_fuzz config_yaml_fuzz
              jwt_fuzz)
 
