@@ -38,11 +38,6 @@ class ApiFilters : public ApiTest {
   }
 };
 
-std::string upper(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
-}
-
 TEST_F(ApiFilters, GroupsByIdLeadCertificateNameAndHubId) {
   const auto m1 = make_manufacturer("filter one");
   const auto m2 = make_manufacturer("filter two");

@@ -21,8 +21,6 @@ namespace {
 namespace asio = boost::asio;
 using nlohmann::json;
 
-constexpr size_t kBodyLimit = 1 << 20;  // http::HttpServerOptions::max_body_size
-
 struct Probe {
   HttpRequest request;
   unsigned status;

@@ -13,10 +13,9 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kOtherId = "e9e9e9e9-0000-4000-8000-000000000009";
-constexpr size_t kBodyLimit = 1 << 20;  // http::HttpServerOptions::max_body_size
 
 /// One bad request and the error it must get.
-struct BadRequest {
+struct RefusedBody {
   const char* name;
   Verb method;
   std::string target;
@@ -44,7 +43,7 @@ class ApiValidation : public ApiTest {
     return all;
   }
 
-  void expect_refused(const std::vector<BadRequest>& cases) {
+  void expect_refused(const std::vector<RefusedBody>& cases) {
     const std::string before = snapshot();
     ASSERT_FALSE(before.empty());
     for (const auto& c : cases) {
@@ -102,7 +101,7 @@ TEST_F(ApiValidation, BadGroupBodiesAreRefusedNamingTheField) {
       test::make_crl_pem(api_mfg_.intermediate, listed, other.intermediate.key.get());
   const std::string g = kGroupsPath;
   const std::string put = group_path();
-  const std::vector<BadRequest> cases{
+  const std::vector<RefusedBody> cases{
       {"MalformedJson", Verb::post, g, R"({"hubIds": [)", 400, 3, "body: not valid JSON"},
       {"EmptyBody", Verb::post, g, "", 400, 3, "body: not valid JSON"},
       {"TrailingGarbage", Verb::post, g, group_with("/name", "x") + "}", 400, 3,
@@ -201,7 +200,7 @@ TEST_F(ApiValidation, BadHubBodiesAreRefusedNamingTheField) {
     return changed;
   };
   const std::string grpc = "/certificateAuthority/grpc";
-  const std::vector<BadRequest> cases{
+  const std::vector<RefusedBody> cases{
       {"MalformedJson", Verb::post, h, R"({"gateways": ["a",)", 400, 3, "body: not valid JSON"},
       {"NotAnObject", Verb::put, put, "42", 400, 3, "body: expected an object"},
       {"HubIdReused", Verb::post, h, hub_with("/hubId", kApiHub), 409, 6,
@@ -271,7 +270,7 @@ TEST_F(ApiValidation, BadHubBodiesAreRefusedNamingTheField) {
 TEST_F(ApiValidation, BadQueriesAndMethodsAreRefused) {
   const std::string g = kGroupsPath;
   const std::string valid_group = group_with("/name", "x");
-  const std::vector<BadRequest> cases{
+  const std::vector<RefusedBody> cases{
       // A typo must not widen a DELETE to everything.
       {"DeleteWithAMisspelledFilter", Verb::delete_, g + "?idfilter=" + group_, "", 400, 3,
        "unknown query parameter \"idfilter\""},

@@ -17,7 +17,7 @@ using nlohmann::json;
 
 constexpr const char* kCtlOwner = "5c5c5c5c-0000-4000-8000-00000000000c";
 constexpr const char* kCtlHub = "c3c3c3c3-0000-4000-8000-000000000003";
-constexpr const char* kUnknownId = "0f0f0f0f-0000-4000-8000-00000000000f";
+constexpr const char* kNoSuchId = "0f0f0f0f-0000-4000-8000-00000000000f";
 constexpr const char* kCtlGateway = "coaps+tcp://127.0.0.1:5684";
 
 // Every dpsctl run starts from an environment without DPS_* variables, so that the caller's
@@ -280,9 +280,9 @@ TEST_F(Dpsctl, EveryExitCodeMeansWhatItSays) {
   expect_exit(run_raw({"--server", server_url(), "--ca", ca_file(), "hubs", "list"}), 3,
               "no token");
 
-  expect_exit(run({"hubs", "get", kUnknownId}), 4, "get of an unknown hub");
-  expect_exit(run({"groups", "get", kUnknownId}), 4, "get of an unknown group");
-  expect_exit(run({"groups", "update", kUnknownId, "--name", "x"}), 4, "update of an unknown id");
+  expect_exit(run({"hubs", "get", kNoSuchId}), 4, "get of an unknown hub");
+  expect_exit(run({"groups", "get", kNoSuchId}), 4, "get of an unknown group");
+  expect_exit(run({"groups", "update", kNoSuchId, "--name", "x"}), 4, "update of an unknown id");
 
   expect_exit(run_raw({"--server", "https://127.0.0.1:" + std::to_string(closed_port()), "--token",
                        "t", "hubs", "list"}),

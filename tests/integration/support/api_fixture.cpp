@@ -1,8 +1,15 @@
 #include "api_fixture.hpp"
 
+#include <cctype>
+
 namespace dps::itest {
 
 using nlohmann::json;
+
+std::string upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
 
 ::testing::AssertionResult is_api_error(const HttpAnswer& answer, unsigned status, int code,
                                         std::string_view message_part) {

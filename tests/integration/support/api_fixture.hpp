@@ -21,6 +21,11 @@ inline constexpr const char* kGroupsPath = "/api/v1/enrollment-groups";
 inline constexpr const char* kHubsPath = "/api/v1/hubs";
 inline constexpr const char* kRecordsPath = "/api/v1/provisioning-records";
 inline constexpr const char* kPlgdPrefix = "/device-provisioning-service";
+/// The API's request body limit (http::HttpServerOptions::max_body_size).
+inline constexpr size_t kBodyLimit = 1 << 20;
+
+/// `text` in upper case (ASCII): ids are matched case-insensitively.
+std::string upper(std::string text);
 
 /// `{"code": <code>, "message": "...<message_part>...", "details": []}` with `status`, and
 /// nothing else in the object.

@@ -10,19 +10,19 @@
 namespace dps::api::testing {
 namespace {
 
-constexpr const char* kId = "cccccccc-cccc-4ccc-8ccc-cccccccccccc";
-const BodyContext kCreate{kAlice, kId, true};
+constexpr const char* kHubRecordId = "cccccccc-cccc-4ccc-8ccc-cccccccccccc";
+const BodyContext kHubCreate{kAlice, kHubRecordId, true};
 
-Result<store::Hub> decode(const json& body, const BodyContext& context = kCreate) {
+Result<store::Hub> decode_hub(const json& body, const BodyContext& context = kHubCreate) {
   return hub_from_json(body.dump(), context);
 }
 
 TEST(HubCodec, DefaultsHubIdAndNameToTheRecordId) {
-  auto hub = decode(hub_body(""));
+  auto hub = decode_hub(hub_body(""));
   ASSERT_TRUE(hub) << hub.error().internal;
-  EXPECT_EQ(hub->id, kId);
-  EXPECT_EQ(hub->hub_id, kId);
-  EXPECT_EQ(hub->name, kId);
+  EXPECT_EQ(hub->id, kHubRecordId);
+  EXPECT_EQ(hub->hub_id, kHubRecordId);
+  EXPECT_EQ(hub->name, kHubRecordId);
   EXPECT_EQ(hub->owner, kAlice);
   EXPECT_EQ(hub->gateways, std::vector<std::string>{"coaps+tcp://hub.example.com:5684"});
   EXPECT_EQ(hub->authorization.owner_claim, "https://plgd.dev/owner");
@@ -30,8 +30,8 @@ TEST(HubCodec, DefaultsHubIdAndNameToTheRecordId) {
 }
 
 TEST(HubCodec, CanonicalisesHubId) {
-  EXPECT_EQ(decode(hub_body("11111111-1111-4111-8111-111111111111"))->hub_id, kHubA);
-  auto hub = decode(hub_body("AAAAAAAA-AAAA-4AAA-8AAA-AAAAAAAAAAAA"));
+  EXPECT_EQ(decode_hub(hub_body("11111111-1111-4111-8111-111111111111"))->hub_id, kHubA);
+  auto hub = decode_hub(hub_body("AAAAAAAA-AAAA-4AAA-8AAA-AAAAAAAAAAAA"));
   EXPECT_EQ(hub->hub_id, "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa");
 }
 
@@ -39,9 +39,10 @@ TEST(HubCodec, NormalisesGatewaysKeepingOrderAndDroppingDuplicates) {
   json body = hub_body();
   body["gateways"] = {"b.example.com:5684", "coap+tcp://a.example.com:5683",
                       "coaps+tcp://b.example.com:5684", "coaps://c:5684", "coap://d:5683"};
-  EXPECT_EQ(decode(body)->gateways, (std::vector<std::string>{"coaps+tcp://b.example.com:5684",
-                                                              "coap+tcp://a.example.com:5683",
-                                                              "coaps://c:5684", "coap://d:5683"}));
+  EXPECT_EQ(
+      decode_hub(body)->gateways,
+      (std::vector<std::string>{"coaps+tcp://b.example.com:5684", "coap+tcp://a.example.com:5683",
+                                "coaps://c:5684", "coap://d:5683"}));
 }
 
 TEST(HubCodec, ReadsFullCaAndProviderConfigurationAndIgnoresUnusedPlgdFields) {
@@ -63,7 +64,7 @@ TEST(HubCodec, ReadsFullCaAndProviderConfigurationAndIgnoresUnusedPlgdFields) {
                              {"scopes", {"a", "b"}},
                              {"audience", "https://api.example.com"},
                              {"http", {{"timeout", "0"}, {"tls", {{"useSystemCaPool", true}}}}}}}};
-  auto hub = decode(body);
+  auto hub = decode_hub(body);
   ASSERT_TRUE(hub) << hub.error().internal;
   EXPECT_EQ(hub->name, "hub a");
   EXPECT_EQ(hub->certificate_authority.address, "ca.example.com:443");
@@ -79,10 +80,11 @@ TEST(HubCodec, ReadsFullCaAndProviderConfigurationAndIgnoresUnusedPlgdFields) {
 
   // caPool as one string, several entries concatenated.
   body["certificateAuthority"]["grpc"]["tls"]["caPool"] = ca_pem;
-  EXPECT_EQ(decode(body)->certificate_authority.ca_pool, ca_pem);
+  EXPECT_EQ(decode_hub(body)->certificate_authority.ca_pool, ca_pem);
   body["certificateAuthority"]["grpc"]["tls"]["caPool"] = {ca_pem,
                                                            Pki::get().other_root.cert_pem()};
-  EXPECT_EQ(decode(body)->certificate_authority.ca_pool, ca_pem + Pki::get().other_root.cert_pem());
+  EXPECT_EQ(decode_hub(body)->certificate_authority.ca_pool,
+            ca_pem + Pki::get().other_root.cert_pem());
 }
 
 TEST(HubCodec, RenderedHubDecodesBackToItself) {
@@ -93,23 +95,23 @@ TEST(HubCodec, RenderedHubDecodesBackToItself) {
                                        {"authority", "https://auth"},
                                        {"clientId", "dps"},
                                        {"clientSecret", "data:,/looks/like/a/path"}};
-  store::Hub hub = decode(body).value();
+  store::Hub hub = decode_hub(body).value();
   json out = to_json(hub);
   EXPECT_EQ(out["certificateAuthority"]["grpc"]["tls"]["caPool"],
             json::array({Pki::get().root.cert_pem()}));
   EXPECT_TRUE(out["authorization"]["provider"]["clientSecret"].get<std::string>().starts_with(
       "data:;base64,"));
-  auto again = decode(out, {kAlice, kId, false});
+  auto again = decode_hub(out, {kAlice, kHubRecordId, false});
   ASSERT_TRUE(again) << again.error().internal;
   EXPECT_EQ(*again, hub);
 }
 
 TEST(HubCodec, RendersMinimalHubWithoutEmptyObjects) {
-  store::Hub hub = decode(hub_body()).value();
-  EXPECT_EQ(to_json(hub), (json{{"id", kId},
+  store::Hub hub = decode_hub(hub_body()).value();
+  EXPECT_EQ(to_json(hub), (json{{"id", kHubRecordId},
                                 {"hubId", kHubA},
                                 {"owner", kAlice},
-                                {"name", kId},
+                                {"name", kHubRecordId},
                                 {"gateways", {"coaps+tcp://hub.example.com:5684"}},
                                 {"authorization", {{"ownerClaim", "https://plgd.dev/owner"}}}}));
 }
@@ -127,7 +129,7 @@ class HubBadBody : public ::testing::TestWithParam<BadHub> {};
 TEST_P(HubBadBody, IsRefusedWithAMessageNamingTheField) {
   json body = hub_body();
   GetParam().mutate(body);
-  auto hub = decode(body);
+  auto hub = decode_hub(body);
   ASSERT_FALSE(hub);
   EXPECT_EQ(hub.error().code, ErrorCode::BadRequest);
   EXPECT_EQ(hub.error().internal, GetParam().message);
@@ -148,7 +150,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadHub{"HubIdNotUuid", [](json& b) { b["hubId"] = "hub-a"; },
                "hubId: must be a UUID, got \"hub-a\""},
-        BadHub{"IdOnCreate", [](json& b) { b["id"] = kId; },
+        BadHub{"IdOnCreate", [](json& b) { b["id"] = kHubRecordId; },
                "id: is generated by the service and must not be given"},
         BadHub{"NoGateways", [](json& b) { b.erase("gateways"); },
                "gateways: at least one gateway required"},

@@ -149,9 +149,9 @@ void TestAuthority::set_mode(Mode mode) {
   impl_->mode = mode;
 }
 
-void TestAuthority::set_discovery(std::string json) {
+void TestAuthority::set_discovery(std::string discovery_json) {
   std::lock_guard lock(impl_->mutex);
-  impl_->discovery = std::move(json);
+  impl_->discovery = std::move(discovery_json);
 }
 
 int TestAuthority::discovery_requests() const {

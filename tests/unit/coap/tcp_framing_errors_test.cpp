@@ -10,9 +10,9 @@
 namespace dps::coap {
 namespace {
 
-constexpr size_t kLimit = 256 * 1024;
+constexpr size_t kErrorTestLimit = 256 * 1024;
 
-DecodeResult decode(const std::vector<uint8_t>& bytes, size_t limit = kLimit) {
+DecodeResult decode(const std::vector<uint8_t>& bytes, size_t limit = kErrorTestLimit) {
   return decode_frame(bytes, limit);
 }
 

@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 using testing::response;
 
 constexpr const char* kDi = "6f3c0d6e-7b0a-4a52-9d0e-3a5c0b8f1e2d";
-constexpr const char* kOwner = "37dac31a-3f98-549d-a4d1-4d1b45fd08c9";
+constexpr const char* kSubjectOwner = "37dac31a-3f98-549d-a4d1-4d1b45fd08c9";
 
 class CredentialChecks : public ::testing::Test {
  protected:
@@ -44,7 +44,7 @@ class CredentialChecks : public ::testing::Test {
   json creds(std::chrono::seconds lifetime = 24h) {
     return {{"creds",
              {{{"credtype", 1},
-               {"subjectuuid", kOwner},
+               {"subjectuuid", kSubjectOwner},
                {"privatedata",
                 {{"data", json::binary(std::vector<uint8_t>(16, 7))},
                  {"encoding", "oic.sec.encoding.raw"}}},
@@ -57,7 +57,7 @@ class CredentialChecks : public ::testing::Test {
                  {"encoding", "oic.sec.encoding.pem"}}},
                {"tag", "dps"}},
               {{"credtype", 8},
-               {"subjectuuid", kOwner},
+               {"subjectuuid", kSubjectOwner},
                {"credusage", "oic.sec.cred.trustca"},
                {"publicdata", {{"data", ca_.cert_pem()}, {"encoding", "oic.sec.encoding.pem"}}},
                {"tag", "dps"}}}}};
@@ -104,10 +104,10 @@ TEST_F(CredentialChecks, RejectsCredWithoutTag) {
 
 TEST_F(CredentialChecks, RejectsRowneruuid) {
   json body = creds();
-  body["creds"][1]["rowneruuid"] = kOwner;
+  body["creds"][1]["rowneruuid"] = kSubjectOwner;
   EXPECT_FALSE(check(body));
   body = creds();
-  body["rowneruuid"] = kOwner;
+  body["rowneruuid"] = kSubjectOwner;
   EXPECT_FALSE(check(body));
 }
 
@@ -149,7 +149,7 @@ TEST_F(CredentialChecks, RejectsPskOfWrongLength) {
 
 TEST_F(CredentialChecks, RejectsIdentityForAnotherDevice) {
   json body = creds();
-  body["creds"][1]["subjectuuid"] = kOwner;
+  body["creds"][1]["subjectuuid"] = kSubjectOwner;
   EXPECT_FALSE(check(body));
 }
 

@@ -16,14 +16,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::string_view kDeviceId = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0";
+constexpr std::string_view kIssuedDeviceId = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0";
 
 std::chrono::seconds distance(TimePoint a, TimePoint b) {
   return std::chrono::duration_cast<std::chrono::seconds>(a > b ? a - b : b - a);
 }
 
 ValidatedCsr device_csr(EVP_PKEY* key) {
-  auto csr = validate_csr(test::make_csr_pem(key, "uuid:" + std::string(kDeviceId)), kDeviceId);
+  auto csr = validate_csr(test::make_csr_pem(key, "uuid:" + std::string(kIssuedDeviceId)),
+                          kIssuedDeviceId);
   if (!csr) throw std::runtime_error(csr.error().internal);
   return std::move(*csr);
 }

@@ -8,7 +8,7 @@ namespace {
 
 using Ids = std::vector<std::string>;
 
-Ids list_ids(Store& store, const EnrollmentGroupFilter& filter) {
+Ids group_ids(Store& store, const EnrollmentGroupFilter& filter) {
   auto groups = store.list_enrollment_groups(filter);
   EXPECT_TRUE(ok(groups));
   return groups ? ids_of(*groups) : Ids{"<error>"};
@@ -75,7 +75,7 @@ TEST_P(StoreContract, GroupUpdateOfMissingIdIsNotFound) {
   auto updated = store().update_enrollment_group(make_group("nope", "alice"));
   ASSERT_FALSE(updated);
   EXPECT_EQ(updated.error().code, ErrorCode::NotFound);
-  EXPECT_EQ(list_ids(store(), {}), Ids{});
+  EXPECT_EQ(group_ids(store(), {}), Ids{});
 }
 
 TEST_P(StoreContract, GroupUpsertInsertsAndReplacesById) {
@@ -95,10 +95,10 @@ TEST_P(StoreContract, GroupListIsOrderedByIdAndScopedToOwner) {
     ASSERT_TRUE(ok(store().create_enrollment_group(make_group(id, "alice"))));
   }
   ASSERT_TRUE(ok(store().create_enrollment_group(make_group("g0", "bob"))));
-  EXPECT_EQ(list_ids(store(), {.owner = "alice"}), (Ids{"g1", "g2", "g3"}));
-  EXPECT_EQ(list_ids(store(), {.owner = "bob"}), (Ids{"g0"}));
-  EXPECT_EQ(list_ids(store(), {.owner = "carol"}), (Ids{}));
-  EXPECT_EQ(list_ids(store(), {}), (Ids{"g0", "g1", "g2", "g3"}));  // empty owner: everyone's
+  EXPECT_EQ(group_ids(store(), {.owner = "alice"}), (Ids{"g1", "g2", "g3"}));
+  EXPECT_EQ(group_ids(store(), {.owner = "bob"}), (Ids{"g0"}));
+  EXPECT_EQ(group_ids(store(), {.owner = "carol"}), (Ids{}));
+  EXPECT_EQ(group_ids(store(), {}), (Ids{"g0", "g1", "g2", "g3"}));  // empty owner: everyone's
 }
 
 TEST_P(StoreContract, GroupFiltersMatchAndAreOred) {
@@ -132,7 +132,7 @@ TEST_P(StoreContract, GroupFiltersMatchAndAreOred) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_EQ(list_ids(store(), c.filter), c.expected);
+    EXPECT_EQ(group_ids(store(), c.filter), c.expected);
   }
 }
 
@@ -151,7 +151,7 @@ TEST_P(StoreContract, GroupDeleteCountsAndStaysWithinOwner) {
   deleted = store().delete_enrollment_groups({.owner = "alice"});  // no filter: all of alice's
   ASSERT_TRUE(ok(deleted));
   EXPECT_EQ(*deleted, 2u);
-  EXPECT_EQ(list_ids(store(), {}), (Ids{"g4"}));
+  EXPECT_EQ(group_ids(store(), {}), (Ids{"g4"}));
 }
 
 }  // namespace

@@ -8,7 +8,7 @@ namespace {
 
 using Ids = std::vector<std::string>;
 
-Ids list_ids(Store& store, const HubFilter& filter) {
+Ids hub_ids(Store& store, const HubFilter& filter) {
   auto hubs = store.list_hubs(filter);
   EXPECT_TRUE(ok(hubs));
   return hubs ? ids_of(*hubs) : Ids{"<error>"};
@@ -96,7 +96,7 @@ TEST_P(StoreContract, HubFiltersMatchAreOredOrderedAndScopedToOwner) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_EQ(list_ids(store(), c.filter), c.expected);
+    EXPECT_EQ(hub_ids(store(), c.filter), c.expected);
   }
 }
 
@@ -109,7 +109,7 @@ TEST_P(StoreContract, HubDeleteCountsAndStaysWithinOwner) {
   deleted = store().delete_hubs({.owner = "alice"});
   ASSERT_TRUE(ok(deleted));
   EXPECT_EQ(*deleted, 1u);
-  EXPECT_EQ(list_ids(store(), {}), (Ids{"h3"}));
+  EXPECT_EQ(hub_ids(store(), {}), (Ids{"h3"}));
 }
 
 }  // namespace

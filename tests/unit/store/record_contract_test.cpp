@@ -22,7 +22,7 @@ ProvisioningRecord stored(Store& store, const std::string& id) {
   return records->front();
 }
 
-Ids list_ids(Store& store, const RecordFilter& filter) {
+Ids record_ids(Store& store, const RecordFilter& filter) {
   auto records = store.list_provisioning_records(filter);
   EXPECT_TRUE(ok(records));
   return records ? ids_of(*records) : Ids{"<error>"};
@@ -155,7 +155,7 @@ TEST_P(StoreContract, RecordBatchIsAllOrNothing) {
   auto applied = apply(store(), {cloud_update("r1", 20, "lost"), cloud_update("r2", 20, "lost"),
                                  ProvisioningRecord{}});  // no id: invalid
   ASSERT_FALSE(applied);
-  EXPECT_EQ(list_ids(store(), {}), (Ids{"r1"}));
+  EXPECT_EQ(record_ids(store(), {}), (Ids{"r1"}));
   const ProvisioningRecord r1 = stored(store(), "r1");
   ASSERT_TRUE(r1.cloud);
   EXPECT_EQ(r1.cloud->provider_name, "kept");
@@ -186,7 +186,7 @@ TEST_P(StoreContract, RecordFiltersMatchAreOredOrderedAndScopedToOwner) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_EQ(list_ids(store(), c.filter), c.expected);
+    EXPECT_EQ(record_ids(store(), c.filter), c.expected);
   }
 }
 
@@ -202,7 +202,7 @@ TEST_P(StoreContract, RecordDeleteCountsAndStaysWithinOwner) {
   deleted = store().delete_provisioning_records({.owner = "alice"});
   ASSERT_TRUE(ok(deleted));
   EXPECT_EQ(*deleted, 1u);
-  EXPECT_EQ(list_ids(store(), {}), (Ids{"r3"}));
+  EXPECT_EQ(record_ids(store(), {}), (Ids{"r3"}));
 }
 
 }  // namespace
