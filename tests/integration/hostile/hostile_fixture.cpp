@@ -41,7 +41,7 @@ const device::FleetResult& LegitFleet::join() {
 }
 
 void HostileNetwork::SetUp() {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(DPS_ADDRESS_SANITIZER)
   // ASan parks freed memory in a quarantine of up to 256 MiB before reusing it: in dps's VmRSS
   // that looks like growth of ~1 MiB per TLS handshake. A small quarantine keeps VmRSS about live
   // memory (use-after-free detection stays on, over a shorter window). dps inherits our

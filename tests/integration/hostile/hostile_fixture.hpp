@@ -14,6 +14,7 @@
 #include "hostile/attackers.hpp"
 #include "support/dps_fixture.hpp"
 #include "support/metrics_scrape.hpp"
+#include "support/sanitizer_build.hpp"
 
 namespace dps::itest::hostile {
 
@@ -49,7 +50,7 @@ class HostileNetwork : public DpsTest {
   /// Growth of VmRSS tolerated during and after an attack.
   static constexpr size_t kRssBoundKib = 64 * 1024;
   /// Slack on timing bounds: the sanitizer build is ~3x slower.
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(DPS_ADDRESS_SANITIZER)
   static constexpr double kSlow = 3.0;
 #else
   static constexpr double kSlow = 1.0;
