@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config clang-14 clang-format-14 libclang-rt-14-dev
+  build-essential cmake ninja-build ccache lld pkg-config clang-14 clang-format-14 libclang-rt-14-dev
   libboost1.81-dev libboost-url1.81-dev
   libssl-dev openssl
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libexpected-dev
