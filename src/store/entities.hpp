@@ -28,6 +28,11 @@ struct EnrollmentGroup {
   bool disabled = false;
   std::vector<std::string> revoked_certificates;  // serial (hex) or SHA-256 of the SPKI (hex)
   std::string crl;                                // PEM CRLs, concatenated
+  /// Derived from x509 by whoever writes the group (pki::TrustGroup::trust_path): SHA-256 (hex)
+  /// of the SPKI of the lead certificate, then of each one above it to the root. The store keeps
+  /// groups of different owners from sharing trust with it (Store::create_enrollment_group).
+  /// Empty: not computed (then nothing is checked or claimed).
+  std::vector<std::string> trust_path;
 
   bool operator==(const EnrollmentGroup&) const = default;
 };
@@ -123,9 +128,11 @@ struct AclSection {
   bool operator==(const AclSection&) const = default;
 };
 
-/// One record per registration id. As an *update*, absent sections and empty scalar fields mean
-/// "leave as stored"; present sections replace the stored one only if their status.date is not
-/// older (a step never overwrites a newer status of the same section).
+/// One record per owner and registration id: a device admitted under another owner gets a record
+/// of that owner, and the first one keeps its owner. As an *update*, absent sections and empty
+/// scalar fields mean "leave as stored"; present sections replace the stored one only if their
+/// status.date is not older (a step never overwrites a newer status of the same section). The
+/// device id is pinned: once stored it never changes, and no two records hold the same one.
 struct ProvisioningRecord {
   std::string id;  // registration id: UUIDv5 of the leaf's SPKI
   std::string device_id;

@@ -5,6 +5,13 @@
 // (attestation, plgd_time, ownership, cloud, credential, acl).
 // In SET, `r.` columns are the stored row's values *before* the update, so each section's JSON
 // and its date column are decided by the same comparison.
+// - A record is one owner's: the key is (owner, id), so a device admitted under another owner
+//   starts a record of that owner and the first one stays as it was (owner never changes).
+// - The device id is pinned: once stored it is never replaced, and an update naming another one
+//   changes nothing. A device id held by another record is not taken either (the NOT EXISTS; the
+//   partial unique index provisioning_records_device_id_unique backs it against two writers
+//   racing). Either way the statement changes no row, which the adapters report as Conflict
+//   (record_conflict_sql below says which).
 // - A section is absent in the update when its JSON parameter is NULL; present sections replace
 //   the stored one unless the stored one is strictly newer (equal dates apply: a retried step).
 // - Scalars and local endpoints replace only when the update carries a value ('' / '[]' = keep).
@@ -19,10 +26,12 @@ inline constexpr std::string_view kRecordMergeSql = R"sql(
 INSERT INTO provisioning_records AS r (id, owner, device_id, enrollment_group_id, creation_date,
   local_endpoints, attestation, attestation_date, plgd_time, plgd_time_date, ownership,
   ownership_date, cloud, cloud_date, credential, credential_date, acl, acl_date)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-ON CONFLICT (id) DO UPDATE SET
-  owner = CASE WHEN excluded.owner <> '' THEN excluded.owner ELSE r.owner END,
-  device_id = CASE WHEN excluded.device_id <> '' THEN excluded.device_id ELSE r.device_id END,
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18
+WHERE NOT EXISTS (SELECT 1 FROM provisioning_records AS other
+                  WHERE $3 <> '' AND other.device_id = $3
+                    AND NOT (other.owner = $2 AND other.id = $1))
+ON CONFLICT (owner, id) DO UPDATE SET
+  device_id = CASE WHEN r.device_id = '' THEN excluded.device_id ELSE r.device_id END,
   enrollment_group_id = CASE WHEN excluded.enrollment_group_id <> ''
     THEN excluded.enrollment_group_id ELSE r.enrollment_group_id END,
   local_endpoints = CASE WHEN excluded.local_endpoints <> '[]'
@@ -63,6 +72,18 @@ ON CONFLICT (id) DO UPDATE SET
   acl_date = CASE WHEN excluded.acl IS NOT NULL
       AND (r.acl_date IS NULL OR excluded.acl_date >= r.acl_date)
     THEN excluded.acl_date ELSE r.acl_date END
+WHERE excluded.device_id = '' OR r.device_id = '' OR r.device_id = excluded.device_id
+)sql";
+
+/// Why kRecordMergeSql changed no row, asked only then: $1 id, $2 owner, $3 device id (in order of
+/// first appearance, which is how SQLite numbers them). One row:
+/// the device id this record is pinned to ('' if none, or no such record) and whether another
+/// record holds $3.
+inline constexpr std::string_view kRecordConflictSql = R"sql(
+SELECT
+  coalesce((SELECT device_id FROM provisioning_records WHERE id = $1 AND owner = $2), ''),
+  EXISTS (SELECT 1 FROM provisioning_records
+          WHERE device_id = $3 AND NOT (owner = $2 AND id = $1))
 )sql";
 
 }  // namespace dps::store

@@ -59,10 +59,10 @@ void RecordWriter::run() {
     }
     // The lock is released during the commit: that is where the next batch accumulates.
     const auto started = std::chrono::steady_clock::now();
-    Result<void> result = store_.apply_record_updates(updates);
+    auto outcomes = store_.apply_record_updates(updates);
     if (metrics_) {
       const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-      metrics_->on_store_commit(updates.size(), took.count(), result.has_value());
+      metrics_->on_store_commit(updates.size(), took.count(), outcomes.has_value());
     }
     {
       // Counted before the callbacks run, so whoever a callback wakes sees complete stats.
@@ -70,7 +70,15 @@ void RecordWriter::run() {
       ++stats_.batches;
       stats_.records += updates.size();
     }
-    for (Callback& done : callbacks) done(result);
+    for (size_t i = 0; i < callbacks.size(); ++i) {
+      if (!outcomes) {
+        callbacks[i](tl::unexpected(outcomes.error()));
+      } else if (i < outcomes->size()) {
+        callbacks[i]((*outcomes)[i]);
+      } else {
+        callbacks[i](fail(ErrorCode::Internal, "store returned fewer outcomes than updates"));
+      }
+    }
     updates.clear();
     callbacks.clear();
   }

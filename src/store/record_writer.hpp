@@ -50,10 +50,11 @@ class RecordWriter {
 
   /// Queues `update` (merge rules of ProvisioningRecord).
   /// @param done invoked exactly once, on the writer thread, after the batch holding the update
-  ///   committed (success: the update is durable) or failed (every update of a failed batch gets
-  ///   that batch's error; the caller answers 5.03 and the device retries). It must be quick and
-  ///   must not throw: it delays every later batch. Typically it posts the response to the
-  ///   session's strand. If the writer is already shutting down, `done` runs inline with
+  ///   committed (success: the update is durable; Conflict: the merge refused this update, which
+  ///   changed nothing, see Store::apply_record_updates) or failed (every update of a failed
+  ///   batch gets that batch's error; the caller answers 5.03 and the device retries). It must be
+  ///   quick and must not throw: it delays every later batch. Typically it posts the response to
+  ///   the session's strand. If the writer is already shutting down, `done` runs inline with
   ///   Unavailable.
   void submit(ProvisioningRecord update, Callback done);
 

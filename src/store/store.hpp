@@ -8,27 +8,28 @@
 
 #include "common/result.hpp"
 #include "store/entities.hpp"
+#include "store/owner_scope.hpp"
 
 namespace dps::store {
 
-/// Which objects a query or delete addresses. `owner` empty means "every owner" and is only used by
-/// dps itself (cache loading at the device handshake), never on behalf of an API caller.
-/// Non-empty id lists are OR-ed (spec: different filters are OR-ed); all empty = all of the owner.
+/// Which objects a query or delete addresses: those in `scope` (owner_scope.hpp; it has no
+/// default, so every filter says whose objects it means) that match the id lists. Non-empty id
+/// lists are OR-ed (spec: different filters are OR-ed); all empty = everything in scope.
 struct EnrollmentGroupFilter {
-  std::string owner;
+  OwnerScope scope;
   std::vector<std::string> ids;
   std::vector<std::string> lead_certificate_names;
   std::vector<std::string> hub_ids;
 };
 
 struct HubFilter {
-  std::string owner;
+  OwnerScope scope;
   std::vector<std::string> ids;
   std::vector<std::string> hub_ids;
 };
 
 struct RecordFilter {
-  std::string owner;
+  OwnerScope scope;
   std::vector<std::string> ids;
   std::vector<std::string> device_ids;
   std::vector<std::string> enrollment_group_ids;
@@ -42,11 +43,18 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  /// Inserts or replaces (by id) enrollment groups; one transaction.
+  // Trust belongs to one owner. A group with a trust_path claims it; a write is refused with
+  // Conflict when another owner's group admits the same devices (one group's lead key is on the
+  // other's trust path), or another group of the same owner has the same lead key (a device
+  // would match both equally). The external text never names another owner's group. Groups of
+  // one owner may nest (the more specific wins at the handshake). Writes of groups are
+  // serialised, so two writers racing cannot both claim the same trust.
+
+  /// Inserts or replaces (by id) enrollment groups; one transaction, all or nothing.
   virtual Result<void> upsert_enrollment_groups(std::span<const EnrollmentGroup> groups) = 0;
-  /// Inserts; Conflict if the id exists.
+  /// Inserts; Conflict if the id exists or the trust is taken (above).
   virtual Result<void> create_enrollment_group(const EnrollmentGroup& group) = 0;
-  /// Replaces an existing group of the same id and owner; NotFound otherwise.
+  /// Replaces an existing group of the same id and owner; NotFound otherwise; Conflict as above.
   virtual Result<void> update_enrollment_group(const EnrollmentGroup& group) = 0;
   /// Results ordered by id.
   virtual Result<std::vector<EnrollmentGroup>> list_enrollment_groups(
@@ -59,9 +67,15 @@ class Store {
   virtual Result<std::vector<Hub>> list_hubs(const HubFilter& filter) = 0;
   virtual Result<size_t> delete_hubs(const HubFilter& filter) = 0;
 
-  /// Applies record updates in ONE transaction (group commit) with the per-section date-guarded
-  /// merge described on ProvisioningRecord. Durable (fsync'd) when this returns success.
-  virtual Result<void> apply_record_updates(std::span<const ProvisioningRecord> updates) = 0;
+  /// Applies record updates in ONE transaction (group commit) with the merge rules described on
+  /// ProvisioningRecord. Durable (fsync'd) when this returns. An error fails every update (the
+  /// database could not be reached or the transaction did not commit: callers retry). Otherwise
+  /// one outcome per update, in order: success, or Conflict when the merge refused that update
+  /// and changed nothing for it (its device id differs from the one the record is pinned to, or
+  /// another record holds it), while the batch's other updates committed.
+  using RecordOutcomes = std::vector<Result<void>>;
+  virtual Result<RecordOutcomes> apply_record_updates(
+      std::span<const ProvisioningRecord> updates) = 0;
   /// Results ordered by id.
   virtual Result<std::vector<ProvisioningRecord>> list_provisioning_records(
       const RecordFilter& filter) = 0;
@@ -70,6 +84,22 @@ class Store {
   /// Monotonic counter bumped by every change of groups or hubs (by any writer of this database),
   /// so caches can tell they are stale without reloading on every handshake.
   virtual Result<int64_t> configuration_version() = 0;
+
+  // --- The management API's credentials: single-use proof-of-possession codes, revoked tokens.
+  // Times are seconds since the Unix epoch. Shared by every replica of one database.
+
+  /// Stores a code issued to `owner`, valid until `expires_at`.
+  virtual Result<void> add_verification_code(const std::string& owner, const std::string& code,
+                                             int64_t expires_at) = 0;
+  /// Uses up `code` of `owner`: true when it existed and had not expired at `now`. It is gone
+  /// afterwards either way (single use, even with replicas racing), as are expired codes.
+  virtual Result<bool> take_verification_code(const std::string& owner, const std::string& code,
+                                              int64_t now) = 0;
+  /// Revokes a management API token by its `jti` until `expires_at` (its `exp`: later it is
+  /// refused anyway). Revoking twice keeps the later expiry.
+  virtual Result<void> revoke_token(const std::string& jti, int64_t expires_at) = 0;
+  /// Every jti revoked and not yet expired at `now`.
+  virtual Result<std::vector<std::string>> revoked_tokens(int64_t now) = 0;
 };
 
 }  // namespace dps::store

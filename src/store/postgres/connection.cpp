@@ -95,6 +95,10 @@ Params& Params::null(Type type) {
   return *this;
 }
 
+Params& Params::owner_scope(const OwnerScope& scope) {
+  return scope.is_every_owner() ? null(Type::Text) : text(scope.owner());
+}
+
 std::string text_array_literal(const std::vector<std::string>& values) {
   // Every element double-quoted, so commas, braces, blanks and the word NULL are plain data;
   // inside quotes only `"` and `\` need a backslash (PostgreSQL docs, "Array Value Input").
@@ -312,8 +316,8 @@ Result<void> Connection::exec_script(const std::string& script) {
   return {};
 }
 
-Result<void> Connection::exec_batch_in_transaction(std::string_view sql,
-                                                   std::span<const Params> batch) {
+Result<std::vector<int64_t>> Connection::exec_batch_in_transaction(std::string_view sql,
+                                                                   std::span<const Params> batch) {
   auto name = prepare(sql, batch.front());
   if (!name) return tl::unexpected(name.error());
   PGconn* c = conn_.get();
@@ -343,6 +347,8 @@ Result<void> Connection::exec_batch_in_transaction(std::string_view sql,
   // sync point. After a failure the server skips the rest (PGRES_PIPELINE_ABORTED) and the
   // COMMIT with them, so nothing of the batch is applied.
   std::optional<Error> first_error;
+  std::vector<int64_t> affected;
+  affected.reserve(batch.size());
   const size_t commands = batch.size() + 2;
   for (size_t i = 0; i < commands; ++i) {
     PGresult* raw = PQgetResult(c);
@@ -355,6 +361,7 @@ Result<void> Connection::exec_batch_in_transaction(std::string_view sql,
     const ExecStatusType status = PQresultStatus(raw);
     if (status == PGRES_COMMAND_OK) {
       changes_ += result.affected_rows();
+      if (i > 0 && i + 1 < commands) affected.push_back(result.affected_rows());
     } else if (status != PGRES_PIPELINE_ABORTED && !first_error) {
       first_error = error(raw, i == 0              ? std::string("begin")
                                : i + 1 == commands ? std::string("commit")
@@ -381,7 +388,7 @@ Result<void> Connection::exec_batch_in_transaction(std::string_view sql,
     if (PQtransactionStatus(c) != PQTRANS_IDLE && !exec_script("ROLLBACK")) poisoned_ = true;
     return tl::unexpected(std::move(*first_error));
   }
-  return {};
+  return affected;
 }
 
 bool Connection::reusable() const {

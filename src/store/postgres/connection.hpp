@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "store/owner_scope.hpp"
 #include "store/postgres/postgres_options.hpp"
 
 namespace dps::store::postgres {
@@ -37,6 +38,10 @@ class Params {
   /// WHERE clauses read as "this filter is not set".
   Params& text_array_or_null(const std::vector<std::string>& values);
   Params& null(Type type);
+  /// An OwnerScope as one text parameter, which the WHERE clauses read as
+  /// `($n IS NULL OR owner = $n)`: NULL for every owner, the owner otherwise (an empty owner then
+  /// matches no row: none has one).
+  Params& owner_scope(const OwnerScope& scope);
 
   struct Param {
     Type type;
@@ -120,8 +125,9 @@ class Connection {
   [[nodiscard]] Result<void> exec_script(const std::string& script);
   /// Runs BEGIN, `sql` once per element of `batch`, COMMIT as ONE pipeline: one round trip to the
   /// server however long the batch, and all or nothing. `batch` must not be empty.
-  [[nodiscard]] Result<void> exec_batch_in_transaction(std::string_view sql,
-                                                       std::span<const Params> batch);
+  /// @return the rows each statement affected, in order.
+  [[nodiscard]] Result<std::vector<int64_t>> exec_batch_in_transaction(
+      std::string_view sql, std::span<const Params> batch);
 
   /// A non-blocking check that the connection is still usable for a new call: open, idle, not
   /// poisoned, and the server has not closed it in the meantime (e.g. it restarted; the close is

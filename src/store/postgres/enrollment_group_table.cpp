@@ -3,6 +3,7 @@
 #include <string>
 
 #include "store/column_codec.hpp"
+#include "store/conflicts.hpp"
 
 namespace dps::store::postgres::enrollment_group_table {
 
@@ -11,36 +12,39 @@ namespace {
 // Parameter numbers are shared by insert, upsert and update so one parameter builder serves all.
 constexpr std::string_view kInsert = R"sql(
 INSERT INTO enrollment_groups (id, owner, name, certificate_chain, lead_certificate_name,
-  expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+  expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl,
+  trust_path)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 )sql";
 
 constexpr std::string_view kUpsert = R"sql(
 INSERT INTO enrollment_groups (id, owner, name, certificate_chain, lead_certificate_name,
-  expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+  expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl,
+  trust_path)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (id) DO UPDATE SET
   owner = excluded.owner, name = excluded.name, certificate_chain = excluded.certificate_chain,
   lead_certificate_name = excluded.lead_certificate_name,
   expired_certificate_enabled = excluded.expired_certificate_enabled,
   hub_ids = excluded.hub_ids, pre_shared_key = excluded.pre_shared_key,
   disabled = excluded.disabled, revoked_certificates = excluded.revoked_certificates,
-  crl = excluded.crl
+  crl = excluded.crl, trust_path = excluded.trust_path
 )sql";
 
 constexpr std::string_view kUpdate = R"sql(
 UPDATE enrollment_groups SET name = $3, certificate_chain = $4, lead_certificate_name = $5,
   expired_certificate_enabled = $6, hub_ids = $7, pre_shared_key = $8, disabled = $9,
-  revoked_certificates = $10, crl = $11
+  revoked_certificates = $10, crl = $11, trust_path = $12
 WHERE id = $1 AND owner = $2
 )sql";
 
-// $1 owner ('' = all owners); $2 ids, $3 lead certificate names, $4 hub ids: text[] or NULL
-// (Params::text_array_or_null). Set lists are OR-ed; none set = every group of the owner.
-// hub_ids is the codec's JSON array; `?|` asks whether any of $4 is one of its strings. The CASE
-// keeps the cast from running (parsing every row's JSON) when that filter is not set.
+// $1 owner scope (Params::owner_scope: NULL = every owner); $2 ids, $3 lead certificate names, $4
+// hub ids: text[] or NULL (Params::text_array_or_null). Set lists are OR-ed; none set = every group
+// of the owner. hub_ids is the codec's JSON array; `?|` asks whether any of $4 is one of its
+// strings. The CASE keeps the cast from running (parsing every row's JSON) when that filter is not
+// set.
 constexpr std::string_view kWhere = R"sql(
-WHERE ($1 = '' OR owner = $1)
+WHERE ($1 IS NULL OR owner = $1)
   AND (($2 IS NULL AND $3 IS NULL AND $4 IS NULL)
     OR id = ANY($2)
     OR lead_certificate_name = ANY($3)
@@ -49,11 +53,30 @@ WHERE ($1 = '' OR owner = $1)
 
 const std::string kSelect = R"sql(
 SELECT id, owner, name, certificate_chain, lead_certificate_name, expired_certificate_enabled,
-  hub_ids, pre_shared_key, disabled, revoked_certificates, crl
+  hub_ids, pre_shared_key, disabled, revoked_certificates, crl, trust_path
 FROM enrollment_groups)sql" +
                             std::string(kWhere) + "ORDER BY id";
 
 const std::string kDelete = "DELETE FROM enrollment_groups" + std::string(kWhere);
+
+// The trust claims (Store's trust rules), as in the SQLite adapter: $1 the group written, $2 its
+// path (text[]), $3 its lead key.
+constexpr std::string_view kOverlaps = R"sql(
+SELECT t.group_id, g.owner, t.depth, t.fingerprint
+FROM enrollment_group_trust AS t JOIN enrollment_groups AS g ON g.id = t.group_id
+WHERE t.group_id <> $1 AND ((t.depth = 0 AND t.fingerprint = ANY($2)) OR t.fingerprint = $3)
+ORDER BY t.group_id
+)sql";
+constexpr std::string_view kDeleteTrust = "DELETE FROM enrollment_group_trust WHERE group_id = $1";
+// One statement for the whole path: unnest pairs each key with its depth (1-based ordinality).
+constexpr std::string_view kInsertTrust = R"sql(
+INSERT INTO enrollment_group_trust (group_id, fingerprint, depth)
+SELECT $1, key, ordinality - 1 FROM unnest($2::text[]) WITH ORDINALITY AS path(key, ordinality)
+)sql";
+constexpr std::string_view kDeleteOrphanTrust = R"sql(
+DELETE FROM enrollment_group_trust AS t
+WHERE NOT EXISTS (SELECT 1 FROM enrollment_groups AS g WHERE g.id = t.group_id)
+)sql";
 
 Params write_params(const EnrollmentGroup& g) {
   Params p;
@@ -67,13 +90,34 @@ Params write_params(const EnrollmentGroup& g) {
       .bytea(g.pre_shared_key)  // raw bytes: bytea keeps them exact
       .boolean(g.disabled)
       .text(codec::encode(g.revoked_certificates))
-      .text(g.crl);
+      .text(g.crl)
+      .text(codec::encode(g.trust_path));
   return p;
+}
+
+// Replaces the trust rows of `g`, refusing (Conflict, nothing written) a claim another group holds.
+Result<void> claim_trust(Connection& db, const EnrollmentGroup& g) {
+  if (auto cleared = db.exec(kDeleteTrust, Params().text(g.id)); !cleared) {
+    return tl::unexpected(cleared.error());
+  }
+  if (g.trust_path.empty()) return {};
+  auto rows = db.exec(
+      kOverlaps, Params().text(g.id).text_array_or_null(g.trust_path).text(g.trust_path.front()));
+  if (!rows) return tl::unexpected(rows.error());
+  std::vector<TrustOverlap> overlaps;
+  for (int row = 0; row < rows->rows(); ++row) {
+    overlaps.push_back(
+        {rows->text(row, 0), rows->text(row, 1), rows->int8(row, 2), rows->text(row, 3)});
+  }
+  if (auto conflict = trust_conflict(g, overlaps)) return tl::unexpected(std::move(*conflict));
+  auto inserted = db.exec(kInsertTrust, Params().text(g.id).text_array_or_null(g.trust_path));
+  if (!inserted) return tl::unexpected(inserted.error());
+  return {};
 }
 
 Params filter_params(const EnrollmentGroupFilter& filter) {
   Params p;
-  p.text(filter.owner)
+  p.owner_scope(filter.scope)
       .text_array_or_null(filter.ids)
       .text_array_or_null(filter.lead_certificate_names)
       .text_array_or_null(filter.hub_ids);
@@ -99,6 +143,10 @@ Result<EnrollmentGroup> read(const QueryResult& rows, int row) {
   if (!revoked) return tl::unexpected(revoked.error());
   g.revoked_certificates = std::move(*revoked);
   g.crl = rows.text(row, 10);
+  auto trust_path =
+      codec::decode<std::vector<std::string>>(rows.text(row, 11), "enrollment_groups.trust_path");
+  if (!trust_path) return tl::unexpected(trust_path.error());
+  g.trust_path = std::move(*trust_path);
   return g;
 }
 
@@ -110,19 +158,21 @@ Result<void> insert(Connection& db, const EnrollmentGroup& group) {
     return fail(ErrorCode::Conflict, "enrollment group " + group.id + " already exists");
   }
   if (!inserted) return tl::unexpected(inserted.error());
-  return {};
+  return claim_trust(db, group);
 }
 
 Result<void> upsert(Connection& db, const EnrollmentGroup& group) {
   auto upserted = db.exec(kUpsert, write_params(group));
   if (!upserted) return tl::unexpected(upserted.error());
-  return {};
+  return claim_trust(db, group);
 }
 
 Result<bool> update(Connection& db, const EnrollmentGroup& group) {
   auto updated = db.exec(kUpdate, write_params(group));
   if (!updated) return tl::unexpected(updated.error());
-  return updated->affected_rows() > 0;
+  if (updated->affected_rows() == 0) return false;
+  if (auto claimed = claim_trust(db, group); !claimed) return tl::unexpected(claimed.error());
+  return true;
 }
 
 Result<std::vector<EnrollmentGroup>> list(Connection& db, const EnrollmentGroupFilter& filter) {
@@ -134,6 +184,10 @@ Result<std::vector<EnrollmentGroup>> list(Connection& db, const EnrollmentGroupF
 Result<size_t> remove(Connection& db, const EnrollmentGroupFilter& filter) {
   auto deleted = db.exec(kDelete, filter_params(filter));
   if (!deleted) return tl::unexpected(deleted.error());
+  if (deleted->affected_rows() > 0) {
+    // A deleted group's trust is free again.
+    if (auto freed = db.exec(kDeleteOrphanTrust); !freed) return tl::unexpected(freed.error());
+  }
   return static_cast<size_t>(deleted->affected_rows());
 }
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "store/column_codec.hpp"
+#include "store/conflicts.hpp"
 
 namespace dps::store::postgres::hub_table {
 
@@ -29,10 +30,10 @@ UPDATE hubs SET hub_id = $3, name = $4, gateways = $5, certificate_authority = $
 WHERE id = $1 AND owner = $2
 )sql";
 
-// $1 owner ('' = all owners); $2 ids, $3 hub ids: text[] or NULL (Params::text_array_or_null).
-// Set lists are OR-ed; none set = every hub of the owner.
+// $1 owner scope (Params::owner_scope: NULL = every owner); $2 ids, $3 hub ids: text[] or NULL
+// (Params::text_array_or_null). Set lists are OR-ed; none set = every hub of the owner.
 constexpr std::string_view kWhere = R"sql(
-WHERE ($1 = '' OR owner = $1)
+WHERE ($1 IS NULL OR owner = $1)
   AND (($2 IS NULL AND $3 IS NULL) OR id = ANY($2) OR hub_id = ANY($3))
 )sql";
 
@@ -57,7 +58,7 @@ Params write_params(const Hub& h) {
 
 Params filter_params(const HubFilter& filter) {
   Params p;
-  p.text(filter.owner).text_array_or_null(filter.ids).text_array_or_null(filter.hub_ids);
+  p.owner_scope(filter.scope).text_array_or_null(filter.ids).text_array_or_null(filter.hub_ids);
   return p;
 }
 
@@ -85,7 +86,7 @@ Result<Hub> read(const QueryResult& rows, int row) {
 Result<void> insert(Connection& db, const Hub& hub) {
   auto inserted = db.exec(kInsert, write_params(hub));
   if (!inserted && inserted.error().code == ErrorCode::Conflict) {
-    return fail(ErrorCode::Conflict, "hub " + hub.id + " already exists");
+    return tl::unexpected(hub_conflict(hub));
   }
   if (!inserted) return tl::unexpected(inserted.error());
   return {};
@@ -99,6 +100,9 @@ Result<void> upsert(Connection& db, const Hub& hub) {
 
 Result<bool> update(Connection& db, const Hub& hub) {
   auto updated = db.exec(kUpdate, write_params(hub));
+  if (!updated && updated.error().code == ErrorCode::Conflict) {
+    return tl::unexpected(hub_conflict(hub));
+  }
   if (!updated) return tl::unexpected(updated.error());
   return updated->affected_rows() > 0;
 }

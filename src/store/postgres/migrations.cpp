@@ -76,8 +76,43 @@ CREATE TABLE configuration_version (
 INSERT INTO configuration_version (singleton, version) VALUES (1, 0);
 )sql";
 
+// Tenancy in the schema (issue 12), as sqlite/migrations.cpp's migration 2: records keyed by
+// (owner, id), one record per device id, hub ids unique per owner, the groups' trust paths.
+constexpr std::string_view kMigration2Tenancy = R"sql(
+ALTER TABLE provisioning_records DROP CONSTRAINT provisioning_records_pkey;
+ALTER TABLE provisioning_records ADD PRIMARY KEY (owner, id);
+DROP INDEX provisioning_records_owner;
+DROP INDEX provisioning_records_device_id;
+CREATE INDEX provisioning_records_id ON provisioning_records (id);
+CREATE UNIQUE INDEX provisioning_records_device_id_unique ON provisioning_records (device_id)
+  WHERE device_id <> '';
+
+CREATE UNIQUE INDEX hubs_owner_hub_id ON hubs (owner, hub_id);
+
+ALTER TABLE enrollment_groups ADD COLUMN trust_path text NOT NULL DEFAULT '[]';
+CREATE TABLE enrollment_group_trust (
+  group_id text COLLATE "C" NOT NULL,
+  fingerprint text NOT NULL,
+  depth integer NOT NULL,
+  PRIMARY KEY (group_id, depth)
+);
+CREATE INDEX enrollment_group_trust_fingerprint ON enrollment_group_trust (fingerprint);
+
+CREATE TABLE verification_codes (
+  owner text NOT NULL,
+  code text NOT NULL,
+  expires_at bigint NOT NULL,
+  PRIMARY KEY (owner, code)
+);
+CREATE TABLE revoked_tokens (
+  jti text PRIMARY KEY NOT NULL,
+  expires_at bigint NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial", kMigration1Initial},
+    Migration{2, "tenancy", kMigration2Tenancy},
 };
 
 // Migrations run without the session's statement_timeout (for this transaction only): a long

@@ -8,6 +8,7 @@
 #include "store/postgres/hub_table.hpp"
 #include "store/postgres/migrations.hpp"
 #include "store/postgres/provisioning_record_table.hpp"
+#include "store/sql_credentials.hpp"
 
 namespace dps::store {
 
@@ -21,6 +22,8 @@ WITH bumped AS (
   UPDATE configuration_version SET version = version + 1 WHERE singleton = 1 RETURNING version)
 SELECT pg_notify($1, version::text) FROM bumped
 )sql";
+constexpr std::string_view kLockConfiguration =
+    "SELECT version FROM configuration_version WHERE singleton = 1 FOR UPDATE";
 constexpr std::string_view kSelectConfigurationVersion =
     "SELECT version FROM configuration_version WHERE singleton = 1";
 
@@ -49,6 +52,10 @@ auto PostgresStore::write_configuration(Write&& write)
   postgres::Connection& db = **lease;
   auto tx = postgres::Transaction::begin(db);
   if (!tx) return tl::unexpected(tx.error());
+  // Configuration writers of every replica queue here, so the checks a write makes before it
+  // changes anything (whose trust a group claims) see every earlier write and no half of a
+  // concurrent one.
+  if (auto locked = db.exec(kLockConfiguration); !locked) return tl::unexpected(locked.error());
   const int64_t changes_before = db.changes();
   auto result = write(db);
   if (!result) return result;  // tx rolls back
@@ -141,8 +148,9 @@ Result<size_t> PostgresStore::delete_hubs(const HubFilter& filter) {
 
 // --- provisioning records
 
-Result<void> PostgresStore::apply_record_updates(std::span<const ProvisioningRecord> updates) {
-  if (updates.empty()) return {};
+Result<Store::RecordOutcomes> PostgresStore::apply_record_updates(
+    std::span<const ProvisioningRecord> updates) {
+  if (updates.empty()) return RecordOutcomes{};
   auto lease = pool_->acquire();
   if (!lease) return tl::unexpected(lease.error());
   // One transaction, one round trip, one WAL flush at COMMIT, however many updates: this is what
@@ -172,6 +180,50 @@ Result<int64_t> PostgresStore::configuration_version() {
     return fail(ErrorCode::Internal, "configuration_version row missing", "database error");
   }
   return rows->int8(0, 0);
+}
+
+// --- credentials
+
+Result<void> PostgresStore::add_verification_code(const std::string& owner, const std::string& code,
+                                                  int64_t expires_at) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  auto added = (*lease)->exec(kInsertVerificationCodeSql,
+                              postgres::Params().text(owner).text(code).int8(expires_at));
+  if (!added) return tl::unexpected(added.error());
+  return {};
+}
+
+Result<bool> PostgresStore::take_verification_code(const std::string& owner,
+                                                   const std::string& code, int64_t now) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  postgres::Connection& db = **lease;
+  // The DELETE takes the row's lock: of two replicas taking one code, only one gets it back.
+  auto taken =
+      db.exec(kTakeVerificationCodeSql, postgres::Params().text(owner).text(code).int8(now));
+  if (!taken) return tl::unexpected(taken.error());
+  auto purged = db.exec(kPurgeVerificationCodesSql, postgres::Params().int8(now));
+  if (!purged) return tl::unexpected(purged.error());
+  return taken->rows() == 1 && taken->boolean(0, 0);
+}
+
+Result<void> PostgresStore::revoke_token(const std::string& jti, int64_t expires_at) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  auto revoked = (*lease)->exec(kRevokeTokenSql, postgres::Params().text(jti).int8(expires_at));
+  if (!revoked) return tl::unexpected(revoked.error());
+  return {};
+}
+
+Result<std::vector<std::string>> PostgresStore::revoked_tokens(int64_t now) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  auto rows = (*lease)->exec(kSelectRevokedTokensSql, postgres::Params().int8(now));
+  if (!rows) return tl::unexpected(rows.error());
+  std::vector<std::string> jtis;
+  for (int row = 0; row < rows->rows(); ++row) jtis.push_back(rows->text(row, 0));
+  return jtis;
 }
 
 }  // namespace dps::store

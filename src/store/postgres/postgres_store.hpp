@@ -63,12 +63,19 @@ class PostgresStore final : public Store {
   Result<std::vector<Hub>> list_hubs(const HubFilter& filter) override;
   Result<size_t> delete_hubs(const HubFilter& filter) override;
 
-  Result<void> apply_record_updates(std::span<const ProvisioningRecord> updates) override;
+  Result<RecordOutcomes> apply_record_updates(std::span<const ProvisioningRecord> updates) override;
   Result<std::vector<ProvisioningRecord>> list_provisioning_records(
       const RecordFilter& filter) override;
   Result<size_t> delete_provisioning_records(const RecordFilter& filter) override;
 
   Result<int64_t> configuration_version() override;
+
+  Result<void> add_verification_code(const std::string& owner, const std::string& code,
+                                     int64_t expires_at) override;
+  Result<bool> take_verification_code(const std::string& owner, const std::string& code,
+                                      int64_t now) override;
+  Result<void> revoke_token(const std::string& jti, int64_t expires_at) override;
+  Result<std::vector<std::string>> revoked_tokens(int64_t now) override;
 
  private:
   explicit PostgresStore(std::unique_ptr<postgres::ConnectionPool> pool);

@@ -5,6 +5,7 @@
 
 #include "common/clock.hpp"
 #include "store/column_codec.hpp"
+#include "store/conflicts.hpp"
 #include "store/record_merge_sql.hpp"
 
 namespace dps::store::postgres::provisioning_record_table {
@@ -15,11 +16,13 @@ namespace {
 // concurrent replicas cannot interleave a read-modify-write: ON CONFLICT locks the row, and under
 // READ COMMITTED the SET sees the latest committed version of it.
 constexpr std::string_view kMerge = kRecordMergeSql;
+constexpr std::string_view kConflict = kRecordConflictSql;
 
-// $1 owner ('' = all owners); $2 ids, $3 device ids, $4 enrollment group ids: text[] or NULL
-// (Params::text_array_or_null). Set lists are OR-ed; none set = every record of the owner.
+// $1 owner scope (Params::owner_scope: NULL = every owner); $2 ids, $3 device ids, $4 enrollment
+// group ids: text[] or NULL (Params::text_array_or_null). Set lists are OR-ed; none set = every
+// record of the owner.
 constexpr std::string_view kWhere = R"sql(
-WHERE ($1 = '' OR owner = $1)
+WHERE ($1 IS NULL OR owner = $1)
   AND (($2 IS NULL AND $3 IS NULL AND $4 IS NULL)
     OR id = ANY($2) OR device_id = ANY($3) OR enrollment_group_id = ANY($4))
 )sql";
@@ -71,7 +74,7 @@ Result<void> read_section(const QueryResult& rows, int row, int column, std::str
 
 Params filter_params(const RecordFilter& filter) {
   Params p;
-  p.text(filter.owner)
+  p.owner_scope(filter.scope)
       .text_array_or_null(filter.ids)
       .text_array_or_null(filter.device_ids)
       .text_array_or_null(filter.enrollment_group_ids);
@@ -100,18 +103,47 @@ Result<ProvisioningRecord> read(const QueryResult& rows, int row) {
 
 }  // namespace
 
-Result<void> merge_all(Connection& db, std::span<const ProvisioningRecord> updates) {
-  if (updates.empty()) return {};
+Result<std::vector<Result<void>>> merge_all(Connection& db,
+                                            std::span<const ProvisioningRecord> updates) {
+  std::vector<Result<void>> outcomes;
+  if (updates.empty()) return outcomes;
   const int64_t now = unix_nanos();
   std::vector<Params> batch;
   batch.reserve(updates.size());
   for (const ProvisioningRecord& update : updates) {
-    if (update.id.empty()) {
-      return fail(ErrorCode::BadRequest, "provisioning record update without id");
+    if (update.id.empty() || update.owner.empty()) {
+      return fail(ErrorCode::BadRequest, "provisioning record update without id or owner");
     }
     batch.push_back(merge_params(update, now));
   }
-  return db.exec_batch_in_transaction(kMerge, batch);
+  auto affected = db.exec_batch_in_transaction(kMerge, batch);
+  if (!affected) {
+    // A unique violation here is two replicas taking the same device id at the same moment (the
+    // merge's NOT EXISTS saw neither): nothing of the batch was applied, so every device retries
+    // (5.03), and the retry gets its precise answer from the NOT EXISTS.
+    if (affected.error().code == ErrorCode::Conflict) {
+      return fail(ErrorCode::Unavailable,
+                  "record batch lost a race for a device id: " + affected.error().internal,
+                  "provisioning record store busy, retry");
+    }
+    return tl::unexpected(affected.error());
+  }
+  outcomes.reserve(updates.size());
+  for (size_t i = 0; i < updates.size(); ++i) {
+    if (i < affected->size() && (*affected)[i] > 0) {
+      outcomes.emplace_back();
+      continue;
+    }
+    // Refused (record_merge_sql.hpp): ask why, after the commit; only the message depends on it.
+    const ProvisioningRecord& update = updates[i];
+    auto why =
+        db.exec(kConflict, Params().text(update.id).text(update.owner).text(update.device_id));
+    if (!why) return tl::unexpected(why.error());
+    outcomes.push_back(tl::unexpected(
+        why->rows() == 1 ? record_conflict(update, why->text(0, 0), why->boolean(0, 1))
+                         : record_conflict(update, "", false)));
+  }
+  return outcomes;
 }
 
 Result<std::vector<ProvisioningRecord>> list(Connection& db, const RecordFilter& filter) {

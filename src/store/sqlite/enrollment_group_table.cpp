@@ -3,6 +3,7 @@
 #include <string>
 
 #include "store/column_codec.hpp"
+#include "store/conflicts.hpp"
 #include "store/sqlite/filter.hpp"
 
 namespace dps::store::sqlite::enrollment_group_table {
@@ -12,34 +13,36 @@ namespace {
 // Parameter numbers are shared by insert, upsert and update so one bind function serves all.
 constexpr std::string_view kInsert = R"sql(
 INSERT INTO enrollment_groups (id, owner, name, certificate_chain, lead_certificate_name,
-  expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+  expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl,
+  trust_path)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
 )sql";
 
 constexpr std::string_view kUpsert = R"sql(
 INSERT INTO enrollment_groups (id, owner, name, certificate_chain, lead_certificate_name,
-  expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+  expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl,
+  trust_path)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
 ON CONFLICT (id) DO UPDATE SET
   owner = excluded.owner, name = excluded.name, certificate_chain = excluded.certificate_chain,
   lead_certificate_name = excluded.lead_certificate_name,
   expired_certificate_enabled = excluded.expired_certificate_enabled,
   hub_ids = excluded.hub_ids, pre_shared_key = excluded.pre_shared_key,
   disabled = excluded.disabled, revoked_certificates = excluded.revoked_certificates,
-  crl = excluded.crl
+  crl = excluded.crl, trust_path = excluded.trust_path
 )sql";
 
 constexpr std::string_view kUpdate = R"sql(
 UPDATE enrollment_groups SET name = ?3, certificate_chain = ?4, lead_certificate_name = ?5,
   expired_certificate_enabled = ?6, hub_ids = ?7, pre_shared_key = ?8, disabled = ?9,
-  revoked_certificates = ?10, crl = ?11
+  revoked_certificates = ?10, crl = ?11, trust_path = ?12
 WHERE id = ?1 AND owner = ?2
 )sql";
 
-// ?1 owner ('' = all owners); ?2 ids, ?3 lead certificate names, ?4 hub ids: JSON arrays or NULL
-// (filter.hpp). Set lists are OR-ed; none set = every group of the owner.
+// ?1 owner scope (bind_owner_scope: NULL = every owner); ?2 ids, ?3 lead certificate names, ?4 hub
+// ids: JSON arrays or NULL (filter.hpp). Set lists are OR-ed; none set = every group of the owner.
 constexpr std::string_view kWhere = R"sql(
-WHERE (?1 = '' OR owner = ?1)
+WHERE (?1 IS NULL OR owner = ?1)
   AND ((?2 IS NULL AND ?3 IS NULL AND ?4 IS NULL)
     OR id IN (SELECT value FROM json_each(?2))
     OR lead_certificate_name IN (SELECT value FROM json_each(?3))
@@ -49,11 +52,26 @@ WHERE (?1 = '' OR owner = ?1)
 
 const std::string kSelect = R"sql(
 SELECT id, owner, name, certificate_chain, lead_certificate_name, expired_certificate_enabled,
-  hub_ids, pre_shared_key, disabled, revoked_certificates, crl
+  hub_ids, pre_shared_key, disabled, revoked_certificates, crl, trust_path
 FROM enrollment_groups)sql" +
                             std::string(kWhere) + "ORDER BY id";
 
 const std::string kDelete = "DELETE FROM enrollment_groups" + std::string(kWhere);
+
+// The trust claims (Store's trust rules): one row per key of a group's trust path.
+// ?1 the group written, ?2 its path (JSON array), ?3 its lead key.
+constexpr std::string_view kOverlaps = R"sql(
+SELECT t.group_id, g.owner, t.depth, t.fingerprint
+FROM enrollment_group_trust AS t JOIN enrollment_groups AS g ON g.id = t.group_id
+WHERE t.group_id <> ?1
+  AND ((t.depth = 0 AND t.fingerprint IN (SELECT value FROM json_each(?2))) OR t.fingerprint = ?3)
+ORDER BY t.group_id
+)sql";
+constexpr std::string_view kDeleteTrust = "DELETE FROM enrollment_group_trust WHERE group_id = ?1";
+constexpr std::string_view kInsertTrust =
+    "INSERT INTO enrollment_group_trust (group_id, fingerprint, depth) VALUES (?1, ?2, ?3)";
+constexpr std::string_view kDeleteOrphanTrust =
+    "DELETE FROM enrollment_group_trust WHERE group_id NOT IN (SELECT id FROM enrollment_groups)";
 
 Result<void> write(Connection& db, std::string_view sql, const EnrollmentGroup& g) {
   auto stmt = db.prepare(sql);
@@ -69,11 +87,42 @@ Result<void> write(Connection& db, std::string_view sql, const EnrollmentGroup& 
   stmt->bind(9, int64_t{g.disabled});
   stmt->bind(10, codec::encode(g.revoked_certificates));
   stmt->bind(11, g.crl);
+  stmt->bind(12, codec::encode(g.trust_path));
   return stmt->run();
 }
 
+// Replaces the trust rows of `g`, refusing (Conflict, nothing written) a claim another group holds.
+Result<void> claim_trust(Connection& db, const EnrollmentGroup& g) {
+  if (auto cleared = execute(db, kDeleteTrust, [&](Statement& stmt) { stmt.bind(1, g.id); });
+      !cleared) {
+    return tl::unexpected(cleared.error());
+  }
+  if (g.trust_path.empty()) return {};
+  auto overlaps = query<TrustOverlap>(
+      db, kOverlaps,
+      [&](Statement& stmt) {
+        stmt.bind(1, g.id);
+        stmt.bind(2, codec::encode(g.trust_path));
+        stmt.bind(3, g.trust_path.front());
+      },
+      [](const Statement& row) -> Result<TrustOverlap> {
+        return TrustOverlap{row.text(0), row.text(1), row.integer(2), row.text(3)};
+      });
+  if (!overlaps) return tl::unexpected(overlaps.error());
+  if (auto conflict = trust_conflict(g, *overlaps)) return tl::unexpected(std::move(*conflict));
+  for (size_t depth = 0; depth < g.trust_path.size(); ++depth) {
+    auto inserted = execute(db, kInsertTrust, [&](Statement& stmt) {
+      stmt.bind(1, g.id);
+      stmt.bind(2, g.trust_path[depth]);
+      stmt.bind(3, static_cast<int64_t>(depth));
+    });
+    if (!inserted) return tl::unexpected(inserted.error());
+  }
+  return {};
+}
+
 void bind_filter(Statement& stmt, const EnrollmentGroupFilter& filter) {
-  stmt.bind(1, filter.owner);
+  bind_owner_scope(stmt, 1, filter.scope);
   bind_id_list(stmt, 2, filter.ids);
   bind_id_list(stmt, 3, filter.lead_certificate_names);
   bind_id_list(stmt, 4, filter.hub_ids);
@@ -97,6 +146,10 @@ Result<EnrollmentGroup> read(const Statement& row) {
   if (!revoked) return tl::unexpected(revoked.error());
   g.revoked_certificates = std::move(*revoked);
   g.crl = row.text(10);
+  auto trust_path =
+      codec::decode<std::vector<std::string>>(row.text(11), "enrollment_groups.trust_path");
+  if (!trust_path) return tl::unexpected(trust_path.error());
+  g.trust_path = std::move(*trust_path);
   return g;
 }
 
@@ -107,17 +160,21 @@ Result<void> insert(Connection& db, const EnrollmentGroup& group) {
   if (!inserted && inserted.error().code == ErrorCode::Conflict) {
     return fail(ErrorCode::Conflict, "enrollment group " + group.id + " already exists");
   }
-  return inserted;
+  if (!inserted) return inserted;
+  return claim_trust(db, group);
 }
 
 Result<void> upsert(Connection& db, const EnrollmentGroup& group) {
-  return write(db, kUpsert, group);
+  if (auto written = write(db, kUpsert, group); !written) return written;
+  return claim_trust(db, group);
 }
 
 Result<bool> update(Connection& db, const EnrollmentGroup& group) {
   auto updated = write(db, kUpdate, group);
   if (!updated) return tl::unexpected(updated.error());
-  return db.changes() > 0;
+  if (db.changes() == 0) return false;
+  if (auto claimed = claim_trust(db, group); !claimed) return tl::unexpected(claimed.error());
+  return true;
 }
 
 Result<std::vector<EnrollmentGroup>> list(Connection& db, const EnrollmentGroupFilter& filter) {
@@ -126,7 +183,13 @@ Result<std::vector<EnrollmentGroup>> list(Connection& db, const EnrollmentGroupF
 }
 
 Result<size_t> remove(Connection& db, const EnrollmentGroupFilter& filter) {
-  return execute(db, kDelete, [&](Statement& stmt) { bind_filter(stmt, filter); });
+  auto removed = execute(db, kDelete, [&](Statement& stmt) { bind_filter(stmt, filter); });
+  if (!removed || *removed == 0) return removed;
+  // A deleted group's trust is free again.
+  if (auto freed = execute(db, kDeleteOrphanTrust, [](Statement&) {}); !freed) {
+    return tl::unexpected(freed.error());
+  }
+  return removed;
 }
 
 }  // namespace dps::store::sqlite::enrollment_group_table

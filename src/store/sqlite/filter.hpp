@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "store/column_codec.hpp"
+#include "store/owner_scope.hpp"
 #include "store/sqlite/statement.hpp"
 
 namespace dps::store::sqlite {
@@ -18,6 +19,17 @@ inline void bind_id_list(Statement& stmt, int index, const std::vector<std::stri
     stmt.bind_null(index);
   } else {
     stmt.bind(index, codec::encode(ids));
+  }
+}
+
+/// Binds an OwnerScope as ONE parameter, which the WHERE clauses read as
+/// `(?n IS NULL OR owner = ?n)`: NULL for every owner, the owner otherwise (an empty owner then
+/// matches no row: none has one).
+inline void bind_owner_scope(Statement& stmt, int index, const OwnerScope& scope) {
+  if (scope.is_every_owner()) {
+    stmt.bind_null(index);
+  } else {
+    stmt.bind(index, scope.owner());
   }
 }
 

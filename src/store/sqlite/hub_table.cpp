@@ -3,6 +3,7 @@
 #include <string>
 
 #include "store/column_codec.hpp"
+#include "store/conflicts.hpp"
 #include "store/sqlite/filter.hpp"
 
 namespace dps::store::sqlite::hub_table {
@@ -30,10 +31,10 @@ UPDATE hubs SET hub_id = ?3, name = ?4, gateways = ?5, certificate_authority = ?
 WHERE id = ?1 AND owner = ?2
 )sql";
 
-// ?1 owner ('' = all owners); ?2 ids, ?3 hub ids: JSON arrays or NULL (filter.hpp). Set lists are
-// OR-ed; none set = every hub of the owner.
+// ?1 owner scope (bind_owner_scope: NULL = every owner); ?2 ids, ?3 hub ids: JSON arrays or NULL
+// (filter.hpp). Set lists are OR-ed; none set = every hub of the owner.
 constexpr std::string_view kWhere = R"sql(
-WHERE (?1 = '' OR owner = ?1)
+WHERE (?1 IS NULL OR owner = ?1)
   AND ((?2 IS NULL AND ?3 IS NULL)
     OR id IN (SELECT value FROM json_each(?2))
     OR hub_id IN (SELECT value FROM json_each(?3)))
@@ -60,7 +61,7 @@ Result<void> write(Connection& db, std::string_view sql, const Hub& h) {
 }
 
 void bind_filter(Statement& stmt, const HubFilter& filter) {
-  stmt.bind(1, filter.owner);
+  bind_owner_scope(stmt, 1, filter.scope);
   bind_id_list(stmt, 2, filter.ids);
   bind_id_list(stmt, 3, filter.hub_ids);
 }
@@ -88,7 +89,7 @@ Result<Hub> read(const Statement& row) {
 Result<void> insert(Connection& db, const Hub& hub) {
   auto inserted = write(db, kInsert, hub);
   if (!inserted && inserted.error().code == ErrorCode::Conflict) {
-    return fail(ErrorCode::Conflict, "hub " + hub.id + " already exists");
+    return tl::unexpected(hub_conflict(hub));
   }
   return inserted;
 }
@@ -97,6 +98,9 @@ Result<void> upsert(Connection& db, const Hub& hub) { return write(db, kUpsert, 
 
 Result<bool> update(Connection& db, const Hub& hub) {
   auto updated = write(db, kUpdate, hub);
+  if (!updated && updated.error().code == ErrorCode::Conflict) {
+    return tl::unexpected(hub_conflict(hub));
+  }
   if (!updated) return tl::unexpected(updated.error());
   return db.changes() > 0;
 }

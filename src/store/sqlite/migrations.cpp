@@ -73,8 +73,73 @@ CREATE TABLE configuration_version (
 INSERT INTO configuration_version (singleton, version) VALUES (1, 0);
 )sql";
 
+// Tenancy in the schema (issue 12): a record is one owner's, keyed by (owner, id), so a device
+// admitted under another owner starts a record of its own; a device id is held by one record
+// only; a hub id is unique per owner; enrollment_group_trust holds each group's trust path, which
+// the store keeps from overlapping another owner's (groups written before have none until dps
+// computes it at start: app/service.cpp). SQLite cannot change a primary key in place, hence the
+// copy. A database in which two records share a device id, or two hubs of one owner a hub id,
+// fails here naming the index (docs/deployment.md, "Upgrading": how to find and fix them).
+constexpr std::string_view kMigration2Tenancy = R"sql(
+CREATE TABLE provisioning_records_by_owner (
+  id TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  enrollment_group_id TEXT NOT NULL,
+  creation_date INTEGER NOT NULL,
+  local_endpoints TEXT NOT NULL,
+  attestation TEXT,
+  attestation_date INTEGER,
+  plgd_time TEXT,
+  plgd_time_date INTEGER,
+  ownership TEXT,
+  ownership_date INTEGER,
+  cloud TEXT,
+  cloud_date INTEGER,
+  credential TEXT,
+  credential_date INTEGER,
+  acl TEXT,
+  acl_date INTEGER,
+  PRIMARY KEY (owner, id)
+);
+INSERT INTO provisioning_records_by_owner SELECT id, owner, device_id, enrollment_group_id,
+  creation_date, local_endpoints, attestation, attestation_date, plgd_time, plgd_time_date,
+  ownership, ownership_date, cloud, cloud_date, credential, credential_date, acl, acl_date
+FROM provisioning_records;
+DROP TABLE provisioning_records;
+ALTER TABLE provisioning_records_by_owner RENAME TO provisioning_records;
+CREATE INDEX provisioning_records_id ON provisioning_records (id);
+CREATE UNIQUE INDEX provisioning_records_device_id_unique ON provisioning_records (device_id)
+  WHERE device_id <> '';
+CREATE INDEX provisioning_records_enrollment_group_id
+  ON provisioning_records (enrollment_group_id);
+
+CREATE UNIQUE INDEX hubs_owner_hub_id ON hubs (owner, hub_id);
+
+ALTER TABLE enrollment_groups ADD COLUMN trust_path TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE enrollment_group_trust (
+  group_id TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  depth INTEGER NOT NULL,
+  PRIMARY KEY (group_id, depth)
+);
+CREATE INDEX enrollment_group_trust_fingerprint ON enrollment_group_trust (fingerprint);
+
+CREATE TABLE verification_codes (
+  owner TEXT NOT NULL,
+  code TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (owner, code)
+);
+CREATE TABLE revoked_tokens (
+  jti TEXT PRIMARY KEY NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial", kMigration1Initial},
+    Migration{2, "tenancy", kMigration2Tenancy},
 };
 
 constexpr std::string_view kSelectUserVersion = "PRAGMA user_version";

@@ -5,6 +5,7 @@
 
 #include "common/clock.hpp"
 #include "store/column_codec.hpp"
+#include "store/conflicts.hpp"
 #include "store/record_merge_sql.hpp"
 #include "store/sqlite/filter.hpp"
 
@@ -16,11 +17,12 @@ namespace {
 // cannot interleave a read-modify-write. SQLite numbers `$NNN` parameters in order of first
 // appearance, which is $1..$18 in this statement, so it binds by the same indexes.
 constexpr std::string_view kMerge = kRecordMergeSql;
+constexpr std::string_view kConflict = kRecordConflictSql;
 
-// ?1 owner ('' = all owners); ?2 ids, ?3 device ids, ?4 enrollment group ids: JSON arrays or NULL
-// (filter.hpp). Set lists are OR-ed; none set = every record of the owner.
+// ?1 owner scope (bind_owner_scope: NULL = every owner); ?2 ids, ?3 device ids, ?4 enrollment group
+// ids: JSON arrays or NULL (filter.hpp). Set lists are OR-ed; none set = every record of the owner.
 constexpr std::string_view kWhere = R"sql(
-WHERE (?1 = '' OR owner = ?1)
+WHERE (?1 IS NULL OR owner = ?1)
   AND ((?2 IS NULL AND ?3 IS NULL AND ?4 IS NULL)
     OR id IN (SELECT value FROM json_each(?2))
     OR device_id IN (SELECT value FROM json_each(?3))
@@ -58,7 +60,7 @@ Result<void> read_section(const Statement& row, int column, std::string_view nam
 }
 
 void bind_filter(Statement& stmt, const RecordFilter& filter) {
-  stmt.bind(1, filter.owner);
+  bind_owner_scope(stmt, 1, filter.scope);
   bind_id_list(stmt, 2, filter.ids);
   bind_id_list(stmt, 3, filter.device_ids);
   bind_id_list(stmt, 4, filter.enrollment_group_ids);
@@ -87,8 +89,8 @@ Result<ProvisioningRecord> read(const Statement& row) {
 }  // namespace
 
 Result<void> merge(Connection& db, const ProvisioningRecord& update) {
-  if (update.id.empty()) {
-    return fail(ErrorCode::BadRequest, "provisioning record update without id");
+  if (update.id.empty() || update.owner.empty()) {
+    return fail(ErrorCode::BadRequest, "provisioning record update without id or owner");
   }
   auto stmt = db.prepare(kMerge);
   if (!stmt) return tl::unexpected(stmt.error());
@@ -104,7 +106,18 @@ Result<void> merge(Connection& db, const ProvisioningRecord& update) {
   bind_section(*stmt, 13, update.cloud);
   bind_section(*stmt, 15, update.credential);
   bind_section(*stmt, 17, update.acl);
-  return stmt->run();
+  if (auto ran = stmt->run(); !ran) return ran;
+  if (db.changes() > 0) return {};
+  // Refused: say why (the rare path, so a second statement here costs nothing in the common one).
+  auto why = db.prepare(kConflict);
+  if (!why) return tl::unexpected(why.error());
+  why->bind(1, update.id);
+  why->bind(2, update.owner);
+  why->bind(3, update.device_id);
+  auto row = why->step();
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return tl::unexpected(record_conflict(update, "", false));
+  return tl::unexpected(record_conflict(update, why->text(0), why->integer(1) != 0));
 }
 
 Result<std::vector<ProvisioningRecord>> list(Connection& db, const RecordFilter& filter) {

@@ -10,10 +10,12 @@
 
 namespace dps::store::sqlite::provisioning_record_table {
 
-/// Inserts the record or merges the update into the stored one, entirely in SQL: each present
-/// section replaces the stored one unless the stored one is newer (status.date), non-empty scalar
-/// fields and local endpoints replace the stored ones, creation_date is written on insert only
-/// (now, when the update carries 0).
+/// Inserts the record or merges the update into the stored one, entirely in SQL
+/// (record_merge_sql.hpp): each present section replaces the stored one unless the stored one is
+/// newer (status.date), non-empty scalar fields and local endpoints replace the stored ones,
+/// creation_date is written on insert only (now, when the update carries 0).
+/// @return Conflict (conflicts.hpp) when the merge refused the update's device id, which
+///         then changed nothing; other errors fail the transaction.
 [[nodiscard]] Result<void> merge(Connection& db, const ProvisioningRecord& update);
 /// Ordered by id.
 [[nodiscard]] Result<std::vector<ProvisioningRecord>> list(Connection& db,

@@ -8,6 +8,7 @@
 #include <system_error>
 #include <utility>
 
+#include "store/sql_credentials.hpp"
 #include "store/sqlite/enrollment_group_table.hpp"
 #include "store/sqlite/hub_table.hpp"
 #include "store/sqlite/migrations.hpp"
@@ -188,17 +189,25 @@ Result<size_t> SqliteStore::delete_hubs(const HubFilter& filter) {
 
 // --- provisioning records
 
-Result<void> SqliteStore::apply_record_updates(std::span<const ProvisioningRecord> updates) {
-  if (updates.empty()) return {};
+Result<Store::RecordOutcomes> SqliteStore::apply_record_updates(
+    std::span<const ProvisioningRecord> updates) {
+  RecordOutcomes outcomes;
+  if (updates.empty()) return outcomes;
   std::lock_guard lock(mutex_);
   // One transaction, one fsync at COMMIT, however many updates: this is what group commit buys.
   auto tx = sqlite::Transaction::begin(*connection_);
   if (!tx) return tl::unexpected(tx.error());
+  outcomes.reserve(updates.size());
   for (const ProvisioningRecord& update : updates) {
     auto merged = sqlite::provisioning_record_table::merge(*connection_, update);
-    if (!merged) return merged;  // tx rolls back: all or nothing
+    // A refused update changed nothing (SQLite undoes a failed statement, not the transaction);
+    // any other error fails the batch: tx rolls back, all or nothing.
+    if (!merged && merged.error().code != ErrorCode::Conflict)
+      return tl::unexpected(merged.error());
+    outcomes.push_back(std::move(merged));
   }
-  return tx->commit();
+  if (auto committed = tx->commit(); !committed) return tl::unexpected(committed.error());
+  return outcomes;
 }
 
 Result<std::vector<ProvisioningRecord>> SqliteStore::list_provisioning_records(
@@ -221,6 +230,58 @@ Result<int64_t> SqliteStore::configuration_version() {
   if (!*row)
     return fail(ErrorCode::Internal, "configuration_version row missing", "database error");
   return stmt->integer(0);
+}
+
+// --- credentials
+
+Result<void> SqliteStore::add_verification_code(const std::string& owner, const std::string& code,
+                                                int64_t expires_at) {
+  std::lock_guard lock(mutex_);
+  auto added = sqlite::execute(*connection_, kInsertVerificationCodeSql, [&](sqlite::Statement& s) {
+    s.bind(1, owner);
+    s.bind(2, code);
+    s.bind(3, expires_at);
+  });
+  if (!added) return tl::unexpected(added.error());
+  return {};
+}
+
+Result<bool> SqliteStore::take_verification_code(const std::string& owner, const std::string& code,
+                                                 int64_t now) {
+  std::lock_guard lock(mutex_);
+  auto tx = sqlite::Transaction::begin(*connection_);
+  if (!tx) return tl::unexpected(tx.error());
+  auto taken = sqlite::query<bool>(
+      *connection_, kTakeVerificationCodeSql,
+      [&](sqlite::Statement& s) {
+        s.bind(1, owner);
+        s.bind(2, code);
+        s.bind(3, now);
+      },
+      [](const sqlite::Statement& row) -> Result<bool> { return row.integer(0) != 0; });
+  if (!taken) return tl::unexpected(taken.error());
+  auto purged = sqlite::execute(*connection_, kPurgeVerificationCodesSql,
+                                [&](sqlite::Statement& s) { s.bind(1, now); });
+  if (!purged) return tl::unexpected(purged.error());
+  if (auto committed = tx->commit(); !committed) return tl::unexpected(committed.error());
+  return !taken->empty() && taken->front();
+}
+
+Result<void> SqliteStore::revoke_token(const std::string& jti, int64_t expires_at) {
+  std::lock_guard lock(mutex_);
+  auto revoked = sqlite::execute(*connection_, kRevokeTokenSql, [&](sqlite::Statement& s) {
+    s.bind(1, jti);
+    s.bind(2, expires_at);
+  });
+  if (!revoked) return tl::unexpected(revoked.error());
+  return {};
+}
+
+Result<std::vector<std::string>> SqliteStore::revoked_tokens(int64_t now) {
+  std::lock_guard lock(mutex_);
+  return sqlite::query<std::string>(
+      *connection_, kSelectRevokedTokensSql, [&](sqlite::Statement& s) { s.bind(1, now); },
+      [](const sqlite::Statement& row) -> Result<std::string> { return row.text(0); });
 }
 
 }  // namespace dps::store

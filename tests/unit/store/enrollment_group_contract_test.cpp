@@ -17,7 +17,7 @@ Ids group_ids(Store& store, const EnrollmentGroupFilter& filter) {
 TEST_P(StoreContract, GroupCreateRoundTripsEveryField) {
   const EnrollmentGroup group = make_group("g1", "alice");
   ASSERT_TRUE(ok(store().create_enrollment_group(group)));
-  auto groups = store().list_enrollment_groups({.owner = "alice"});
+  auto groups = store().list_enrollment_groups({.scope = OwnerScope::of("alice")});
   ASSERT_TRUE(ok(groups));
   EXPECT_EQ(*groups, std::vector{group});
 }
@@ -25,7 +25,7 @@ TEST_P(StoreContract, GroupCreateRoundTripsEveryField) {
 TEST_P(StoreContract, GroupEmptyFieldsRoundTrip) {
   EnrollmentGroup group{.id = "g1", .owner = "alice"};
   ASSERT_TRUE(ok(store().create_enrollment_group(group)));
-  auto groups = store().list_enrollment_groups({.owner = "alice"});
+  auto groups = store().list_enrollment_groups({.scope = OwnerScope::of("alice")});
   ASSERT_TRUE(ok(groups));
   EXPECT_EQ(*groups, std::vector{group});
 }
@@ -38,7 +38,7 @@ TEST_P(StoreContract, GroupCreateWithExistingIdIsConflictNamingTheId) {
   ASSERT_FALSE(created);
   EXPECT_EQ(created.error().code, ErrorCode::Conflict);
   EXPECT_NE(created.error().internal.find("g1"), std::string::npos) << created.error().internal;
-  auto groups = store().list_enrollment_groups({});
+  auto groups = store().list_enrollment_groups({.scope = OwnerScope::every_owner()});
   ASSERT_TRUE(ok(groups));
   EXPECT_EQ(*groups, std::vector{make_group("g1", "alice")});
 }
@@ -54,7 +54,7 @@ TEST_P(StoreContract, GroupUpdateReplacesEveryField) {
   changed.revoked_certificates.clear();
   changed.crl.clear();
   ASSERT_TRUE(ok(store().update_enrollment_group(changed)));
-  auto groups = store().list_enrollment_groups({.owner = "alice"});
+  auto groups = store().list_enrollment_groups({.scope = OwnerScope::of("alice")});
   ASSERT_TRUE(ok(groups));
   EXPECT_EQ(*groups, std::vector{changed});
 }
@@ -66,7 +66,7 @@ TEST_P(StoreContract, GroupUpdateOfAnotherOwnersGroupIsNotFoundAndChangesNothing
   auto updated = store().update_enrollment_group(hijack);
   ASSERT_FALSE(updated);
   EXPECT_EQ(updated.error().code, ErrorCode::NotFound);
-  auto groups = store().list_enrollment_groups({});
+  auto groups = store().list_enrollment_groups({.scope = OwnerScope::every_owner()});
   ASSERT_TRUE(ok(groups));
   EXPECT_EQ(*groups, std::vector{make_group("g1", "alice")});
 }
@@ -75,7 +75,7 @@ TEST_P(StoreContract, GroupUpdateOfMissingIdIsNotFound) {
   auto updated = store().update_enrollment_group(make_group("nope", "alice"));
   ASSERT_FALSE(updated);
   EXPECT_EQ(updated.error().code, ErrorCode::NotFound);
-  EXPECT_EQ(group_ids(store(), {}), Ids{});
+  EXPECT_EQ(group_ids(store(), {.scope = OwnerScope::every_owner()}), Ids{});
 }
 
 TEST_P(StoreContract, GroupUpsertInsertsAndReplacesById) {
@@ -85,7 +85,7 @@ TEST_P(StoreContract, GroupUpsertInsertsAndReplacesById) {
   moved.name = "moved";
   std::array second = {moved, make_group("g3", "bob")};
   ASSERT_TRUE(ok(store().upsert_enrollment_groups(second)));
-  auto groups = store().list_enrollment_groups({});
+  auto groups = store().list_enrollment_groups({.scope = OwnerScope::every_owner()});
   ASSERT_TRUE(ok(groups));
   EXPECT_EQ(*groups, (std::vector{make_group("g1", "alice"), moved, make_group("g3", "bob")}));
 }
@@ -95,10 +95,11 @@ TEST_P(StoreContract, GroupListIsOrderedByIdAndScopedToOwner) {
     ASSERT_TRUE(ok(store().create_enrollment_group(make_group(id, "alice"))));
   }
   ASSERT_TRUE(ok(store().create_enrollment_group(make_group("g0", "bob"))));
-  EXPECT_EQ(group_ids(store(), {.owner = "alice"}), (Ids{"g1", "g2", "g3"}));
-  EXPECT_EQ(group_ids(store(), {.owner = "bob"}), (Ids{"g0"}));
-  EXPECT_EQ(group_ids(store(), {.owner = "carol"}), (Ids{}));
-  EXPECT_EQ(group_ids(store(), {}), (Ids{"g0", "g1", "g2", "g3"}));  // empty owner: everyone's
+  EXPECT_EQ(group_ids(store(), {.scope = OwnerScope::of("alice")}), (Ids{"g1", "g2", "g3"}));
+  EXPECT_EQ(group_ids(store(), {.scope = OwnerScope::of("bob")}), (Ids{"g0"}));
+  EXPECT_EQ(group_ids(store(), {.scope = OwnerScope::of("carol")}), (Ids{}));
+  EXPECT_EQ(group_ids(store(), {.scope = OwnerScope::every_owner()}),
+            (Ids{"g0", "g1", "g2", "g3"}));
 }
 
 TEST_P(StoreContract, GroupFiltersMatchAndAreOred) {
@@ -113,22 +114,28 @@ TEST_P(StoreContract, GroupFiltersMatchAndAreOred) {
     Ids expected;
   };
   const Case cases[] = {
-      {"no filter", {.owner = "alice"}, {"g1", "g2", "g3", "g4"}},
-      {"ids", {.owner = "alice", .ids = {"g3", "g1", "missing"}}, {"g1", "g3"}},
-      {"lead names", {.owner = "alice", .lead_certificate_names = {"lead-g2"}}, {"g2"}},
-      {"hub ids (any of the list)", {.owner = "alice", .hub_ids = {"hub-b-g4", "x"}}, {"g4"}},
+      {"no filter", {.scope = OwnerScope::of("alice")}, {"g1", "g2", "g3", "g4"}},
+      {"ids", {.scope = OwnerScope::of("alice"), .ids = {"g3", "g1", "missing"}}, {"g1", "g3"}},
+      {"lead names",
+       {.scope = OwnerScope::of("alice"), .lead_certificate_names = {"lead-g2"}},
+       {"g2"}},
+      {"hub ids (any of the list)",
+       {.scope = OwnerScope::of("alice"), .hub_ids = {"hub-b-g4", "x"}},
+       {"g4"}},
       {"ids OR lead OR hub",
-       {.owner = "alice",
+       {.scope = OwnerScope::of("alice"),
         .ids = {"g1"},
         .lead_certificate_names = {"lead-g2"},
         .hub_ids = {"hub-a-g3"}},
        {"g1", "g2", "g3"}},
       {"overlapping filters return each group once",
-       {.owner = "alice", .ids = {"g1"}, .lead_certificate_names = {"lead-g1"}},
+       {.scope = OwnerScope::of("alice"), .ids = {"g1"}, .lead_certificate_names = {"lead-g1"}},
        {"g1"}},
-      {"nothing matches", {.owner = "alice", .ids = {"missing"}}, {}},
-      {"another owner's id stays invisible", {.owner = "alice", .ids = {"g5"}}, {}},
-      {"empty owner with a filter", {.hub_ids = {"hub-a-g5", "hub-a-g1"}}, {"g1", "g5"}},
+      {"nothing matches", {.scope = OwnerScope::of("alice"), .ids = {"missing"}}, {}},
+      {"another owner's id stays invisible", {.scope = OwnerScope::of("alice"), .ids = {"g5"}}, {}},
+      {"every owner, with a filter",
+       {.scope = OwnerScope::every_owner(), .hub_ids = {"hub-a-g5", "hub-a-g1"}},
+       {"g1", "g5"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -142,16 +149,19 @@ TEST_P(StoreContract, GroupDeleteCountsAndStaysWithinOwner) {
   }
   ASSERT_TRUE(ok(store().create_enrollment_group(make_group("g4", "bob"))));
 
-  auto deleted = store().delete_enrollment_groups({.owner = "alice", .ids = {"g1", "g4"}});
+  auto deleted =
+      store().delete_enrollment_groups({.scope = OwnerScope::of("alice"), .ids = {"g1", "g4"}});
   ASSERT_TRUE(ok(deleted));
   EXPECT_EQ(*deleted, 1u);  // g4 is bob's
-  deleted = store().delete_enrollment_groups({.owner = "alice", .ids = {"missing"}});
+  deleted =
+      store().delete_enrollment_groups({.scope = OwnerScope::of("alice"), .ids = {"missing"}});
   ASSERT_TRUE(ok(deleted));
   EXPECT_EQ(*deleted, 0u);
-  deleted = store().delete_enrollment_groups({.owner = "alice"});  // no filter: all of alice's
+  deleted = store().delete_enrollment_groups(
+      {.scope = OwnerScope::of("alice")});  // no filter: all of alice's
   ASSERT_TRUE(ok(deleted));
   EXPECT_EQ(*deleted, 2u);
-  EXPECT_EQ(group_ids(store(), {}), (Ids{"g4"}));
+  EXPECT_EQ(group_ids(store(), {.scope = OwnerScope::every_owner()}), (Ids{"g4"}));
 }
 
 }  // namespace

@@ -35,7 +35,8 @@ class ForwardingStore : public Store {
   Result<size_t> delete_hubs(const HubFilter& filter) override {
     return inner_.delete_hubs(filter);
   }
-  Result<void> apply_record_updates(std::span<const ProvisioningRecord> updates) override {
+  Result<RecordOutcomes> apply_record_updates(
+      std::span<const ProvisioningRecord> updates) override {
     return inner_.apply_record_updates(updates);
   }
   Result<std::vector<ProvisioningRecord>> list_provisioning_records(
@@ -46,6 +47,20 @@ class ForwardingStore : public Store {
     return inner_.delete_provisioning_records(filter);
   }
   Result<int64_t> configuration_version() override { return inner_.configuration_version(); }
+  Result<void> add_verification_code(const std::string& owner, const std::string& code,
+                                     int64_t expires_at) override {
+    return inner_.add_verification_code(owner, code, expires_at);
+  }
+  Result<bool> take_verification_code(const std::string& owner, const std::string& code,
+                                      int64_t now) override {
+    return inner_.take_verification_code(owner, code, now);
+  }
+  Result<void> revoke_token(const std::string& jti, int64_t expires_at) override {
+    return inner_.revoke_token(jti, expires_at);
+  }
+  Result<std::vector<std::string>> revoked_tokens(int64_t now) override {
+    return inner_.revoked_tokens(now);
+  }
 
  private:
   Store& inner_;

@@ -96,13 +96,13 @@ TEST_F(PostgresConnectionTest, AStuckLockFailsUnavailableAfterTheStatementTimeou
   PQclear(PQexec(holder.get(), "BEGIN"));
   PQclear(PQexec(holder.get(), "LOCK TABLE hubs IN ACCESS EXCLUSIVE MODE"));
 
-  auto blocked = (*store)->list_hubs({});
+  auto blocked = (*store)->list_hubs({.scope = OwnerScope::every_owner()});
   ASSERT_FALSE(blocked);
   EXPECT_EQ(blocked.error().code, ErrorCode::Unavailable);  // 5.03: the caller retries
   EXPECT_NE(blocked.error().internal.find("57014"), std::string::npos) << blocked.error().internal;
 
   holder.reset();  // ends its transaction and the lock
-  EXPECT_TRUE(ok((*store)->list_hubs({})));
+  EXPECT_TRUE(ok((*store)->list_hubs({.scope = OwnerScope::every_owner()})));
 }
 
 TEST(PostgresConnectionString, UnreachableServerIsUnavailableWithoutThePassword) {

@@ -20,17 +20,22 @@ class PostgresOutageTest : public PostgresTest {
     const std::vector<Hub> hubs = {make_hub("h9", "alice")};
     const std::vector<EnrollmentGroup> groups = {make_group("g9", "alice")};
     const std::vector<std::pair<const char*, Result<void>>> calls = {
-        {"list groups", store.list_enrollment_groups({}).map([](auto&&) {})},
+        {"list groups",
+         store.list_enrollment_groups({.scope = OwnerScope::every_owner()}).map([](auto&&) {})},
         {"create group", store.create_enrollment_group(make_group("g9", "alice"))},
         {"update group", store.update_enrollment_group(make_group("g1", "alice"))},
         {"upsert groups", store.upsert_enrollment_groups(groups)},
-        {"delete groups", store.delete_enrollment_groups({}).map([](auto&&) {})},
-        {"list hubs", store.list_hubs({}).map([](auto&&) {})},
+        {"delete groups",
+         store.delete_enrollment_groups({.scope = OwnerScope::every_owner()}).map([](auto&&) {})},
+        {"list hubs", store.list_hubs({.scope = OwnerScope::every_owner()}).map([](auto&&) {})},
         {"create hub", store.create_hub(make_hub("h9", "alice"))},
         {"upsert hubs", store.upsert_hubs(hubs)},
-        {"apply records", store.apply_record_updates(records)},
-        {"list records", store.list_provisioning_records({}).map([](auto&&) {})},
-        {"delete records", store.delete_provisioning_records({}).map([](auto&&) {})},
+        {"apply records", store.apply_record_updates(records).map([](auto&&) {})},
+        {"list records",
+         store.list_provisioning_records({.scope = OwnerScope::every_owner()}).map([](auto&&) {})},
+        {"delete records",
+         store.delete_provisioning_records({.scope = OwnerScope::every_owner()}).map([](auto&&) {
+         })},
         {"configuration version", store.configuration_version().map([](auto&&) {})},
     };
     for (const auto& [name, result] : calls) {
@@ -50,18 +55,19 @@ TEST_F(PostgresOutageTest, CallsFailUnavailableWhileTheServerIsDownAndTheSameSto
   auto store = open_store();
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(ok(store->create_enrollment_group(make_group("g1", "alice"))));
-  ASSERT_TRUE(ok(store->list_hubs({})));
+  ASSERT_TRUE(ok(store->list_hubs({.scope = OwnerScope::every_owner()})));
 
   own_.stop();
   expect_every_call_unavailable(*store);
   expect_every_call_unavailable(*store);  // and again: no call crashes or hangs on the stale pool
 
   own_.start();
-  auto groups = store->list_enrollment_groups({});  // first call after the restart succeeds
+  auto groups = store->list_enrollment_groups(
+      {.scope = OwnerScope::every_owner()});  // first call after the restart succeeds
   ASSERT_TRUE(ok(groups));
   EXPECT_EQ(*groups, std::vector{make_group("g1", "alice")});
   const std::vector<ProvisioningRecord> records = {make_record("r1", "alice", 1)};
-  EXPECT_TRUE(ok(store->apply_record_updates(records)));
+  EXPECT_TRUE(ok(all_applied(store->apply_record_updates(records))));
   EXPECT_TRUE(ok(store->create_hub(make_hub("h1", "alice"))));
 }
 
@@ -132,9 +138,9 @@ TEST_F(PostgresListenerTest, NotifiedOfConfigurationWritesByAnotherStoreOnly) {
 
   // Records, failed writes and writes that change nothing notify nobody.
   const std::vector<ProvisioningRecord> records = {make_record("r1", "alice", 1)};
-  ASSERT_TRUE(ok(store->apply_record_updates(records)));
+  ASSERT_TRUE(ok(all_applied(store->apply_record_updates(records))));
   EXPECT_FALSE(store->create_enrollment_group(make_group("g1", "alice")));
-  ASSERT_TRUE(ok(store->delete_hubs({.owner = "nobody"})));
+  ASSERT_TRUE(ok(store->delete_hubs({.scope = OwnerScope::of("nobody")})));
   EXPECT_EQ((*listener)->wait(200ms), PostgresListener::Event::Timeout);
 
   // One transaction, one notification, however many groups.

@@ -63,13 +63,13 @@ TEST_F(PostgresStoreTest, ReplicasOpeningAFreshDatabaseAtOnceApplyTheMigrationsO
   }
   for (const auto& store : stores) ASSERT_TRUE(ok(store));
   EXPECT_EQ(sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations"),
-            "1");
+            "1,2");
   EXPECT_EQ(sql("SELECT count(*) FROM configuration_version"), "1");
   for (int i = 0; i < kReplicas; ++i) {
     ASSERT_TRUE(ok(
         (*stores[static_cast<size_t>(i)])->create_hub(make_hub("h" + std::to_string(i), "alice"))));
   }
-  auto hubs = (*stores[0])->list_hubs({});
+  auto hubs = (*stores[0])->list_hubs({.scope = OwnerScope::every_owner()});
   ASSERT_TRUE(ok(hubs));
   EXPECT_EQ(hubs->size(), static_cast<size_t>(kReplicas));
 }
@@ -142,7 +142,7 @@ TEST_F(PostgresStoreTest, ReplicasShareDataAndConfigurationVersion) {
   auto b = open_store();
   ASSERT_TRUE(a && b);
   ASSERT_TRUE(ok(a->create_enrollment_group(make_group("g1", "alice"))));
-  auto groups = b->list_enrollment_groups({});
+  auto groups = b->list_enrollment_groups({.scope = OwnerScope::every_owner()});
   ASSERT_TRUE(ok(groups));
   EXPECT_EQ(*groups, std::vector{make_group("g1", "alice")});
   auto va = a->configuration_version();
@@ -157,14 +157,14 @@ TEST_F(PostgresStoreTest, ABatchOfUpdatesIsOneTransaction) {
   ASSERT_NE(store, nullptr);
   std::vector<ProvisioningRecord> batch;
   for (int i = 0; i < 50; ++i) batch.push_back(make_record("r" + std::to_string(i), "alice", 10));
-  ASSERT_TRUE(ok(store->apply_record_updates(batch)));
+  ASSERT_TRUE(ok(all_applied(store->apply_record_updates(batch))));
   // Every row a transaction writes carries its id in xmin: one batch, one transaction.
   EXPECT_EQ(sql("SELECT count(*) FROM provisioning_records"), "50");
   EXPECT_EQ(sql("SELECT count(DISTINCT xmin::text) FROM provisioning_records"), "1");
 
   std::vector<ProvisioningRecord> second;
   for (int i = 25; i < 75; ++i) second.push_back(make_record("r" + std::to_string(i), "alice", 20));
-  ASSERT_TRUE(ok(store->apply_record_updates(second)));
+  ASSERT_TRUE(ok(all_applied(store->apply_record_updates(second))));
   EXPECT_EQ(sql("SELECT count(*) FROM provisioning_records"), "75");
   EXPECT_EQ(sql("SELECT count(DISTINCT xmin::text) FROM provisioning_records"), "2");
   EXPECT_EQ(sql("SELECT count(*) FROM provisioning_records WHERE cloud_date = 20"), "50");
@@ -186,7 +186,7 @@ TEST_F(PostgresStoreTest, AStatementFailingInsideABatchAppliesNothingAndTheStore
 
   for (int i = 0; i < 8; ++i) {  // more calls than pooled connections: none was left broken
     const std::vector<ProvisioningRecord> good = {make_record("r" + std::to_string(i), "a", 1)};
-    ASSERT_TRUE(ok(store->apply_record_updates(good)));
+    ASSERT_TRUE(ok(all_applied(store->apply_record_updates(good))));
   }
   EXPECT_EQ(sql("SELECT count(*) FROM provisioning_records"), "8");
 }
@@ -225,10 +225,10 @@ TEST_F(PostgresStoreTest, IdsListInByteOrderWhateverTheDatabaseCollation) {
     ASSERT_TRUE(ok(store->create_hub(make_hub(id, "alice"))));
     records.push_back(make_record(id, "alice", 1));
   }
-  ASSERT_TRUE(ok(store->apply_record_updates(records)));
-  auto groups = store->list_enrollment_groups({});
-  auto hubs = store->list_hubs({});
-  auto stored = store->list_provisioning_records({});
+  ASSERT_TRUE(ok(all_applied(store->apply_record_updates(records))));
+  auto groups = store->list_enrollment_groups({.scope = OwnerScope::every_owner()});
+  auto hubs = store->list_hubs({.scope = OwnerScope::every_owner()});
+  auto stored = store->list_provisioning_records({.scope = OwnerScope::every_owner()});
   ASSERT_TRUE(ok(groups) && ok(hubs) && ok(stored));
   EXPECT_EQ(ids_of(*groups), byte_order);
   EXPECT_EQ(ids_of(*hubs), byte_order);
@@ -246,9 +246,11 @@ TEST_F(PostgresStoreTest, FilterValuesAreDataNotSyntax) {
   }
   for (const std::string& id : odd) {
     SCOPED_TRACE("id [" + id + "]");
-    auto by_id = store->list_enrollment_groups({.owner = "alice", .ids = {id}});
-    auto by_lead = store->list_enrollment_groups({.lead_certificate_names = {"lead-" + id}});
-    auto by_hub = store->list_enrollment_groups({.hub_ids = {"hub " + id}});
+    auto by_id = store->list_enrollment_groups({.scope = OwnerScope::of("alice"), .ids = {id}});
+    auto by_lead = store->list_enrollment_groups(
+        {.scope = OwnerScope::every_owner(), .lead_certificate_names = {"lead-" + id}});
+    auto by_hub = store->list_enrollment_groups(
+        {.scope = OwnerScope::every_owner(), .hub_ids = {"hub " + id}});
     ASSERT_TRUE(ok(by_id) && ok(by_lead) && ok(by_hub));
     EXPECT_EQ(ids_of(*by_id), Ids{id});
     EXPECT_EQ(ids_of(*by_lead), Ids{id});
@@ -296,7 +298,7 @@ TEST_F(PostgresStoreTest, ConcurrentCallersShareASmallPool) {
           const std::vector<ProvisioningRecord> batch = {make_record(id, "alice", i)};
           if (!(*store)->apply_record_updates(batch)) ++failures;
           if (!(*store)->create_hub(make_hub(id, "alice"))) ++failures;
-          if (!(*store)->list_hubs({.owner = "alice", .ids = {id}})) ++failures;
+          if (!(*store)->list_hubs({.scope = OwnerScope::of("alice"), .ids = {id}})) ++failures;
         }
       });
     }
@@ -322,17 +324,17 @@ TEST_F(PostgresStoreTest, ConcurrentReplicasNeverRegressASection) {
         Store& store = t % 2 == 0 ? *a : *b;
         for (int i = t; i < kDates; i += 4) {
           const int64_t date = (i * 73) % kDates + 1;  // 73 is coprime with 200: a permutation
-          ProvisioningRecord update{.id = "r1"};
+          ProvisioningRecord update{.id = "r1", .owner = "alice"};
           update.cloud =
               CloudSection{.status = {date, 68, ""}, .provider_name = "p" + std::to_string(date)};
           update.acl = AclSection{{date, 68, ""}, "[" + std::to_string(date) + "]"};
           const std::vector<ProvisioningRecord> batch = {update};
-          EXPECT_TRUE(ok(store.apply_record_updates(batch)));
+          EXPECT_TRUE(ok(all_applied(store.apply_record_updates(batch))));
         }
       });
     }
   }
-  auto records = a->list_provisioning_records({.ids = {"r1"}});
+  auto records = a->list_provisioning_records({.scope = OwnerScope::every_owner(), .ids = {"r1"}});
   ASSERT_TRUE(ok(records));
   ASSERT_EQ(records->size(), 1u);
   const ProvisioningRecord& r = records->front();

@@ -9,11 +9,11 @@ namespace {
 using Ids = std::vector<std::string>;
 
 Result<void> apply(Store& store, std::initializer_list<ProvisioningRecord> updates) {
-  return store.apply_record_updates(std::span(updates.begin(), updates.size()));
+  return all_applied(store.apply_record_updates(std::span(updates.begin(), updates.size())));
 }
 
 ProvisioningRecord stored(Store& store, const std::string& id) {
-  auto records = store.list_provisioning_records({.ids = {id}});
+  auto records = store.list_provisioning_records({.scope = OwnerScope::every_owner(), .ids = {id}});
   EXPECT_TRUE(ok(records));
   if (!records || records->size() != 1) {
     ADD_FAILURE() << "expected exactly one record " << id;
@@ -28,9 +28,9 @@ Ids record_ids(Store& store, const RecordFilter& filter) {
   return records ? ids_of(*records) : Ids{"<error>"};
 }
 
-// An update carrying only the id and one cloud section.
+// An update of alice's record `id` carrying only one cloud section.
 ProvisioningRecord cloud_update(const std::string& id, int64_t date, const std::string& provider) {
-  ProvisioningRecord r{.id = id};
+  ProvisioningRecord r{.id = id, .owner = "alice"};
   r.cloud = CloudSection{.status = {date, 68, ""}, .provider_name = provider};
   return r;
 }
@@ -42,10 +42,10 @@ TEST_P(StoreContract, RecordInsertRoundTripsEveryField) {
 }
 
 TEST_P(StoreContract, RecordPartialUpdatesMergePerSection) {
-  ProvisioningRecord first{.id = "r1", .creation_date = 5};
+  ProvisioningRecord first{.id = "r1", .owner = "alice", .creation_date = 5};
   first.attestation = AttestationSection{{10, 0, ""}, "pem", "cn"};
   ASSERT_TRUE(ok(apply(store(), {first})));
-  ProvisioningRecord second{.id = "r1", .device_id = "d1"};
+  ProvisioningRecord second{.id = "r1", .device_id = "d1", .owner = "alice"};
   second.ownership = OwnershipSection{{20, 69, ""}, "alice"};
   ASSERT_TRUE(ok(apply(store(), {second})));
   ASSERT_TRUE(ok(apply(store(), {cloud_update("r1", 30, "plgd")})));
@@ -102,27 +102,104 @@ TEST_P(StoreContract, RecordSectionWithEqualDateReplaces) {
 TEST_P(StoreContract, RecordEmptyScalarsAndEndpointsKeepStoredValues) {
   const ProvisioningRecord full = make_record("r1", "alice", 100);
   ASSERT_TRUE(ok(apply(store(), {full})));
-  ASSERT_TRUE(ok(apply(store(), {ProvisioningRecord{.id = "r1"}})));  // carries nothing
-  EXPECT_EQ(stored(store(), "r1"), full);
+  ASSERT_TRUE(ok(apply(store(), {ProvisioningRecord{.id = "r1", .owner = "alice"}})));
+  EXPECT_EQ(stored(store(), "r1"), full);  // carried nothing
 
-  ProvisioningRecord changed{.id = "r1", .device_id = "d2", .enrollment_group_id = "eg2"};
-  changed.owner = "bob";
+  ProvisioningRecord changed{
+      .id = "r1", .device_id = full.device_id, .enrollment_group_id = "eg2", .owner = "alice"};
   changed.local_endpoints = {"coap+tcp://10.0.0.9:5683"};
   ASSERT_TRUE(ok(apply(store(), {changed})));
   ProvisioningRecord expected = full;
-  expected.device_id = "d2";
   expected.enrollment_group_id = "eg2";
-  expected.owner = "bob";
   expected.local_endpoints = changed.local_endpoints;
   EXPECT_EQ(stored(store(), "r1"), expected);
 }
 
+TEST_P(StoreContract, RecordOfAnotherOwnerForTheSameRegistrationIsARecordOfItsOwn) {
+  // A device admitted under another owner: the first owner's record stays exactly as it was.
+  const ProvisioningRecord alices = make_record("r1", "alice", 100);
+  ASSERT_TRUE(ok(apply(store(), {alices})));
+  ProvisioningRecord bobs{.id = "r1", .enrollment_group_id = "eg-bob", .owner = "bob"};
+  bobs.ownership = OwnershipSection{{200, 69, ""}, "bob-uuid"};
+  ASSERT_TRUE(ok(apply(store(), {bobs})));
+
+  auto of_alice = store().list_provisioning_records({.scope = OwnerScope::of("alice")});
+  auto of_bob = store().list_provisioning_records({.scope = OwnerScope::of("bob")});
+  ASSERT_TRUE(ok(of_alice) && ok(of_bob));
+  ASSERT_EQ(of_alice->size(), 1u);
+  EXPECT_EQ(of_alice->front(), alices);
+  ASSERT_EQ(of_bob->size(), 1u);
+  EXPECT_EQ(of_bob->front().owner, "bob");
+  EXPECT_EQ(of_bob->front().ownership, bobs.ownership);
+  EXPECT_FALSE(of_bob->front().credential);  // none of alice's sections leaked into bob's
+  EXPECT_FALSE(of_bob->front().attestation);
+}
+
+TEST_P(StoreContract, RecordDeviceIdIsPinnedOnceStored) {
+  ProvisioningRecord first{.id = "r1", .device_id = "d1", .owner = "alice"};
+  first.cloud = CloudSection{.status = {10, 68, ""}, .provider_name = "plgd"};
+  ASSERT_TRUE(ok(apply(store(), {first})));
+
+  ProvisioningRecord other_id = cloud_update("r1", 20, "changed");
+  other_id.device_id = "d2";
+  auto refused = apply(store(), {other_id});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::Conflict);
+  EXPECT_NE(refused.error().internal.find("differs from d1"), std::string::npos)
+      << refused.error().internal;
+  EXPECT_EQ(refused.error().external,
+            "device id differs from the one this device was provisioned with");
+  const ProvisioningRecord kept = stored(store(), "r1");
+  EXPECT_EQ(kept.device_id, "d1");
+  EXPECT_EQ(kept.cloud, first.cloud);  // the refused update changed nothing at all
+
+  ProvisioningRecord same_id = cloud_update("r1", 30, "same id");
+  same_id.device_id = "d1";
+  ASSERT_TRUE(ok(apply(store(), {same_id})));
+  EXPECT_EQ(stored(store(), "r1").cloud->provider_name, "same id");
+}
+
+TEST_P(StoreContract, RecordDeviceIdHeldByAnotherRecordIsRefusedWhateverItsOwner) {
+  ASSERT_TRUE(
+      ok(apply(store(), {ProvisioningRecord{.id = "r1", .device_id = "d1", .owner = "alice"}})));
+  for (const char* owner : {"alice", "bob"}) {
+    SCOPED_TRACE(owner);
+    auto refused =
+        apply(store(), {ProvisioningRecord{.id = "r2", .device_id = "d1", .owner = owner}});
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::Conflict);
+    EXPECT_EQ(refused.error().external, "device id already in use");
+    EXPECT_EQ(refused.error().external.find("alice"), std::string::npos);
+  }
+  EXPECT_EQ(record_ids(store(), {.scope = OwnerScope::every_owner()}), Ids{"r1"});
+}
+
+TEST_P(StoreContract, RecordRefusedUpdateLeavesTheRestOfItsBatchApplied) {
+  ASSERT_TRUE(
+      ok(apply(store(), {ProvisioningRecord{.id = "r1", .device_id = "d1", .owner = "alice"}})));
+  const std::vector<ProvisioningRecord> batch = {
+      ProvisioningRecord{.id = "r2", .device_id = "d2", .owner = "alice"},
+      ProvisioningRecord{.id = "r3", .device_id = "d1", .owner = "bob"},  // d1 is r1's
+      ProvisioningRecord{.id = "r4", .device_id = "d4", .owner = "bob"}};
+  auto outcomes = store().apply_record_updates(batch);
+  ASSERT_TRUE(ok(outcomes));
+  ASSERT_EQ(outcomes->size(), 3u);
+  EXPECT_TRUE((*outcomes)[0]);
+  ASSERT_FALSE((*outcomes)[1]);
+  EXPECT_EQ((*outcomes)[1].error().code, ErrorCode::Conflict);
+  EXPECT_TRUE((*outcomes)[2]);
+  EXPECT_EQ(record_ids(store(), {.scope = OwnerScope::every_owner()}), (Ids{"r1", "r2", "r4"}));
+}
+
 TEST_P(StoreContract, RecordCreationDateIsSetOnInsertOnly) {
-  ASSERT_TRUE(ok(apply(store(), {ProvisioningRecord{.id = "r1", .creation_date = 111}})));
-  ASSERT_TRUE(ok(apply(store(), {ProvisioningRecord{.id = "r1", .creation_date = 222}})));
+  ASSERT_TRUE(
+      ok(apply(store(), {ProvisioningRecord{.id = "r1", .owner = "alice", .creation_date = 111}})));
+  ASSERT_TRUE(
+      ok(apply(store(), {ProvisioningRecord{.id = "r1", .owner = "alice", .creation_date = 222}})));
   EXPECT_EQ(stored(store(), "r1").creation_date, 111);
 
-  ASSERT_TRUE(ok(apply(store(), {ProvisioningRecord{.id = "r2"}})));  // 0: the store stamps it
+  // 0: the store stamps it.
+  ASSERT_TRUE(ok(apply(store(), {ProvisioningRecord{.id = "r2", .owner = "alice"}})));
   EXPECT_GT(stored(store(), "r2").creation_date, 1'600'000'000'000'000'000);
 }
 
@@ -130,15 +207,15 @@ TEST_P(StoreContract, RecordBatchAppliesManyUpdatesOfSameAndDifferentIdsInOrder)
   std::vector<ProvisioningRecord> batch;
   for (int i = 0; i < 100; ++i) {
     const std::string id = "r" + std::to_string(1000 + i);
-    ProvisioningRecord attest{.id = id, .device_id = "d" + std::to_string(i)};
+    ProvisioningRecord attest{.id = id, .device_id = "d" + std::to_string(i), .owner = "alice"};
     attest.attestation = AttestationSection{{10, 0, ""}, "pem", id};
     batch.push_back(attest);
     batch.push_back(cloud_update(id, 30, "second"));
     batch.push_back(cloud_update(id, 20, "stale"));  // later in the batch but older: ignored
     batch.push_back(cloud_update(id, 30, "third"));  // same date, later: applies
   }
-  ASSERT_TRUE(ok(store().apply_record_updates(batch)));
-  auto records = store().list_provisioning_records({});
+  ASSERT_TRUE(ok(all_applied(store().apply_record_updates(batch))));
+  auto records = store().list_provisioning_records({.scope = OwnerScope::every_owner()});
   ASSERT_TRUE(ok(records));
   ASSERT_EQ(records->size(), 100u);
   for (int i = 0; i < 100; ++i) {
@@ -153,9 +230,9 @@ TEST_P(StoreContract, RecordBatchAppliesManyUpdatesOfSameAndDifferentIdsInOrder)
 TEST_P(StoreContract, RecordBatchIsAllOrNothing) {
   ASSERT_TRUE(ok(apply(store(), {cloud_update("r1", 10, "kept")})));
   auto applied = apply(store(), {cloud_update("r1", 20, "lost"), cloud_update("r2", 20, "lost"),
-                                 ProvisioningRecord{}});  // no id: invalid
+                                 ProvisioningRecord{.owner = "alice"}});  // no id: invalid
   ASSERT_FALSE(applied);
-  EXPECT_EQ(record_ids(store(), {}), (Ids{"r1"}));
+  EXPECT_EQ(record_ids(store(), {.scope = OwnerScope::every_owner()}), (Ids{"r1"}));
   const ProvisioningRecord r1 = stored(store(), "r1");
   ASSERT_TRUE(r1.cloud);
   EXPECT_EQ(r1.cloud->provider_name, "kept");
@@ -171,18 +248,25 @@ TEST_P(StoreContract, RecordFiltersMatchAreOredOrderedAndScopedToOwner) {
     Ids expected;
   };
   const Case cases[] = {
-      {"no filter, ordered by id", {.owner = "alice"}, {"r1", "r2", "r3"}},
-      {"empty owner: everyone's", {}, {"r0", "r1", "r2", "r3"}},
-      {"ids", {.owner = "alice", .ids = {"r2"}}, {"r2"}},
-      {"device ids", {.owner = "alice", .device_ids = {"device-r3", "device-r1"}}, {"r1", "r3"}},
-      {"enrollment group ids", {.owner = "alice", .enrollment_group_ids = {"eg-r2"}}, {"r2"}},
+      {"no filter, ordered by id", {.scope = OwnerScope::of("alice")}, {"r1", "r2", "r3"}},
+      {"every owner", {.scope = OwnerScope::every_owner()}, {"r0", "r1", "r2", "r3"}},
+      {"an empty owner addresses nothing", {.scope = OwnerScope::of("")}, {}},
+      {"ids", {.scope = OwnerScope::of("alice"), .ids = {"r2"}}, {"r2"}},
+      {"device ids",
+       {.scope = OwnerScope::of("alice"), .device_ids = {"device-r3", "device-r1"}},
+       {"r1", "r3"}},
+      {"enrollment group ids",
+       {.scope = OwnerScope::of("alice"), .enrollment_group_ids = {"eg-r2"}},
+       {"r2"}},
       {"all three OR-ed",
-       {.owner = "alice",
+       {.scope = OwnerScope::of("alice"),
         .ids = {"r1"},
         .device_ids = {"device-r2"},
         .enrollment_group_ids = {"eg-r3"}},
        {"r1", "r2", "r3"}},
-      {"another owner's record stays invisible", {.owner = "alice", .ids = {"r0"}}, {}},
+      {"another owner's record stays invisible",
+       {.scope = OwnerScope::of("alice"), .ids = {"r0"}},
+       {}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -193,16 +277,18 @@ TEST_P(StoreContract, RecordFiltersMatchAreOredOrderedAndScopedToOwner) {
 TEST_P(StoreContract, RecordDeleteCountsAndStaysWithinOwner) {
   ASSERT_TRUE(ok(apply(store(), {make_record("r1", "alice", 1), make_record("r2", "alice", 1),
                                  make_record("r3", "bob", 1)})));
-  auto deleted = store().delete_provisioning_records({.owner = "alice", .ids = {"r1", "r3"}});
+  auto deleted =
+      store().delete_provisioning_records({.scope = OwnerScope::of("alice"), .ids = {"r1", "r3"}});
   ASSERT_TRUE(ok(deleted));
   EXPECT_EQ(*deleted, 1u);
-  deleted = store().delete_provisioning_records({.owner = "alice", .ids = {"missing"}});
+  deleted =
+      store().delete_provisioning_records({.scope = OwnerScope::of("alice"), .ids = {"missing"}});
   ASSERT_TRUE(ok(deleted));  // not an error for records (management-api.md)
   EXPECT_EQ(*deleted, 0u);
-  deleted = store().delete_provisioning_records({.owner = "alice"});
+  deleted = store().delete_provisioning_records({.scope = OwnerScope::of("alice")});
   ASSERT_TRUE(ok(deleted));
   EXPECT_EQ(*deleted, 1u);
-  EXPECT_EQ(record_ids(store(), {}), (Ids{"r3"}));
+  EXPECT_EQ(record_ids(store(), {.scope = OwnerScope::every_owner()}), (Ids{"r3"}));
 }
 
 }  // namespace

@@ -24,7 +24,8 @@ class GatedStore : public ForwardingStore {
  public:
   GatedStore(Store& inner, std::latch& gate) : ForwardingStore(inner), gate_(gate) {}
 
-  Result<void> apply_record_updates(std::span<const ProvisioningRecord> updates) override {
+  Result<RecordOutcomes> apply_record_updates(
+      std::span<const ProvisioningRecord> updates) override {
     gate_.wait();
     {
       std::lock_guard lock(mutex_);
@@ -47,7 +48,7 @@ class GatedStore : public ForwardingStore {
 class FailingStore : public ForwardingStore {
  public:
   using ForwardingStore::ForwardingStore;
-  Result<void> apply_record_updates(std::span<const ProvisioningRecord>) override {
+  Result<RecordOutcomes> apply_record_updates(std::span<const ProvisioningRecord>) override {
     return fail(ErrorCode::Unavailable, "disk unplugged");
   }
 };
@@ -98,7 +99,7 @@ class RecordWriterTest : public ::testing::Test {
   }
 
   size_t stored_count() {
-    auto records = sqlite_->list_provisioning_records({});
+    auto records = sqlite_->list_provisioning_records({.scope = OwnerScope::every_owner()});
     EXPECT_TRUE(ok(records));
     return records ? records->size() : 0;
   }
@@ -208,12 +209,12 @@ TEST_F(RecordWriterTest, UpdatesOfOneIdApplyInSubmissionOrder) {
   {
     RecordWriter writer(*sqlite_, {.max_batch = 7});  // order must hold across batches too
     for (int i = 0; i < 100; ++i) {
-      ProvisioningRecord update{.id = "r1"};
+      ProvisioningRecord update{.id = "r1", .owner = "alice"};
       update.cloud = CloudSection{.status = {50, 68, ""}, .provider_name = std::to_string(i)};
       writer.submit(std::move(update), completions_.callback());  // equal dates: last one wins
     }
   }
-  auto records = sqlite_->list_provisioning_records({});
+  auto records = sqlite_->list_provisioning_records({.scope = OwnerScope::every_owner()});
   ASSERT_TRUE(ok(records));
   ASSERT_EQ(records->size(), 1u);
   ASSERT_TRUE(records->front().cloud);

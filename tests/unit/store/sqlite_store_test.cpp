@@ -109,7 +109,7 @@ TEST_F(SqliteStoreTest, CorruptJsonColumnIsAnInternalErrorNotACrash) {
   ASSERT_TRUE(ok(store));
   ASSERT_TRUE(ok((*store)->create_hub(make_hub("h1", "alice"))));
   raw_sql(file(), "UPDATE hubs SET gateways = '{not json'");
-  auto hubs = (*store)->list_hubs({});
+  auto hubs = (*store)->list_hubs({.scope = OwnerScope::every_owner()});
   ASSERT_FALSE(hubs);
   EXPECT_EQ(hubs.error().code, ErrorCode::Internal);
   EXPECT_NE(hubs.error().internal.find("hubs.gateways"), std::string::npos);

@@ -103,9 +103,9 @@ int64_t version(Store& store) {
 }
 
 TEST_P(StoreContract, EmptyStoreListsNothing) {
-  auto groups = store().list_enrollment_groups({});
-  auto hubs = store().list_hubs({});
-  auto records = store().list_provisioning_records({});
+  auto groups = store().list_enrollment_groups({.scope = OwnerScope::every_owner()});
+  auto hubs = store().list_hubs({.scope = OwnerScope::every_owner()});
+  auto records = store().list_provisioning_records({.scope = OwnerScope::every_owner()});
   ASSERT_TRUE(ok(groups) && ok(hubs) && ok(records));
   EXPECT_TRUE(groups->empty() && hubs->empty() && records->empty());
 }
@@ -126,7 +126,8 @@ TEST_P(StoreContract, ConfigurationVersionIncreasesOnGroupAndHubWritesOnly) {
   std::array groups = {make_group("g2", "alice")};
   ASSERT_TRUE(ok(store().upsert_enrollment_groups(groups)));
   expect_increase("upsert groups");
-  ASSERT_TRUE(ok(store().delete_enrollment_groups({.owner = "alice", .ids = {"g2"}})));
+  ASSERT_TRUE(
+      ok(store().delete_enrollment_groups({.scope = OwnerScope::of("alice"), .ids = {"g2"}})));
   expect_increase("delete groups");
   ASSERT_TRUE(ok(store().create_hub(make_hub("h1", "alice"))));
   expect_increase("create hub");
@@ -135,14 +136,14 @@ TEST_P(StoreContract, ConfigurationVersionIncreasesOnGroupAndHubWritesOnly) {
   std::array hubs = {make_hub("h2", "alice")};
   ASSERT_TRUE(ok(store().upsert_hubs(hubs)));
   expect_increase("upsert hubs");
-  ASSERT_TRUE(ok(store().delete_hubs({.owner = "alice", .ids = {"h2"}})));
+  ASSERT_TRUE(ok(store().delete_hubs({.scope = OwnerScope::of("alice"), .ids = {"h2"}})));
   expect_increase("delete hubs");
 
   // Record traffic and failed writes leave caches valid.
   std::array records = {make_record("r1", "alice", 10)};
-  ASSERT_TRUE(ok(store().apply_record_updates(records)));
+  ASSERT_TRUE(ok(all_applied(store().apply_record_updates(records))));
   expect_same("record updates");
-  ASSERT_TRUE(ok(store().delete_provisioning_records({.owner = "alice"})));
+  ASSERT_TRUE(ok(store().delete_provisioning_records({.scope = OwnerScope::of("alice")})));
   expect_same("record delete");
   EXPECT_FALSE(store().create_enrollment_group(make_group("g1", "alice")));
   expect_same("conflicting create");
@@ -154,14 +155,14 @@ TEST_P(StoreContract, ReopenKeepsEverything) {
   ASSERT_TRUE(ok(store().create_enrollment_group(make_group("g1", "alice"))));
   ASSERT_TRUE(ok(store().create_hub(make_hub("h1", "bob"))));
   std::array records = {make_record("r1", "alice", 10), make_record("r2", "bob", 20)};
-  ASSERT_TRUE(ok(store().apply_record_updates(records)));
+  ASSERT_TRUE(ok(all_applied(store().apply_record_updates(records))));
   const int64_t before = version(store());
 
   reopen();
 
-  auto groups = store().list_enrollment_groups({});
-  auto hubs = store().list_hubs({});
-  auto stored = store().list_provisioning_records({});
+  auto groups = store().list_enrollment_groups({.scope = OwnerScope::every_owner()});
+  auto hubs = store().list_hubs({.scope = OwnerScope::every_owner()});
+  auto stored = store().list_provisioning_records({.scope = OwnerScope::every_owner()});
   ASSERT_TRUE(ok(groups) && ok(hubs) && ok(stored));
   EXPECT_EQ(*groups, std::vector{make_group("g1", "alice")});
   EXPECT_EQ(*hubs, std::vector{make_hub("h1", "bob")});
@@ -176,7 +177,7 @@ TEST_P(StoreContract, RepeatedReopenIsIdempotentAndWritable) {
   reopen();
   EXPECT_EQ(version(store()), before);
   ASSERT_TRUE(ok(store().create_hub(make_hub("h2", "alice"))));
-  auto hubs = store().list_hubs({});
+  auto hubs = store().list_hubs({.scope = OwnerScope::every_owner()});
   ASSERT_TRUE(ok(hubs));
   EXPECT_EQ(ids_of(*hubs), (std::vector<std::string>{"h1", "h2"}));
 }

@@ -38,6 +38,15 @@ template <class T>
          << to_string(result.error().code) << ": " << result.error().internal;
 }
 
+/// The batch's error, or the first update's refusal: success when every update was applied.
+inline Result<void> all_applied(const Result<Store::RecordOutcomes>& outcomes) {
+  if (!outcomes) return tl::unexpected(outcomes.error());
+  for (const Result<void>& outcome : *outcomes) {
+    if (!outcome) return outcome;
+  }
+  return {};
+}
+
 /// A temporary directory removed on destruction.
 class TempDir {
  public:
