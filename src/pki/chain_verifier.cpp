@@ -4,7 +4,6 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
-#include <limits>
 #include <optional>
 
 #include "pki/x509_util.hpp"
@@ -88,12 +87,19 @@ tl::expected<Verified, Refusal> verify(const TrustGroup& group, std::span<X509* 
                 "certificate revoked by enrollment group " + group.group_id() + ": " + *reason,
                 "certificate revoked", RefusalKind::Revoked});
   }
-  // verified[i] is signed by verified[i + 1]: the group's first certificate at position i + 1
-  // means it signed the certificate at position i.
-  for (size_t i = 0; i + 1 < verified.size(); ++i) {
-    if (X509_cmp(verified[i + 1], group.first_certificate()) == 0) return Verified{i};
+  // The device must descend from the group's lead key: OpenSSL may have built the path through
+  // certificates the device sent, and a group trusting only a higher certificate under the same
+  // issuer name must not admit devices of another branch. Its position ranks the group: the lower,
+  // the more specific.
+  for (size_t i = 1; i < verified.size(); ++i) {
+    if (group.is_lead(verified[i])) return Verified{i};
   }
-  return Verified{std::numeric_limits<size_t>::max()};
+  return tl::unexpected(Refusal{
+      Severity::NotVerified,
+      "certificate chain does not pass through the lead certificate of enrollment group " +
+          group.group_id(),
+      "certificate chain does not verify: not issued under the enrollment group's lead certificate",
+      RefusalKind::NotVerified});
 }
 
 std::string join_issuer_cns(std::span<X509* const> peer_chain) {
@@ -153,6 +159,7 @@ Result<TrustGroupIndex::Match> TrustGroupIndex::match(std::span<X509* const> pee
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
 
   const TrustGroup* best = nullptr;
+  const TrustGroup* tied_owner = nullptr;  // an equally specific group of another owner
   size_t best_rank = 0;
   std::vector<Refusal> refusals;
   for (const TrustGroup* group : candidates) {
@@ -168,7 +175,20 @@ Result<TrustGroupIndex::Match> TrustGroupIndex::match(std::span<X509* const> pee
     } else if (best == nullptr || verified->rank < best_rank) {
       best = group;
       best_rank = verified->rank;
+      tied_owner = nullptr;
+    } else if (verified->rank == best_rank && group->owner() != best->owner() && !tied_owner) {
+      tied_owner = group;
     }
+  }
+  if (best != nullptr && tied_owner != nullptr) {
+    // Two owners hold the same trust (data written before the store refused overlaps): neither
+    // gets the device by an accident of ids; an operator resolves it.
+    kind = RefusalKind::NotVerified;
+    return fail(ErrorCode::Forbidden,
+                "enrollment groups " + best->group_id() + " (owner " + best->owner() + ") and " +
+                    tied_owner->group_id() + " (owner " + tied_owner->owner() +
+                    ") trust this device equally: refused until one of them changes",
+                "enrollment is ambiguous");
   }
   if (best != nullptr) return Match{best->group_id()};
 

@@ -30,11 +30,14 @@ namespace dps::pki {
 ///     intermediate of the verified chain, is not eligible. Groups are independent admission
 ///     policies, possibly of different owners, so one owner's deny list never blocks another
 ///     owner's group (no cross-tenant denial of service).
-///  5. Among eligible candidates, walking the verified chain from the leaf upward, the first
-///     certificate signed by a group's first chain certificate selects it: the most specific
-///     intermediate wins. A group whose first certificate is not on its verified chain ranks
-///     last. Ties (e.g. two owners holding the same manufacturer CA) go to the smallest group id
-///     in byte order: deterministic across replicas and restarts, and documented for operators.
+///  5. The verified chain must pass through the group's lead certificate (by key: the first of
+///     TrustGroup::trust_path()); otherwise the group is not eligible, so a group trusting a root
+///     never admits devices of a branch whose issuer merely shares its lead name.
+///  6. Among eligible candidates, the one whose lead key is lowest on the verified chain (the most
+///     specific) wins. The store keeps groups of different owners from sharing trust; should two
+///     owners' groups still tie (data written before that rule), the device is refused rather
+///     than handed to either by an accident of ids. Ties within one owner go to the smallest
+///     group id in byte order (the store refuses those at write time too).
 class TrustGroupIndex {
  public:
   explicit TrustGroupIndex(std::vector<std::shared_ptr<const TrustGroup>> groups);

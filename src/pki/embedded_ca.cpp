@@ -170,12 +170,17 @@ Result<X509Ptr> EmbeddedCa::issue(CertificateProfile profile) const {
 
 Result<IssuedCertificate> EmbeddedCa::sign(const ValidatedCsr& csr) {
   const auto now = std::chrono::system_clock::now();
+  // The subject is dps's, not the CSR's: exactly CN=uuid:<the device id checked against the
+  // request>, so no other attribute a device put in its CSR reaches a certificate peers trust.
+  auto subject = make_name("uuid:" + csr.device_id);
+  if (!subject) return tl::unexpected(subject.error());
   CertificateProfile profile{
-      X509_REQ_get_subject_name(csr.request.get()),
+      subject->get(),
       nullptr,  // public_key_info below
       now - kBackdate,
       now + identity_validity_,
-      {{NID_key_usage, "critical,digitalSignature,keyAgreement"},
+      {{NID_basic_constraints, "critical,CA:FALSE"},
+       {NID_key_usage, "critical,digitalSignature,keyAgreement"},
        {NID_ext_key_usage, "clientAuth,serverAuth," + std::string(kOcfIdentityEku)},
        // keyid from the CA's subjectKeyIdentifier; issuer+serial only for a CA without one.
        {NID_authority_key_identifier, "keyid,issuer"}},

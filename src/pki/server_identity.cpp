@@ -6,6 +6,7 @@
 
 #include "pki/embedded_ca.hpp"
 #include "pki/pem.hpp"
+#include "pki/uuid.hpp"
 #include "pki/x509_util.hpp"
 
 namespace dps::pki {
@@ -104,6 +105,16 @@ Result<TlsIdentity> load_or_create_server_identity(const EmbeddedCa& ca,
   }
   if (auto r = create(ca, cert_path, key_path); !r) return tl::unexpected(r.error());
   return load(cert_path, key_path);
+}
+
+std::string certificate_uuid(const std::string& cert_chain_pem) {
+  constexpr std::string_view kPrefix = "uuid:";
+  auto chain = parse_certificates_pem(cert_chain_pem);
+  if (!chain) return {};
+  const std::string cn = common_name(X509_get_subject_name(chain->front().get()));
+  if (!cn.starts_with(kPrefix)) return {};
+  auto uuid = Uuid::parse(std::string_view(cn).substr(kPrefix.size()));
+  return uuid ? uuid->to_string() : std::string();
 }
 
 }  // namespace dps::pki

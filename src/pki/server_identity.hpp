@@ -31,4 +31,8 @@ struct TlsIdentity {
     const EmbeddedCa& ca, const std::filesystem::path& data_dir, const std::string& cert_file,
     const std::string& key_file);
 
+/// The UUID of the first certificate of `cert_chain_pem` when its CN is "uuid:<UUID>" (an OCF
+/// identity), else empty: the id no device may be given (provisioning::Services::server_id).
+std::string certificate_uuid(const std::string& cert_chain_pem);
+
 }  // namespace dps::pki

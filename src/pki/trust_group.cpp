@@ -111,11 +111,44 @@ Result<void> add_crls(TrustGroup& group, std::vector<TrustGroup::Crl>& out,
   return {};
 }
 
+// The verified path from the group's lead certificate (the first of the chain named by the lead
+// name) up to its root. The chain verified against itself already, so this only
+// fails on an internal error.
+Result<std::vector<X509*>> lead_path(const TrustGroup& group, std::span<const X509Ptr> certs) {
+  X509* lead = nullptr;
+  for (const auto& cert : certs) {
+    if (common_name(X509_get_subject_name(cert.get())) == group.lead_name()) {
+      lead = cert.get();
+      break;
+    }
+  }
+  if (lead == nullptr) return fail(ErrorCode::Internal, "lead certificate vanished");
+  StackOfX509ViewPtr untrusted(sk_X509_new_null());
+  X509StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (!untrusted || !ctx) return fail(ErrorCode::Internal, "out of memory");
+  for (X509* cert : group.intermediates()) sk_X509_push(untrusted.get(), cert);
+  if (X509_STORE_CTX_init(ctx.get(), group.roots(), lead, untrusted.get()) != 1) {
+    return fail(ErrorCode::Internal, "X509_STORE_CTX_init: " + openssl_error_string());
+  }
+  X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_NO_CHECK_TIME);
+  if (X509_verify_cert(ctx.get()) != 1) {
+    ERR_clear_error();
+    return fail(ErrorCode::Internal, "lead certificate does not verify against its chain");
+  }
+  // The verified chain holds the group's own certificates (its roots and intermediates), which
+  // outlive this context.
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
+  std::vector<X509*> path;
+  for (int i = 0; i < sk_X509_num(chain); ++i) path.push_back(sk_X509_value(chain, i));
+  return path;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const TrustGroup>> build_trust_group(const TrustGroupSpec& spec) {
   GroupPtr group(new TrustGroup());
   group->group_id_ = spec.group_id;
+  group->owner_ = spec.owner;
   group->disabled_ = spec.disabled;
   group->expired_certificate_enabled_ = spec.expired_certificate_enabled;
 
@@ -150,6 +183,12 @@ Result<std::shared_ptr<const TrustGroup>> build_trust_group(const TrustGroupSpec
     return bad(spec.group_id, "lead certificate name \"" + group->lead_name_ +
                                   "\" names no certificate of the chain");
   }
+  auto path = lead_path(*group, group->certs_);
+  if (!path) return tl::unexpected(path.error());
+  group->path_certificates_ = std::move(*path);
+  for (X509* cert : group->path_certificates_) {
+    group->trust_path_.push_back(spki_sha256_hex(cert));
+  }
 
   for (const auto& entry : spec.revoked) {
     auto normalised = normalise_hex(entry);
@@ -165,6 +204,10 @@ Result<std::shared_ptr<const TrustGroup>> build_trust_group(const TrustGroupSpec
     }
   }
   return std::shared_ptr<const TrustGroup>(std::move(group));
+}
+
+bool TrustGroup::is_lead(X509* cert) const {
+  return !trust_path_.empty() && spki_sha256_hex(cert) == trust_path_.front();
 }
 
 std::optional<std::string> TrustGroup::revocation_reason(

@@ -17,6 +17,8 @@ namespace dps::pki {
 /// What the store/API holds for an enrollment group's attestation (management-api.md).
 struct TrustGroupSpec {
   std::string group_id;
+  /// Whose group it is: devices never go to another owner by matching order (chain_verifier.hpp).
+  std::string owner;
   /// PEM: intermediates ... root; the root must be self-signed and included.
   std::string certificate_chain_pem;
   /// Issuer CN that makes a device a candidate; empty = CN of the chain's first certificate.
@@ -37,7 +39,18 @@ struct TrustGroupSpec {
 class TrustGroup {
  public:
   const std::string& group_id() const { return group_id_; }
+  const std::string& owner() const { return owner_; }
   const std::string& lead_name() const { return lead_name_; }
+  /// The keys through which this group admits devices: SHA-256 (hex) of the DER
+  /// SubjectPublicKeyInfo of its lead certificate (the first of the chain whose CN is the lead
+  /// name), then of each certificate above it up to the root. A device's verified chain must pass
+  /// through the first; two groups whose paths share the other's first admit the same devices
+  /// (the store refuses that across owners: it is how an attestation belongs to one owner).
+  const std::vector<std::string>& trust_path() const { return trust_path_; }
+  /// Whether `cert` carries this group's lead key (trust_path().front()).
+  bool is_lead(X509* cert) const;
+  /// The certificates of trust_path(), lead first (borrowed from the group).
+  std::span<X509* const> path_certificates() const { return path_certificates_; }
   bool disabled() const { return disabled_; }
   bool expired_certificate_enabled() const { return expired_certificate_enabled_; }
   /// The chain's first certificate: devices it signs belong to this group most specifically.
@@ -66,7 +79,10 @@ class TrustGroup {
   TrustGroup() = default;
 
   std::string group_id_;
+  std::string owner_;
   std::string lead_name_;
+  std::vector<std::string> trust_path_;
+  std::vector<X509*> path_certificates_;  // borrowed from certs_
   bool disabled_ = false;
   bool expired_certificate_enabled_ = false;
   std::vector<X509Ptr> certs_;

@@ -59,9 +59,17 @@ Result<void> set_time(ASN1_TIME* field, TimePoint t) {
   return {};
 }
 
+// A digest as strong as the signing key (NIST SP 800-57 Part 1, table 2): SHA-256 up to P-256 and
+// RSA-3071, SHA-384 up to P-384 and RSA-7679, SHA-512 beyond. A P-384 CA signing with SHA-256
+// would cap its certificates at 128-bit strength.
 const EVP_MD* signature_digest(EVP_PKEY* key) {
   const int id = EVP_PKEY_get_base_id(key);
-  return id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448 ? nullptr : EVP_sha256();
+  if (id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448) return nullptr;
+  const int bits = EVP_PKEY_get_bits(key);
+  const bool rsa = id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS;
+  if (bits <= (rsa ? 3071 : 256)) return EVP_sha256();
+  if (bits <= (rsa ? 7679 : 384)) return EVP_sha384();
+  return EVP_sha512();
 }
 
 }  // namespace

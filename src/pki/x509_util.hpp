@@ -61,7 +61,8 @@ struct CertificateProfile {
 
 /// Builds and signs a v3 certificate with a random positive 16-byte serial. `issuer` null means
 /// self-signed (the issuer name is the subject and `issuer_key` must be the subject's key).
-/// Signs with SHA-256 (Ed25519/Ed448 issuer keys sign without a separate digest).
+/// Signs with a digest as strong as the issuer key: SHA-256 for P-256 (and RSA up to 3071 bits),
+/// SHA-384 for P-384, SHA-512 beyond; Ed25519/Ed448 issuer keys sign without a separate digest.
 [[nodiscard]] Result<X509Ptr> issue_certificate(const CertificateProfile& profile, X509* issuer,
                                                 EVP_PKEY* issuer_key);
 

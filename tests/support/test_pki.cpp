@@ -77,9 +77,16 @@ TestCert make_leaf_under(const TestCa* issuer, const LeafOptions& options) {
   return leaf;
 }
 
-pki::X509ReqPtr make_csr(EVP_PKEY* key, const std::string& common_name, const EVP_MD* digest) {
+pki::X509ReqPtr make_csr(EVP_PKEY* key, const std::string& common_name, const EVP_MD* digest,
+                         const std::vector<std::pair<std::string, std::string>>& extra = {}) {
   pki::X509ReqPtr req(X509_REQ_new());
   const auto subject = must(pki::make_name(common_name), "CSR name");
+  for (const auto& [field, value] : extra) {
+    check(X509_NAME_add_entry_by_txt(subject.get(), field.c_str(), MBSTRING_UTF8,
+                                     reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
+                                     0) == 1,
+          "CSR name attribute");
+  }
   check(req && X509_REQ_set_version(req.get(), X509_REQ_VERSION_1) == 1 &&
             X509_REQ_set_subject_name(req.get(), subject.get()) == 1 &&
             X509_REQ_set_pubkey(req.get(), key) == 1 && X509_REQ_sign(req.get(), key, digest) > 0,
@@ -172,7 +179,7 @@ std::string make_crl_pem(const TestCa& issuer, std::span<X509* const> revoked,
 }
 
 std::string make_csr_pem(EVP_PKEY* key, const std::string& common_name, const CsrOptions& options) {
-  const auto req = make_csr(key, common_name, options.digest);
+  const auto req = make_csr(key, common_name, options.digest, options.extra_subject);
   pki::BioPtr bio(BIO_new(BIO_s_mem()));
   check(bio && PEM_write_bio_X509_REQ(bio.get(), req.get()), "CSR PEM");
   return bio_text(bio.get());

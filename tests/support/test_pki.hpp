@@ -82,6 +82,8 @@ std::string make_crl_pem(const TestCa& issuer, std::span<X509* const> revoked,
 struct CsrOptions {
   /// nullptr for Ed25519 keys, which sign without a separate digest.
   const EVP_MD* digest = EVP_sha256();
+  /// Subject attributes after the CN, e.g. {{"O", "Hub Inc"}}: what a device may try to sneak in.
+  std::vector<std::pair<std::string, std::string>> extra_subject = {};
 };
 
 /// PEM CSR with subject CN=`common_name` and `key`'s public key, signed by `key`.

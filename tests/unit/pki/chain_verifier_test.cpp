@@ -170,28 +170,58 @@ TEST_F(MatchTest, MostSpecificIntermediateWins) {
   EXPECT_EQ(m->group_id, "z-inter-group");
 }
 
-TEST_F(MatchTest, GroupWhoseFirstCertificateIsOffThePathRanksLast) {
-  // eg-a holds a sibling intermediate but leads with the root name, so the device's own
-  // intermediate makes it a verifying candidate; the root group is more specific for this chain.
+TEST_F(MatchTest, GroupsAreRankedByWhereTheirLeadCertificateIsOnTheChain) {
+  // eg-a leads with the root (its chain also holds a sibling intermediate); eg-z leads with the
+  // device's own intermediate, which is lower on the device's chain: eg-z is more specific.
   const auto sibling = test::make_intermediate_ca(root, "Sibling Intermediate");
-  auto off_path = spec("a-sibling", sibling.chain_pem());
-  off_path.lead_certificate_name = "Mfr Root";
-  const auto index = index_of({off_path, spec("z-root", root.chain_pem())});
+  auto root_led = spec("a-root-led", sibling.chain_pem());
+  root_led.lead_certificate_name = "Mfr Root";
+  const auto index = index_of({root_led, spec("z-inter", intermediate.chain_pem())});
   auto m = match(index, chain_of(leaf, intermediate));
   ASSERT_TRUE(m) << m.error().internal;
-  EXPECT_EQ(m->group_id, "z-root");
+  EXPECT_EQ(m->group_id, "z-inter");
 }
 
-TEST_F(MatchTest, EqualGroupsTieBreakOnTheSmallestGroupId) {
-  // Two owners holding the same manufacturer CA; input order must not matter.
+TEST_F(MatchTest, GroupLeadingWithASameNamedSiblingDoesNotAdmitTheOtherBranch) {
+  // A group trusting the root and a different intermediate that happens to carry the device
+  // issuer's name: the device's chain verifies through the intermediate it sends, but never passes
+  // through the group's lead, so the group does not admit it (another branch of the root).
+  const auto namesake = test::make_intermediate_ca(root, "Mfr Intermediate");
+  expect_forbidden(
+      match(index_of({spec("eg-namesake", namesake.chain_pem())}), chain_of(leaf, intermediate)),
+      "certificate chain does not pass through the lead certificate of enrollment group "
+      "eg-namesake");
+}
+
+TEST_F(MatchTest, EqualGroupsOfOneOwnerTieBreakOnTheSmallestGroupId) {
+  // The store refuses a second group of an owner with the same lead; data written before that
+  // still resolves deterministically, whatever the input order.
   for (bool reversed : {false, true}) {
-    std::vector<TrustGroupSpec> specs{spec("owner-b-group", intermediate.chain_pem()),
-                                      spec("owner-a-group", intermediate.chain_pem())};
+    auto b = spec("group-b", intermediate.chain_pem());
+    auto a = spec("group-a", intermediate.chain_pem());
+    a.owner = b.owner = "alice";
+    std::vector<TrustGroupSpec> specs{b, a};
     if (reversed) std::swap(specs[0], specs[1]);
     auto m = match(index_of(specs), chain_of(leaf));
     ASSERT_TRUE(m) << m.error().internal;
-    EXPECT_EQ(m->group_id, "owner-a-group");
+    EXPECT_EQ(m->group_id, "group-a");
   }
+}
+
+TEST_F(MatchTest, EqualGroupsOfTwoOwnersRefuseTheDeviceRatherThanPickOne) {
+  // Never a device handed to another owner by an accident of ids (the store refuses such a pair
+  // at write time; this is the device side's guard for data written before).
+  auto a = spec("owner-a-group", intermediate.chain_pem());
+  auto b = spec("owner-b-group", intermediate.chain_pem());
+  a.owner = "alice";
+  b.owner = "bob";
+  TrustGroupIndex::RefusalKind kind{};
+  auto m = index_of({b, a}).match(chain_of(leaf), std::chrono::system_clock::now(), &kind);
+  expect_forbidden(m,
+                   "enrollment groups owner-a-group (owner alice) and owner-b-group (owner bob) "
+                   "trust this device equally: refused until one of them changes");
+  EXPECT_EQ(m.error().external, "enrollment is ambiguous");
+  EXPECT_EQ(kind, TrustGroupIndex::RefusalKind::NotVerified);
 }
 
 TEST_F(MatchTest, DisabledGroupAdmitsNoDevice) {
@@ -260,9 +290,11 @@ TEST_F(MatchTest, RevokedByCrlOfAnIntermediateTheDeviceSent) {
 
 TEST_F(MatchTest, RevocationInOneOwnersGroupDoesNotBlockAnother) {
   auto revoking = spec("owner-a-group", intermediate.chain_pem());
+  revoking.owner = "alice";
   revoking.revoked = {serial_hex(leaf.get())};
-  auto m =
-      match(index_of({revoking, spec("owner-b-group", intermediate.chain_pem())}), chain_of(leaf));
+  auto other = spec("owner-b-group", intermediate.chain_pem());
+  other.owner = "bob";
+  auto m = match(index_of({revoking, other}), chain_of(leaf));
   ASSERT_TRUE(m) << m.error().internal;
   EXPECT_EQ(m->group_id, "owner-b-group");
 }

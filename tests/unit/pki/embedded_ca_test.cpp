@@ -109,6 +109,7 @@ TEST(EmbeddedCa, IssuedCertificateFollowsTheIdentityProfile) {
   EXPECT_EQ(X509_NAME_cmp(X509_get_subject_name(leaf.get()),
                           X509_REQ_get_subject_name(csr.request.get())),
             0);
+  EXPECT_EQ(X509_NAME_entry_count(X509_get_subject_name(leaf.get())), 1);
   EXPECT_EQ(EVP_PKEY_eq(X509_get0_pubkey(leaf.get()), key.get()), 1);
   EXPECT_EQ(X509_get_signature_nid(leaf.get()), NID_ecdsa_with_SHA256);
 
@@ -118,8 +119,13 @@ TEST(EmbeddedCa, IssuedCertificateFollowsTheIdentityProfile) {
 
   EXPECT_EQ(X509_get_key_usage(leaf.get()),
             static_cast<uint32_t>(KU_DIGITAL_SIGNATURE | KU_KEY_AGREEMENT));
-  EXPECT_EQ(X509_get_ext_by_critical(leaf.get(), 1, -1),
+  // Exactly two critical extensions: basicConstraints CA:FALSE and keyUsage.
+  const int first_critical = X509_get_ext_by_critical(leaf.get(), 1, -1);
+  EXPECT_EQ(first_critical, X509_get_ext_by_NID(leaf.get(), NID_basic_constraints, -1));
+  EXPECT_EQ(X509_get_ext_by_critical(leaf.get(), 1, first_critical),
             X509_get_ext_by_NID(leaf.get(), NID_key_usage, -1));
+  EXPECT_FALSE(X509_get_extension_flags(leaf.get()) & EXFLAG_CA);
+  EXPECT_TRUE(X509_get_extension_flags(leaf.get()) & EXFLAG_BCONS);
   EXPECT_EQ(X509_get_extended_key_usage(leaf.get()),
             static_cast<uint32_t>(XKU_SSL_CLIENT | XKU_SSL_SERVER));
   EXTENDED_KEY_USAGE* eku = static_cast<EXTENDED_KEY_USAGE*>(
@@ -144,6 +150,40 @@ TEST(EmbeddedCa, IssuedCertificateFollowsTheIdentityProfile) {
   EXPECT_LT(distance(*to_time_point(X509_get0_notBefore(leaf.get())), now - 1h), 60s);
   EXPECT_LT(distance(*to_time_point(X509_get0_notAfter(leaf.get())), now + std::chrono::days(30)),
             60s);
+}
+
+TEST(EmbeddedCa, SubjectIsOnlyTheCheckedDeviceIdWhateverElseTheCsrNames) {
+  // A device must not get a certificate naming anything but itself (an O, OU or second CN of its
+  // choosing would reach every peer that trusts the CA).
+  test::TempDir dir;
+  auto ca = EmbeddedCa::load_or_create({dir.path(), "", "", 24h});
+  ASSERT_TRUE(ca) << ca.error().internal;
+  const auto key = test::make_key();
+  test::CsrOptions options;
+  options.extra_subject = {{"O", "Hub Operator"}, {"OU", "Gateways"}};
+  auto csr =
+      validate_csr(test::make_csr_pem(key.get(), "uuid:" + std::string(kIssuedDeviceId), options),
+                   kIssuedDeviceId);
+  ASSERT_TRUE(csr) << csr.error().internal;
+  auto issued = (*ca)->sign(*csr);
+  ASSERT_TRUE(issued) << issued.error().internal;
+  const X509Ptr leaf = first_cert(issued->leaf_pem);
+  X509_NAME* subject = X509_get_subject_name(leaf.get());
+  ASSERT_EQ(X509_NAME_entry_count(subject), 1);
+  EXPECT_EQ(common_name(subject), "uuid:" + std::string(kIssuedDeviceId));
+}
+
+TEST(EmbeddedCa, SignsWithADigestAsStrongAsItsKey) {
+  test::TempDir dir;
+  const auto root = test::make_root_ca("P-384 Operator Root", {.key_type = test::KeyType::P384});
+  const auto cert_file = dir.write("ca.pem", root.chain_pem());
+  const auto key_file = dir.write("ca.key", root.key_pem());
+  auto ca = EmbeddedCa::load_or_create({dir.path(), cert_file.string(), key_file.string(), 24h});
+  ASSERT_TRUE(ca) << ca.error().internal;
+  const auto key = test::make_key();
+  auto issued = (*ca)->sign(device_csr(key.get()));
+  ASSERT_TRUE(issued) << issued.error().internal;
+  EXPECT_EQ(X509_get_signature_nid(first_cert(issued->leaf_pem).get()), NID_ecdsa_with_SHA384);
 }
 
 TEST(EmbeddedCa, EverySignatureGetsAFreshSerial) {
