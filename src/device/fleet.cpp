@@ -56,7 +56,9 @@ class DeviceRunner {
 
   asio::awaitable<void> run() {
     DeviceConfig config = options_.device;
-    // One identity across restarts: a rebooted device keeps its di.
+    // One identity across restarts: a rebooted device keeps its di (its certificate's, as a
+    // Provisioner would choose; dps pins it to the device's record).
+    if (config.device_id.empty() && tls_) config.device_id = tls_->default_device_id();
     if (config.device_id.empty()) config.device_id = random_uuid();
     run_.device_id = config.device_id;
     const auto start = Clock::now();

@@ -43,6 +43,7 @@ std::string_view to_string(Step step) {
 
 Provisioner::Provisioner(DeviceConfig config, std::shared_ptr<ClientTls> tls)
     : config_(std::move(config)), tls_(std::move(tls)) {
+  if (config_.device_id.empty() && tls_) config_.device_id = tls_->default_device_id();
   if (config_.device_id.empty()) config_.device_id = random_uuid();
   result_.device_id = config_.device_id;
 }

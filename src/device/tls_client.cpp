@@ -3,6 +3,9 @@
 #include <openssl/ssl.h>
 
 #include <boost/asio/buffer.hpp>
+#include <span>
+
+#include "pki/uuid.hpp"
 
 namespace dps::device {
 
@@ -10,6 +13,24 @@ namespace ssl = boost::asio::ssl;
 
 ClientTls::ClientTls(bool tls12_only)
     : context_(ssl::context::tls_client), tls12_only_(tls12_only) {}
+
+namespace {
+
+// Not the registration id (UUIDv5 of the same key in the X.500 namespace): a device id is the
+// device's own choice, and the two must not look alike.
+std::string default_device_id_of(X509* leaf) {
+  if (leaf == nullptr) return {};
+  unsigned char* der = nullptr;
+  const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(leaf), &der);
+  if (length <= 0) return {};
+  std::string name = "dps-device:";
+  name.append(reinterpret_cast<const char*>(der), static_cast<size_t>(length));
+  OPENSSL_free(der);
+  const auto bytes = std::span(reinterpret_cast<const uint8_t*>(name.data()), name.size());
+  return pki::uuid_v5(pki::kNamespaceUrl, bytes).to_string();
+}
+
+}  // namespace
 
 Result<std::shared_ptr<ClientTls>> ClientTls::create(const ClientTlsOptions& options) {
   std::shared_ptr<ClientTls> tls(new ClientTls(options.force_tls12));
@@ -37,6 +58,7 @@ Result<std::shared_ptr<ClientTls>> ClientTls::create(const ClientTlsOptions& opt
     if (SSL_CTX_check_private_key(ctx) != 1) {
       return fail(ErrorCode::BadRequest, "device private key does not match its certificate");
     }
+    tls->default_device_id_ = default_device_id_of(SSL_CTX_get0_certificate(ctx));
   }
   tls->context_.add_certificate_authority(boost::asio::buffer(options.ca_pem), ec);
   if (ec) return fail(ErrorCode::BadRequest, "DPS CA: " + ec.message());

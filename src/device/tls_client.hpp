@@ -28,12 +28,17 @@ class ClientTls {
 
   boost::asio::ssl::context& context() { return context_; }
   bool tls12_only() const { return tls12_only_; }
+  /// The device id this identity uses unless told otherwise: UUIDv5 of its certificate's public
+  /// key (empty without a certificate). A real device keeps its id between provisionings (dps pins
+  /// it to the device's record), so a simulated one must not invent a new one each run.
+  const std::string& default_device_id() const { return default_device_id_; }
 
  private:
   explicit ClientTls(bool tls12_only);
 
   boost::asio::ssl::context context_;
   bool tls12_only_;
+  std::string default_device_id_;
 };
 
 /// The cipher suites a device offers for DPS, in its order (OpenSSL names; device-protocol §1).

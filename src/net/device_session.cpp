@@ -217,8 +217,14 @@ class Session {
 
     auto result = deps_.router->handle(outcome_.peer, deps_.catalogs->get(), message, first);
     if (result.record) {
-      auto committed =
-          co_await async_commit(*deps_.records, std::move(*result.record), asio::use_awaitable);
+      auto committed = co_await async_commit(*deps_.records, *result.record, asio::use_awaitable);
+      if (!committed && committed.error().code == ErrorCode::Conflict) {
+        // The store refused this device id (pinned to another one, or another record's): the
+        // answer must not leave; record the refusal instead and answer it.
+        spdlog::warn("conn={} peer={} refused: {}", id_, remote_, committed.error().internal);
+        result = deps_.router->refused_by_store(message, result, committed.error());
+        committed = co_await async_commit(*deps_.records, *result.record, asio::use_awaitable);
+      }
       if (!committed) {
         // Nothing acknowledged may be lost: without a durable record the step is not done.
         spdlog::error("conn={} peer={} record not stored: {}", id_, remote_,

@@ -13,6 +13,7 @@ std::string hub_key(const std::string& owner, const std::string& hub_id) {
 pki::TrustGroupSpec trust_spec_of(const store::EnrollmentGroup& group) {
   pki::TrustGroupSpec spec;
   spec.group_id = group.id;
+  spec.owner = group.owner;
   spec.certificate_chain_pem = group.x509.certificate_chain;
   spec.lead_certificate_name = group.x509.lead_certificate_name;
   spec.expired_certificate_enabled = group.x509.expired_certificate_enabled;
@@ -42,6 +43,7 @@ std::shared_ptr<const Catalog> Catalog::build(std::vector<store::EnrollmentGroup
     catalog->groups_.emplace(std::move(id), std::move(group));
   }
   for (auto& hub : hubs) {
+    catalog->hub_ids_.insert(hub.hub_id);
     std::string key = hub_key(hub.owner, hub.hub_id);
     catalog->hubs_.emplace(std::move(key), std::move(hub));
   }
@@ -70,9 +72,9 @@ std::vector<const store::Hub*> Catalog::linked_hubs(const store::EnrollmentGroup
 
 Result<std::shared_ptr<const Catalog>> load_catalog(store::Store& store,
                                                     std::vector<std::string>* skipped) {
-  auto groups = store.list_enrollment_groups({});
+  auto groups = store.list_enrollment_groups({store::OwnerScope::every_owner(), {}, {}, {}});
   if (!groups) return tl::unexpected(groups.error());
-  auto hubs = store.list_hubs({});
+  auto hubs = store.list_hubs({store::OwnerScope::every_owner(), {}, {}});
   if (!hubs) return tl::unexpected(hubs.error());
   return Catalog::build(std::move(*groups), std::move(*hubs), skipped);
 }

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/result.hpp"
@@ -34,6 +35,8 @@ class Catalog {
   /// owner are listed in `missing`.
   std::vector<const store::Hub*> linked_hubs(const store::EnrollmentGroup& group,
                                              std::vector<std::string>* missing) const;
+  /// True when some hub of any owner has this hub id (a UUID no device may take as its own id).
+  bool is_hub_id(const std::string& id) const { return hub_ids_.contains(id); }
   const pki::TrustGroupIndex& trust() const { return *trust_; }
   size_t group_count() const { return groups_.size(); }
 
@@ -41,6 +44,7 @@ class Catalog {
   std::unordered_map<std::string, store::EnrollmentGroup> groups_;
   // Keyed by owner + '\n' + hubId: hub ids are only unique within an owner (tenancy).
   std::unordered_map<std::string, store::Hub> hubs_;
+  std::unordered_set<std::string> hub_ids_;
   std::shared_ptr<const pki::TrustGroupIndex> trust_;
 };
 

@@ -25,25 +25,30 @@ std::optional<store::Gateway> selected_gateway_of(const nlohmann::json& body) {
 
 }  // namespace
 
-Result<std::string> device_id_of(const nlohmann::json& body, bool required) {
+Result<std::string> device_id_of(const StepInput& in, const nlohmann::json& body) {
   auto it = body.find("di");
-  if (it == body.end()) {
-    if (required) return fail(ErrorCode::BadRequest, "missing \"di\"");
-    return std::string();
-  }
+  if (it == body.end()) return fail(ErrorCode::BadRequest, "missing \"di\"");
   if (!it->is_string()) return fail(ErrorCode::BadRequest, "\"di\" is not a text string");
   auto uuid = pki::Uuid::parse(it->get_ref<const std::string&>());
   if (!uuid || uuid->is_nil()) {
     return fail(ErrorCode::BadRequest,
                 "\"di\" is not a UUID: " + quote_untrusted(it->get_ref<const std::string&>()));
   }
-  return uuid->to_string();
+  std::string id = uuid->to_string();
+  const char* taken_by = in.context.catalog->is_hub_id(id)     ? "a hub"
+                         : id == in.context.services.server_id ? "this server's certificate"
+                                                               : nullptr;
+  if (taken_by) {
+    return fail(ErrorCode::Forbidden, "device id " + id + " is the id of " + taken_by + ": refused",
+                "device id not accepted");
+  }
+  return id;
 }
 
 Result<StepBody> run_cloud_configuration(const StepInput& in, store::ProvisioningRecord& record) {
   auto body = decode_body(in.request);
   if (!body) return tl::unexpected(body.error());
-  auto device_id = device_id_of(*body, /*required=*/true);
+  auto device_id = device_id_of(in, *body);
   if (!device_id) return tl::unexpected(device_id.error());
   record.device_id = *device_id;
 

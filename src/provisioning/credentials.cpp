@@ -46,14 +46,14 @@ Result<StepBody> run_credentials(const StepInput& in, store::ProvisioningRecord&
   }
   auto body = decode_body(in.request);
   if (!body) return tl::unexpected(body.error());
-  auto device_id = device_id_of(*body, /*required=*/false);
+  // Required (plgd lets it be absent, and then signs whatever UUID the CSR names): the id is
+  // checked against the hubs and the server here, and pinned to the device's record by the store.
+  auto device_id = device_id_of(in, *body);
   if (!device_id) return tl::unexpected(device_id.error());
   auto pem = csr_pem_of(*body);
   if (!pem) return tl::unexpected(pem.error());
 
-  std::optional<std::string_view> expected_id;
-  if (!device_id->empty()) expected_id = *device_id;
-  auto csr = pki::validate_csr(*pem, expected_id);
+  auto csr = pki::validate_csr(*pem, std::string_view(*device_id));
   if (!csr) return tl::unexpected(csr.error());
   auto issued = in.context.services.signer->sign(*csr);
   if (!issued) return tl::unexpected(issued.error());

@@ -101,6 +101,7 @@ StepResult Router::handle(const PeerIdentity& peer, std::shared_ptr<const Catalo
 
   StepResult result;
   result.record = record_base(peer, *group, now_ns, first_request_of_session);
+  result.step = route->step;
   auto body = route->run(input, *result.record);
   if (!body) {
     const coap::Code code = coap_code_of(body.error().code);
@@ -112,6 +113,21 @@ StepResult Router::handle(const PeerIdentity& peer, std::shared_ptr<const Catalo
   }
   set_step_status(*result.record, route->step, {now_ns, static_cast<uint8_t>(route->success), {}});
   result.response = make_response(request, route->success, *body, *format);
+  return result;
+}
+
+StepResult Router::refused_by_store(const coap::Message& request, const StepResult& intended,
+                                    const Error& refusal) const {
+  StepResult result = error_result(request, coap::Code::Forbidden, refusal.peer_message());
+  result.step = intended.step;
+  if (!intended.record || !intended.step) return result;
+  store::ProvisioningRecord& record = result.record.emplace();
+  record.id = intended.record->id;
+  record.owner = intended.record->owner;
+  record.enrollment_group_id = intended.record->enrollment_group_id;
+  record.creation_date = intended.record->creation_date;
+  record.attestation = intended.record->attestation;
+  set_step_status(record, *intended.step, {unix_nanos(), 0, refusal.internal});
   return result;
 }
 

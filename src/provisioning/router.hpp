@@ -4,6 +4,7 @@
 #pragma once
 
 #include "coap/message.hpp"
+#include "common/result.hpp"
 #include "provisioning/step.hpp"
 
 namespace dps::provisioning {
@@ -15,6 +16,14 @@ class Router {
   /// Thread-safe (no mutable state). Never throws; every failure becomes a CoAP error response.
   StepResult handle(const PeerIdentity& peer, std::shared_ptr<const Catalog> catalog,
                     const coap::Message& request, bool first_request_of_session) const;
+
+  /// What to record and answer instead of `intended` when the store refused its record (Conflict:
+  /// the device id differs from the one the record is pinned to, or another record holds it):
+  /// 4.03 with the refusal's external text, closing, and a record update that keeps the
+  /// intended one's attestation but replaces the step's section by its failed status (no device
+  /// id, no certificate or token: nothing the refused answer would have carried).
+  StepResult refused_by_store(const coap::Message& request, const StepResult& intended,
+                              const Error& refusal) const;
 
   const Services& services() const { return services_; }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "coap/message.hpp"
+#include "provisioning/step_record.hpp"
 #include "store/entities.hpp"
 
 namespace dps::auth {
@@ -34,6 +35,9 @@ struct PeerIdentity {
 struct Services {
   pki::CertificateSigner* signer = nullptr;
   auth::TokenSource* tokens = nullptr;
+  /// The UUID of dps's own server certificate (CN "uuid:<id>"), if it has one: a device given it
+  /// would pass for the server. Empty when the CN is not of that form.
+  std::string server_id;
 };
 
 struct StepContext {
@@ -48,6 +52,8 @@ struct StepResult {
   coap::Message response;
   /// Must be durable before `response` is sent; absent when nothing is recorded.
   std::optional<store::ProvisioningRecord> record;
+  /// The step that ran (absent when the request reached none).
+  std::optional<Step> step;
   /// The session closes (after flushing) once this response is written: plgd closes after
   /// errors, and a device re-runs its steps from the start on a fresh connection anyway.
   bool close_after = false;

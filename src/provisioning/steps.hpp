@@ -30,8 +30,11 @@ Result<StepBody> run_cloud_configuration(const StepInput& in, store::Provisionin
 Result<StepBody> run_credentials(const StepInput& in, store::ProvisioningRecord& record);
 Result<StepBody> run_acls(const StepInput& in, store::ProvisioningRecord& record);
 
-/// `di` of a request body: absent is allowed only when `required` is false; present must be a
-/// UUID (BadRequest otherwise). Returns the normalised lowercase UUID or empty.
-Result<std::string> device_id_of(const nlohmann::json& body, bool required);
+/// `di` of a request body, required: a UUID (BadRequest otherwise), returned in normalised
+/// lowercase, and one a device may hold: Forbidden for the id of any owner's hub or of dps's own
+/// server certificate (a device with it would pass for them, device-protocol §3.4). That the id
+/// is this device's own (pinned to its record, held by no other) the store checks when it
+/// commits the step's record (record_merge_sql.hpp).
+Result<std::string> device_id_of(const StepInput& in, const nlohmann::json& body);
 
 }  // namespace dps::provisioning

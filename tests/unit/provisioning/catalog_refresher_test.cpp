@@ -94,9 +94,7 @@ TEST_F(CatalogRefresherTest, ChangeByAnotherConnectionIsPickedUpByPolling) {
   ASSERT_EQ((*refresher)->catalogs().get()->group_count(), 0u);
   ASSERT_TRUE(other_replica_->create_enrollment_group(group("g1", root_.chain_pem())));
   EXPECT_TRUE(eventually([&] { return (*refresher)->catalogs().get()->group_count() == 1; }));
-  store::EnrollmentGroupFilter g1;
-  g1.owner = "alice";
-  g1.ids = {"g1"};
+  store::EnrollmentGroupFilter g1{store::OwnerScope::of("alice"), {"g1"}, {}, {}};
   ASSERT_TRUE(other_replica_->delete_enrollment_groups(g1));
   EXPECT_TRUE(eventually([&] { return (*refresher)->catalogs().get()->group_count() == 0; }));
 }

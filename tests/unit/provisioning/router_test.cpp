@@ -33,7 +33,7 @@ class RouterTest : public ::testing::Test {
     tokens_ = std::move(
         auth::EmbeddedTokenMinter::load_or_create(dir_.path(), "dps", std::chrono::hours(1))
             .value());
-    router_ = std::make_unique<Router>(Services{ca_.get(), tokens_.get()});
+    router_ = std::make_unique<Router>(Services{ca_.get(), tokens_.get(), {}});
     manufacturer_ = test::make_root_ca("router test manufacturer");
 
     store::EnrollmentGroup group;
