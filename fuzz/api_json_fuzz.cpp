@@ -68,13 +68,13 @@ void fuzz_group(std::string_view body, bool create) {
 
 void fuzz_hub(std::string_view body, bool create) {
   const api::BodyContext context{kOwner, kId, create};
-  auto hub = api::hub_from_json(body, context);
+  auto hub = api::hub_from_json(body, context, dps::ApiTokenNames{});
   if (!hub) return require_refusal(hub);
   FUZZ_REQUIRE(hub->id == kId && hub->owner == kOwner && !hub->name.empty());
   FUZZ_REQUIRE(!hub->hub_id.empty() && !hub->gateways.empty());
   const std::string written = api::to_json(*hub).dump();
   dps::fuzz::note("hub: " + written.substr(0, 200));
-  auto again = api::hub_from_json(written, {kOwner, kId, false});
+  auto again = api::hub_from_json(written, {kOwner, kId, false}, dps::ApiTokenNames{});
   FUZZ_REQUIRE(again.has_value());
   FUZZ_REQUIRE(*again == *hub);
 }

@@ -58,7 +58,7 @@ tl::unexpected<Error> trust_error(const Error& error, const std::string& group_i
 // Validates the trust material the way the device side will load it (pki::build_trust_group),
 // one field at a time so the error names the field at fault. Fills in the default lead name (CN
 // of the first certificate): stored explicitly, so the attestationMechanismX509CertificateNames
-// filter matches it, as in plgd.
+// filter matches it, as in plgd; and the trust path the store checks ownership with.
 Result<void> check_trust(store::EnrollmentGroup& group) {
   pki::TrustGroupSpec spec;
   spec.group_id = group.id;
@@ -73,6 +73,8 @@ Result<void> check_trust(store::EnrollmentGroup& group) {
       return trust_error(built.error(), group.id, std::string(kX509) + ".leadCertificateName");
     }
   }
+  // What the group claims: the store refuses it when another owner's group holds it.
+  group.trust_path = (*built)->trust_path();
   if (!group.revoked_certificates.empty()) {
     spec.revoked = group.revoked_certificates;
     if (built = pki::build_trust_group(spec); !built) {

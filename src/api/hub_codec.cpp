@@ -120,13 +120,19 @@ void read_provider(JsonReader& auth, store::OAuthProvider& out) {
   provider->finish();
 }
 
-void read_authorization(JsonReader& root, store::HubAuthorization& out) {
+void read_authorization(JsonReader& root, store::HubAuthorization& out,
+                        const ApiTokenNames& api_tokens) {
   auto auth = root.object("authorization");
   if (!auth) return root.fail("authorization.ownerClaim", "required");
   out.owner_claim = auth->string("ownerClaim");
   out.device_id_claim = auth->string("deviceIdClaim");
   read_provider(*auth, out.provider);
   if (out.owner_claim.empty()) auth->fail("ownerClaim", "required");
+  if (auto problem = hub_token_names_problem(out.owner_claim, out.device_id_claim,
+                                             out.provider.audience, api_tokens)) {
+    auth->fail(problem->field == "audience" ? "provider.audience" : problem->field,
+               problem->reason);
+  }
   auth->finish();
 }
 
@@ -170,7 +176,8 @@ json to_json(const store::Hub& hub) {
   return out;
 }
 
-Result<store::Hub> hub_from_json(std::string_view body, const BodyContext& context) {
+Result<store::Hub> hub_from_json(std::string_view body, const BodyContext& context,
+                                 const ApiTokenNames& api_tokens) {
   auto doc = codec::parse_body(body);
   if (!doc) return tl::unexpected(doc.error());
   Problem problem;
@@ -190,7 +197,7 @@ Result<store::Hub> hub_from_json(std::string_view body, const BodyContext& conte
   }
   read_gateways(root, hub.gateways);
   read_certificate_authority(root, hub.certificate_authority);
-  read_authorization(root, hub.authorization);
+  read_authorization(root, hub.authorization, api_tokens);
   root.finish();
   if (problem) return fail(ErrorCode::BadRequest, *problem);
   if (hub.name.empty()) hub.name = hub.id;

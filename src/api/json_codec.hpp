@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/result.hpp"
+#include "common/token_names.hpp"
 #include "store/entities.hpp"
 
 namespace dps::api {
@@ -45,6 +46,10 @@ struct BodyContext {
 /// use for are accepted and ignored (certificateAuthority.grpc.keepAlive,
 /// certificateAuthority.grpc.tls.useSystemCaPool, authorization.provider.http), matching the
 /// config file; a client certificate toward the CA (tls.cert/tls.key) is refused as unsupported.
-[[nodiscard]] Result<store::Hub> hub_from_json(std::string_view body, const BodyContext& context);
+/// Token settings that would let a device's hub token pass for a management API token
+/// (`api_tokens`: how the API recognises its tokens) are refused naming the field
+/// (common/token_names.hpp).
+[[nodiscard]] Result<store::Hub> hub_from_json(std::string_view body, const BodyContext& context,
+                                               const ApiTokenNames& api_tokens);
 
 }  // namespace dps::api

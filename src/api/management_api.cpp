@@ -57,14 +57,18 @@ ApiResponse method_not_allowed(const ApiRequest& request, std::string_view allow
 
 }  // namespace
 
-ManagementApi::ManagementApi(store::Store& store, std::function<void()> on_configuration_change)
-    : store_(store), on_configuration_change_(std::move(on_configuration_change)) {
+ManagementApi::ManagementApi(store::Store& store, std::function<void()> on_configuration_change,
+                             ApiTokenNames api_tokens)
+    : store_(store),
+      on_configuration_change_(std::move(on_configuration_change)),
+      api_tokens_(std::move(api_tokens)) {
   if (!on_configuration_change_) on_configuration_change_ = [] {};
 }
 
 ApiResponse ManagementApi::handle(const ApiRequest& request, const std::string& owner) {
   if (owner.empty()) {
-    // The store reads "" as every owner: answering would leak or delete other tenants' data.
+    // The store would address nothing (OwnerScope::of("")), but an empty owner means the caller
+    // lost its authentication result: say so instead of answering "not found".
     return error_response(Error{
         ErrorCode::Internal,
         "bug: management API called without an owner (" + request.method + " " + request.path + ")",
@@ -85,7 +89,7 @@ ApiResponse ManagementApi::route(const ApiRequest& request, const std::string& o
   if (path.starts_with(kPathPrefix) && path.substr(kPathPrefix.size()).starts_with('/')) {
     path.remove_prefix(kPathPrefix.size());
   }
-  const Context context{store_, owner, on_configuration_change_};
+  const Context context{store_, owner, on_configuration_change_, api_tokens_};
   for (const Resource& resource : kResources) {
     if (!path.starts_with(resource.path)) continue;
     const std::string_view rest = path.substr(resource.path.size());

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/http_types.hpp"
+#include "common/token_names.hpp"
 #include "store/store.hpp"
 
 namespace dps::api {
@@ -40,11 +41,14 @@ class ManagementApi {
   ///        enrollment group or hub (never for records, never on failure), on the calling thread,
   ///        after the store committed: the device-side catalog rebuild hooks in here. It should
   ///        not throw; if it does, the client gets 500 although the change is committed.
-  ManagementApi(store::Store& store, std::function<void()> on_configuration_change);
+  /// @param api_tokens how the API recognises its tokens (apis.http.authorization), which hub
+  ///        settings must not reproduce (common/token_names.hpp).
+  ManagementApi(store::Store& store, std::function<void()> on_configuration_change,
+                ApiTokenNames api_tokens = {});
 
-  /// Answers one authenticated request. `owner` is the caller's owner from the verified JWT; it
-  /// must not be empty (the store reads an empty owner as "every owner"): an empty one is a bug
-  /// of the caller and answers 500 without touching the store. Never throws.
+  /// Answers one authenticated request. `owner` is the caller's owner from the verified JWT; every
+  /// store call is scoped to it (store::OwnerScope::of). An empty one is a bug of the caller and
+  /// answers 500 without touching the store. Never throws.
   ApiResponse handle(const ApiRequest& request, const std::string& owner);
 
   /// "/device-provisioning-service": plgd's prefix every route is also served under.
@@ -55,6 +59,7 @@ class ManagementApi {
 
   store::Store& store_;
   std::function<void()> on_configuration_change_;
+  ApiTokenNames api_tokens_;
 };
 
 }  // namespace dps::api

@@ -12,8 +12,6 @@
 namespace dps::auth {
 namespace {
 
-constexpr const char* kKeyFile = "token-signing.key";
-constexpr const char* kJwksFile = "jwks.json";
 constexpr size_t kCoordinateBytes = 32;  // RFC 7518 §3.4: ES256 signature = R || S, 32 bytes each
 constexpr size_t kMaxDerSignature = 72;  // SEQUENCE of two INTEGERs of up to 33 bytes
 constexpr size_t kJtiBytes = 16;
@@ -52,11 +50,12 @@ void EmbeddedTokenMinter::MdFree::operator()(evp_md_st* md) const noexcept { EVP
 EmbeddedTokenMinter::~EmbeddedTokenMinter() = default;
 
 Result<std::unique_ptr<EmbeddedTokenMinter>> EmbeddedTokenMinter::load_or_create(
-    std::filesystem::path data_dir, std::string issuer, std::chrono::seconds validity) {
+    std::filesystem::path data_dir, std::string issuer, std::chrono::seconds validity,
+    const MinterFiles& files) {
   if (validity.count() <= 0) {
     return fail(ErrorCode::BadRequest, "token validity must be positive");
   }
-  auto key = load_or_create_p256_key(data_dir / kKeyFile);
+  auto key = load_or_create_p256_key(data_dir / files.key_file);
   if (!key) return tl::unexpected(key.error());
   auto jwk = public_jwk(key->get());
   if (!jwk) return tl::unexpected(jwk.error());
@@ -73,8 +72,10 @@ Result<std::unique_ptr<EmbeddedTokenMinter>> EmbeddedTokenMinter::load_or_create
       base64url_encode(R"({"alg":"ES256","kid":")" + jwk->kid + R"(","typ":"JWT"})") + ".";
 
   // Rewritten at every start so it always matches the key in use.
-  if (auto done = write_public_file(data_dir / kJwksFile, minter->jwks_json_); !done) {
-    return tl::unexpected(done.error());
+  if (!files.jwks_file.empty()) {
+    if (auto done = write_public_file(data_dir / files.jwks_file, minter->jwks_json_); !done) {
+      return tl::unexpected(done.error());
+    }
   }
   return minter;
 }

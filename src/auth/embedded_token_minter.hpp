@@ -18,14 +18,29 @@ struct evp_md_st;
 
 namespace dps::auth {
 
+/// Which key a minter signs with, and where its public key is published. Device tokens and
+/// management API tokens are signed with different keys (design.md "Trust boundaries"): a
+/// verifier of one kind never holds the other's key, so a device's hub token cannot open the API
+/// whatever its claims say.
+struct MinterFiles {
+  std::string key_file;   // in the data directory, created 0600 on first start
+  std::string jwks_file;  // in the data directory, rewritten at start; empty = not written
+};
+/// Hub access tokens for devices; hubs verify them with jwks.json (also served at
+/// /.well-known/jwks.json).
+inline const MinterFiles kDeviceTokenFiles{"token-signing.key", "jwks.json"};
+/// The operator's management API tokens (admin.token); the key is never published.
+inline const MinterFiles kApiTokenFiles{"api-token-signing.key", ""};
+
 class EmbeddedTokenMinter final : public TokenSource {
  public:
-  /// Loads <data_dir>/token-signing.key (P-256), creating it with mode 0600 on first start, and
-  /// (re)writes <data_dir>/jwks.json with its public key. The key is parsed once, here.
+  /// Loads <data_dir>/<files.key_file> (P-256), creating it with mode 0600 on first start, and
+  /// (re)writes <data_dir>/<files.jwks_file> with its public key. The key is parsed once, here.
   /// @param issuer  `iss` of every token; empty = "dps".
   /// @param validity  exp - iat; must be positive.
   [[nodiscard]] static Result<std::unique_ptr<EmbeddedTokenMinter>> load_or_create(
-      std::filesystem::path data_dir, std::string issuer, std::chrono::seconds validity);
+      std::filesystem::path data_dir, std::string issuer, std::chrono::seconds validity,
+      const MinterFiles& files = kDeviceTokenFiles);
 
   ~EmbeddedTokenMinter() override;
   EmbeddedTokenMinter(const EmbeddedTokenMinter&) = delete;
@@ -47,7 +62,7 @@ class EmbeddedTokenMinter final : public TokenSource {
                                          const std::vector<std::string>& audience,
                                          std::chrono::seconds validity) const;
 
-  /// {"keys":[<the public JWK>]}: what jwks.json holds.
+  /// {"keys":[<the public JWK>]}: what the JWKS file holds.
   std::string jwks_json() const { return jwks_json_; }
   std::string issuer() const { return issuer_; }
   /// RFC 7638 thumbprint of the public key; the `kid` of every token.

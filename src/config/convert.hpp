@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/result.hpp"
+#include "common/token_names.hpp"
 #include "config/config.hpp"
 #include "config/document.hpp"
 
@@ -16,8 +17,10 @@ Result<void> apply_settings(const Node& doc, Config& config);
 /// enrollmentGroups[] -> Config.enrollment_groups and Config.hubs (deduplicated by id).
 Result<void> convert_enrollment_groups(const Node& doc, Config& config);
 
-/// One hub object (an EG's `hub` or an entry of its `hubs`), owned by `owner`.
-Result<store::Hub> convert_hub(const Node& hub, const std::string& owner);
+/// One hub object (an EG's `hub` or an entry of its `hubs`), owned by `owner`. Token settings that
+/// would reproduce the management API's (`api_tokens`) are refused (common/token_names.hpp).
+Result<store::Hub> convert_hub(const Node& hub, const std::string& owner,
+                               const ApiTokenNames& api_tokens);
 
 /// "<path>: <message>" as a BadRequest error.
 inline tl::unexpected<Error> invalid(const std::string& path, const std::string& message) {

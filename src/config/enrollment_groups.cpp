@@ -47,7 +47,7 @@ class HubRegistry {
 };
 
 Result<void> add_hubs(const Node& group, const std::string& owner, HubRegistry& registry,
-                      store::EnrollmentGroup& eg) {
+                      const ApiTokenNames& api_tokens, store::EnrollmentGroup& eg) {
   std::vector<const Node*> hubs;
   if (const Node* single = group.at("hub")) hubs.push_back(single);
   if (const Node* list = group.at("hubs")) {
@@ -55,7 +55,7 @@ Result<void> add_hubs(const Node& group, const std::string& owner, HubRegistry& 
   }
   if (hubs.empty()) return invalid(group.child_path("hubs"), "at least one hub required");
   for (const Node* node : hubs) {
-    auto hub = convert_hub(*node, owner);
+    auto hub = convert_hub(*node, owner, api_tokens);
     if (!hub) return tl::unexpected(hub.error());
     if (std::find(eg.hub_ids.begin(), eg.hub_ids.end(), hub->hub_id) == eg.hub_ids.end()) {
       eg.hub_ids.push_back(hub->hub_id);
@@ -65,7 +65,8 @@ Result<void> add_hubs(const Node& group, const std::string& owner, HubRegistry& 
   return {};
 }
 
-Result<store::EnrollmentGroup> convert_group(const Node& group, HubRegistry& registry) {
+Result<store::EnrollmentGroup> convert_group(const Node& group, HubRegistry& registry,
+                                             const ApiTokenNames& api_tokens) {
   store::EnrollmentGroup eg;
   eg.id = group.get<std::string>("id");
   if (eg.id.empty()) return invalid(group.child_path("id"), "required");
@@ -99,7 +100,7 @@ Result<store::EnrollmentGroup> convert_group(const Node& group, HubRegistry& reg
   eg.revoked_certificates = group.get<std::vector<std::string>>("revokedCertificates");
   eg.crl = group.get<std::string>("crl");
 
-  if (auto done = add_hubs(group, eg.owner, registry, eg); !done)
+  if (auto done = add_hubs(group, eg.owner, registry, api_tokens, eg); !done)
     return tl::unexpected(done.error());
   return eg;
 }
@@ -110,9 +111,10 @@ Result<void> convert_enrollment_groups(const Node& doc, Config& config) {
   const Node* groups = doc.at("enrollmentGroups");
   if (!groups) return {};
   HubRegistry registry(config.hubs);
+  const ApiTokenNames api_tokens{config.http.owner_claim, config.http.audience};
   std::map<std::string, std::string, std::less<>> seen_ids;  // id -> path of first definition
   for (const Node& group : groups->items) {
-    auto eg = convert_group(group, registry);
+    auto eg = convert_group(group, registry, api_tokens);
     if (!eg) return tl::unexpected(eg.error());
     if (auto [it, fresh] = seen_ids.emplace(eg->id, group.path); !fresh) {
       return invalid(group.child_path("id"), "\"" + eg->id + "\" is also used by " + it->second);

@@ -52,7 +52,7 @@ Result<void> check_uuid(const Node& hub, std::string_view key, const std::string
   return invalid(hub.child_path(key), "must be a UUID, got \"" + value + "\"");
 }
 
-Result<store::HubAuthorization> authorization_of(const Node& hub) {
+Result<store::HubAuthorization> authorization_of(const Node& hub, const ApiTokenNames& api_tokens) {
   const std::string base = "authorization.";
   store::HubAuthorization auth;
   auth.owner_claim = hub.get<std::string>(base + "ownerClaim");
@@ -78,12 +78,20 @@ Result<store::HubAuthorization> authorization_of(const Node& hub) {
       }
     }
   }
+  if (auto problem = hub_token_names_problem(auth.owner_claim, auth.device_id_claim,
+                                             provider.audience, api_tokens)) {
+    const std::string key = problem->field == "audience"        ? p + "audience"
+                            : problem->field == "deviceIdClaim" ? base + "deviceIDClaim"
+                                                                : base + problem->field;
+    return invalid(hub.child_path(key), problem->reason);
+  }
   return auth;
 }
 
 }  // namespace
 
-Result<store::Hub> convert_hub(const Node& hub, const std::string& owner) {
+Result<store::Hub> convert_hub(const Node& hub, const std::string& owner,
+                               const ApiTokenNames& api_tokens) {
   store::Hub out;
   out.id = hub.get<std::string>("id");
   out.hub_id = hub.get<std::string>("hubID");
@@ -108,7 +116,7 @@ Result<store::Hub> convert_hub(const Node& hub, const std::string& owner) {
   out.certificate_authority.address = hub.get<std::string>(grpc + "address");
   out.certificate_authority.ca_pool = hub.get<std::string>(grpc + "tls.caPool");
 
-  auto auth = authorization_of(hub);
+  auto auth = authorization_of(hub, api_tokens);
   if (!auth) return tl::unexpected(auth.error());
   out.authorization = std::move(*auth);
   return out;

@@ -106,7 +106,8 @@ const std::vector<Key>& table() {
             "(new) Requests one token may send at once after a quiet period."),
       bound("apis.http.adminToken.enabled", Kind::Bool, DPS_CFG(http.admin_token.enabled),
             "(new) Create <dataDirectory>/admin.token (0600), a management API token signed by "
-            "dps's own key, and accept it; false = only tokens of the configured authorities."),
+            "dps's API key (api-token-signing.key, never the key of device tokens), and accept "
+            "it; false = only tokens of the configured authorities."),
       bound("apis.http.adminToken.owner", Kind::String, DPS_CFG(http.admin_token.owner),
             "(new) Owner that admin.token acts for (the value of its ownerClaim)."),
       bound("apis.http.tls.certFile", Kind::Path, DPS_CFG(http.tls.cert_file),

@@ -15,8 +15,7 @@ constexpr std::string_view kHubIdFilter = "hubIdFilter";
 ApiResponse list_enrollment_groups(const ApiRequest& request, const Context& context) {
   auto filters = read_filters(request, {kIdFilter, kNames, kHubIdFilter});
   if (!filters) return error_response(filters.error());
-  store::EnrollmentGroupFilter filter;
-  filter.owner = context.owner;
+  store::EnrollmentGroupFilter filter{context.scope(), {}, {}, {}};
   filter.ids = values(*filters, kIdFilter);
   filter.lead_certificate_names = values(*filters, kNames);
   filter.hub_ids = values(*filters, kHubIdFilter);
@@ -43,8 +42,7 @@ ApiResponse update_enrollment_group(const ApiRequest& request, std::string_view 
   if (auto filters = read_filters(request, {}); !filters) return error_response(filters.error());
   auto id = path_id(segment);
   if (!id) return error_response(id.error());
-  store::EnrollmentGroupFilter filter;
-  filter.owner = context.owner;
+  store::EnrollmentGroupFilter filter{context.scope(), {}, {}, {}};
   filter.ids = {*id};
   auto stored = context.store.list_enrollment_groups(filter);
   if (!stored) return error_response(stored.error());
@@ -67,8 +65,7 @@ ApiResponse update_enrollment_group(const ApiRequest& request, std::string_view 
 ApiResponse delete_enrollment_groups(const ApiRequest& request, const Context& context) {
   auto filters = read_filters(request, {kIdFilter});
   if (!filters) return error_response(filters.error());
-  store::EnrollmentGroupFilter filter;
-  filter.owner = context.owner;
+  store::EnrollmentGroupFilter filter{context.scope(), {}, {}, {}};
   filter.ids = values(*filters, kIdFilter);
   // plgd deletes every group of the owner when idFilter is missing; one forgotten parameter
   // should not wipe a tenant's configuration.

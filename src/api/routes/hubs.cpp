@@ -10,12 +10,10 @@ constexpr std::string_view kIdFilter = "idFilter";
 constexpr std::string_view kHubIdFilter = "hubIdFilter";
 
 // Groups name hubs by hubId, so one owner's hubs must not share one: which record a device would
-// get would be arbitrary. The store does not enforce it (records are keyed by id), so the API
-// checks before writing; two concurrent writers could still race, which the device side
-// resolves deterministically (catalog: first by id).
+// get would be arbitrary. The store enforces it (unique owner + hubId, so two writers racing
+// cannot break it); this check first only gives the caller a message naming the other hub.
 Result<void> check_hub_id_free(const Context& context, const store::Hub& hub) {
-  store::HubFilter filter;
-  filter.owner = context.owner;
+  store::HubFilter filter{context.scope(), {}, {}};
   filter.hub_ids = {hub.hub_id};
   auto same = context.store.list_hubs(filter);
   if (!same) return tl::unexpected(same.error());
@@ -33,8 +31,7 @@ Result<void> check_hub_id_free(const Context& context, const store::Hub& hub) {
 ApiResponse list_hubs(const ApiRequest& request, const Context& context) {
   auto filters = read_filters(request, {kIdFilter, kHubIdFilter});
   if (!filters) return error_response(filters.error());
-  store::HubFilter filter;
-  filter.owner = context.owner;
+  store::HubFilter filter{context.scope(), {}, {}};
   filter.ids = values(*filters, kIdFilter);
   filter.hub_ids = values(*filters, kHubIdFilter);
   auto hubs = context.store.list_hubs(filter);
@@ -46,7 +43,7 @@ ApiResponse create_hub(const ApiRequest& request, const Context& context) {
   if (auto filters = read_filters(request, {}); !filters) return error_response(filters.error());
   // Without hubId the generated record id is the hub id too (plgd: hubId defaults to id).
   const BodyContext body{context.owner, pki::random_uuid_v4().to_string(), /*create=*/true};
-  auto hub = hub_from_json(request.body, body);
+  auto hub = hub_from_json(request.body, body, context.api_tokens);
   if (!hub) return error_response(hub.error());
   if (auto free = check_hub_id_free(context, *hub); !free) return error_response(free.error());
   if (auto created = context.store.create_hub(*hub); !created) {
@@ -61,8 +58,7 @@ ApiResponse update_hub(const ApiRequest& request, std::string_view segment,
   if (auto filters = read_filters(request, {}); !filters) return error_response(filters.error());
   auto id = path_id(segment);
   if (!id) return error_response(id.error());
-  store::HubFilter filter;
-  filter.owner = context.owner;
+  store::HubFilter filter{context.scope(), {}, {}};
   filter.ids = {*id};
   auto stored = context.store.list_hubs(filter);
   if (!stored) return error_response(stored.error());
@@ -70,7 +66,8 @@ ApiResponse update_hub(const ApiRequest& request, std::string_view segment,
   const Error not_found{ErrorCode::NotFound, "hub \"" + *id + "\" not found", {}};
   if (stored->empty()) return error_response(not_found);
 
-  auto hub = hub_from_json(request.body, {context.owner, *id, /*create=*/false});
+  auto hub =
+      hub_from_json(request.body, {context.owner, *id, /*create=*/false}, context.api_tokens);
   if (!hub) return error_response(hub.error());
   if (hub->hub_id != stored->front().hub_id) {
     if (auto free = check_hub_id_free(context, *hub); !free) return error_response(free.error());
@@ -86,8 +83,7 @@ ApiResponse update_hub(const ApiRequest& request, std::string_view segment,
 ApiResponse delete_hubs(const ApiRequest& request, const Context& context) {
   auto filters = read_filters(request, {kIdFilter});
   if (!filters) return error_response(filters.error());
-  store::HubFilter filter;
-  filter.owner = context.owner;
+  store::HubFilter filter{context.scope(), {}, {}};
   filter.ids = values(*filters, kIdFilter);
   // As for groups: no idFilter would delete every hub of the owner (plgd does); refused.
   if (filter.ids.empty()) {

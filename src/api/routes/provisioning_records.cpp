@@ -14,8 +14,7 @@ constexpr std::string_view kGroupIdFilter = "enrollmentGroupIdFilter";
 Result<store::RecordFilter> record_filter(const ApiRequest& request, const Context& context) {
   auto filters = read_filters(request, {kIdFilter, kDeviceIdFilter, kGroupIdFilter});
   if (!filters) return tl::unexpected(filters.error());
-  store::RecordFilter filter;
-  filter.owner = context.owner;
+  store::RecordFilter filter{context.scope(), {}, {}, {}};
   filter.ids = values(*filters, kIdFilter);
   filter.device_ids = values(*filters, kDeviceIdFilter);
   filter.enrollment_group_ids = values(*filters, kGroupIdFilter);

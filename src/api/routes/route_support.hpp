@@ -12,6 +12,7 @@
 
 #include "api/errors.hpp"
 #include "api/http_types.hpp"
+#include "common/token_names.hpp"
 #include "store/store.hpp"
 
 namespace dps::api::routes {
@@ -22,6 +23,11 @@ struct Context {
   store::Store& store;
   const std::string& owner;
   const std::function<void()>& on_configuration_change;
+  /// How the API recognises its own tokens: hub settings must not reproduce them.
+  const ApiTokenNames& api_tokens;
+
+  /// The caller's objects: the scope of every store call made for it.
+  store::OwnerScope scope() const { return store::OwnerScope::of(owner); }
 };
 
 /// Query filters by name; repeated parameters collect in order.

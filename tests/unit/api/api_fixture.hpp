@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -29,18 +30,37 @@ struct Pki {
   test::TestCa intermediate = test::make_intermediate_ca(root, "Mfg Intermediate");
   test::TestCa other_root = test::make_root_ca("Other Root");
 
-  static const Pki& get() {
-    static const Pki pki;
+  static Pki& get() {
+    static Pki pki;
     return pki;
   }
+
+  /// An intermediate of its own for each group name ("Mfg Intermediate <name>"), made on first
+  /// use: the store refuses two groups leading with the same certificate (one owner's tie, or
+  /// another owner's trust), so every group of a test needs its own CA.
+  const test::TestCa& intermediate_for(const std::string& name) {
+    auto it = per_name.find(name);
+    if (it == per_name.end()) {
+      it = per_name.emplace(name, test::make_intermediate_ca(root, "Mfg Intermediate " + name))
+               .first;
+    }
+    return it->second;
+  }
+  std::map<std::string, test::TestCa> per_name;
 };
 
-/// A valid enrollment group body: the intermediate's chain, hub kHubA.
-inline json group_body(const std::string& name = "group") {
+/// A valid enrollment group body: the intermediate's chain (or `ca`'s), hub kHubA.
+inline json group_body(const std::string& name = "group", const test::TestCa* ca = nullptr) {
+  const test::TestCa& chain = ca ? *ca : Pki::get().intermediate;
   return {{"name", name},
-          {"attestationMechanism",
-           {{"x509", {{"certificateChain", Pki::get().intermediate.chain_pem()}}}}},
+          {"attestationMechanism", {{"x509", {{"certificateChain", chain.chain_pem()}}}}},
           {"hubIds", {kHubA}}};
+}
+
+/// A group body with a CA of its own for `name` (Pki::intermediate_for): for tests that store
+/// several groups.
+inline json own_ca_group_body(const std::string& name) {
+  return group_body(name, &Pki::get().intermediate_for(name));
 }
 
 /// A valid hub body: one gateway, ownerClaim, built-in CA and token minting.

@@ -14,7 +14,7 @@ constexpr const char* kHubRecordId = "cccccccc-cccc-4ccc-8ccc-cccccccccccc";
 const BodyContext kHubCreate{kAlice, kHubRecordId, true};
 
 Result<store::Hub> decode_hub(const json& body, const BodyContext& context = kHubCreate) {
-  return hub_from_json(body.dump(), context);
+  return hub_from_json(body.dump(), context, ApiTokenNames{});
 }
 
 TEST(HubCodec, DefaultsHubIdAndNameToTheRecordId) {

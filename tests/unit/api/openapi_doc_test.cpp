@@ -261,7 +261,7 @@ class OpenApiDocument : public ApiTest {
     group_id_ = create("enrollment-groups", group_body())["id"];
     hub_id_ = create("hubs", hub_body())["id"];
     // Lists of more than one line, so the stream format is what gets checked.
-    create("enrollment-groups", group_body("second"));
+    create("enrollment-groups", own_ca_group_body("second"));
     create("hubs", hub_body(""));
 
     std::filesystem::create_directories(dir_.path() / "tokens");
@@ -505,13 +505,15 @@ TEST_F(OpenApiDocument, FullObjectsMatchTheSchemasAndWhatTheSchemasRefuseTheServ
   const Pki& pki = Pki::get();
   json group = group_body("full");
   auto& x509 = group["attestationMechanism"]["x509"];
-  x509["leadCertificateName"] = "Mfg Intermediate";
+  // Led by the root: SetUp's group leads with the intermediate, and one owner's groups must not
+  // share a lead certificate.
+  x509["leadCertificateName"] = "Mfg Root";
   x509["expiredCertificateEnabled"] = true;
   group["hubIds"] = {kHubA, kHubB};
   group["preSharedKey"] = "data:;base64,AAECAwQFBgcICQoLDA0ODxAR";  // 18 binary bytes
   group["disabled"] = true;
   group["revokedCertificates"] = {"0A:1b", std::string(64, 'c')};
-  group["crl"] = test::make_crl_pem(pki.intermediate, {});
+  group["crl"] = test::make_crl_pem(pki.root, {});
 
   json hub = hub_body(kHubB);
   hub["name"] = "full";

@@ -19,7 +19,8 @@ class ProvisioningRecords : public ApiTest {
                                      .owner = owner,
                                      .creation_date = 1700000000000000000};
     record.ownership = store::OwnershipSection{{1700000000000000001, 68, ""}, owner};
-    ASSERT_TRUE(store_->apply_record_updates(std::span(&record, 1)));
+    auto outcomes = store_->apply_record_updates(std::span(&record, 1));
+    ASSERT_TRUE(outcomes && outcomes->size() == 1 && outcomes->front());
   }
 };
 
@@ -27,7 +28,7 @@ TEST_F(ProvisioningRecords, GetStreamsTheOwnersRecordsWithFilters) {
   add("r1", kAlice, "d1", "g1");
   add("r2", kAlice, "d2", "g2");
   add("r3", kAlice, "d3", "g1");
-  add("r4", kBob, "d1", "g1");
+  add("r4", kBob, "d4", "g1");
   EXPECT_EQ(ids_of(list("/api/v1/provisioning-records")), (Ids{"r1", "r2", "r3"}));
   EXPECT_EQ(ids_of(list("/api/v1/provisioning-records", kBob)), Ids{"r4"});
   EXPECT_EQ(ids_of(list("/api/v1/provisioning-records?idFilter=r2")), Ids{"r2"});
