@@ -6,6 +6,7 @@
 
 #include "api/management_api.hpp"
 #include "app/store_factory.hpp"
+#include "app/store_seeding.hpp"
 #include "auth/admin_token.hpp"
 #include "auth/composite_key_provider.hpp"
 #include "auth/embedded_token_minter.hpp"
@@ -34,7 +35,8 @@ struct Service::Parts {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<store::RecordWriter> records;
   std::unique_ptr<pki::EmbeddedCa> ca;
-  std::unique_ptr<auth::EmbeddedTokenMinter> tokens;
+  std::unique_ptr<auth::EmbeddedTokenMinter> tokens;      // hub tokens for devices
+  std::unique_ptr<auth::EmbeddedTokenMinter> api_tokens;  // the admin token (another key)
   std::unique_ptr<provisioning::CatalogRefresher> catalog;
   std::unique_ptr<provisioning::Router> router;
   std::unique_ptr<net::DeviceServer> devices;
@@ -52,21 +54,14 @@ Result<T> context(Result<T> result, std::string_view what) {
   return result;
 }
 
-Result<void> seed_store(store::Store& store, const config::Config& config) {
-  // Hubs first: groups name them. Upsert, so editing the file and restarting updates them.
-  if (auto r = store.upsert_hubs(config.hubs); !r) return r;
-  return store.upsert_enrollment_groups(config.enrollment_groups);
-}
-
-// Tokens of the configured authorities, plus (unless disabled) dps's own keys: its local admin
-// token.
+// Tokens of the configured authorities, plus (unless disabled) dps's API key: its local admin
+// token. Never the key of the hub tokens handed to devices (`minter` is another key), so no device
+// token opens the management API, whatever claims a hub's settings put in it.
 Result<std::shared_ptr<auth::KeyProvider>> api_keys(const config::Config& config,
-                                                    const auth::EmbeddedTokenMinter& minter) {
+                                                    const auth::EmbeddedTokenMinter* minter) {
   std::vector<std::shared_ptr<auth::KeyProvider>> providers;
-  if (config.http.admin_token.enabled) {
-    // dps's own key signs device tokens too: admin_token_keys() demands the admin audience, so a
-    // hub token handed to a device never opens the management API.
-    auto own = auth::admin_token_keys(minter);
+  if (minter) {
+    auto own = auth::admin_token_keys(*minter);
     if (!own) return tl::unexpected(own.error());
     providers.push_back(std::move(*own));
   }
@@ -117,6 +112,10 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   if (auto seeded = seed_store(*parts->store, config); !seeded) {
     return fail(ErrorCode::Internal, "enrollmentGroups: " + seeded.error().internal);
   }
+  auto backfilled = backfill_trust_paths(*parts->store);
+  if (!backfilled)
+    return fail(ErrorCode::Internal, "enrollment groups: " + backfilled.error().internal);
+  if (*backfilled > 0) spdlog::info("trust paths stored for {} enrollment group(s)", *backfilled);
   store::RecordWriterOptions writer_options;
   writer_options.metrics = parts->metrics.get();
   parts->records = std::make_unique<store::RecordWriter>(*parts->store, writer_options);
@@ -152,8 +151,8 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   if (!catalog) return tl::unexpected(catalog.error());
   parts->catalog = std::move(*catalog);
   spdlog::info("{} enrollment group(s) loaded", parts->catalog->catalogs().get()->group_count());
-  parts->router = std::make_unique<provisioning::Router>(
-      provisioning::Services{parts->ca.get(), parts->tokens.get()});
+  parts->router = std::make_unique<provisioning::Router>(provisioning::Services{
+      parts->ca.get(), parts->tokens.get(), pki::certificate_uuid(identity->cert_chain_pem)});
 
   auto tls = net::make_device_tls_context({identity->cert_chain_pem, identity->key_pem},
                                           parts->catalog->catalogs());
@@ -180,6 +179,13 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   if (!devices) return tl::unexpected(devices.error());
   parts->devices = std::move(*devices);
   if (config.http.enabled) {
+    if (config.http.admin_token.enabled) {
+      auto api_tokens = context(auth::EmbeddedTokenMinter::load_or_create(
+                                    data_dir, "dps", config.tokens.validity, auth::kApiTokenFiles),
+                                "apis.http.adminToken");
+      if (!api_tokens) return tl::unexpected(api_tokens.error());
+      parts->api_tokens = std::move(*api_tokens);
+    }
     if (auto started = start_http(config, *identity, *parts); !started) {
       return tl::unexpected(started.error());
     }
@@ -188,7 +194,7 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
       request.owner = config.http.admin_token.owner;
       request.owner_claim = config.http.owner_claim;
       request.audience = config.http.audience;
-      auto token = context(auth::load_or_create_admin_token(*parts->tokens, data_dir, request),
+      auto token = context(auth::load_or_create_admin_token(*parts->api_tokens, data_dir, request),
                            "apis.http.adminToken");
       if (!token) return tl::unexpected(token.error());
       parts->admin_token_file = data_dir / "admin.token";
@@ -249,7 +255,7 @@ Result<std::shared_ptr<boost::asio::ssl::context>> api_tls(const config::Config&
 
 Result<void> start_http(const config::Config& config, const pki::TlsIdentity& identity,
                         Service::Parts& parts) {
-  auto keys = context(api_keys(config, *parts.tokens), "apis.http.authorization");
+  auto keys = context(api_keys(config, parts.api_tokens.get()), "apis.http.authorization");
   if (!keys) return tl::unexpected(keys.error());
   auth::JwtVerifierOptions verifier_options;
   verifier_options.owner_claim = config.http.owner_claim;
@@ -259,7 +265,9 @@ Result<void> start_http(const config::Config& config, const pki::TlsIdentity& id
   // A change made here governs the very next device connection (management-api.md, "Changes
   // take effect"); other replicas see it through the refresher's own checks.
   provisioning::CatalogRefresher& catalog = *parts.catalog;
-  parts.api = std::make_unique<api::ManagementApi>(store, [&catalog] { catalog.refresh_now(); });
+  parts.api = std::make_unique<api::ManagementApi>(
+      store, [&catalog] { catalog.refresh_now(); },
+      ApiTokenNames{config.http.owner_claim, config.http.audience});
 
   std::shared_ptr<boost::asio::ssl::context> tls;
   if (config.http.tls_enabled) {

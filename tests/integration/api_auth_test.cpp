@@ -244,11 +244,47 @@ TEST_F(ApiAuth, HubTokenDpsGaveADeviceIsNoApiCredential) {
   const auto payload = json::parse(claims.value_or(""), nullptr, false);
   ASSERT_EQ(payload.value("sub", ""), kOwnerA) << payload.dump();
 
+  // Signed with the hub tokens' key, which the API does not hold at all.
   const auto answer = call(Verb::get, kGroupsPath, token);
-  EXPECT_TRUE(is_api_error(answer, 401, 16, "token audience does not include"));
+  EXPECT_TRUE(is_api_error(answer, 401, 16, "unknown key id"));
   const auto erased = call(Verb::delete_, kRecordsPath, token);
-  EXPECT_TRUE(is_api_error(erased, 401, 16, "token audience does not include"));
+  EXPECT_TRUE(is_api_error(erased, 401, 16, "unknown key id"));
   EXPECT_EQ(list(kRecordsPath, token_of(kOwnerA)).size(), 1u) << "the record is still there";
+}
+
+TEST_F(ApiAuth, TokenSignedWithTheDeviceTokenKeyIsRefusedWhateverItsClaims) {
+  // Everything an admin token carries (owner, the API's audience, a live exp), signed by the key
+  // that signs the hub tokens devices get: the two kinds never share a key.
+  const DpsSigningKey device_key = load_dps_signing_key(spec_.data_dir, auth::kDeviceTokenFiles);
+  ASSERT_NE(device_key.kid, dps_key_.kid);
+  const std::string forged = test::sign_token(
+      device_key.key.get(), "ES256", {{"kid", device_key.kid}, {"typ", "JWT"}}, TokenKit::claims());
+  expect_refused_everywhere(bearer(forged), "unknown key id");
+}
+
+TEST_F(ApiAuth, HubsCannotAskForTokensThatReadLikeApiTokens) {
+  const auto token = token_of(kOwnerA);
+  struct Case {
+    const char* field;
+    json value;
+    const char* message;
+  };
+  const std::vector<Case> cases{
+      {"/authorization/provider/audience", std::string(auth::kAdminTokenAudience),
+       "authorization.provider.audience: \"urn:dps:management-api\" is the management API's "
+       "audience"},
+      {"/authorization/deviceIdClaim", "sub",
+       "authorization.deviceIdClaim: \"sub\" is a registered claim"},
+      {"/authorization/ownerClaim", "iss",
+       "authorization.ownerClaim: \"iss\" is a registered claim"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.field);
+    json hub = hub_body(kApiHub);
+    hub[json::json_pointer(c.field)] = c.value;
+    EXPECT_TRUE(is_api_error(call(Verb::post, kHubsPath, token, hub.dump()), 400, 3, c.message));
+  }
+  EXPECT_TRUE(list(kHubsPath, token).empty());
 }
 
 }  // namespace

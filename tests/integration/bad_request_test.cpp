@@ -29,7 +29,11 @@ class BadRequest : public DpsTest {
     return device::make_credentials_request(di, csr_pem);
   }
 
-  const std::string di_ = device::random_uuid();
+  /// The device id of default_tls()'s identity: the id its record gets pinned to, so the normal
+  /// device expect_code() provisions afterwards is the same device.
+  std::string di() const {
+    return device::ClientTls::create(default_tls()).value()->default_device_id();
+  }
 };
 
 TEST_F(BadRequest, UnknownPathIsNotFound) {
@@ -58,35 +62,35 @@ TEST_F(BadRequest, NonCborBodyIsBadRequest) {
 TEST_F(BadRequest, CsrWithBadSignatureIsBadRequest) {
   auto key = test::make_key(test::KeyType::P256);
   expect_code(
-      credentials_with_csr(di_, test::make_csr_pem_with_bad_signature(key.get(), "uuid:" + di_)),
+      credentials_with_csr(di(), test::make_csr_pem_with_bad_signature(key.get(), "uuid:" + di())),
       Code::BadRequest);
 }
 
 TEST_F(BadRequest, CsrWithWrongCommonNameIsBadRequest) {
   auto key = test::make_key(test::KeyType::P256);
   expect_code(
-      credentials_with_csr(di_, test::make_csr_pem(key.get(), "uuid:" + device::random_uuid())),
+      credentials_with_csr(di(), test::make_csr_pem(key.get(), "uuid:" + device::random_uuid())),
       Code::BadRequest);
-  expect_code(credentials_with_csr(di_, test::make_csr_pem(key.get(), di_)), Code::BadRequest);
+  expect_code(credentials_with_csr(di(), test::make_csr_pem(key.get(), di())), Code::BadRequest);
 }
 
 TEST_F(BadRequest, P384CsrIsAcceptedButRsaCsrIsBadRequest) {
   auto p384 = test::make_key(test::KeyType::P384);
   auto response = request_once(
-      default_tls(), credentials_with_csr(di_, test::make_csr_pem(p384.get(), "uuid:" + di_)));
+      default_tls(), credentials_with_csr(di(), test::make_csr_pem(p384.get(), "uuid:" + di())));
   ASSERT_TRUE(response) << response.error().internal;
   unsigned char* der = nullptr;
   const int n = i2d_PUBKEY(p384.get(), &der);
   ASSERT_GT(n, 0);
   device::CredentialExpectations expect;
-  expect.device_id = di_;
+  expect.device_id = di();
   expect.public_key_der.assign(reinterpret_cast<char*>(der), static_cast<size_t>(n));
   OPENSSL_free(der);
   auto issued = device::check_credentials_response(*response, expect);
   EXPECT_TRUE(issued) << issued.error().internal;
 
   auto rsa = test::make_key(test::KeyType::Rsa2048);
-  expect_code(credentials_with_csr(di_, test::make_csr_pem(rsa.get(), "uuid:" + di_)),
+  expect_code(credentials_with_csr(di(), test::make_csr_pem(rsa.get(), "uuid:" + di())),
               Code::BadRequest);
 }
 
@@ -114,9 +118,9 @@ TEST_F(BadRequest, DiWithInvalidUtf8GetsAValidUtf8Diagnostic) {
 
 TEST_F(BadRequest, CsrInAnotherEncodingIsBadRequest) {
   auto key = test::make_key(test::KeyType::P256);
-  const json body = {{"di", di_},
+  const json body = {{"di", di()},
                      {"csr",
-                      {{"data", test::make_csr_pem(key.get(), "uuid:" + di_)},
+                      {{"data", test::make_csr_pem(key.get(), "uuid:" + di())},
                        {"encoding", "oic.sec.encoding.der"}}}};
   expect_code(device::make_post(device::uri::kCredentials, json::to_cbor(body)), Code::BadRequest);
 }

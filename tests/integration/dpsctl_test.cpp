@@ -8,6 +8,7 @@
 
 #include "auth/admin_token.hpp"
 #include "auth/embedded_token_minter.hpp"
+#include "support/api_client.hpp"
 #include "support/dps_fixture.hpp"
 
 namespace dps::itest {
@@ -67,12 +68,7 @@ class Dpsctl : public DpsTest {
   }
 
   std::string token_of(const std::string& owner) const {
-    auto minter =
-        auth::EmbeddedTokenMinter::load_or_create(spec_.data_dir, "dps", std::chrono::hours(1));
-    if (!minter) throw std::runtime_error("minter: " + minter.error().internal);
-    auto minted = auth::mint_admin_token(**minter, {owner, "sub", ""});
-    if (!minted) throw std::runtime_error("token: " + minted.error().internal);
-    return *minted;
+    return admin_token(spec_.data_dir, owner);
   }
 
   std::string server_url() const { return "https://127.0.0.1:" + std::to_string(dps_->api_port()); }
@@ -154,13 +150,14 @@ TEST_F(Dpsctl, HubsCreateListGetUpdateDelete) {
   EXPECT_EQ(lines[0], hub);
   EXPECT_EQ(run_json({"hubs", "get", id}), hub);
 
-  const json updated = run_json({"hubs", "update", id, "--name", "renamed", "--gateway",
-                                 "coaps+tcp://127.0.0.1:5685", "--device-id-claim", "sub"});
+  const json updated =
+      run_json({"hubs", "update", id, "--name", "renamed", "--gateway",
+                "coaps+tcp://127.0.0.1:5685", "--device-id-claim", "https://plgd.dev/deviceId"});
   EXPECT_EQ(updated.value("name", ""), "renamed");
   EXPECT_EQ(updated["gateways"], json::array({"coaps+tcp://127.0.0.1:5685"}));
   EXPECT_EQ(updated.value("hubId", ""), kCtlHub) << "not given, so kept";
   EXPECT_EQ(updated["authorization"].value("ownerClaim", ""), "https://plgd.dev/owner");
-  EXPECT_EQ(updated["authorization"].value("deviceIdClaim", ""), "sub");
+  EXPECT_EQ(updated["authorization"].value("deviceIdClaim", ""), "https://plgd.dev/deviceId");
   EXPECT_EQ(run_json({"hubs", "get", id}), updated);
 
   EXPECT_EQ(run_json({"hubs", "delete", id}), json({{"count", "1"}}));

@@ -492,19 +492,22 @@ TEST_F(HostileNetwork, DevicesResettingMidRequestLeaveNothingBehind) {
   launch();
   if (HasFatalFailure()) return;
   constexpr size_t kResets = 120;
-  auto csr = device::make_device_csr("3c3c3c3c-0000-4000-8000-000000000003");
+  const auto tls13 = enrolled_identity();
+  const auto tls12 = enrolled_identity(true);
+  // The identity's own device id: dps pins it to the record, and the normal device provisioned at
+  // the end is the same identity.
+  const std::string device_id = tls13->default_device_id();
+  auto csr = device::make_device_csr(device_id);
   ASSERT_TRUE(csr) << csr.error().internal;
   const auto ownership = coap::encode_frame(device::make_ownership_request());
-  const auto credentials = coap::encode_frame(
-      device::make_credentials_request("3c3c3c3c-0000-4000-8000-000000000003", csr->csr_pem));
+  const auto credentials =
+      coap::encode_frame(device::make_credentials_request(device_id, csr->csr_pem));
   auto pipelined = coap::encode_frame(device::make_time_request());
   pipelined.insert(pipelined.end(), ownership.begin(), ownership.end());
   const std::vector<std::vector<uint8_t>> requests{ownership, credentials, pipelined};
 
   const Scrape before = scrape();
   auto fleet = start_fleet(30, 10);
-  const auto tls13 = enrolled_identity();
-  const auto tls12 = enrolled_identity(true);
   const uint16_t dps_port = port();
   std::vector<std::string> errors(kResets);
   Attack attack;

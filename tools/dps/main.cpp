@@ -78,7 +78,8 @@ int list_records(const dps::config::Config& config, const std::string& device_id
     std::fprintf(stderr, "dps: %s\n", store.error().internal.c_str());
     return kExitFailure;
   }
-  dps::store::RecordFilter filter;
+  // The operator's view of the local database: every owner's records.
+  dps::store::RecordFilter filter{dps::store::OwnerScope::every_owner(), {}, {}, {}};
   if (!device_id.empty()) filter.device_ids.push_back(device_id);
   auto records = (*store)->list_provisioning_records(filter);
   if (!records) {

@@ -118,17 +118,22 @@ HttpAnswer ApiClient::send(const HttpRequest& request) const {
 }
 
 std::string admin_token(const std::filesystem::path& data_dir, const std::string& owner) {
-  auto minter = auth::EmbeddedTokenMinter::load_or_create(data_dir, "dps", std::chrono::hours(1));
+  auto minter = auth::EmbeddedTokenMinter::load_or_create(data_dir, "dps", std::chrono::hours(1),
+                                                          auth::kApiTokenFiles);
   if (!minter) throw std::runtime_error("minter: " + minter.error().internal);
   auto token = auth::mint_admin_token(**minter, {owner, "sub", ""});
   if (!token) throw std::runtime_error("token: " + token.error().internal);
   return *token;
 }
 
-DpsSigningKey load_dps_signing_key(const std::filesystem::path& data_dir) {
-  auto minter = auth::EmbeddedTokenMinter::load_or_create(data_dir, "dps", std::chrono::hours(1));
+DpsSigningKey load_dps_signing_key(const std::filesystem::path& data_dir,
+                                   const auth::MinterFiles& files) {
+  // Loads without writing: files.jwks_file is not rewritten when the caller only wants the key.
+  auth::MinterFiles key_only{files.key_file, ""};
+  auto minter =
+      auth::EmbeddedTokenMinter::load_or_create(data_dir, "dps", std::chrono::hours(1), key_only);
   if (!minter) throw std::runtime_error("minter: " + minter.error().internal);
-  auto pem = pki::read_file(data_dir / "token-signing.key");
+  auto pem = pki::read_file(data_dir / files.key_file);
   if (!pem) throw std::runtime_error("signing key: " + pem.error().internal);
   auto key = pki::parse_private_key_pem(*pem);
   if (!key) throw std::runtime_error("signing key: " + key.error().internal);

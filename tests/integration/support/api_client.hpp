@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/embedded_token_minter.hpp"
 #include "pki/x509_ptr.hpp"
 
 namespace dps::itest {
@@ -79,6 +80,9 @@ struct DpsSigningKey {
   pki::EvpPkeyPtr key;
   std::string kid;
 };
-DpsSigningKey load_dps_signing_key(const std::filesystem::path& data_dir);
+/// One of dps's token keys in `data_dir`: the management API's (kApiTokenFiles, which signs the
+/// admin token) by default, or the hub tokens' (kDeviceTokenFiles).
+DpsSigningKey load_dps_signing_key(const std::filesystem::path& data_dir,
+                                   const auth::MinterFiles& files = auth::kApiTokenFiles);
 
 }  // namespace dps::itest
