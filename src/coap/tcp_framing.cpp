@@ -7,6 +7,10 @@
 namespace dps::coap {
 namespace {
 
+// to_string(DecodeError) names the caps in its text.
+static_assert(kMaxOptionsPerMessage == 64 && kMaxOptionLength == 1034,
+              "update to_string(DecodeError) with the caps");
+
 // RFC 8323 §3.2: Len nibble values that announce 1, 2 or 4 extended length bytes.
 constexpr uint8_t kLenNibbleExt8 = 13;
 constexpr uint8_t kLenNibbleExt16 = 14;
@@ -126,6 +130,13 @@ std::optional<DecodeError> parse_body(std::span<const uint8_t> body, Message& m)
     if (number > kMaxOptionNumber) {
       return DecodeError::BadOptionEncoding;
     }
+    // Both caps before the value is copied or the vector grows (see kMaxOptionsPerMessage).
+    if (m.options.size() == kMaxOptionsPerMessage) {
+      return DecodeError::TooManyOptions;
+    }
+    if (length > kMaxOptionLength) {
+      return DecodeError::OptionTooLong;
+    }
     if (body.size() - pos < length) {
       return DecodeError::TruncatedFrame;
     }
@@ -150,6 +161,10 @@ std::string_view to_string(DecodeError error) {
       return "empty payload after payload marker";
     case DecodeError::TruncatedFrame:
       return "option runs past the end of the frame";
+    case DecodeError::TooManyOptions:
+      return "more than 64 options in one message";
+    case DecodeError::OptionTooLong:
+      return "option value longer than 1034 bytes";
   }
   return "unknown decode error";
 }

@@ -22,6 +22,16 @@ constexpr size_t kLenExt32Offset = 65805;
 constexpr size_t kMaxTokenLength = 8;
 /// RFC 7252 §3: ends the options, starts a non-empty payload.
 constexpr uint8_t kPayloadMarker = 0xff;
+/// Most options one message may carry. Each decoded option costs a fixed ~32 bytes plus its value,
+/// and an empty option costs one byte on the wire: without a cap a 256 KiB frame of empty options
+/// made the decoder allocate over 8 MiB. The largest OCF/plgd requests carry about ten (Uri-Path
+/// segments, Uri-Query, Content-Format, Accept, the OCF version options); 64 leaves room for any
+/// real client and bounds the per-option overhead to about 2 KiB per message.
+constexpr size_t kMaxOptionsPerMessage = 64;
+/// Longest option value accepted: RFC 7252 §5.10 defines none longer than Proxy-Uri's 1034 bytes.
+/// With kMaxOptionsPerMessage this also bounds all option bytes of a message to about 66 KiB, so
+/// no separate total cap is needed (the frame size limit bounds them as well).
+constexpr size_t kMaxOptionLength = 1034;
 
 enum class DecodeError {
   MessageTooLarge,          // the announced frame length exceeds max_message_size
@@ -29,6 +39,8 @@ enum class DecodeError {
   BadOptionEncoding,        // reserved nibble 15 (RFC 7252 §3.1) or option number above 65535
   EmptyPayloadAfterMarker,  // 0xFF followed by nothing (RFC 7252 §3)
   TruncatedFrame,           // an option's extended fields or value run past the announced length
+  TooManyOptions,           // more than kMaxOptionsPerMessage options
+  OptionTooLong,            // an option value longer than kMaxOptionLength bytes
 };
 
 /// Short English text for logs and Abort diagnostics ("message too large").
@@ -56,6 +68,9 @@ using DecodeResult = std::variant<NeedMore, Frame, DecodeError>;
 /// body: a 4-byte length field announcing 4 GiB is rejected with only 5 bytes buffered.
 /// Any code byte is accepted (unknown methods are the router's business). Option numbers and
 /// values are kept as on the wire, so encode_frame(decoded) reproduces the frame byte for byte.
+/// Decoding stops at the first option beyond kMaxOptionsPerMessage or longer than
+/// kMaxOptionLength, before storing it: the memory a frame costs is its own bytes plus at most
+/// kMaxOptionsPerMessage option headers.
 ///
 /// @param buffer            received bytes; may hold less or more than one frame.
 /// @param max_message_size  largest whole frame accepted, in bytes.

@@ -18,12 +18,23 @@ namespace dps {
 /// (100 kB crashed a release build; fuzz/regressions/cbor_step_body_fuzz).
 inline constexpr size_t kMaxPayloadNesting = 32;
 
+/// Values (scalars, maps and arrays, at any depth) one payload may hold. A decoded value costs
+/// 16 bytes and a map or array tens more, while CBOR spends one byte on an empty map (0xA0): a
+/// 256 KiB body of them decoded to over 25 MiB. The largest OCF/plgd payloads (an ACL list, a
+/// device's /oic/res links) hold a few hundred values; 4096 bounds a decoded payload to about
+/// half a MiB whatever its size.
+inline constexpr size_t kMaxPayloadValues = 4096;
+
 enum class PayloadFormat { Cbor, Json };
 
-/// `bytes` as one value. BadRequest, naming `what`, when they do not decode or nest deeper than
-/// kMaxPayloadNesting. CBOR tags 6 and above are skipped (their content is kept); tags 0-5 are
-/// refused, nlohmann 3.11.2 cannot skip them (tested). Never throws.
+/// `bytes` as one value. BadRequest, naming `what`, when they do not decode, nest deeper than
+/// kMaxPayloadNesting or hold more than kMaxPayloadValues values (decoding stops there). CBOR tags
+/// 6 and above are skipped (their content is kept); tags 0-5 are refused, nlohmann 3.11.2 cannot
+/// skip them (tested). Never throws.
+/// `max_values` replaces kMaxPayloadValues for payloads that legitimately hold more (the
+/// management API's bodies: a group's revocation list).
 Result<nlohmann::json> decode_bounded(std::span<const uint8_t> bytes, PayloadFormat format,
-                                      const std::string& what);
+                                      const std::string& what,
+                                      size_t max_values = kMaxPayloadValues);
 
 }  // namespace dps

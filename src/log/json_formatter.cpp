@@ -9,6 +9,8 @@
 #include <ctime>
 #include <optional>
 
+#include "log/utf8.hpp"
+
 namespace dps::log {
 namespace {
 
@@ -16,34 +18,6 @@ constexpr std::array<std::string_view, 7> kLevels{"trace", "debug",    "info", "
                                                   "error", "critical", "off"};
 constexpr std::string_view kConnPrefix = "conn=";
 constexpr std::string_view kReplacement = "\\ufffd";  // U+FFFD REPLACEMENT CHARACTER
-
-// Length of the well-formed UTF-8 sequence starting at `i` (RFC 3629 §4: no overlong forms, no
-// surrogates, nothing above U+10FFFF), or 0 when the bytes there are not one.
-size_t utf8_sequence_length(std::string_view s, size_t i) {
-  const auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char lead = at(i);
-  size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;   // overlong
-    if (lead == 0xED) high = 0x9F;  // UTF-16 surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;   // overlong
-    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + length > s.size() || at(i + 1) < low || at(i + 1) > high) return 0;
-  for (size_t k = 2; k < length; ++k) {
-    if ((at(i + k) & 0xC0) != 0x80) return 0;
-  }
-  return length;
-}
 
 // Appends the JSON string body of `text` (no quotes) through `put(const char*, size_t)`. Runs of
 // bytes that need nothing are copied in one call.
@@ -62,7 +36,7 @@ void escape(std::string_view text, Put&& put) {
       continue;
     }
     if (byte >= 0x80) {
-      const size_t length = utf8_sequence_length(text, i);
+      const size_t length = detail::utf8_sequence_length(text, i);
       if (length != 0) {
         i += length;
         continue;

@@ -5,6 +5,7 @@
 #include <openssl/pem.h>
 
 #include "common/untrusted_text.hpp"
+#include "log/quoted.hpp"
 #include "pki/pem.hpp"
 #include "pki/uuid.hpp"
 #include "pki/x509_util.hpp"
@@ -58,7 +59,8 @@ Result<Uuid> device_uuid_from_subject(X509_REQ* req) {
   std::optional<Uuid> id;
   if (cn.starts_with(kCnPrefix)) id = Uuid::parse(std::string_view(cn).substr(kCnPrefix.size()));
   if (!id || id->is_nil()) {
-    return fail(ErrorCode::BadRequest, "CSR common name \"" + cn + "\" is not uuid:<UUID>");
+    return fail(ErrorCode::BadRequest,
+                "CSR common name " + log::quoted(cn) + " is not uuid:<UUID>");
   }
   return *id;
 }

@@ -96,5 +96,33 @@ TEST_F(FramingEdges, FrameOneByteAboveMaxMessageSizeClosesTheConnection) {
   expect_server_serves();
 }
 
+class OptionFlood : public FramingEdges {
+ protected:
+  void configure(DpsConfigSpec& spec) override { spec.max_message_size = 256 * 1024; }
+};
+
+TEST_F(OptionFlood, FrameOfQuarterMebibyteOfEmptyOptionsIsAbortedNamingTheCap) {
+  // One byte per option (0x10 = If-Match, then 0x00 = the same again, empty): the frame that
+  // cost 32x its size in decoded options before kMaxOptionsPerMessage.
+  const size_t body = spec_.max_message_size - 6;  // 6: first byte, 4-byte length, code
+  std::vector<uint8_t> frame = {0xf0};
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    frame.push_back(static_cast<uint8_t>((body - coap::kLenExt32Offset) >> shift));
+  }
+  frame.push_back(static_cast<uint8_t>(coap::Code::Get));
+  frame.push_back(0x10);
+  frame.insert(frame.end(), body - 1, 0x00);
+  ASSERT_EQ(frame.size(), spec_.max_message_size);
+  auto answer =
+      on_session<coap::Message>([&](device::DeviceSession& s) -> awaitable<Result<coap::Message>> {
+        if (auto ok = co_await s.send_raw(frame); !ok) co_return tl::unexpected(ok.error());
+        co_return co_await s.receive(10s);
+      });
+  ASSERT_TRUE(answer) << answer.error().internal;
+  EXPECT_EQ(answer->code, coap::Code::Abort);
+  EXPECT_EQ(answer->payload_text(), "bad frame: more than 64 options in one message");
+  expect_server_serves();
+}
+
 }  // namespace
 }  // namespace dps::itest

@@ -78,7 +78,8 @@ TEST(TcpFrameDecoder, RejectsOptionsRunningPastTheFrame) {
 TEST(TcpFrameDecoder, NamesEveryDecodeError) {
   for (const DecodeError e :
        {DecodeError::MessageTooLarge, DecodeError::BadTokenLength, DecodeError::BadOptionEncoding,
-        DecodeError::EmptyPayloadAfterMarker, DecodeError::TruncatedFrame}) {
+        DecodeError::EmptyPayloadAfterMarker, DecodeError::TruncatedFrame,
+        DecodeError::TooManyOptions, DecodeError::OptionTooLong}) {
     EXPECT_FALSE(to_string(e).empty());
     EXPECT_NE(to_string(e), "unknown decode error");
   }

@@ -92,10 +92,10 @@ TEST(TcpFrameDecoder, RoundTripsOptionsNeedingExtendedDeltasAndLengths) {
   m.add_option(25, std::vector<uint8_t>(13, 'b'));    // delta 13, length 13: 1-byte forms
   m.add_option(293, std::vector<uint8_t>(268, 'c'));  // delta 268, length 268: 1-byte forms
   m.add_option(562, std::vector<uint8_t>(269, 'd'));  // delta 269, length 269: 2-byte forms
-  m.add_uint_option(option::kOcfAcceptContentFormatVersion, 2048);  // 2049: 2-byte delta
-  m.add_uint_option(option::kOcfContentFormatVersion, 2048);        // 2053: delta 4
-  m.add_option(65534, std::vector<uint8_t>(65804, 'e'));            // largest option length
-  m.add_option(65535, {});                                          // largest option number
+  m.add_uint_option(option::kOcfAcceptContentFormatVersion, 2048);   // 2049: 2-byte delta
+  m.add_uint_option(option::kOcfContentFormatVersion, 2048);         // 2053: delta 4
+  m.add_option(65534, std::vector<uint8_t>(kMaxOptionLength, 'e'));  // longest option accepted
+  m.add_option(65535, {});                                           // largest option number
   m.payload = {0xbf, 0xff};
   const std::vector<uint8_t> bytes = encode_frame(m);
   EXPECT_EQ(encoded_size(m), bytes.size());

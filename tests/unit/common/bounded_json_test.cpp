@@ -43,6 +43,44 @@ TEST(BoundedJson, RefusesOneLevelDeeperNamingWhat) {
   EXPECT_NE(json.error().internal.find("nests deeper"), std::string::npos);
 }
 
+// A CBOR array (4-byte length) of `count` one-byte items `item`.
+std::vector<uint8_t> cbor_array_of(size_t count, uint8_t item) {
+  std::vector<uint8_t> bytes = {0x9a};
+  for (int shift = 24; shift >= 0; shift -= 8)
+    bytes.push_back(static_cast<uint8_t>(count >> shift));
+  bytes.insert(bytes.end(), count, item);
+  return bytes;
+}
+
+TEST(BoundedJson, AcceptsExactlyMaxPayloadValues) {
+  // The array itself is one value.
+  auto cbor =
+      decode_bounded(cbor_array_of(kMaxPayloadValues - 1, 0xf6), PayloadFormat::Cbor, "body");
+  ASSERT_TRUE(cbor) << cbor.error().internal;
+  EXPECT_EQ(cbor->size(), kMaxPayloadValues - 1);
+}
+
+TEST(BoundedJson, RefusesOneValueOverTheCapNamingIt) {
+  auto cbor = decode_bounded(cbor_array_of(kMaxPayloadValues, 0xf6), PayloadFormat::Cbor, "body");
+  ASSERT_FALSE(cbor);
+  EXPECT_EQ(cbor.error().code, ErrorCode::BadRequest);
+  EXPECT_EQ(cbor.error().internal, "body holds more than 4096 values");
+
+  std::string json = "[0";
+  for (size_t i = 1; i < kMaxPayloadValues; ++i) json += ",0";
+  json += "]";
+  auto parsed = decode_bounded(bytes_of(json), PayloadFormat::Json, "body");
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.error().internal, "body holds more than 4096 values");
+}
+
+TEST(BoundedJson, QuarterMebibyteOfEmptyMapsIsRefused) {
+  // 0xA0 is an empty map: one byte each, dozens of bytes each once decoded.
+  auto cbor = decode_bounded(cbor_array_of(256 * 1024, 0xa0), PayloadFormat::Cbor, "body");
+  ASSERT_FALSE(cbor);
+  EXPECT_EQ(cbor.error().internal, "body holds more than 4096 values");
+}
+
 TEST(BoundedJson, HundredThousandLevelsAreAnErrorNotAStackOverflow) {
   EXPECT_FALSE(decode_bounded(nested_cbor_arrays(100'000), PayloadFormat::Cbor, "body"));
   EXPECT_FALSE(decode_bounded(bytes_of(std::string(100'000, '[')), PayloadFormat::Json, "body"));
