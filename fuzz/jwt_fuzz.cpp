@@ -39,7 +39,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                              ? std::string_view{}
                                              : input.substr(separator + kSeparator.size());
 
-  auto keys = auth::StaticKeyProvider::from_json(jwks);
+  // The seeds' tokens (make_seeds.cpp) claim this issuer; keys are valid for one issuer only.
+  auto keys = auth::StaticKeyProvider::from_json(
+      jwks, {.issuer = "https://auth.test", .required_audience = {}});
   if (!keys) {
     dps::fuzz::note("JWKS refused: " + keys.error().internal);
     FUZZ_REQUIRE(keys.error().code == ErrorCode::BadRequest);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "log/quoted.hpp"
 #include "pki/trust_group.hpp"
 
 namespace dps::app {
@@ -40,8 +41,8 @@ Result<size_t> backfill_trust_paths(store::Store& store) {
     if (stored) {
       ++filled;
     } else if (stored.error().code == ErrorCode::Conflict) {
-      spdlog::warn("enrollment group {} (owner \"{}\") keeps no trust path: {}", group.id,
-                   group.owner, stored.error().internal);
+      spdlog::warn("enrollment group {} (owner {}) keeps no trust path: {}", group.id,
+                   log::quoted(group.owner), stored.error().internal);
     } else {
       return tl::unexpected(stored.error());
     }

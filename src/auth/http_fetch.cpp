@@ -183,7 +183,10 @@ HttpFetcher::~HttpFetcher() = default;
 Result<std::unique_ptr<HttpFetcher>> HttpFetcher::create(std::string_view ca_pem) {
   auto impl = std::make_unique<Impl>();
   SSL_CTX* ctx = impl->tls.native_handle();
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+    ERR_clear_error();
+    return fail(ErrorCode::Internal, "cannot require TLS 1.2 for the OAuth server");
+  }
   impl->tls.set_verify_mode(ssl::verify_peer);
   if (ca_pem.empty()) {
     if (SSL_CTX_set_default_verify_paths(ctx) != 1) {

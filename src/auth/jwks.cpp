@@ -103,7 +103,7 @@ Result<Jwk> parse_ec(const json& jwk) {
     return fail(ErrorCode::BadRequest, "x/y is not a point on " + std::string(curve->crv) + " (" +
                                            key.error().internal + ")");
   }
-  return Jwk{{}, Jwk::Type::Ec, curve->alg, std::move(*key), {}};
+  return Jwk{{}, Jwk::Type::Ec, curve->alg, std::move(*key), {}, {}};
 }
 
 Result<Jwk> parse_rsa(const json& jwk) {
@@ -135,7 +135,7 @@ Result<Jwk> parse_rsa(const json& jwk) {
   }
   auto key = from_params("RSA", bld.get());
   if (!key) return tl::unexpected(key.error());
-  return Jwk{{}, Jwk::Type::Rsa, std::nullopt, std::move(*key), {}};
+  return Jwk{{}, Jwk::Type::Rsa, std::nullopt, std::move(*key), {}, {}};
 }
 
 Result<Jwk> parse_key(const json& jwk) {
@@ -195,6 +195,9 @@ bool Jwk::accepts(JwsAlg token_alg) const {
 
 Result<std::shared_ptr<const KeySet>> KeySet::parse(std::string_view jwks_json,
                                                     const KeySetOptions& options) {
+  if (options.issuer.empty()) {
+    return fail(ErrorCode::BadRequest, "JWKS without the issuer its keys are valid for");
+  }
   json doc = json::parse(jwks_json, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
     return fail(ErrorCode::BadRequest, "JWKS is not a JSON object");
@@ -218,6 +221,7 @@ Result<std::shared_ptr<const KeySet>> KeySet::parse(std::string_view jwks_json,
       continue;
     }
     key->required_audience = options.required_audience;
+    key->issuer = options.issuer;
     set->keys_.push_back(std::make_shared<const Jwk>(std::move(*key)));
   }
   return set;

@@ -31,6 +31,7 @@ struct Jwk {
   std::optional<JwsAlg> alg;      // the JWK's "alg"; for EC always set (implied by the curve)
   pki::EvpPkeyPtr key;            // public key, checked on load
   std::string required_audience;  // see KeySetOptions
+  std::string issuer;             // see KeySetOptions; never empty
 
   /// True when a token signed with `token_alg` may be checked with this key: equal to the JWK's
   /// alg when it names one, otherwise any RSA alg for an RSA key (RFC 7517 §4.4: alg optional).
@@ -38,6 +39,11 @@ struct Jwk {
 };
 
 struct KeySetOptions {
+  /// The `iss` every token verified with one of these keys must carry, byte for byte (RFC 7519
+  /// §4.1.1). Required: a key is trusted for one authority only, so a token signed by authority
+  /// A's key cannot pass as B's (or as dps's own) by claiming B's issuer. For an OIDC authority
+  /// it is the discovery document's "issuer"; for dps's admin-token key, kAdminTokenIssuer.
+  std::string issuer;
   /// When not empty, a token verified with one of these keys must list this audience in `aud`,
   /// on top of any audience the verifier itself requires. dps's own signing key also signs hub
   /// tokens handed to devices; pinning its admin tokens to a private audience keeps a device's
@@ -50,13 +56,15 @@ class KeySet {
   /// Parses {"keys":[...]}. Keys dps cannot use (kty oct/OKP, "use" other than "sig", unknown
   /// curves or algs, RSA below 2048 bits, points not on the curve) are skipped and explained in
   /// skipped(); an IdP's set often mixes in encryption keys, and one odd key must not disable
-  /// the others.
-  /// @return BadRequest when the text is not JSON or has no "keys" array.
-  [[nodiscard]] static Result<std::shared_ptr<const KeySet>> parse(
-      std::string_view jwks_json, const KeySetOptions& options = {});
+  /// the others. Every key carries `options.issuer` and `options.required_audience`.
+  /// @return BadRequest when the text is not JSON or has no "keys" array, or options.issuer is
+  ///         empty.
+  [[nodiscard]] static Result<std::shared_ptr<const KeySet>> parse(std::string_view jwks_json,
+                                                                   const KeySetOptions& options);
 
-  /// The union of `sets` (null entries are ignored). `complete` = false records that some source
-  /// had no keys yet, so an unknown kid may be a key we could not fetch rather than a bad token.
+  /// The union of `sets` (null entries are ignored); each key keeps its own issuer. `complete` =
+  /// false records that some source had no keys yet, so an unknown kid may be a key we could not
+  /// fetch rather than a bad token.
   static std::shared_ptr<const KeySet> merge(const std::vector<std::shared_ptr<const KeySet>>& sets,
                                              bool complete);
 

@@ -119,7 +119,7 @@ Result<std::optional<int64_t>> numeric_date(const json& claims, const char* name
   return unauthenticated(std::string("malformed token: \"") + name + "\" is not a NumericDate");
 }
 
-Result<void> check_times(const json& claims, int64_t now, int64_t leeway, int64_t& expires_at) {
+Result<void> check_times(const json& claims, int64_t now, int64_t leeway, VerifiedToken& token) {
   auto exp = numeric_date(claims, "exp");
   auto nbf = numeric_date(claims, "nbf");
   auto iat = numeric_date(claims, "iat");
@@ -127,7 +127,9 @@ Result<void> check_times(const json& claims, int64_t now, int64_t leeway, int64_
     if (!*date) return tl::unexpected(date->error());
   }
   if (!*exp) return unauthenticated("token has no \"exp\"");
-  expires_at = **exp;
+  const int64_t expires_at = **exp;
+  token.expires_at = expires_at;
+  token.issued_at = iat->value_or(0);
   // RFC 7519 §4.1.4: not accepted on or after exp. Saturating: leeway never wraps a huge exp.
   if (now - leeway >= expires_at) {
     return unauthenticated("token expired at " + std::to_string(expires_at) + " (now " +
@@ -160,8 +162,9 @@ std::string describe(const Jwk& key) {
 
 }  // namespace
 
-JwtVerifier::JwtVerifier(JwtVerifierOptions options, std::shared_ptr<KeyProvider> keys)
-    : options_(std::move(options)), keys_(std::move(keys)) {}
+JwtVerifier::JwtVerifier(JwtVerifierOptions options, std::shared_ptr<KeyProvider> keys,
+                         std::shared_ptr<const RevokedTokenIds> revoked)
+    : options_(std::move(options)), keys_(std::move(keys)), revoked_(std::move(revoked)) {}
 
 Result<VerifiedToken> JwtVerifier::verify(std::string_view authorization) const {
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -203,32 +206,62 @@ Result<VerifiedToken> JwtVerifier::verify_at(std::string_view authorization, int
     return unauthenticated(which);
   }
 
+  // Read, not yet trusted: the claimed issuer picks among keys that verify. An authority may
+  // share one key between issuers (multi-tenant IdPs do); the token must match the copy of the
+  // key held for the issuer it names.
+  auto claims = json_part(token->substr(first_dot + 1, second_dot - first_dot - 1), "payload");
+  std::optional<std::string> claimed_issuer;
+  if (claims) {
+    if (auto iss = claims->find("iss"); iss != claims->end() && iss->is_string()) {
+      claimed_issuer = iss->get<std::string>();
+    }
+  }
+
   // Verify with a key whose algorithm fits the header: the header alone never decides how a key
   // is used (RFC 8725 §3.1).
   const std::string_view signing_input = token->substr(0, second_dot);
   const Jwk* signer = nullptr;
+  const Jwk* other_issuers_key = nullptr;  // verified the signature, but for another issuer
   Result<void> last = unauthenticated("alg " + std::string(to_string(header->alg)) +
                                       " does not match the key (" + describe(*candidates[0]) + ")");
   for (const Jwk* key : candidates) {
     if (!key->accepts(header->alg)) continue;
     last = verify_jws_signature(header->alg, *key, signing_input, *signature);
-    if (last) {
+    if (!last) continue;
+    if (claimed_issuer && key->issuer == *claimed_issuer) {
       signer = key;
       break;
     }
+    if (!other_issuers_key) other_issuers_key = key;
   }
-  if (!signer) return tl::unexpected(last.error());
-
-  auto claims = json_part(token->substr(first_dot + 1, second_dot - first_dot - 1), "payload");
+  if (!signer && !other_issuers_key) return tl::unexpected(last.error());
   if (!claims) return tl::unexpected(claims.error());
-  VerifiedToken verified{{}, 0, header->kid.value_or(""), {}};
-  if (auto times = check_times(*claims, now, options_.leeway.count(), verified.expires_at);
-      !times) {
+  // RFC 7519 §4.1.1: the key vouches only for its own authority, so a token signed by A's key
+  // cannot speak for B (nor for dps's own admin tokens) by claiming B's issuer.
+  if (!signer) {
+    const std::string owner_of_key =
+        "the key that signed it is " + quote_untrusted(other_issuers_key->issuer, 256) + "'s";
+    if (!claimed_issuer)
+      return unauthenticated("token has no \"iss\" string (" + owner_of_key + ")");
+    return unauthenticated("token issuer " + quote_untrusted(*claimed_issuer, 256) +
+                           " is not the issuer of its signing key (" + owner_of_key + ")");
+  }
+
+  VerifiedToken verified{{}, 0, 0, header->kid.value_or(""), {}};
+  if (auto times = check_times(*claims, now, options_.leeway.count(), verified); !times) {
     return tl::unexpected(times.error());
   }
   for (const std::string* audience : {&options_.audience, &signer->required_audience}) {
     if (!audience->empty() && !audience_contains(*claims, *audience)) {
       return unauthenticated("token audience does not include " + quote_untrusted(*audience));
+    }
+  }
+  // After the signature and times: only a genuine, live token learns that it was revoked.
+  if (revoked_) {
+    auto jti = claims->find("jti");
+    if (jti != claims->end() && jti->is_string() && revoked_->revoked(jti->get<std::string>())) {
+      return unauthenticated("token revoked (jti " + quote_untrusted(jti->get<std::string>()) +
+                             ")");
     }
   }
   auto owner = claims->find(options_.owner_claim);

@@ -1,6 +1,7 @@
 // JwtVerifier: checks the bearer token of a management API request (management-api.md,
-// "Authorization and tenancy"): signature with a key from a KeyProvider, exp/nbf/iat, audience
-// when configured, and the owner claim every read and write is scoped to.
+// "Authorization and tenancy"): signature with a key from a KeyProvider, `iss` equal to that key's
+// issuer, exp/nbf/iat, audience when configured, the owner claim every read and write is scoped
+// to, and that its `jti` is not revoked.
 #pragma once
 
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <string_view>
 
 #include "auth/key_provider.hpp"
+#include "auth/revoked_token_ids.hpp"
 #include "common/result.hpp"
 
 namespace dps::auth {
@@ -27,6 +29,7 @@ struct JwtVerifierOptions {
 struct VerifiedToken {
   std::string owner;       // value of the owner claim, never empty
   int64_t expires_at = 0;  // `exp`, seconds since the Unix epoch
+  int64_t issued_at = 0;   // `iat`, 0 when the token has none
   std::string key_id;      // `kid` of the header, empty when it had none (for logs)
   /// Every top-level claim whose value is a string (iss, sub, jti, the owner claim, ...).
   std::map<std::string, std::string> string_claims;
@@ -34,14 +37,17 @@ struct VerifiedToken {
 
 class JwtVerifier {
  public:
-  JwtVerifier(JwtVerifierOptions options, std::shared_ptr<KeyProvider> keys);
+  /// @param revoked  revoked `jti`s; null = no revocation list.
+  JwtVerifier(JwtVerifierOptions options, std::shared_ptr<KeyProvider> keys,
+              std::shared_ptr<const RevokedTokenIds> revoked = nullptr);
 
   /// @param authorization  the Authorization header value ("Bearer <jwt>", scheme matched
   ///        case-insensitively) or the bare compact JWT.
   /// @return the owner and claims, or
   ///   - Unauthenticated with the precise reason: missing or malformed token, alg "none" or HMAC
-  ///     (always refused), alg not matching the key, unknown kid, bad signature, expired, not yet
-  ///     valid, audience mismatch, no owner claim;
+  ///     (always refused), alg not matching the key, unknown kid, bad signature, `iss` missing or
+  ///     not the issuer of the key that signed it, expired, not yet valid, audience mismatch, no
+  ///     owner claim, revoked `jti`;
   ///   - Unavailable while the key provider has no keys yet (authority unreachable), or when an
   ///     unknown kid may belong to an authority whose keys could not be fetched.
   /// An unknown kid also asks the provider to refresh (rate-limited, in the background), so a
@@ -55,6 +61,7 @@ class JwtVerifier {
  private:
   const JwtVerifierOptions options_;
   const std::shared_ptr<KeyProvider> keys_;
+  const std::shared_ptr<const RevokedTokenIds> revoked_;
 };
 
 }  // namespace dps::auth

@@ -7,6 +7,8 @@
 
 #include "auth/http_fetch.hpp"
 #include "auth/jwks.hpp"
+#include "common/untrusted_text.hpp"
+#include "log/quoted.hpp"
 
 namespace dps::auth {
 namespace {
@@ -16,6 +18,32 @@ constexpr size_t kMaxDiscoveryBytes = 256 * 1024;
 constexpr size_t kMaxJwksBytes = 1024 * 1024;
 constexpr std::chrono::seconds kFirstRetry{1};
 constexpr std::chrono::seconds kMaxRetry{60};
+
+std::string_view without_trailing_slashes(std::string_view url) {
+  while (url.ends_with('/')) url.remove_suffix(1);
+  return url;
+}
+
+// OpenID Connect Discovery 1.0 §4.3: the document's "issuer" MUST be identical to the URL it was
+// fetched for, or an authority (or whoever answers at its address) could hand out another
+// issuer's identity. Trailing slashes are the one difference tolerated, on both sides: §4.1
+// removes them before appending the well-known path, so "https://a/x" and "https://a/x/" name
+// the same document. Tolerating them widens nothing: tokens must then carry the document's
+// issuer byte for byte (the keys are stored with it).
+Result<std::string> checked_issuer(const nlohmann::json& doc, std::string_view authority) {
+  auto issuer = doc.find("issuer");
+  if (issuer == doc.end() || !issuer->is_string() || issuer->get<std::string>().empty()) {
+    return fail(ErrorCode::Unavailable, "discovery document has no \"issuer\" string");
+  }
+  std::string value = issuer->get<std::string>();
+  if (without_trailing_slashes(value) != without_trailing_slashes(authority)) {
+    return fail(ErrorCode::Unavailable,
+                "discovery document issuer " + quote_untrusted(value, 256) +
+                    " is not the configured authority \"" + std::string(authority) +
+                    "\" (OpenID Connect Discovery 1.0 §4.3): no keys taken from it");
+  }
+  return value;
+}
 
 // https everywhere; http only where no network sits between us and the authority.
 Result<HttpUrl> parse_key_url(std::string_view url) {
@@ -123,7 +151,7 @@ void OidcKeyProvider::run() {
       if (!stopping_) {
         spdlog::warn("oidc authority={} key fetch failed (retry in {} s, keys {}): {}",
                      options_.authority, delay.count(), keys_ ? "kept" : "unavailable",
-                     status_.last_error);
+                     log::quoted(status_.last_error));
       }
     }
     changed_.notify_all();
@@ -141,6 +169,9 @@ Result<std::shared_ptr<const KeySet>> OidcKeyProvider::fetch() {
     return fail(ErrorCode::Unavailable,
                 discovery_url->text() + ": not a discovery document with a \"jwks_uri\" string");
   }
+  auto issuer = checked_issuer(doc, options_.authority);
+  if (!issuer)
+    return fail(ErrorCode::Unavailable, discovery_url->text() + ": " + issuer.error().internal);
   auto jwks_url = parse_key_url(jwks_uri->get<std::string>());
   if (!jwks_url) return fail(ErrorCode::Unavailable, "jwks_uri: " + jwks_url.error().internal);
   auto text = fetcher_->get(*jwks_url, options_.timeout, kMaxJwksBytes);
@@ -148,12 +179,13 @@ Result<std::shared_ptr<const KeySet>> OidcKeyProvider::fetch() {
 
   // keys_ and keys_text_ are written by this thread only, so reading them here needs no lock.
   // Returning the same set for the same text keeps its identity (CompositeKeyProvider's cache).
-  if (keys_ && *text == keys_text_) return keys_;
-  auto keys = KeySet::parse(*text);
+  if (keys_ && *text == keys_text_ && *issuer == keys_issuer_) return keys_;
+  auto keys = KeySet::parse(*text, KeySetOptions{*issuer, {}});
   if (!keys) return fail(ErrorCode::Unavailable, jwks_url->text() + ": " + keys.error().internal);
   for (const auto& line : (*keys)->skipped()) {
+    // The authority's text (key ids) quoted: one compromised IdP must not forge dps's log lines.
     spdlog::warn("oidc authority={} JWKS {} skipped {}", options_.authority, jwks_url->text(),
-                 line);
+                 log::quoted(line));
   }
   if ((*keys)->size() == 0) {
     return fail(ErrorCode::Unavailable, jwks_url->text() + ": no usable verification key");
@@ -161,6 +193,7 @@ Result<std::shared_ptr<const KeySet>> OidcKeyProvider::fetch() {
   spdlog::info("oidc authority={} loaded {} signing keys from {}", options_.authority,
                (*keys)->size(), jwks_url->text());
   keys_text_ = std::move(*text);
+  keys_issuer_ = std::move(*issuer);
   return keys;
 }
 

@@ -2,7 +2,9 @@
 // (GET <authority>/.well-known/openid-configuration -> "jwks_uri" -> GET the JWKS, OpenID Connect
 // Discovery 1.0 §4) and cached. Keys are fetched on a background thread: at start, every
 // refresh_interval, and on demand (refresh_soon) at most once per on_demand_interval. A request
-// never waits for the network.
+// never waits for the network. A discovery document whose "issuer" is not the configured
+// authority is a failed fetch (OpenID Connect Discovery 1.0 §4.3), and every key taken from a good
+// one carries that issuer: tokens it verifies must name it in `iss`.
 #pragma once
 
 #include <chrono>
@@ -22,7 +24,8 @@ class HttpFetcher;
 
 struct OidcKeyProviderOptions {
   /// Issuer URL, e.g. "https://auth.example.com/realms/plgd". https only; plain http is accepted
-  /// for loopback hosts (tests, a sidecar), never otherwise.
+  /// for loopback hosts (tests, a sidecar), never otherwise. The discovery document's "issuer"
+  /// must equal it, trailing slashes aside.
   std::string authority;
   /// Trust anchors (PEM) for the authority's TLS certificate; empty = the system CA store.
   std::string ca_pem;
@@ -79,7 +82,8 @@ class OidcKeyProvider final : public KeyProvider {
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::shared_ptr<const KeySet> keys_;  // guarded by mutex_, as is everything below
-  std::string keys_text_;  // the JWKS keys_ was parsed from: unchanged text, no re-parse
+  std::string keys_text_;    // the JWKS keys_ was parsed from: unchanged text, no re-parse
+  std::string keys_issuer_;  // the discovery document's issuer keys_ carry
   Status status_;
   bool stopping_ = false;
   bool on_demand_pending_ = false;

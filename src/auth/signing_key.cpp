@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "auth/base64url.hpp"
+#include "common/private_file.hpp"
 
 namespace dps::auth {
 namespace {
@@ -20,28 +21,6 @@ constexpr size_t kCoordinateBytes = 32;  // P-256 (RFC 7518 §6.2.1.2: full leng
 
 tl::unexpected<Error> os_error(const std::string& what, const std::filesystem::path& file) {
   return fail(ErrorCode::Internal, what + " \"" + file.string() + "\": " + std::strerror(errno));
-}
-
-Result<void> write_all(int fd, std::string_view data, const std::filesystem::path& file) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return os_error("cannot write", file);
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  if (::fsync(fd) != 0) return os_error("cannot sync", file);
-  return {};
-}
-
-// Writes a temporary file with exactly `mode` (fchmod: the umask may only narrow O_CREAT's mode).
-Result<void> write_temp(const std::filesystem::path& tmp, std::string_view data, mode_t mode) {
-  ::unlink(tmp.c_str());  // a leftover of a crash is never meaningful
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return os_error("cannot create", tmp);
-  auto written = ::fchmod(fd, mode) == 0 ? write_all(fd, data, tmp) : os_error("cannot chmod", tmp);
-  ::close(fd);
-  if (!written) ::unlink(tmp.c_str());
-  return written;
 }
 
 Result<pki::EvpPkeyPtr> read_key(const std::filesystem::path& file) {
@@ -88,22 +67,14 @@ Result<pki::EvpPkeyPtr> load_or_create_p256_key(const std::filesystem::path& fil
   char* pem = nullptr;
   long pem_len = BIO_get_mem_data(mem.get(), &pem);
 
-  std::filesystem::create_directories(file.parent_path(), ec);
-  auto tmp = file;
-  tmp += ".tmp" + std::to_string(::getpid());
-  if (auto done = write_temp(tmp, std::string_view(pem, static_cast<size_t>(pem_len)), 0600);
-      !done) {
-    return tl::unexpected(done.error());
+  if (auto dir = ensure_private_directory(file.parent_path()); !dir) {
+    return tl::unexpected(dir.error());
   }
-  // link() fails with EEXIST if another process created the key meanwhile: use theirs.
-  int linked = ::link(tmp.c_str(), file.c_str());
-  int link_errno = errno;
-  ::unlink(tmp.c_str());
-  if (linked != 0) {
-    if (link_errno == EEXIST) return read_key(file);
-    errno = link_errno;
-    return os_error("cannot create", file);
-  }
+  // Linked into place only if absent: if another process created the key meanwhile, use theirs.
+  auto created = create_file_exclusively(file, std::string_view(pem, static_cast<size_t>(pem_len)),
+                                         kSecretFileMode);
+  if (!created) return tl::unexpected(created.error());
+  if (!*created) return read_key(file);
   return key;
 }
 
@@ -125,14 +96,7 @@ Result<PublicJwk> public_jwk(EVP_PKEY* key) {
 }
 
 Result<void> write_public_file(const std::filesystem::path& file, std::string_view content) {
-  auto tmp = file;
-  tmp += ".tmp" + std::to_string(::getpid());
-  if (auto done = write_temp(tmp, content, 0644); !done) return done;
-  if (::rename(tmp.c_str(), file.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return os_error("cannot replace", file);
-  }
-  return {};
+  return write_file_atomically(file, content, kPublicFileMode);
 }
 
 }  // namespace dps::auth

@@ -13,13 +13,14 @@ namespace dps::auth {
 
 class StaticKeyProvider final : public KeyProvider {
  public:
+  /// @param options  options.issuer is required: the `iss` of the tokens these keys sign.
   /// @return BadRequest when the JWKS does not parse or holds no usable key (a configured key
   ///         set that can verify nothing is a configuration mistake, reported at startup).
   [[nodiscard]] static Result<std::shared_ptr<StaticKeyProvider>> from_json(
-      std::string_view jwks_json, const KeySetOptions& options = {});
+      std::string_view jwks_json, const KeySetOptions& options);
   /// from_json() of the file's content; errors name the file.
   [[nodiscard]] static Result<std::shared_ptr<StaticKeyProvider>> from_file(
-      const std::filesystem::path& file, const KeySetOptions& options = {});
+      const std::filesystem::path& file, const KeySetOptions& options);
 
   explicit StaticKeyProvider(std::shared_ptr<const KeySet> keys) : keys_(std::move(keys)) {}
 

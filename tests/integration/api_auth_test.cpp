@@ -25,6 +25,7 @@ struct TokenKit {
   static json claims() {
     json claims = test::valid_claims(kOwnerA);
     claims["aud"] = {std::string(auth::kAdminTokenAudience)};
+    claims["iss"] = std::string(auth::kAdminTokenIssuer);  // the issuer dps's API key vouches for
     return claims;
   }
   std::string signed_by_dps(const json& claims) const {

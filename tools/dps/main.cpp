@@ -3,14 +3,18 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "api/record_json.hpp"
 #include "app/service.hpp"
+#include "app/store_factory.hpp"
+#include "auth/token_id.hpp"
 #include "config/config.hpp"
 #include "log/json_formatter.hpp"
+#include "pki/pem.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace {
@@ -90,6 +94,51 @@ int list_records(const dps::config::Config& config, const std::string& device_id
   return kExitOk;
 }
 
+// A jti given without its token: dps cannot know when that token expires, so the revocation is
+// kept this long (one row); --token-file lets it go at the token's own exp.
+constexpr int64_t kUnknownExpiryHorizon = int64_t{10} * 365 * 24 * 3600;
+
+int revoke_token(const dps::config::Config& config, const std::string& jti,
+                 const std::string& token_file) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  dps::auth::TokenId id{jti, now + kUnknownExpiryHorizon};
+  if (!token_file.empty()) {
+    auto text = dps::pki::read_file(token_file);
+    dps::Result<dps::auth::TokenId> read =
+        text ? dps::auth::read_token_id(*text) : tl::unexpected(text.error());
+    if (!read) {
+      std::fprintf(stderr, "dps: --token-file %s: %s\n", token_file.c_str(),
+                   read.error().internal.c_str());
+      return kExitUsage;
+    }
+    id = std::move(*read);
+  } else if (auto valid = dps::auth::check_jti(jti); !valid) {
+    std::fprintf(stderr, "dps: --jti: %s\n", valid.error().internal.c_str());
+    return kExitUsage;
+  }
+  if (id.expires_at <= now) {
+    std::printf("dps: token %s expired already; nothing to revoke\n", id.jti.c_str());
+    return kExitOk;
+  }
+  // The same database the service uses (SQLite in the data directory or PostgreSQL), written
+  // while dps runs: every replica reads the list again within a few seconds.
+  auto opened = dps::app::open_store(config);
+  if (!opened) {
+    std::fprintf(stderr, "dps: %s\n", opened.error().internal.c_str());
+    return kExitFailure;
+  }
+  if (auto done = opened->store->revoke_token(id.jti, id.expires_at); !done) {
+    std::fprintf(stderr, "dps: revoking %s: %s\n", id.jti.c_str(), done.error().internal.c_str());
+    return kExitFailure;
+  }
+  std::printf(
+      "dps: revoked token jti %s (until %lld); running dps processes refuse it within 5 s\n",
+      id.jti.c_str(), static_cast<long long>(id.expires_at));
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -115,6 +164,22 @@ int main(int argc, char** argv) {
   records->add_option("--device", device_id, "Only the records of this device id");
   records->fallthrough();  // `dps records --config FILE` reads as naturally as the reverse
 
+  auto* revoke = app.add_subcommand(
+      "revoke-token",
+      "Revoke a management API token by its jti, without rotating keys (written to the store; "
+      "running dps processes, every replica included, refuse it within 5 s)");
+  std::string revoke_jti;
+  std::string revoke_file;
+  auto* jti_option = revoke->add_option("--jti", revoke_jti,
+                                        "The token's jti (kept revoked for 10 years: its exp is "
+                                        "unknown)");
+  revoke
+      ->add_option("--token-file", revoke_file, "File holding the token (its jti and exp are read)")
+      ->check(CLI::ExistingFile)
+      ->excludes(jti_option);
+  revoke->require_option(1);
+  revoke->fallthrough();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -133,5 +198,6 @@ int main(int argc, char** argv) {
   configure_logging(config.log);
   for (const auto& warning : loaded->warnings) spdlog::warn("config: {}", warning);
   if (records->parsed()) return list_records(config, device_id);
+  if (revoke->parsed()) return revoke_token(config, revoke_jti, revoke_file);
   return serve(config);
 }

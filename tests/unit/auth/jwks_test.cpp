@@ -13,8 +13,10 @@ namespace {
 using test::json;
 using test::KeyType;
 
-std::shared_ptr<const KeySet> parse(const json& keys) {
-  auto set = KeySet::parse(test::jwks(keys));
+const KeySetOptions kOptions{.issuer = "https://auth.test", .required_audience = {}};
+
+std::shared_ptr<const KeySet> parse(const json& keys, const KeySetOptions& options = kOptions) {
+  auto set = KeySet::parse(test::jwks(keys), options);
   EXPECT_TRUE(set) << set.error().internal;
   return set ? *set : nullptr;
 }
@@ -90,7 +92,7 @@ TEST(KeySet, SkipsKeysItCannotUseAndSaysWhy) {
 
 TEST(KeySet, RefusesTextThatIsNoKeySet) {
   for (const char* text : {"", "not json", "[]", R"({"keys":{}})", R"({"other":[]})"}) {
-    auto set = KeySet::parse(text);
+    auto set = KeySet::parse(text, kOptions);
     ASSERT_FALSE(set) << text;
     EXPECT_EQ(set.error().code, ErrorCode::BadRequest);
   }
@@ -116,18 +118,31 @@ TEST(KeySet, CandidatesFollowKidRules) {
   EXPECT_EQ(mixed->candidates(std::nullopt).at(0)->kid, "");
 }
 
-TEST(KeySet, MergeKeepsKeysAndCompleteness) {
+TEST(KeySet, RefusesKeysWithoutAnIssuer) {
+  auto key = test::make_key(KeyType::P256);
+  auto set = KeySet::parse(test::jwks(json::array({test::public_jwk(key.get(), "k", "")})),
+                           KeySetOptions{});
+  ASSERT_FALSE(set);
+  EXPECT_EQ(set.error().code, ErrorCode::BadRequest);
+  EXPECT_NE(set.error().internal.find("without the issuer"), std::string::npos);
+}
+
+TEST(KeySet, MergeKeepsKeysTheirIssuersAndCompleteness) {
   auto a = test::make_key(KeyType::P256);
   auto one = parse(json::array({test::public_jwk(a.get(), "a", "")}));
-  auto two = parse(json::array({test::public_jwk(a.get(), "b", "")}));
+  auto two = parse(json::array({test::public_jwk(a.get(), "b", "")}),
+                   {.issuer = "https://other.test", .required_audience = {}});
   auto merged = KeySet::merge({one, two}, true);
   EXPECT_EQ(merged->size(), 2u);
+  EXPECT_EQ(merged->candidates(std::string("a")).at(0)->issuer, "https://auth.test");
+  EXPECT_EQ(merged->candidates(std::string("b")).at(0)->issuer, "https://other.test");
   EXPECT_TRUE(merged->complete());
   EXPECT_FALSE(KeySet::merge({one, nullptr}, false)->complete());
 }
 
 TEST(StaticKeyProvider, RefusesKeySetWithoutUsableKey) {
-  auto provider = StaticKeyProvider::from_json(R"({"keys":[{"kty":"oct","k":"c2VjcmV0"}]})");
+  auto provider =
+      StaticKeyProvider::from_json(R"({"keys":[{"kty":"oct","k":"c2VjcmV0"}]})", kOptions);
   ASSERT_FALSE(provider);
   EXPECT_NE(provider.error().internal.find("no usable verification key"), std::string::npos);
   EXPECT_NE(provider.error().internal.find("oct"), std::string::npos);
@@ -135,12 +150,13 @@ TEST(StaticKeyProvider, RefusesKeySetWithoutUsableKey) {
 
 TEST(StaticKeyProvider, FromFileNamesTheFile) {
   test::TempDir dir;
-  auto missing = StaticKeyProvider::from_file(dir.path() / "nope.json");
+  auto missing = StaticKeyProvider::from_file(dir.path() / "nope.json", kOptions);
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().internal.find("nope.json"), std::string::npos);
   auto key = test::make_key(KeyType::P256);
   auto ok = StaticKeyProvider::from_file(
-      dir.write("jwks.json", test::jwks(json::array({test::public_jwk(key.get(), "k", "")}))));
+      dir.write("jwks.json", test::jwks(json::array({test::public_jwk(key.get(), "k", "")}))),
+      kOptions);
   ASSERT_TRUE(ok);
   EXPECT_EQ((*ok)->current()->size(), 1u);
 }

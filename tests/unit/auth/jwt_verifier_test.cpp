@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <functional>
+#include <set>
+#include <tuple>
 
 #include "auth/base64url.hpp"
 #include "auth/embedded_token_minter.hpp"
@@ -56,8 +58,11 @@ const Keys& keys() {
   return instance;
 }
 
+// valid_claims()'s issuer: the keys of Keys belong to it.
+const KeySetOptions kIssuerOptions{.issuer = "https://auth.test", .required_audience = {}};
+
 std::shared_ptr<CountingProvider> provider() {
-  auto set = KeySet::parse(keys().jwks_json());
+  auto set = KeySet::parse(keys().jwks_json(), kIssuerOptions);
   EXPECT_TRUE(set);
   return std::make_shared<CountingProvider>(*set);
 }
@@ -212,6 +217,20 @@ const std::vector<BadToken> kBadTokens = {
      ErrorCode::Unauthenticated, "token has no owner claim \"sub\""},
     {"OwnerNotString", [] { return k().es256(with(valid_claims(), "sub", 42)); },
      ErrorCode::Unauthenticated, "token has no owner claim \"sub\""},
+    // The key set belongs to https://auth.test: a token its keys signed must say so, exactly.
+    {"IssMissing", [] { return k().es256(with(valid_claims(), "iss", nullptr)); },
+     ErrorCode::Unauthenticated,
+     "token has no \"iss\" string (the key that signed it is \"https://auth.test\"'s)"},
+    {"IssNotString", [] { return k().es256(with(valid_claims(), "iss", 7)); },
+     ErrorCode::Unauthenticated, "token has no \"iss\" string"},
+    {"IssOfAnotherAuthority",
+     [] { return k().es256(with(valid_claims(), "iss", "https://other.test")); },
+     ErrorCode::Unauthenticated,
+     "token issuer \"https://other.test\" is not the issuer of its signing key (the key that "
+     "signed it is \"https://auth.test\"'s)"},
+    {"IssWithTrailingSlash",
+     [] { return k().es256(with(valid_claims(), "iss", "https://auth.test/")); },
+     ErrorCode::Unauthenticated, "is not the issuer of its signing key"},
 };
 
 INSTANTIATE_TEST_SUITE_P(BadTokens, JwtVerifierRefuses, ::testing::ValuesIn(kBadTokens),
@@ -223,7 +242,8 @@ TEST(JwtVerifier, AcceptsTokenMintedByEmbeddedMinter) {
   test::TempDir dir;
   auto minter = EmbeddedTokenMinter::load_or_create(dir.path(), "", std::chrono::hours(1));
   ASSERT_TRUE(minter);
-  auto keys = StaticKeyProvider::from_json((*minter)->jwks_json());
+  auto keys = StaticKeyProvider::from_json((*minter)->jwks_json(),
+                                           {.issuer = "dps", .required_audience = {}});
   ASSERT_TRUE(keys) << keys.error().internal;
   for (std::string claim : {"sub", "https://plgd.dev/owner"}) {
     auto token = (*minter)->token_for({"owner-7", claim, "", "", "hub", "https://dps.test"});
@@ -295,7 +315,7 @@ TEST(JwtVerifier, KeysNotAvailableYetIsUnavailable) {
 }
 
 TEST(JwtVerifier, UnknownKidWithIncompleteKeySetIsUnavailable) {
-  auto set = KeySet::parse(keys().jwks_json());
+  auto set = KeySet::parse(keys().jwks_json(), kIssuerOptions);
   ASSERT_TRUE(set);
   auto partial = std::make_shared<CountingProvider>(KeySet::merge({*set, nullptr}, false));
   JwtVerifier verify_it({}, partial);
@@ -306,7 +326,8 @@ TEST(JwtVerifier, UnknownKidWithIncompleteKeySetIsUnavailable) {
 }
 
 TEST(JwtVerifier, TokenWithoutKidMatchesKidlessKey) {
-  auto set = KeySet::parse(test::jwks(json::array({test::public_jwk(keys().ec.get(), "", "")})));
+  auto set = KeySet::parse(test::jwks(json::array({test::public_jwk(keys().ec.get(), "", "")})),
+                           kIssuerOptions);
   ASSERT_TRUE(set);
   JwtVerifier verify_it({}, std::make_shared<CountingProvider>(*set));
   EXPECT_TRUE(verify_it.verify(keys().es256(valid_claims(), json::object())));
@@ -318,6 +339,83 @@ TEST(JwtVerifier, TokenWithoutKidIsRefusedWhenSeveralKeysAreNamed) {
   auto result = verifier().verify(keys().es256(valid_claims(), json::object()));
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().internal.find("token has no kid"), std::string::npos);
+}
+
+// Keys of two authorities in one set (CompositeKeyProvider's merge): each key vouches for its own
+// issuer only, whichever way the token tries it.
+TEST(JwtVerifier, KeyOnlyVouchesForItsOwnIssuer) {
+  auto a_key = test::make_key(KeyType::P256);
+  auto b_key = test::make_key(KeyType::P256);
+  auto a = KeySet::parse(test::jwks(json::array({test::public_jwk(a_key.get(), "a", "ES256")})),
+                         {.issuer = "https://a.test", .required_audience = {}});
+  auto b = KeySet::parse(test::jwks(json::array({test::public_jwk(b_key.get(), "b", "ES256")})),
+                         {.issuer = "https://b.test", .required_audience = {}});
+  ASSERT_TRUE(a && b);
+  JwtVerifier verify_it({}, std::make_shared<CountingProvider>(KeySet::merge({*a, *b}, true)));
+  auto token = [](EVP_PKEY* key, const std::string& kid, const std::string& iss) {
+    return test::sign_token(key, "ES256", {{"kid", kid}}, with(valid_claims(), "iss", iss));
+  };
+  EXPECT_TRUE(verify_it.verify(token(a_key.get(), "a", "https://a.test")));
+  EXPECT_TRUE(verify_it.verify(token(b_key.get(), "b", "https://b.test")));
+  for (const auto& [forged, says, signer] :
+       {std::tuple{token(a_key.get(), "a", "https://b.test"), "https://b.test", "https://a.test"},
+        std::tuple{token(b_key.get(), "b", "https://a.test"), "https://a.test",
+                   "https://b.test"}}) {
+    auto refused = verify_it.verify(forged);
+    ASSERT_FALSE(refused) << says;
+    EXPECT_EQ(refused.error().code, ErrorCode::Unauthenticated);
+    EXPECT_EQ(refused.error().internal, "token issuer \"" + std::string(says) +
+                                            "\" is not the issuer of its signing key (the key "
+                                            "that signed it is \"" +
+                                            signer + "\"'s)");
+  }
+}
+
+// A multi-tenant IdP may publish one key for several issuers: the token matches the copy held
+// for the issuer it names, and still no other.
+TEST(JwtVerifier, SharedKeyVerifiesForEachIssuerThatPublishesIt) {
+  const std::string jwks = test::jwks(json::array({test::public_jwk(keys().ec.get(), "k", "")}));
+  auto a = KeySet::parse(jwks, {.issuer = "https://a.test", .required_audience = {}});
+  auto b = KeySet::parse(jwks, {.issuer = "https://b.test", .required_audience = {}});
+  ASSERT_TRUE(a && b);
+  JwtVerifier verify_it({}, std::make_shared<CountingProvider>(KeySet::merge({*a, *b}, true)));
+  auto token = [](const std::string& iss) {
+    return keys().es256(with(valid_claims(), "iss", iss), {{"kid", "k"}});
+  };
+  EXPECT_TRUE(verify_it.verify(token("https://a.test")));
+  auto verified = verify_it.verify(token("https://b.test"));
+  ASSERT_TRUE(verified) << verified.error().internal;
+  EXPECT_EQ(verified->string_claims.at("iss"), "https://b.test");
+  auto refused = verify_it.verify(token("https://c.test"));
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().internal.find("is not the issuer of its signing key"),
+            std::string::npos);
+}
+
+class FixedRevocations final : public RevokedTokenIds {
+ public:
+  explicit FixedRevocations(std::set<std::string, std::less<>> ids) : ids_(std::move(ids)) {}
+  bool revoked(std::string_view jti) const override { return ids_.contains(jti); }
+
+ private:
+  std::set<std::string, std::less<>> ids_;
+};
+
+TEST(JwtVerifier, RevokedJtiIsRefusedOthersAreNot) {
+  JwtVerifier verify_it(
+      {}, provider(),
+      std::make_shared<FixedRevocations>(std::set<std::string, std::less<>>{"revoked-1"}));
+  auto refused = verify_it.verify(keys().es256(with(valid_claims(), "jti", "revoked-1")));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::Unauthenticated);
+  EXPECT_EQ(refused.error().internal, "token revoked (jti \"revoked-1\")");
+  EXPECT_TRUE(verify_it.verify(keys().es256(with(valid_claims(), "jti", "live-2"))));
+  EXPECT_TRUE(verify_it.verify(keys().es256(valid_claims())));  // no jti: nothing to match
+  // Only a genuine token learns it was revoked: a forged one is refused for its signature.
+  auto forged = verify_it.verify(test::sign_token(keys().other_ec.get(), "ES256", {{"kid", "ec"}},
+                                                  with(valid_claims(), "jti", "revoked-1")));
+  ASSERT_FALSE(forged);
+  EXPECT_NE(forged.error().internal.find("signature does not verify"), std::string::npos);
 }
 
 }  // namespace

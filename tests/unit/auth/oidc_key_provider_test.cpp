@@ -25,11 +25,20 @@ constexpr auto kWait = 10s;
 
 struct SigningKey {
   std::string kid;
+  std::string issuer;  // `iss` of its tokens: its authority's
   pki::EvpPkeyPtr key = test::make_key(KeyType::P256);
 
   json jwk() const { return test::public_jwk(key.get(), kid, "ES256"); }
   std::string token(const std::string& owner = "owner-1") const {
-    return test::sign_token(key.get(), "ES256", {{"kid", kid}}, test::valid_claims(owner));
+    return token_claiming(issuer, owner);
+  }
+  /// A token with `iss` = `claimed_issuer`, or without iss when it is empty.
+  std::string token_claiming(const std::string& claimed_issuer,
+                             const std::string& owner = "owner-1") const {
+    json claims = test::valid_claims(owner);
+    claims.erase("iss");
+    if (!claimed_issuer.empty()) claims["iss"] = claimed_issuer;
+    return test::sign_token(key.get(), "ES256", {{"kid", kid}}, claims);
   }
 };
 
@@ -55,9 +64,9 @@ class OidcKeyProviderTest : public ::testing::Test {
   void SetUp() override { authority_.set_jwks(test::jwks(json::array({first_.jwk()}))); }
 
   TestAuthority authority_;
-  SigningKey first_{"first"};
-  SigningKey second_{"second"};
-  SigningKey third_{"third"};
+  SigningKey first_{"first", authority_.url()};
+  SigningKey second_{"second", authority_.url()};
+  SigningKey third_{"third", authority_.url()};
 };
 
 TEST_F(OidcKeyProviderTest, FetchesKeysOnceForManyVerifications) {
@@ -175,7 +184,8 @@ TEST_F(OidcKeyProviderTest, RefusesPlainHttpBeyondLoopback) {
   ASSERT_FALSE(remote);
   EXPECT_EQ(remote.error().code, ErrorCode::BadRequest);
 
-  authority_.set_discovery(R"({"jwks_uri":"http://keys.example.com/keys"})");
+  authority_.set_discovery(
+      json{{"issuer", authority_.url()}, {"jwks_uri", "http://keys.example.com/keys"}}.dump());
   auto provider = start(authority_.url());
   ASSERT_TRUE(provider->wait_for_attempts(1, kWait));
   EXPECT_NE(provider->status().last_error.find("must be https"), std::string::npos);
@@ -183,8 +193,9 @@ TEST_F(OidcKeyProviderTest, RefusesPlainHttpBeyondLoopback) {
 }
 
 TEST_F(OidcKeyProviderTest, CompositeAcceptsBothAuthoritiesAndKnowsWhatIsMissing) {
-  SigningKey local{"local"};
-  auto local_keys = StaticKeyProvider::from_json(test::jwks(json::array({local.jwk()})));
+  SigningKey local{"local", "https://dps.local"};
+  auto local_keys = StaticKeyProvider::from_json(test::jwks(json::array({local.jwk()})),
+                                                 {.issuer = local.issuer, .required_audience = {}});
   ASSERT_TRUE(local_keys);
   auto down = start("http://127.0.0.1:" + std::to_string(test::unused_port()));
   auto up = start(authority_.url());
@@ -201,6 +212,95 @@ TEST_F(OidcKeyProviderTest, CompositeAcceptsBothAuthoritiesAndKnowsWhatIsMissing
   EXPECT_EQ(verifier.verify(second_.token()).error().code, ErrorCode::Unavailable);
 }
 
+// Two real authorities behind one verifier (issue 12): each key is remembered with the authority
+// it came from, so neither authority can mint tokens in the other's name.
+TEST_F(OidcKeyProviderTest, AuthoritysKeyCannotSignForAnotherIssuer) {
+  TestAuthority other;
+  SigningKey b_key{"b-key", other.url()};
+  other.set_jwks(test::jwks(json::array({b_key.jwk()})));
+  auto a = start(authority_.url());
+  auto b = start(other.url());
+  ASSERT_TRUE(wait_for_keys(*a));
+  ASSERT_TRUE(wait_for_keys(*b));
+  JwtVerifier verifier(
+      {}, std::make_shared<CompositeKeyProvider>(std::vector<std::shared_ptr<KeyProvider>>{a, b}));
+  ASSERT_TRUE(verifier.verify(first_.token()));
+  ASSERT_TRUE(verifier.verify(b_key.token()));
+
+  struct Case {
+    std::string token;
+    std::string reason;
+  };
+  const auto key_of = [](const std::string& url) {
+    return "(the key that signed it is \"" + url + "\"'s)";
+  };
+  const std::vector<Case> cases{
+      {first_.token_claiming(other.url()), "token issuer \"" + other.url() +
+                                               "\" is not the issuer of its signing key " +
+                                               key_of(authority_.url())},
+      {b_key.token_claiming(authority_.url()), "token issuer \"" + authority_.url() +
+                                                   "\" is not the issuer of its signing key " +
+                                                   key_of(other.url())},
+      {first_.token_claiming(""), "token has no \"iss\" string " + key_of(authority_.url())},
+      {b_key.token_claiming(""), "token has no \"iss\" string " + key_of(other.url())},
+  };
+  for (const Case& c : cases) {
+    auto refused = verifier.verify(c.token);
+    ASSERT_FALSE(refused) << c.reason;
+    EXPECT_EQ(refused.error().code, ErrorCode::Unauthenticated);
+    EXPECT_EQ(refused.error().internal, c.reason);
+  }
+}
+
+TEST_F(OidcKeyProviderTest, DiscoveryDocumentOfAnotherIssuerGivesNoKeys) {
+  for (const std::string& issuer : {std::string("https://attacker.example"),
+                                    authority_.url() + "/realms/other", std::string()}) {
+    TestAuthority impostor;
+    impostor.set_jwks(test::jwks(json::array({first_.jwk()})));
+    json doc{{"jwks_uri", impostor.url() + "/keys"}};
+    if (!issuer.empty()) doc["issuer"] = issuer;
+    impostor.set_discovery(doc.dump());
+    auto provider = start(impostor.url());
+    ASSERT_TRUE(provider->wait_for_attempts(1, kWait));
+    EXPECT_EQ(provider->current(), nullptr) << issuer;
+    const std::string error = provider->status().last_error;
+    if (issuer.empty()) {
+      EXPECT_NE(error.find("discovery document has no \"issuer\" string"), std::string::npos)
+          << error;
+    } else {
+      EXPECT_NE(error.find("discovery document issuer \"" + issuer +
+                           "\" is not the configured authority \"" + impostor.url() + "\""),
+                std::string::npos)
+          << error;
+    }
+    EXPECT_EQ(impostor.jwks_requests(), 0) << "keys fetched for a foreign issuer";
+    EXPECT_EQ(JwtVerifier({}, provider).verify(first_.token()).error().code,
+              ErrorCode::Unavailable);
+  }
+}
+
+// Discovery §4.1 drops a trailing '/' of the issuer before appending the well-known path, so
+// both spellings name one document; tokens must then carry the document's spelling exactly.
+TEST_F(OidcKeyProviderTest, TrailingSlashOfIssuerIsToleratedOnlyAgainstTheConfiguration) {
+  authority_.set_discovery(
+      json{{"issuer", authority_.url() + "/"}, {"jwks_uri", authority_.url() + "/keys"}}.dump());
+  auto provider = start(authority_.url());
+  ASSERT_TRUE(wait_for_keys(*provider)) << provider->status().last_error;
+  JwtVerifier verifier({}, provider);
+  EXPECT_TRUE(verifier.verify(first_.token_claiming(authority_.url() + "/")));
+  auto refused = verifier.verify(first_.token_claiming(authority_.url()));
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().internal.find("is not the issuer of its signing key"),
+            std::string::npos);
+
+  // The configuration may spell it with the slash while the document does not.
+  TestAuthority plain;
+  plain.set_jwks(test::jwks(json::array({first_.jwk()})));
+  auto slashed = start(plain.url() + "/");
+  ASSERT_TRUE(wait_for_keys(*slashed)) << slashed->status().last_error;
+  EXPECT_TRUE(JwtVerifier({}, slashed).verify(first_.token_claiming(plain.url())));
+}
+
 struct TlsAuthority {
   test::TestCa ca = test::make_root_ca("Test IdP CA");
   test::TestCert leaf = test::make_leaf(ca, {.common_name = "localhost"});
@@ -209,7 +309,7 @@ struct TlsAuthority {
 
 TEST(OidcKeyProviderTls, VerifiesAuthorityCertificateAgainstConfiguredCa) {
   TlsAuthority tls;
-  SigningKey key{"tls"};
+  SigningKey key{"tls", tls.authority.url()};
   tls.authority.set_jwks(test::jwks(json::array({key.jwk()})));
   OidcKeyProviderOptions options;
   options.ca_pem = tls.ca.cert_pem();
