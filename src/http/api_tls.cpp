@@ -2,6 +2,8 @@
 
 #include <openssl/ssl.h>
 
+#include "pki/pem.hpp"
+
 namespace dps::http {
 
 Result<std::shared_ptr<boost::asio::ssl::context>> make_api_tls_context(
@@ -9,11 +11,17 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_api_tls_context(
   namespace ssl = boost::asio::ssl;
   auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
   SSL_CTX* ctx = context->native_handle();
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  // Unchecked, a failure here would leave OpenSSL's defaults (TLS 1.0, CBC suites) in place.
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+    return fail(ErrorCode::Internal,
+                "API TLS: minimum protocol version: " + pki::openssl_error_string());
+  }
   SSL_CTX_set_options(
       ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   // Forward-secret AEAD suites only for TLS 1.2; TLS 1.3 suites are all AEAD.
-  SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20");
+  if (SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1) {
+    return fail(ErrorCode::Internal, "API TLS: cipher list: " + pki::openssl_error_string());
+  }
   boost::system::error_code ec;
   context->use_certificate_chain(boost::asio::buffer(cert_pem.data(), cert_pem.size()), ec);
   if (ec) return fail(ErrorCode::Internal, "API TLS certificate: " + ec.message());

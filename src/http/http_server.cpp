@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -12,6 +13,7 @@
 #include <boost/beast/ssl.hpp>
 #include <vector>
 
+#include "http/descriptor_budget.hpp"
 #include "http/routes.hpp"
 #include "metrics/metrics.hpp"
 #include "net/device_server.hpp"
@@ -105,30 +107,6 @@ awaitable<void> serve(Stream& stream, const HttpEndpoints& endpoints,
   }
 }
 
-awaitable<void> run_connection(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
-                               const HttpEndpoints& endpoints, const HttpServerOptions& options) {
-  boost::system::error_code ec;
-  auto remote = socket.remote_endpoint(ec);
-  const std::string peer = ec ? "?" : remote.address().to_string();
-  if (!tls) {
-    beast::tcp_stream stream(std::move(socket));
-    co_await serve(stream, endpoints, options, peer);
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    co_return;
-  }
-  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
-  beast::get_lowest_layer(stream).expires_after(options.request_timeout);
-  auto [handshake_error] =
-      co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
-  if (handshake_error) {
-    spdlog::debug("http peer={} TLS handshake failed: {}", peer, handshake_error.message());
-    co_return;
-  }
-  co_await serve(stream, endpoints, options, peer);
-  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
-  co_await stream.async_shutdown(kNoThrow);
-}
-
 }  // namespace
 
 HttpServer::HttpServer(const HttpServerOptions& options, std::shared_ptr<asio::ssl::context> tls,
@@ -137,8 +115,14 @@ HttpServer::HttpServer(const HttpServerOptions& options, std::shared_ptr<asio::s
       tls_(std::move(tls)),
       endpoints_(std::move(endpoints)),
       acceptor_(io_),
-      token_rate_(options.per_token) {
+      token_rate_(options.per_token),
+      auth_failures_(options.auth_failures, endpoints_.metrics),
+      admission_({"apis.http", api_connection_cap(options.max_connections, descriptor_limit()),
+                  options.per_source, metrics::Limit::ApiMaxConnections,
+                  metrics::Limit::ApiSourceConnectionRate},
+                 endpoints_.metrics) {
   if (options_.per_token.enabled()) endpoints_.token_rate = &token_rate_;
+  endpoints_.auth_failures = &auth_failures_;
 }
 
 HttpServer::~HttpServer() { stop(); }
@@ -150,6 +134,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(const HttpServerOptions& 
   if (auto listening = net::listen_on(server->acceptor_, options.address); !listening) {
     return tl::unexpected(listening.error());
   }
+  const uint64_t nofile = descriptor_limit();
+  spdlog::info(
+      "management API: at most {} connections (apis.http.maxConnections {}, descriptor budget "
+      "{}: 1/{} of RLIMIT_NOFILE {})",
+      server->admission_.max_connections(), options.max_connections, api_descriptor_budget(nofile),
+      kApiDescriptorShare, nofile);
   return server;
 }
 
@@ -174,24 +164,74 @@ void HttpServer::stop() {
 }
 
 awaitable<void> HttpServer::accept_loop() {
+  asio::steady_timer backoff(io_);
   for (;;) {
     auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kNoThrow);
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
-      spdlog::warn("http accept failed: {}", ec.message());
+      co_await net::back_off_after_accept_error(ec, backoff, "apis.http");
       continue;
     }
+    boost::system::error_code peer_error;
+    const auto peer = socket.remote_endpoint(peer_error);
+    // Refused before a byte is read or any TLS state exists: an accept and a close.
+    if (!admission_.admit(peer_error ? std::nullopt : std::optional(peer.address()))) {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    if (endpoints_.metrics) endpoints_.metrics->on_api_connection_opened();
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, run_connection(std::move(socket), tls_, endpoints_, options_),
-                   [](std::exception_ptr error) {
-                     if (!error) return;
-                     try {
-                       std::rethrow_exception(error);
-                     } catch (const std::exception& e) {
-                       spdlog::error("http connection failed: {}", e.what());
-                     }
-                   });
+    asio::co_spawn(executor, run_connection(std::move(socket)), [this](std::exception_ptr error) {
+      admission_.release();
+      if (endpoints_.metrics) endpoints_.metrics->on_api_connection_closed();
+      if (!error) return;
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        spdlog::error("http connection failed: {}", e.what());
+      }
+    });
   }
+}
+
+awaitable<void> HttpServer::run_connection(tcp::socket socket) {
+  boost::system::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  const std::string peer = ec ? "?" : remote.address().to_string();
+  // Idle connections cost their socket and this frame only: the TLS stream (~90 KiB) and the
+  // HTTP parser are created once the client has sent something, and a client that sends
+  // nothing is closed at the handshake deadline.
+  const auto deadline = std::chrono::steady_clock::now() + options_.handshake_timeout;
+  if (!co_await net::first_bytes_before(socket, deadline)) {
+    if (endpoints_.metrics) endpoints_.metrics->on_limit(metrics::Limit::ApiHandshakeTimeout);
+    if (const auto line = silent_log_.next(); line.write) {
+      spdlog::info("http peer={} sent nothing within apis.http.handshakeTimeout: closing{}", peer,
+                   line.note());
+    }
+    socket.close(ec);
+    co_return;
+  }
+  if (!tls_) {
+    beast::tcp_stream stream(std::move(socket));
+    co_await serve(stream, endpoints_, options_, peer);
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    co_return;
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls_);
+  beast::get_lowest_layer(stream).expires_at(deadline);
+  auto [handshake_error] =
+      co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
+  if (handshake_error) {
+    if (handshake_error == beast::error::timeout && endpoints_.metrics) {
+      endpoints_.metrics->on_limit(metrics::Limit::ApiHandshakeTimeout);
+    }
+    spdlog::debug("http peer={} TLS handshake failed: {}", peer, handshake_error.message());
+    co_return;
+  }
+  co_await serve(stream, endpoints_, options_, peer);
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+  co_await stream.async_shutdown(kNoThrow);
 }
 
 }  // namespace dps::http

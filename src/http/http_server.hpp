@@ -14,8 +14,11 @@
 #include <thread>
 #include <vector>
 
+#include "common/log_throttle.hpp"
 #include "common/rate_limiter.hpp"
 #include "common/result.hpp"
+#include "http/auth_failures.hpp"
+#include "net/connection_admission.hpp"
 
 namespace dps::api {
 class ManagementApi;
@@ -35,14 +38,24 @@ struct HttpServerOptions {
   RateLimit per_token;             // API requests per bearer token, beyond it 429
   std::chrono::milliseconds request_timeout{30000};
   unsigned threads = 1;
+  /// Connections open at once, further capped by the descriptor budget (descriptor_budget.hpp);
+  /// beyond it new connections are closed at accept.
+  size_t max_connections = 1024;
+  RateLimit per_source;  // new connections per source address, beyond it closed at accept
+  /// Accept → first bytes → TLS established (with TLS off: → first bytes); the TLS state is
+  /// created only once bytes arrive.
+  std::chrono::milliseconds handshake_timeout{5000};
+  AuthFailureLimit auth_failures;  // failed authentications per source, beyond them 429
 };
 
 /// What the server serves besides the API itself.
 struct HttpEndpoints {
   api::ManagementApi* api = nullptr;
   const auth::JwtVerifier* verifier = nullptr;
-  std::string issuer;                      // of dps's own device tokens
-  std::string scheme = "https";            // how callers reach us: "http" when TLS is off
+  std::string issuer;  // of dps's own device tokens
+  /// How callers reach us, e.g. "https://dps.example.com:9100" (apis.http.publicUrl): the base of
+  /// the discovery document's URLs, never taken from a request's Host header.
+  std::string public_url;
   std::function<std::string()> jwks_json;  // dps's own token keys
   std::function<bool()> ready;             // /readyz: store reachable
   /// /metrics (Prometheus text, no token), and the counter of every answered request; null:
@@ -50,6 +63,8 @@ struct HttpEndpoints {
   metrics::Metrics* metrics = nullptr;
   /// Requests per bearer token; null = no limit. HttpServer points it at its own limiter.
   KeyedRateLimiter* token_rate = nullptr;
+  /// Failed authentications per source and their log lines; HttpServer points it at its own.
+  AuthFailures* auth_failures = nullptr;
 };
 
 class HttpServer {
@@ -67,6 +82,7 @@ class HttpServer {
   HttpServer(const HttpServerOptions& options, std::shared_ptr<boost::asio::ssl::context> tls,
              HttpEndpoints endpoints);
   boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> run_connection(boost::asio::ip::tcp::socket socket);
 
   HttpServerOptions options_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
@@ -74,6 +90,9 @@ class HttpServer {
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   KeyedRateLimiter token_rate_;
+  AuthFailures auth_failures_;
+  net::ConnectionAdmission admission_;
+  LogThrottle silent_log_{5};  // "sent nothing within apis.http.handshakeTimeout"
   std::vector<std::thread> threads_;
 };
 

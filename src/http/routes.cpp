@@ -7,6 +7,7 @@
 #include "api/http_types.hpp"
 #include "api/management_api.hpp"
 #include "auth/jwt_verifier.hpp"
+#include "log/quoted.hpp"
 #include "metrics/metrics.hpp"
 
 namespace dps::http {
@@ -56,6 +57,11 @@ Reply json_reply(unsigned status, const nlohmann::json& body) {
 
 Reply api_reply(const Incoming& in, const HttpEndpoints& endpoints) {
   if (!endpoints.api || !endpoints.verifier) return error_reply(503, "management API not ready");
+  // Per source, before anything about the token: a source that keeps failing is refused whatever
+  // it sends, and its fresh tokens never reach the per-token table below.
+  if (endpoints.auth_failures) {
+    if (auto refused = endpoints.auth_failures->refuse(in.peer)) return std::move(*refused);
+  }
   // Before the signature check, so a flood with one token costs a hash, not a verification.
   if (endpoints.token_rate && !in.authorization.empty() &&
       !endpoints.token_rate->allow(std::hash<std::string>{}(in.authorization))) {
@@ -67,15 +73,17 @@ Reply api_reply(const Incoming& in, const HttpEndpoints& endpoints) {
   auto token = endpoints.verifier->verify(in.authorization);
   if (!token) {
     const bool unavailable = token.error().code == ErrorCode::Unavailable;
-    spdlog::info("http peer={} {} {}: {}", in.peer, in.method, path_of(in.target),
-                 token.error().internal);
+    if (endpoints.auth_failures) {
+      endpoints.auth_failures->on_failure(in.peer, in.method, path_of(in.target), token.error());
+    }
     return error_reply(unavailable ? 503 : 401, token.error().peer_message());
   }
   auto request = api::parse_target(in.method, in.target, in.body);
   if (!request) return error_reply(400, request.error().peer_message());
   auto response = endpoints.api->handle(*request, token->owner);
-  spdlog::info("http peer={} owner=\"{}\" {} {} -> {}", in.peer, token->owner, in.method,
-               request->path, response.status);
+  // The path is percent-decoded (%0A is a newline) and the owner is a token claim: both quoted.
+  spdlog::info("http peer={} owner={} {} {} -> {}", in.peer, log::quoted(token->owner), in.method,
+               log::quoted(request->path), response.status);
   Reply reply{response.status, response.content_type, std::move(response.body), {}};
   for (auto& header : response.headers) reply.headers.push_back(std::move(header));
   return reply;
@@ -108,9 +116,10 @@ Reply route(const Incoming& in, const HttpEndpoints& endpoints) {
     return Reply{200, "application/json", endpoints.jwks_json(), {}};
   }
   if (path == "/.well-known/openid-configuration") {
-    // The authority of dps's device tokens: a plgd hub verifies them with these keys.
-    const std::string base =
-        endpoints.scheme + "://" + (in.host.empty() ? std::string("localhost") : in.host);
+    // The authority of dps's device tokens: a plgd hub verifies them with these keys. The URL is
+    // configured (apis.http.publicUrl), never the request's Host header: the client picks that,
+    // and a forged one would point the keys' location at whoever forged it.
+    const std::string& base = endpoints.public_url;
     return json_reply(200, {{"issuer", endpoints.issuer},
                             {"jwks_uri", base + "/.well-known/jwks.json"},
                             {"id_token_signing_alg_values_supported", {"ES256"}}});

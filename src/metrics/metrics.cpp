@@ -32,8 +32,12 @@ const Histogram::BucketBoundaries kBatchSizes{1, 2, 4, 8, 16, 32, 64, 128, 256};
 constexpr std::array<std::string_view, kHandshakeResultCount> kHandshakeLabels{
     "ok", "no_group", "disabled", "revoked", "expired", "failed", "timeout"};
 constexpr std::array<std::string_view, kLimitCount> kLimitLabels{
-    "max_connections",  "source_connection_rate",   "handshake_timeout", "inactivity_timeout",
-    "max_message_size", "max_requests_per_session", "api_body_size",     "api_token_rate"};
+    "max_connections",       "source_connection_rate",
+    "handshake_timeout",     "inactivity_timeout",
+    "max_message_size",      "max_requests_per_session",
+    "api_body_size",         "api_token_rate",
+    "api_max_connections",   "api_source_connection_rate",
+    "api_handshake_timeout", "api_auth_failures"};
 constexpr std::array<std::string_view, kStepCount> kStepLabels{
     "time", "ownership", "cloudConfiguration", "credentials", "acls", "other"};
 // Methods the API is asked with; anything else is "other" (a client's typo must not add series).
@@ -159,6 +163,11 @@ struct Metrics::Impl {
               "read from the store per handshake).")
           .Register(registry)
           .Add({});
+  Gauge& api_open_connections = prometheus::BuildGauge()
+                                    .Name("dps_api_open_connections")
+                                    .Help("Management API connections open now.")
+                                    .Register(registry)
+                                    .Add({});
   Family<Counter>& api_requests = prometheus::BuildCounter()
                                       .Name("dps_api_requests_total")
                                       .Help("Management API requests by method and HTTP status.")
@@ -233,6 +242,10 @@ void Metrics::on_api_request(std::string_view method, unsigned status) {
                               {"status", slot == 0 ? std::string("other") : std::to_string(slot)}};
   }).Increment();
 }
+
+void Metrics::on_api_connection_opened() { impl_->api_open_connections.Increment(); }
+
+void Metrics::on_api_connection_closed() { impl_->api_open_connections.Decrement(); }
 
 std::string Metrics::render() const {
   std::ostringstream out;

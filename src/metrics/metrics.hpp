@@ -35,16 +35,20 @@ inline constexpr size_t kStepCount = 6;
 /// A limit that refused or ended something (label `limit` of dps_limits_triggered_total), each
 /// configurable (docs/configuration.md).
 enum class Limit : uint8_t {
-  MaxConnections,         // apis.coap.maxConnections: connection closed at accept
-  SourceConnectionRate,   // apis.coap.connectionRate: connection closed at accept
-  HandshakeTimeout,       // apis.coap.handshakeTimeout: TLS not done in time
-  InactivityTimeout,      // apis.coap.inactivityMonitor.timeout: no complete message in time
-  MaxMessageSize,         // apis.coap.maxMessageSize: frame announced larger, Abort + close
-  MaxRequestsPerSession,  // apis.coap.maxRequestsPerSession: Abort + close
-  ApiBodySize,            // apis.http.maxBodySize: 413
-  ApiTokenRate,           // apis.http.rateLimit: 429
+  MaxConnections,           // apis.coap.maxConnections: connection closed at accept
+  SourceConnectionRate,     // apis.coap.connectionRate: connection closed at accept
+  HandshakeTimeout,         // apis.coap.handshakeTimeout: TLS not done in time
+  InactivityTimeout,        // apis.coap.inactivityMonitor.timeout: no complete message in time
+  MaxMessageSize,           // apis.coap.maxMessageSize: frame announced larger, Abort + close
+  MaxRequestsPerSession,    // apis.coap.maxRequestsPerSession: Abort + close
+  ApiBodySize,              // apis.http.maxBodySize: 413
+  ApiTokenRate,             // apis.http.rateLimit: 429
+  ApiMaxConnections,        // apis.http.maxConnections (or its descriptor budget): closed at accept
+  ApiSourceConnectionRate,  // apis.http.connectionRate: connection closed at accept
+  ApiHandshakeTimeout,      // apis.http.handshakeTimeout: no bytes or no TLS in time, closed
+  ApiAuthFailures,          // apis.http.authFailureLimit: 429 without verifying the token
 };
-inline constexpr size_t kLimitCount = 8;
+inline constexpr size_t kLimitCount = 12;
 
 std::string_view label_of(HandshakeResult result);
 std::string_view label_of(Step step);
@@ -85,6 +89,9 @@ class Metrics {
 
   // Management API (http::HttpServer): one call per answered request.
   void on_api_request(std::string_view method, unsigned status);
+  /// Management API connections admitted (gauge dps_api_open_connections).
+  void on_api_connection_opened();
+  void on_api_connection_closed();
 
   /// The Prometheus text exposition format, version 0.0.4.
   std::string render() const;

@@ -18,8 +18,6 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-// Out of file descriptors: give sessions a moment to finish instead of spinning on accept.
-constexpr std::chrono::milliseconds kAcceptBackoff{100};
 
 }  // namespace
 
@@ -59,7 +57,12 @@ Result<void> listen_on(tcp::acceptor& acceptor, const std::string& address) {
 }
 
 DeviceServer::DeviceServer(const DeviceServerOptions& options, SessionDependencies deps)
-    : options_(options), deps_(std::move(deps)), acceptor_(io_), per_source_(options.per_source) {}
+    : options_(options),
+      deps_(std::move(deps)),
+      acceptor_(io_),
+      admission_({"apis.coap", options.max_connections, options.per_source,
+                  metrics::Limit::MaxConnections, metrics::Limit::SourceConnectionRate},
+                 deps_.metrics) {}
 
 DeviceServer::~DeviceServer() { stop(); }
 
@@ -95,43 +98,6 @@ void DeviceServer::stop() {
   io_.stop();
 }
 
-namespace {
-
-// The bucket key of a source address: IPv4 as is, IPv6 as its /64 (one host usually owns a whole
-// /64, so per-address buckets would be free for it to multiply).
-uint64_t source_key(const asio::ip::address& address) {
-  if (address.is_v4()) return address.to_v4().to_uint();
-  const auto bytes = address.to_v6().to_bytes();
-  uint64_t key = 1ull << 63;  // apart from every IPv4 key
-  for (size_t i = 0; i < 8; ++i) key ^= static_cast<uint64_t>(bytes[i]) << (8 * (7 - i));
-  return key;
-}
-
-}  // namespace
-
-// Refusals here cost no TLS work: the socket is closed before a byte is read.
-bool DeviceServer::admit(const std::optional<asio::ip::address>& remote) {
-  if (open_sessions_.load() >= options_.max_connections) {
-    if (const auto line = refused_over_limit_log_.next(); line.write) {
-      spdlog::warn("connection limit {} reached: refusing a connection{}", options_.max_connections,
-                   line.note());
-    }
-    if (deps_.metrics) deps_.metrics->on_limit(metrics::Limit::MaxConnections);
-    return false;
-  }
-  if (options_.per_source.enabled() && remote) {
-    if (!per_source_.allow(source_key(*remote))) {
-      if (const auto line = refused_source_rate_log_.next(); line.write) {
-        spdlog::info("peer={} over apis.coap.connectionRate: connection closed{}",
-                     remote->to_string(), line.note());
-      }
-      if (deps_.metrics) deps_.metrics->on_limit(metrics::Limit::SourceConnectionRate);
-      return false;
-    }
-  }
-  return true;
-}
-
 asio::awaitable<void> DeviceServer::accept_loop() {
   asio::steady_timer backoff(io_);
   while (acceptor_.is_open()) {
@@ -139,28 +105,24 @@ asio::awaitable<void> DeviceServer::accept_loop() {
     auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kNoThrow);
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
-      spdlog::warn("accept failed: {}", ec.message());
-      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
-        backoff.expires_after(kAcceptBackoff);
-        co_await backoff.async_wait(kNoThrow);
-      }
+      co_await back_off_after_accept_error(ec, backoff, "apis.coap");
       continue;  // one failed accept never stops the listener
     }
     boost::system::error_code peer_error;
     const auto peer = socket.remote_endpoint(peer_error);
-    if (!admit(peer_error ? std::nullopt : std::optional(peer.address()))) {
+    // Refusals here cost no TLS work: the socket is closed before a byte is read.
+    if (!admission_.admit(peer_error ? std::nullopt : std::optional(peer.address()))) {
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
     const uint64_t id = next_connection_id_++;
-    ++open_sessions_;
     if (deps_.metrics) deps_.metrics->on_connection_opened();
     auto executor = socket.get_executor();
     asio::co_spawn(executor, run_device_session(std::move(socket), deps_, id),
                    [this, id](std::exception_ptr error) {
-                     --open_sessions_;
+                     admission_.release();
                      if (deps_.metrics) deps_.metrics->on_connection_closed();
                      if (!error) return;
                      try {

@@ -11,9 +11,9 @@
 #include <thread>
 #include <vector>
 
-#include "common/log_throttle.hpp"
 #include "common/rate_limiter.hpp"
 #include "common/result.hpp"
+#include "net/connection_admission.hpp"
 #include "net/device_session.hpp"
 
 namespace dps::net {
@@ -49,14 +49,8 @@ class DeviceServer {
   SessionDependencies deps_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  /// `remote` empty when the peer address is unknown (then only the connection cap applies).
-  bool admit(const std::optional<boost::asio::ip::address>& remote);
-
-  std::atomic<size_t> open_sessions_{0};
-  KeyedRateLimiter per_source_;
+  ConnectionAdmission admission_;
   std::atomic<uint64_t> next_connection_id_{1};
-  LogThrottle refused_over_limit_log_{1};
-  LogThrottle refused_source_rate_log_{5};
 };
 
 /// Opens, binds and listens `acceptor` on "host:port"; the message names the address on failure.

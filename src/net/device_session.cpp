@@ -14,7 +14,9 @@
 
 #include "coap/signaling.hpp"
 #include "coap/tcp_framing.hpp"
+#include "log/quoted.hpp"
 #include "metrics/metrics.hpp"
+#include "net/connection_admission.hpp"
 #include "net/record_commit.hpp"
 #include "net/tls_context.hpp"
 #include "pki/uuid.hpp"
@@ -120,14 +122,14 @@ class Session {
     if (ec) {
       const std::string why = !outcome_.refusal.empty() ? outcome_.refusal : ec.message();
       if (const auto line = deps_.log_throttles->handshake_refused.next(); line.write) {
-        spdlog::warn("conn={} peer={} cn=\"{}\" handshake refused: {}{}", id_, remote_,
-                     outcome_.peer.common_name, why, line.note());
+        spdlog::warn("conn={} peer={} cn={} handshake refused: {}{}", id_, remote_,
+                     log::quoted(outcome_.peer.common_name), why, line.note());
       }
       beast::get_lowest_layer(stream_).close();
       co_return false;
     }
-    spdlog::info("conn={} peer={} cn=\"{}\" admitted by enrollment group {} (registration {})", id_,
-                 remote_, outcome_.peer.common_name, outcome_.peer.enrollment_group_id,
+    spdlog::info("conn={} peer={} cn={} admitted by enrollment group {} (registration {})", id_,
+                 remote_, log::quoted(outcome_.peer.common_name), outcome_.peer.enrollment_group_id,
                  outcome_.peer.registration_id);
     co_return true;
   }
@@ -164,8 +166,8 @@ class Session {
         if (*error == coap::DecodeError::MessageTooLarge && deps_.metrics) {
           deps_.metrics->on_limit(metrics::Limit::MaxMessageSize);
         }
-        spdlog::warn("conn={} peer={} cn=\"{}\" bad frame: {}", id_, remote_,
-                     outcome_.peer.common_name, coap::to_string(*error));
+        spdlog::warn("conn={} peer={} cn={} bad frame: {}", id_, remote_,
+                     log::quoted(outcome_.peer.common_name), coap::to_string(*error));
         co_await send(
             coap::make_abort(std::string("bad frame: ") + std::string(coap::to_string(*error))));
         co_return;
@@ -174,8 +176,8 @@ class Session {
       coap::Message message = std::move(frame.message);
       consume(frame.consumed);
       if (++messages_ > deps_.options.max_messages) {
-        spdlog::warn("conn={} peer={} cn=\"{}\" sent more than {} messages: closing", id_, remote_,
-                     outcome_.peer.common_name, deps_.options.max_messages);
+        spdlog::warn("conn={} peer={} cn={} sent more than {} messages: closing", id_, remote_,
+                     log::quoted(outcome_.peer.common_name), deps_.options.max_messages);
         if (deps_.metrics) deps_.metrics->on_limit(metrics::Limit::MaxRequestsPerSession);
         co_await send(coap::make_abort("too many messages in one session"));
         co_return;
@@ -293,10 +295,11 @@ class Session {
                   const coap::Message& response) {
     const bool failed = coap::code_class(response.code) >= 4;
     spdlog::log(failed ? spdlog::level::warn : spdlog::level::info,
-                "conn={} peer={} cn=\"{}\" {} {} -> {}{}{}", id_, remote_,
-                outcome_.peer.common_name, method_name(request.code), path,
-                coap::to_string(response.code), failed ? ": " : "",
-                failed ? response.payload_text() : std::string_view{});
+                "conn={} peer={} cn={} {} {} -> {}{}{}", id_, remote_,
+                log::quoted(outcome_.peer.common_name), method_name(request.code),
+                log::quoted(path), coap::to_string(response.code), failed ? ": " : "",
+                // The diagnostic may echo request bytes (router: "no resource <path>").
+                failed ? log::quoted(response.payload_text()) : std::string{});
   }
 
   // The inactivity deadline runs per message, not per read: a peer trickling a byte at a time
@@ -367,25 +370,6 @@ class Session {
   std::chrono::steady_clock::time_point frame_deadline_;
   std::vector<uint8_t> reverse_token_;
 };
-
-// Waits until the peer sent something (its ClientHello) or `deadline` passed; false on timeout or
-// error. Nothing but the socket exists meanwhile.
-awaitable<bool> first_bytes_before(asio::ip::tcp::socket& socket,
-                                   std::chrono::steady_clock::time_point deadline) {
-  asio::steady_timer timer(socket.get_executor());
-  timer.expires_at(deadline);
-  // Same strand as the socket; after the wait below the timer is cancelled and its handler only
-  // sees operation_aborted.
-  timer.async_wait([&socket](const boost::system::error_code& ec) {
-    if (!ec) {
-      boost::system::error_code ignored;
-      socket.cancel(ignored);
-    }
-  });
-  auto [ec] = co_await socket.async_wait(asio::ip::tcp::socket::wait_read, kNoThrow);
-  timer.cancel();
-  co_return !ec;
-}
 
 }  // namespace
 

@@ -110,8 +110,10 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_device_tls_context(
     return fail(ErrorCode::Internal,
                 "device TLS context: " + what + ": " + pki::openssl_error_string());
   };
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
+    return fail_with("protocol versions");
+  }
   // No renegotiation, no compression; tickets off: a device never resumes a DPS session and
   // OpenSSL 3.0 pays for ticket crypto on every handshake (design.md).
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET |

@@ -26,16 +26,6 @@ using coap::Code;
 using std::chrono::milliseconds;
 
 std::string count_text(size_t n, const std::string& what) { return std::to_string(n) + " " + what; }
-// Counters are doubles on /metrics.
-double dbl(size_t n) { return static_cast<double>(n); }
-std::string num(double value) { return std::to_string(static_cast<long long>(value)); }
-
-size_t count_lines_with(const std::string& log, std::string_view text) {
-  size_t count = 0;
-  for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + text.size()))
-    ++count;
-  return count;
-}
 
 // Frame header with the 4-byte extended length (Len nibble 15, no token) announcing a whole frame
 // of `frame_size` bytes (RFC 8323 §3.2: length = frame_size - 6 - 65805).
@@ -78,20 +68,12 @@ TEST_F(HostileNetwork, SlowLorisConnectionsAreClosedAtTheHandshakeTimeout) {
       }
     }
     const auto closed = wait_peer_closed(conns, Clock::now() + kTimeout + 15s);
-    size_t still_open = 0;
-    size_t early = 0;
-    for (size_t i = 0; i < kWave; ++i) {
-      if (!closed[i]) {
-        ++still_open;
-        continue;
-      }
-      const auto took = *closed[i] - conns[i].opened_at();
-      fastest = std::min(fastest, took);
-      slowest = std::max(slowest, took);
-      if (took < kTimeout * 9 / 10) ++early;
-    }
-    EXPECT_EQ(still_open, 0u) << "wave " << wave << ": connections the server never closed";
-    EXPECT_EQ(early, 0u) << "wave " << wave << ": closed before the handshake timeout";
+    CloseTimes times;
+    times.add(conns, closed, kTimeout * 9 / 10);
+    fastest = std::min(fastest, times.fastest);
+    slowest = std::max(slowest, times.slowest);
+    EXPECT_EQ(times.still_open, 0u) << "wave " << wave << ": connections the server never closed";
+    EXPECT_EQ(times.early, 0u) << "wave " << wave << ": closed before the handshake timeout";
     rss_after_wave.push_back(vm_rss_kib(dps_->pid()));
   }
   // Leaked sessions would add the first wave's growth again with every wave (3x over waves 2-4);

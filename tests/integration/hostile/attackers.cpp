@@ -101,6 +101,21 @@ bool RawConnection::peer_closed_now() {
   }
 }
 
+void CloseTimes::add(const std::vector<RawConnection>& conns,
+                     const std::vector<std::optional<Clock::time_point>>& closed,
+                     Clock::duration too_early) {
+  for (size_t i = 0; i < conns.size(); ++i) {
+    if (!closed[i]) {
+      ++still_open;
+      continue;
+    }
+    const auto took = *closed[i] - conns[i].opened_at();
+    fastest = std::min(fastest, took);
+    slowest = std::max(slowest, took);
+    if (took < too_early) ++early;
+  }
+}
+
 std::vector<std::optional<Clock::time_point>> wait_peer_closed(std::vector<RawConnection>& conns,
                                                                Clock::time_point deadline) {
   std::vector<std::optional<Clock::time_point>> closed(conns.size());

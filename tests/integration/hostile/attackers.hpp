@@ -64,6 +64,18 @@ class RawConnection {
 std::vector<std::optional<Clock::time_point>> wait_peer_closed(std::vector<RawConnection>& conns,
                                                                Clock::time_point deadline);
 
+/// How long the server took to close connections (wait_peer_closed's answer), accumulated over
+/// one or more add() calls.
+struct CloseTimes {
+  Clock::duration fastest = Clock::duration::max();
+  Clock::duration slowest{};
+  size_t early = 0;       // closed before `too_early` had passed since the connection opened
+  size_t still_open = 0;  // not closed by the deadline
+
+  void add(const std::vector<RawConnection>& conns,
+           const std::vector<std::optional<Clock::time_point>>& closed, Clock::duration too_early);
+};
+
 /// The first flight of a real TLS client (a ClientHello record, as OpenSSL writes it).
 std::vector<uint8_t> client_hello();
 

@@ -12,6 +12,15 @@ namespace dps::itest::hostile {
 
 using namespace std::chrono_literals;
 
+std::string num(double value) { return std::to_string(static_cast<long long>(value)); }
+
+size_t count_lines_with(const std::string& log, std::string_view text) {
+  size_t count = 0;
+  for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + text.size()))
+    ++count;
+  return count;
+}
+
 std::string seconds(Clock::duration d) {
   char text[32];
   std::snprintf(text, sizeof text, "%.2f s", std::chrono::duration<double>(d).count());

@@ -89,6 +89,13 @@ class HostileNetwork : public DpsTest {
   size_t rss_before_kib_ = 0;
 };
 
+/// Counters are doubles on /metrics.
+inline double dbl(size_t n) { return static_cast<double>(n); }
+/// A counter's value as an integer, for reports.
+std::string num(double value);
+/// Occurrences of `text` in `log`.
+size_t count_lines_with(const std::string& log, std::string_view text);
+
 /// Seconds, for reports.
 std::string seconds(Clock::duration d);
 /// KiB as MiB with one decimal, for reports.

@@ -43,11 +43,15 @@ http::request<http::string_body> build(const HttpRequest& in, uint16_t port) {
 }
 
 awaitable<HttpAnswer> exchange_on(asio::ssl::context& tls, uint16_t port, const HttpRequest& in,
-                                  std::chrono::seconds deadline) {
+                                  std::chrono::seconds deadline, const std::string& source) {
   auto executor = co_await asio::this_coro::executor;
   beast::ssl_stream<beast::tcp_stream> stream(executor, tls);
   auto& tcp = beast::get_lowest_layer(stream);
   tcp.expires_after(deadline);
+  if (!source.empty()) {
+    tcp.socket().open(asio::ip::tcp::v4());
+    tcp.socket().bind(asio::ip::tcp::endpoint(asio::ip::make_address(source), 0));
+  }
   co_await tcp.async_connect(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port),
                              use_awaitable);
   co_await stream.async_handshake(asio::ssl::stream_base::client, use_awaitable);
@@ -99,8 +103,12 @@ std::vector<json> HttpAnswer::lines() const {
   return out;
 }
 
-ApiClient::ApiClient(uint16_t port, std::string server_ca_pem, std::chrono::seconds deadline)
-    : port_(port), server_ca_pem_(std::move(server_ca_pem)), deadline_(deadline) {}
+ApiClient::ApiClient(uint16_t port, std::string server_ca_pem, std::chrono::seconds deadline,
+                     std::string source)
+    : port_(port),
+      server_ca_pem_(std::move(server_ca_pem)),
+      deadline_(deadline),
+      source_(std::move(source)) {}
 
 HttpAnswer ApiClient::call(Verb method, const std::string& target, const std::string& token,
                            const std::string& body) const {
@@ -113,8 +121,9 @@ HttpAnswer ApiClient::send(const HttpRequest& request) const {
   asio::ssl::context tls(asio::ssl::context::tls_client);
   tls.add_certificate_authority(asio::buffer(server_ca_pem_));
   tls.set_verify_mode(asio::ssl::verify_peer);
-  return run_coro<HttpAnswer>([&]() { return exchange_on(tls, port_, request, deadline_); },
-                              deadline_ + std::chrono::seconds(1));
+  return run_coro<HttpAnswer>(
+      [&]() { return exchange_on(tls, port_, request, deadline_, source_); },
+      deadline_ + std::chrono::seconds(1));
 }
 
 std::string admin_token(const std::filesystem::path& data_dir, const std::string& owner) {

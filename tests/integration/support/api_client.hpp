@@ -54,8 +54,10 @@ struct HttpRequest {
 class ApiClient {
  public:
   /// A client of https://127.0.0.1:<port> that verifies the server against `server_ca_pem`.
+  /// `source` set: connections come from that local address (e.g. "127.0.0.2": all of 127/8 is
+  /// loopback on Linux), so a test can act as two callers.
   ApiClient(uint16_t port, std::string server_ca_pem,
-            std::chrono::seconds deadline = std::chrono::seconds(20));
+            std::chrono::seconds deadline = std::chrono::seconds(20), std::string source = "");
 
   /// One request on a fresh connection, closed by the client with a TLS shutdown after the
   /// answer. `token` "" sends no Authorization header, otherwise "Bearer <token>". Throws when no
@@ -68,6 +70,7 @@ class ApiClient {
   uint16_t port_;
   std::string server_ca_pem_;
   std::chrono::seconds deadline_;
+  std::string source_;
 };
 
 /// A management API token for `owner` exactly as dps mints its local admin token: dps's signing
