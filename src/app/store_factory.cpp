@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "store/postgres/connection_string.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -36,6 +37,18 @@ Result<OpenedStore> open_postgres(const config::Config& config) {
   store::PostgresOptions options;
   options.uri = config.storage.postgres.uri;
   options.max_connections = config.storage.postgres.max_connections;
+  // Checked before connecting: a mistyped sslmode must stop dps, not surface as a retried outage.
+  auto security = store::postgres::check_connection_string(options.uri);
+  if (!security) {
+    return fail(ErrorCode::BadRequest,
+                "clients.storage.postgres.uri: " + security.error().internal);
+  }
+  if (!security->verifies_server) {
+    spdlog::warn(
+        "clients.storage.postgres.uri: sslmode={}: the database server is not "
+        "authenticated; use sslmode=verify-full with sslrootcert unless it is on this host",
+        security->sslmode.empty() ? "prefer (default)" : security->sslmode);
+  }
   // Listening starts before the store's first read (the refresher's first load), so no change
   // committed in between goes unnoticed.
   auto listener = store::PostgresListener::open(options);

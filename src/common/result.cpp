@@ -28,4 +28,18 @@ std::string_view to_string(ErrorCode code) {
   return "unknown";
 }
 
+const std::string& Error::peer_message() const {
+  static const std::string kInternal = "internal error";
+  static const std::string kUnavailable = "temporarily unavailable";
+  if (!external.empty()) return external;
+  switch (code) {
+    case ErrorCode::Internal:
+      return kInternal;
+    case ErrorCode::Unavailable:
+      return kUnavailable;
+    default:
+      return internal;
+  }
+}
+
 }  // namespace dps

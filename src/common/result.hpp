@@ -27,13 +27,18 @@ enum class ErrorCode {
 std::string_view to_string(ErrorCode code);
 
 /// `internal` goes to logs only (may name files, SQL, OpenSSL reasons); `external` is what a peer
-/// sees. Empty `external` means "use `internal`": fine when it holds nothing sensitive.
+/// sees.
 struct Error {
   ErrorCode code = ErrorCode::Internal;
   std::string internal;
   std::string external;
 
-  const std::string& peer_message() const { return external.empty() ? internal : external; }
+  /// The text a peer (device or API client) may see. `external` when set. Otherwise, for a
+  /// server-side failure (Internal, Unavailable) a generic text, never `internal`: that one names
+  /// files, SQL and OpenSSL reasons, and a new error path that forgets `external` must not leak
+  /// them. For client errors (BadRequest, NotFound, ...) `internal` describes the peer's own input
+  /// and is meant for it.
+  const std::string& peer_message() const;
 };
 
 template <class T>

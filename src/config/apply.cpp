@@ -114,8 +114,21 @@ Result<void> apply_settings(const Node& doc, Config& config) {
     return invalid("apis.http.rateLimit.burst",
                    "must be at least 1 while rateLimit.perToken is set");
   }
+  if (config.http.max_connections == 0) {
+    return invalid("apis.http.maxConnections", "must be at least 1");
+  }
+  if (config.http.connection_rate_per_source > 0 && config.http.connection_rate_burst == 0) {
+    return invalid("apis.http.connectionRate.burst",
+                   "must be at least 1 while connectionRate.perSource is set");
+  }
   if (config.storage.postgres.max_connections == 0) {
     return invalid("clients.storage.postgres.maxConnections", "must be at least 1");
+  }
+  // Accepting true and logging nothing would let an operator believe bodies are being captured.
+  if (config.log.dump_body) {
+    return invalid("log.dumpBody",
+                   "true is not supported: dps never logs request or response bodies (they carry "
+                   "PSKs, tokens and private keys); remove the key or set it to false");
   }
   if (config.http.max_body_size < kMinApiBodySize) {
     return invalid("apis.http.maxBodySize", "must be at least " + std::to_string(kMinApiBodySize) +

@@ -6,6 +6,7 @@
 #include <system_error>
 #include <vector>
 
+#include "common/private_file.hpp"
 #include "pki/csr.hpp"
 #include "pki/pem.hpp"
 
@@ -111,9 +112,8 @@ Result<std::unique_ptr<EmbeddedCa>> EmbeddedCa::load_or_create(const EmbeddedCaO
                                                  : std::filesystem::path(options.key_file);
   std::optional<FileLock> lock;
   if (default_files) {
-    std::error_code ec;
-    std::filesystem::create_directories(options.data_dir, ec);
-    if (ec) return fail(ErrorCode::Internal, options.data_dir.string() + ": " + ec.message());
+    if (auto dir = ensure_private_directory(options.data_dir); !dir)
+      return tl::unexpected(dir.error());
     auto acquired = FileLock::acquire(options.data_dir / kLockFile);
     if (!acquired) return tl::unexpected(acquired.error());
     lock.emplace(std::move(*acquired));

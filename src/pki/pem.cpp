@@ -12,6 +12,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/private_file.hpp"
+
 namespace dps::pki {
 
 namespace {
@@ -119,32 +121,13 @@ Result<std::string> read_file(const std::filesystem::path& path) {
 
 Result<void> write_file(const std::filesystem::path& path, std::string_view content,
                         FileMode mode) {
-  const mode_t perms = mode == FileMode::Secret ? 0600 : 0644;
-  std::filesystem::path tmp = path;
-  tmp += ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, perms);
-  if (fd < 0) return fail(ErrorCode::Internal, tmp.string() + ": cannot create: " + errno_text());
-  // O_CREAT applies `perms` only to a new file; fchmod covers a stale temporary left by a crash.
-  bool ok = ::fchmod(fd, perms) == 0;
-  for (size_t done = 0; ok && done < content.size();) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  const std::string why = ok ? std::string() : errno_text();
-  ok = (::close(fd) == 0) && ok;
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string reason = why.empty() ? errno_text() : why;
-    ::unlink(tmp.c_str());
-    return fail(ErrorCode::Internal, path.string() + ": cannot write: " + reason);
-  }
-  return {};
+  return write_file_atomically(path, content,
+                               mode == FileMode::Secret ? kSecretFileMode : kPublicFileMode);
 }
 
 Result<FileLock> FileLock::acquire(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  // O_NOFOLLOW: a link planted at the lock path must not make dps create or open a file elsewhere.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return fail(ErrorCode::Internal, path.string() + ": cannot open: " + errno_text());
   while (::flock(fd, LOCK_EX) != 0) {
     if (errno == EINTR) continue;

@@ -40,9 +40,10 @@ enum class FileMode { Public, Secret };
 /// The whole file. Internal error naming the path when it cannot be read.
 [[nodiscard]] Result<std::string> read_file(const std::filesystem::path& path);
 
-/// Writes `content` atomically: a temporary file in the same directory, fsync, then rename, so a
-/// crash never leaves a truncated key or certificate behind. A Secret file is 0600 from creation
-/// on (never briefly world-readable).
+/// Writes `content` atomically through dps::write_file_atomically (common/private_file.hpp): a
+/// fresh O_EXCL|O_NOFOLLOW temporary file, fsync, then rename, so a crash never leaves a truncated
+/// key or certificate behind. A Secret file is 0600 from creation on (never briefly
+/// world-readable). A symbolic link at `path` is refused, never written through.
 [[nodiscard]] Result<void> write_file(const std::filesystem::path& path, std::string_view content,
                                       FileMode mode);
 

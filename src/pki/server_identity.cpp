@@ -4,6 +4,7 @@
 
 #include <system_error>
 
+#include "common/private_file.hpp"
 #include "pki/embedded_ca.hpp"
 #include "pki/pem.hpp"
 #include "pki/uuid.hpp"
@@ -92,9 +93,7 @@ Result<TlsIdentity> load_or_create_server_identity(const EmbeddedCa& ca,
   }
   if (!cert_file.empty()) return load(cert_file, key_file);
 
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) return fail(ErrorCode::Internal, data_dir.string() + ": " + ec.message());
+  if (auto dir = ensure_private_directory(data_dir); !dir) return tl::unexpected(dir.error());
   auto lock = FileLock::acquire(data_dir / kLockFile);
   if (!lock) return tl::unexpected(lock.error());
   const auto cert_path = data_dir / kDefaultCertFile;

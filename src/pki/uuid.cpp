@@ -3,8 +3,10 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include <cassert>
+#include <cstdio>
+#include <cstdlib>
 
+#include "pki/pem.hpp"
 #include "pki/x509_ptr.hpp"
 
 namespace dps::pki {
@@ -26,6 +28,16 @@ int hex_value(char c) {
 void set_version(Uuid& id, uint8_t version) {
   id.bytes[6] = static_cast<uint8_t>((id.bytes[6] & 0x0f) | (version << 4));
   id.bytes[8] = static_cast<uint8_t>((id.bytes[8] & 0x3f) | 0x80);
+}
+
+// These functions have no error path (an id is always produced), and a process whose CSPRNG or
+// SHA-1 does not work cannot issue anything safely: a zero "random" UUID would be a guessable
+// verification code. So stop loudly, in release builds too (assert vanishes under NDEBUG).
+[[noreturn]] void crypto_failure(const char* what) {
+  std::fprintf(stderr, "dps: fatal: %s failed: %s; stopping\n", what,
+               openssl_error_string().c_str());
+  std::fflush(stderr);
+  std::abort();
 }
 
 }  // namespace
@@ -76,8 +88,7 @@ Uuid uuid_v5(const Uuid& name_space, std::span<const uint8_t> name) {
       EVP_DigestUpdate(ctx.get(), name_space.bytes.data(), name_space.bytes.size()) == 1 &&
       EVP_DigestUpdate(ctx.get(), name.data(), name.size()) == 1 &&
       EVP_DigestFinal_ex(ctx.get(), digest, &digest_len) == 1;
-  assert(ok && digest_len >= 16);
-  (void)ok;
+  if (!ok || digest_len < 16) crypto_failure("SHA-1 for a UUIDv5");
   Uuid id;
   for (size_t i = 0; i < id.bytes.size(); ++i) id.bytes[i] = digest[i];
   set_version(id, 5);
@@ -87,10 +98,10 @@ Uuid uuid_v5(const Uuid& name_space, std::span<const uint8_t> name) {
 Uuid random_uuid_v4() {
   Uuid id;
   // RAND_bytes fails only when the DRBG cannot be seeded; the process is then unusable for any
-  // cryptography, so this is an invariant rather than input handling.
-  const int ok = RAND_bytes(id.bytes.data(), static_cast<int>(id.bytes.size()));
-  assert(ok == 1);
-  (void)ok;
+  // cryptography.
+  if (RAND_bytes(id.bytes.data(), static_cast<int>(id.bytes.size())) != 1) {
+    crypto_failure("RAND_bytes for a UUIDv4");
+  }
   set_version(id, 4);
   return id;
 }

@@ -30,7 +30,8 @@ struct Uuid {
 /// RFC 4122 §4.3 name-based UUID with SHA-1 (version 5).
 Uuid uuid_v5(const Uuid& name_space, std::span<const uint8_t> name);
 
-/// RFC 4122 §4.4 random UUID (version 4) from OpenSSL's CSPRNG.
+/// RFC 4122 §4.4 random UUID (version 4) from OpenSSL's CSPRNG. Aborts the process with a message
+/// on stderr if the CSPRNG fails: there is no error path, and a predictable id is never returned.
 Uuid random_uuid_v4();
 
 /// RFC 4122 Appendix C namespaces.

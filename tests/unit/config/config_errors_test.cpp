@@ -85,6 +85,9 @@ const Case kCases[] = {
      "apis.coap.address: expected a string, got a map"},
     {"ScalarForMap", "apis: on\n", "apis: expected a map, got \"on\""},
     {"WordForBool", "log:\n  dumpBody: maybe\n", "log.dumpBody: expected a bool, got \"maybe\""},
+    {"DumpBodyTrueIsRefused", "log:\n  dumpBody: true\n",
+     "log.dumpBody: true is not supported: dps never logs request or response bodies (they carry "
+     "PSKs, tokens and private keys); remove the key or set it to false"},
     {"DurationWithoutUnit", "apis:\n  coap:\n    inactivityMonitor:\n      timeout: 20\n",
      "apis.coap.inactivityMonitor.timeout: expected a duration such as \"20s\", \"1h30m\" or "
      "\"500ms\", got \"20\""},

@@ -104,6 +104,38 @@ TEST(ConfigLoad, AdminTokenNeedsAnOwner) {
       load_text("apis:\n  http:\n    enabled: false\n    adminToken:\n      owner: \"\"\n", "/"));
 }
 
+TEST(ConfigLoad, ApiConnectionLimitsAreReadAndBadOnesRefusedWithTheirPath) {
+  auto loaded = load_text(R"yaml(apis:
+  http:
+    maxConnections: 64
+    handshakeTimeout: 1500ms
+    connectionRate:
+      perSource: 7
+      burst: 9
+    authFailureLimit:
+      perSource: 3
+      window: 2m
+)yaml",
+                          "/");
+  ASSERT_TRUE(loaded) << loaded.error().internal;
+  const HttpApi& http = loaded->config.http;
+  EXPECT_EQ(http.max_connections, 64u);
+  EXPECT_EQ(http.handshake_timeout, 1500ms);
+  EXPECT_EQ(http.connection_rate_per_source, 7u);
+  EXPECT_EQ(http.connection_rate_burst, 9u);
+  EXPECT_EQ(http.auth_failures_per_source, 3u);
+  EXPECT_EQ(http.auth_failure_window, 120s);
+
+  auto zero_cap = load_text("apis:\n  http:\n    maxConnections: 0\n", "/");
+  ASSERT_FALSE(zero_cap);
+  EXPECT_EQ(zero_cap.error().internal, "apis.http.maxConnections: must be at least 1");
+  auto no_burst = load_text("apis:\n  http:\n    connectionRate:\n      burst: 0\n", "/");
+  ASSERT_FALSE(no_burst);
+  EXPECT_EQ(no_burst.error().internal,
+            "apis.http.connectionRate.burst: must be at least 1 while connectionRate.perSource is "
+            "set");
+}
+
 TEST(ConfigLoad, KeyWithoutValueKeepsDefault) {
   auto loaded = load_text("apis:\n  coap:\n    address:\n    maxMessageSize:\n", "/");
   ASSERT_TRUE(loaded) << loaded.error().internal;

@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "support/test_pki.hpp"
 
@@ -69,6 +70,32 @@ TEST(WriteFile, SecretsAre0600AndRewritesReplaceAtomically) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(read_file(path).value(), "second");
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);  // no temp
+}
+
+// The temporary name used to be predictable (<path>.tmp.<pid>) and opened without O_EXCL: a link
+// planted there made dps write the key into the file the link pointed at.
+TEST(WriteFile, NeverWritesThroughALinkPlantedAtATemporaryName) {
+  test::TempDir dir;
+  const auto outside = dir.write("outside.txt", "precious");
+  const auto path = dir.path() / "ca.key";
+  auto planted = path;
+  planted += ".tmp." + std::to_string(::getpid());
+  std::filesystem::create_symlink(outside, planted);
+  ASSERT_TRUE(write_file(path, "PRIVATE KEY", FileMode::Secret));
+  EXPECT_EQ(read_file(outside).value(), "precious");
+  EXPECT_EQ(read_file(path).value(), "PRIVATE KEY");
+}
+
+TEST(WriteFile, RefusesASymlinkAtThePath) {
+  test::TempDir dir;
+  const auto outside = dir.write("outside.txt", "precious");
+  const auto path = dir.path() / "admin.token";
+  std::filesystem::create_symlink(outside, path);
+  auto r = write_file(path, "token", FileMode::Secret);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().internal.find("symbolic link"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::is_symlink(path));
+  EXPECT_EQ(read_file(outside).value(), "precious");
 }
 
 TEST(ReadFile, NamesTheMissingPath) {

@@ -48,6 +48,31 @@ TEST(ServerIdentity, CreatesOnceInTheDataDirectory) {
   EXPECT_EQ(second->key_pem, first->key_pem);
 }
 
+// A link planted at server.key pointing outside the data directory: dps refuses to start rather
+// than write the new key through it or silently drop it, and the file outside is untouched.
+TEST(ServerIdentity, RefusesALinkPlantedAtTheKeyPath) {
+  test::TempDir dir;
+  test::TempDir elsewhere;
+  const auto ca = make_ca(dir.path());
+  const auto outside = elsewhere.write("victim", "precious");
+  std::filesystem::create_symlink(outside, dir.path() / "server.key");
+  auto identity = load_or_create_server_identity(*ca, dir.path(), "", "");
+  ASSERT_FALSE(identity);
+  EXPECT_NE(identity.error().internal.find("server.key: is a symbolic link"), std::string::npos)
+      << identity.error().internal;
+  EXPECT_EQ(read_file(outside).value(), "precious");
+  EXPECT_TRUE(std::filesystem::is_symlink(dir.path() / "server.key"));
+}
+
+TEST(ServerIdentity, DataDirectoryIsCreatedOwnerOnly) {
+  test::TempDir dir;
+  const auto data = dir.path() / "dps-data";
+  const auto ca = make_ca(data);
+  struct stat st {};
+  ASSERT_EQ(::stat(data.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+}
+
 TEST(ServerIdentity, CertificateIsAServerAndClientCertForLocalhost) {
   test::TempDir dir;
   const auto ca = make_ca(dir.path());

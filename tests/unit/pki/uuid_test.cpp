@@ -1,6 +1,7 @@
 #include "pki/uuid.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include <string>
@@ -79,6 +80,31 @@ TEST(Uuid, RandomV4HasVersionAndVariantBits) {
   EXPECT_EQ(a.bytes[6] >> 4, 4);
   EXPECT_EQ(a.bytes[8] & 0xc0, 0x80);
   EXPECT_EQ(a.to_string()[14], '4');
+}
+
+// A CSPRNG that always fails, installed through the (deprecated, but still honoured by
+// RAND_bytes in OpenSSL 3) RAND_METHOD hook: the only portable way to make RAND_bytes fail.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+int failing_bytes(unsigned char*, int) { return 0; }
+int failing_status() { return 0; }
+void install_failing_rand() {
+  static RAND_METHOD method{nullptr, failing_bytes, nullptr,
+                            nullptr, failing_bytes, failing_status};
+  RAND_set_rand_method(&method);
+}
+#pragma GCC diagnostic pop
+
+// The check used to be an assert(), gone in release builds: a failed RAND_bytes then produced a
+// fixed, guessable id (verification codes are random_uuid_v4()).
+TEST(UuidDeathTest, RandomV4StopsLoudlyWhenTheCsprngFails) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        install_failing_rand();
+        (void)random_uuid_v4();
+      },
+      "fatal: RAND_bytes for a UUIDv4 failed");
 }
 
 TEST(RegistrationId, IsV5OfX500NamespaceAndDerSubjectPublicKeyInfo) {
