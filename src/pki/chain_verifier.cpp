@@ -4,8 +4,10 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 
+#include "log/quoted.hpp"
 #include "pki/x509_util.hpp"
 
 namespace dps::pki {
@@ -60,7 +62,12 @@ tl::expected<Verified, Refusal> verify(const TrustGroup& group, std::span<X509* 
     return tl::unexpected(Refusal{Severity::NotVerified, "X509_STORE_CTX_init", "internal error",
                                   RefusalKind::NotVerified});
   }
-  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);
+  // Without the purpose a server-only (or CA) certificate would pass as a device identity.
+  if (X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT) != 1) {
+    ERR_clear_error();
+    return tl::unexpected(Refusal{Severity::NotVerified, "X509_STORE_CTX_set_purpose",
+                                  "internal error", RefusalKind::NotVerified});
+  }
   // Real manufacturer certificates often break RFC 5280 details that strict mode rejects.
   X509_VERIFY_PARAM_clear_flags(X509_STORE_CTX_get0_param(ctx.get()), X509_V_FLAG_X509_STRICT);
   X509_STORE_CTX_set_time(
@@ -109,21 +116,76 @@ std::string join_issuer_cns(std::span<X509* const> peer_chain) {
     if (std::find(names.begin(), names.end(), cn) == names.end()) names.push_back(std::move(cn));
   }
   std::string out;
-  for (const auto& name : names) out += (out.empty() ? "\"" : ", \"") + name + "\"";
+  // Quoted: issuer names are the peer's text and this message is logged.
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + log::quoted(name);
   return out;
 }
 
 }  // namespace
 
-TrustGroupIndex::TrustGroupIndex(std::vector<std::shared_ptr<const TrustGroup>> groups)
-    : groups_(std::move(groups)) {
-  std::erase(groups_, nullptr);
-  for (const auto& group : groups_) by_lead_name_[group->lead_name()].push_back(group.get());
-  for (auto& [name, list] : by_lead_name_) {
-    std::sort(list.begin(), list.end(), [](const TrustGroup* a, const TrustGroup* b) {
-      return a->group_id() < b->group_id();
-    });
+namespace {
+
+bool by_group_id(const std::shared_ptr<const TrustGroup>& a,
+                 const std::shared_ptr<const TrustGroup>& b) {
+  return a->group_id() < b->group_id();
+}
+
+}  // namespace
+
+size_t TrustGroupIndex::shard_of(const std::string& lead_name) {
+  return std::hash<std::string>{}(lead_name) % kShards;
+}
+
+TrustGroupIndex::TrustGroupIndex(std::vector<std::shared_ptr<const TrustGroup>> groups) {
+  std::array<std::shared_ptr<Shard>, kShards> shards;
+  for (auto& shard : shards) shard = std::make_shared<Shard>();
+  for (auto& group : groups) {
+    if (!group) continue;
+    const std::string& name = group->lead_name();
+    (*shards[shard_of(name)])[name].push_back(std::move(group));
+    ++size_;
   }
+  for (size_t i = 0; i < kShards; ++i) {
+    for (auto& [name, list] : *shards[i]) std::sort(list.begin(), list.end(), by_group_id);
+    shards_[i] = std::move(shards[i]);
+  }
+}
+
+std::shared_ptr<const TrustGroupIndex> TrustGroupIndex::updated(
+    std::span<const TrustGroup* const> removed,
+    std::span<const std::shared_ptr<const TrustGroup>> added) const {
+  std::shared_ptr<TrustGroupIndex> next(new TrustGroupIndex());
+  next->shards_ = shards_;
+  next->size_ = size_;
+  std::array<std::shared_ptr<Shard>, kShards> copied;  // the shards `next` owns alone
+  const auto writable = [&](const std::string& name) -> Shard& {
+    const size_t i = shard_of(name);
+    if (!copied[i]) {
+      copied[i] = std::make_shared<Shard>(*shards_[i]);
+      next->shards_[i] = copied[i];
+    }
+    return *copied[i];
+  };
+  for (const TrustGroup* group : removed) {
+    if (group == nullptr) continue;
+    Shard& shard = writable(group->lead_name());
+    auto it = shard.find(group->lead_name());
+    if (it == shard.end()) continue;
+    auto& list = it->second;
+    const auto gone = std::find_if(list.begin(), list.end(),
+                                   [&](const auto& held) { return held.get() == group; });
+    if (gone == list.end()) continue;
+    list.erase(gone);
+    --next->size_;
+    if (list.empty()) shard.erase(it);
+  }
+  for (const auto& group : added) {
+    if (!group) continue;
+    auto& list = writable(group->lead_name())[group->lead_name()];
+    list.insert(std::upper_bound(list.begin(), list.end(), group, by_group_id), group);
+    ++next->size_;
+  }
+  return next;
 }
 
 Result<TrustGroupIndex::Match> TrustGroupIndex::match(std::span<X509* const> peer_chain,
@@ -142,10 +204,11 @@ Result<TrustGroupIndex::Match> TrustGroupIndex::match(std::span<X509* const> pee
 
   std::vector<const TrustGroup*> candidates;
   for (X509* cert : peer_chain) {
-    const auto it = by_lead_name_.find(common_name(X509_get_issuer_name(cert)));
-    if (it != by_lead_name_.end()) {
-      candidates.insert(candidates.end(), it->second.begin(), it->second.end());
-    }
+    const std::string issuer = common_name(X509_get_issuer_name(cert));
+    const Shard& shard = *shards_[shard_of(issuer)];
+    const auto it = shard.find(issuer);
+    if (it == shard.end()) continue;
+    for (const auto& group : it->second) candidates.push_back(group.get());
   }
   if (candidates.empty()) {
     kind = RefusalKind::NoGroup;

@@ -2,6 +2,7 @@
 // (device-protocol §2). Build a TrustGroupIndex once per configuration change and share it.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <span>
@@ -42,6 +43,14 @@ class TrustGroupIndex {
  public:
   explicit TrustGroupIndex(std::vector<std::shared_ptr<const TrustGroup>> groups);
 
+  /// This index less `removed` (groups of it, by identity) plus `added`, as a new index that
+  /// shares every shard neither touches with this one: a configuration change costs the groups
+  /// it changed, not a rebuild of all of them (provisioning/catalog.hpp). Removals apply first,
+  /// so a group may be in both (kept).
+  [[nodiscard]] std::shared_ptr<const TrustGroupIndex> updated(
+      std::span<const TrustGroup* const> removed,
+      std::span<const std::shared_ptr<const TrustGroup>> added) const;
+
   struct Match {
     std::string group_id;
   };
@@ -70,12 +79,19 @@ class TrustGroupIndex {
                                     std::chrono::system_clock::time_point now,
                                     RefusalKind* refusal = nullptr) const;
 
-  size_t size() const { return groups_.size(); }
+  size_t size() const { return size_; }
 
  private:
-  std::vector<std::shared_ptr<const TrustGroup>> groups_;
-  // lead name -> groups with that lead name, sorted by group id.
-  std::unordered_map<std::string, std::vector<const TrustGroup*>> by_lead_name_;
+  // lead name -> groups with that lead name, sorted by group id. Split by a hash of the lead
+  // name into shards that an updated() index shares unless it changes them (copy on write).
+  using Shard = std::unordered_map<std::string, std::vector<std::shared_ptr<const TrustGroup>>>;
+  static constexpr size_t kShards = 64;
+  static size_t shard_of(const std::string& lead_name);
+
+  TrustGroupIndex() = default;
+
+  std::array<std::shared_ptr<const Shard>, kShards> shards_;
+  size_t size_ = 0;
 };
 
 }  // namespace dps::pki

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "log/quoted.hpp"
 #include "pki/pem.hpp"
 #include "pki/x509_util.hpp"
 
@@ -57,9 +58,9 @@ Result<void> check_chain_verifies(const TrustGroup& group, std::span<const X509P
       ERR_clear_error();
       return bad(group.group_id(),
                  "certificate chain does not verify against itself: certificate " +
-                     std::to_string(i + 1) + " (CN \"" +
-                     common_name(X509_get_subject_name(certs[i].get())) +
-                     "\"): " + X509_verify_cert_error_string(err));
+                     std::to_string(i + 1) + " (CN " +
+                     log::quoted(common_name(X509_get_subject_name(certs[i].get()))) +
+                     "): " + X509_verify_cert_error_string(err));
     }
   }
   return {};
@@ -103,8 +104,9 @@ Result<void> add_crls(TrustGroup& group, std::vector<TrustGroup::Crl>& out,
     }
     ERR_clear_error();
     if (issuer_in_chain && entry.signer == nullptr) {
-      return bad(group.group_id(), "CRL of \"" + common_name(X509_CRL_get_issuer(entry.crl.get())) +
-                                       "\" is not signed by that certificate of the chain");
+      return bad(group.group_id(),
+                 "CRL of " + log::quoted(common_name(X509_CRL_get_issuer(entry.crl.get()))) +
+                     " is not signed by that certificate of the chain");
     }
     out.push_back(std::move(entry));
   }
@@ -158,8 +160,12 @@ Result<std::shared_ptr<const TrustGroup>> build_trust_group(const TrustGroupSpec
   group->roots_.reset(X509_STORE_new());
   if (!group->roots_) return fail(ErrorCode::Internal, "X509_STORE_new");
   for (const auto& cert : group->certs_) {
-    // Computes the cached extension flags now, while the object is still private to us.
-    X509_check_purpose(cert.get(), -1, 0);
+    // Computes the cached extension flags now, while the object is still private to us. A
+    // failure means extensions that do not decode: refused here rather than trusted half-parsed.
+    if (X509_check_purpose(cert.get(), -1, 0) != 1) {
+      ERR_clear_error();
+      return bad(spec.group_id, "certificate chain: a certificate has undecodable extensions");
+    }
     if (!is_self_signed(cert.get())) {
       group->intermediates_.push_back(cert.get());
     } else if (X509_STORE_add_cert(group->roots_.get(), cert.get()) != 1) {
@@ -180,8 +186,8 @@ Result<std::shared_ptr<const TrustGroup>> build_trust_group(const TrustGroupSpec
         return common_name(X509_get_subject_name(cert.get())) == group->lead_name_;
       });
   if (group->lead_name_.empty() || !names_a_cert) {
-    return bad(spec.group_id, "lead certificate name \"" + group->lead_name_ +
-                                  "\" names no certificate of the chain");
+    return bad(spec.group_id, "lead certificate name " + log::quoted(group->lead_name_) +
+                                  " names no certificate of the chain");
   }
   auto path = lead_path(*group, group->certs_);
   if (!path) return tl::unexpected(path.error());
@@ -235,9 +241,9 @@ std::optional<std::string> TrustGroup::revocation_reason(
       X509_REVOKED* revoked = nullptr;
       // 1 = listed; 2 = listed with reason removeFromCRL (i.e. no longer revoked).
       if (authentic && X509_CRL_get0_by_cert(crl, &revoked, cert) == 1) {
-        return "CRL of \"" + common_name(X509_get_subject_name(issuer)) + "\" lists " +
+        return "CRL of " + log::quoted(common_name(X509_get_subject_name(issuer))) + " lists " +
                (i == 0 ? "the leaf"
-                       : "intermediate \"" + common_name(X509_get_subject_name(cert)) + "\"") +
+                       : "intermediate " + log::quoted(common_name(X509_get_subject_name(cert)))) +
                " (serial " + serial_hex(cert) + ")";
       }
     }

@@ -1,8 +1,13 @@
 // The immutable snapshot of configuration that device sessions read: enrollment groups, hubs and
 // the parsed trust anchors of every group. Built once per change, shared by all sessions, so no
-// handshake parses a PEM chain or builds an X509_STORE (design.md, "Concurrency").
+// handshake parses a PEM chain or builds an X509_STORE (design.md, "Concurrency"). A rebuild
+// reuses the previous snapshot's parsed groups whose trust material did not change, so a write
+// costs the groups it changed, not every group of every owner (issue 12).
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -12,13 +17,12 @@
 
 #include "common/result.hpp"
 #include "store/entities.hpp"
+#include "store/store.hpp"
 
-namespace dps::store {
-class Store;
-}
 namespace dps::pki {
+class TrustGroup;
 class TrustGroupIndex;
-}
+}  // namespace dps::pki
 
 namespace dps::provisioning {
 
@@ -26,9 +30,31 @@ class Catalog {
  public:
   /// Builds the snapshot. Groups whose chain does not parse are skipped and reported in
   /// `skipped` (they were validated on the way in; this only guards against a hand-edited store).
+  /// With `previous`, a group whose trust inputs (id, owner, x509, revoked certificates, CRL,
+  /// disabled) equal those it had there takes its parsed TrustGroup from there instead of being
+  /// parsed and verified again; `previous` is only read and may keep serving meanwhile.
   static std::shared_ptr<const Catalog> build(std::vector<store::EnrollmentGroup> groups,
                                               std::vector<store::Hub> hubs,
-                                              std::vector<std::string>* skipped = nullptr);
+                                              std::vector<std::string>* skipped = nullptr,
+                                              const Catalog* previous = nullptr);
+
+  /// The store's path (load_catalog). `revisions` lists every group the store holds (`complete`),
+  /// or only those written since previous->watermark() (then no group is taken to be deleted);
+  /// `fetched` holds (at least) those that stale_ids(revisions) named, read after `revisions`. A
+  /// group that `previous` holds at the same revision is taken over whole (entity and parsed
+  /// trust, shared); a fetched one is built as by build(). A group listed but neither fetched nor
+  /// current in `previous` was deleted between the two reads and is left out.
+  static std::shared_ptr<const Catalog> update(const Catalog* previous,
+                                               const std::vector<store::GroupRevision>& revisions,
+                                               bool complete,
+                                               std::vector<store::EnrollmentGroup> fetched,
+                                               std::vector<store::Hub> hubs,
+                                               std::vector<std::string>* skipped = nullptr);
+  /// The ids of `revisions` that this snapshot does not hold at that revision.
+  std::vector<std::string> stale_ids(const std::vector<store::GroupRevision>& revisions) const;
+  /// The highest group revision the store listed to this snapshot's line of updates (-1: none):
+  /// every group written at or before it is held as written, or was deleted.
+  int64_t watermark() const { return watermark_; }
 
   const store::EnrollmentGroup* find_group(const std::string& id) const;
   /// The hubs an enrollment group links, in its priority order; ids with no hub of the group's
@@ -38,10 +64,35 @@ class Catalog {
   /// True when some hub of any owner has this hub id (a UUID no device may take as its own id).
   bool is_hub_id(const std::string& id) const { return hub_ids_.contains(id); }
   const pki::TrustGroupIndex& trust() const { return *trust_; }
-  size_t group_count() const { return groups_.size(); }
+  size_t group_count() const { return group_count_; }
+  /// The parsed trust material of a group of this snapshot, or null.
+  std::shared_ptr<const pki::TrustGroup> trust_group(const std::string& id) const;
+  /// How this snapshot came by its groups' TrustGroups: parsed and verified now, or taken from
+  /// the previous snapshot. For the reload log line and tests.
+  size_t parsed_count() const { return parsed_; }
+  size_t reused_count() const { return group_count_ - std::min(parsed_, group_count_); }
 
  private:
-  std::unordered_map<std::string, store::EnrollmentGroup> groups_;
+  // One group and what was derived from it; immutable, so snapshots share unchanged entries.
+  struct Entry {
+    store::EnrollmentGroup group;
+    std::shared_ptr<const pki::TrustGroup> trust;
+    int64_t revision;  // the store's (GroupRevision), or kUnknownRevision
+  };
+  static constexpr int64_t kUnknownRevision = -1;
+  // Groups by id, split by a hash of the id into shards that the next snapshot shares unless it
+  // changes them (copy on write): a write copies one shard, not the map of every group.
+  using Shard = std::unordered_map<std::string, std::shared_ptr<const Entry>>;
+  static constexpr size_t kShards = 64;
+  static size_t shard_of(const std::string& id);
+  class Writer;
+
+  const Entry* find_entry(const std::string& id) const;
+
+  std::array<std::shared_ptr<const Shard>, kShards> shards_;
+  size_t group_count_ = 0;
+  int64_t watermark_ = -1;
+  size_t parsed_ = 0;
   // Keyed by owner + '\n' + hubId: hub ids are only unique within an owner (tenancy).
   std::unordered_map<std::string, store::Hub> hubs_;
   std::unordered_set<std::string> hub_ids_;
@@ -68,8 +119,11 @@ class CatalogHolder {
   std::shared_ptr<const Catalog> current_;
 };
 
-/// Loads every group and hub of every owner from the store and builds a snapshot.
+/// Loads every group and hub of every owner from the store and builds a snapshot. With
+/// `previous`, reads the groups' revisions first and then only the groups that changed since it
+/// (Catalog::update): a write costs what it changed, not every group of every owner.
 Result<std::shared_ptr<const Catalog>> load_catalog(store::Store& store,
-                                                    std::vector<std::string>* skipped = nullptr);
+                                                    std::vector<std::string>* skipped = nullptr,
+                                                    const Catalog* previous = nullptr);
 
 }  // namespace dps::provisioning

@@ -57,15 +57,20 @@ Result<void> CatalogRefresher::refresh(bool force) {
     if (!force && loaded_version_ == *version) return {};
   }
   std::vector<std::string> skipped;
-  auto catalog = load_catalog(store_, &skipped);
+  // Only this function swaps snapshots (under refresh_mutex_), so `previous` is the one the new
+  // snapshot replaces: its unchanged groups are taken over already parsed.
+  const std::shared_ptr<const Catalog> previous = catalogs_->get();
+  auto catalog = load_catalog(store_, &skipped, previous.get());
   if (!catalog) return tl::unexpected(catalog.error());
   for (const auto& why : skipped) spdlog::warn("{}: not loaded", why);
   const size_t groups = (*catalog)->group_count();
+  const size_t parsed = (*catalog)->parsed_count();
   catalogs_->set(std::move(*catalog));
   if (options_.metrics) options_.metrics->on_catalog_loaded(*version);
   std::lock_guard lock(state_mutex_);
   if (loaded_version_) {
-    spdlog::info("configuration version {}: {} enrollment group(s) loaded", *version, groups);
+    spdlog::info("configuration version {}: {} enrollment group(s) loaded, {} of them parsed",
+                 *version, groups, parsed);
   }
   loaded_version_ = *version;
   return {};

@@ -10,31 +10,36 @@ namespace dps::store::postgres::enrollment_group_table {
 namespace {
 
 // Parameter numbers are shared by insert, upsert and update so one parameter builder serves all.
+// Every write sets the row's revision to the configuration version its transaction creates (the
+// store locks the version row first and bumps it once, after the writes: PostgresStore).
 constexpr std::string_view kInsert = R"sql(
 INSERT INTO enrollment_groups (id, owner, name, certificate_chain, lead_certificate_name,
   expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl,
-  trust_path)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+  trust_path, revision)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+  (SELECT version + 1 FROM configuration_version WHERE singleton = 1))
 )sql";
 
 constexpr std::string_view kUpsert = R"sql(
 INSERT INTO enrollment_groups (id, owner, name, certificate_chain, lead_certificate_name,
   expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl,
-  trust_path)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+  trust_path, revision)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+  (SELECT version + 1 FROM configuration_version WHERE singleton = 1))
 ON CONFLICT (id) DO UPDATE SET
   owner = excluded.owner, name = excluded.name, certificate_chain = excluded.certificate_chain,
   lead_certificate_name = excluded.lead_certificate_name,
   expired_certificate_enabled = excluded.expired_certificate_enabled,
   hub_ids = excluded.hub_ids, pre_shared_key = excluded.pre_shared_key,
   disabled = excluded.disabled, revoked_certificates = excluded.revoked_certificates,
-  crl = excluded.crl, trust_path = excluded.trust_path
+  crl = excluded.crl, trust_path = excluded.trust_path, revision = excluded.revision
 )sql";
 
 constexpr std::string_view kUpdate = R"sql(
 UPDATE enrollment_groups SET name = $3, certificate_chain = $4, lead_certificate_name = $5,
   expired_certificate_enabled = $6, hub_ids = $7, pre_shared_key = $8, disabled = $9,
-  revoked_certificates = $10, crl = $11, trust_path = $12
+  revoked_certificates = $10, crl = $11, trust_path = $12,
+  revision = (SELECT version + 1 FROM configuration_version WHERE singleton = 1)
 WHERE id = $1 AND owner = $2
 )sql";
 
@@ -59,6 +64,28 @@ FROM enrollment_groups)sql" +
 
 const std::string kDelete = "DELETE FROM enrollment_groups" + std::string(kWhere);
 
+// A filter of ids alone: the rows kWhere selects, through the primary key rather than a scan of
+// every group (as in the SQLite adapter). $3 and $4 are NULL here.
+constexpr std::string_view kWhereIds = R"sql(
+WHERE ($1 IS NULL OR owner = $1) AND id = ANY($2) AND $3::text[] IS NULL AND $4::text[] IS NULL
+)sql";
+const std::string kSelectIds = R"sql(
+SELECT id, owner, name, certificate_chain, lead_certificate_name, expired_certificate_enabled,
+  hub_ids, pre_shared_key, disabled, revoked_certificates, crl, trust_path
+FROM enrollment_groups)sql" + std::string(kWhereIds) +
+                               "ORDER BY id";
+const std::string kDeleteIds = "DELETE FROM enrollment_groups" + std::string(kWhereIds);
+
+bool ids_only(const EnrollmentGroupFilter& filter) {
+  return !filter.ids.empty() && filter.lead_certificate_names.empty() && filter.hub_ids.empty();
+}
+
+constexpr std::string_view kRevisions =
+    "SELECT id, revision FROM enrollment_groups WHERE revision > $1";
+// $1 owner scope (NULL = every owner): counted on the owner index.
+constexpr std::string_view kCount =
+    "SELECT count(*) FROM enrollment_groups WHERE ($1 IS NULL OR owner = $1)";
+
 // The trust claims (Store's trust rules), as in the SQLite adapter: $1 the group written, $2 its
 // path (text[]), $3 its lead key.
 constexpr std::string_view kOverlaps = R"sql(
@@ -73,10 +100,14 @@ constexpr std::string_view kInsertTrust = R"sql(
 INSERT INTO enrollment_group_trust (group_id, fingerprint, depth)
 SELECT $1, key, ordinality - 1 FROM unnest($2::text[]) WITH ORDINALITY AS path(key, ordinality)
 )sql";
-constexpr std::string_view kDeleteOrphanTrust = R"sql(
-DELETE FROM enrollment_group_trust AS t
-WHERE NOT EXISTS (SELECT 1 FROM enrollment_groups AS g WHERE g.id = t.group_id)
-)sql";
+// The trust rows of the groups a filter deletes, run just before them: found through the trust
+// table's primary key, where looking for orphans afterwards read every group's rows.
+const std::string kDeleteTrustOf =
+    "DELETE FROM enrollment_group_trust WHERE group_id IN (SELECT id FROM enrollment_groups" +
+    std::string(kWhere) + ")";
+const std::string kDeleteTrustOfIds =
+    "DELETE FROM enrollment_group_trust WHERE group_id IN (SELECT id FROM enrollment_groups" +
+    std::string(kWhereIds) + ")";
 
 Params write_params(const EnrollmentGroup& g) {
   Params p;
@@ -176,18 +207,34 @@ Result<bool> update(Connection& db, const EnrollmentGroup& group) {
 }
 
 Result<std::vector<EnrollmentGroup>> list(Connection& db, const EnrollmentGroupFilter& filter) {
-  auto rows = db.exec(kSelect, filter_params(filter));
+  auto rows = db.exec(ids_only(filter) ? kSelectIds : kSelect, filter_params(filter));
   if (!rows) return tl::unexpected(rows.error());
   return collect<EnrollmentGroup>(*rows, read);
 }
 
+Result<std::vector<GroupRevision>> revisions(Connection& db, int64_t after) {
+  auto rows = db.exec(kRevisions, Params().int8(after));
+  if (!rows) return tl::unexpected(rows.error());
+  return collect<GroupRevision>(*rows, [](const QueryResult& r, int row) -> Result<GroupRevision> {
+    return GroupRevision{r.text(row, 0), r.int8(row, 1)};
+  });
+}
+
+Result<size_t> count(Connection& db, const OwnerScope& scope) {
+  auto rows = db.exec(kCount, Params().owner_scope(scope));
+  if (!rows) return tl::unexpected(rows.error());
+  return rows->rows() == 0 ? 0 : static_cast<size_t>(rows->int8(0, 0));
+}
+
 Result<size_t> remove(Connection& db, const EnrollmentGroupFilter& filter) {
-  auto deleted = db.exec(kDelete, filter_params(filter));
-  if (!deleted) return tl::unexpected(deleted.error());
-  if (deleted->affected_rows() > 0) {
-    // A deleted group's trust is free again.
-    if (auto freed = db.exec(kDeleteOrphanTrust); !freed) return tl::unexpected(freed.error());
+  // A deleted group's trust is free again (same transaction: the store's write).
+  if (auto freed =
+          db.exec(ids_only(filter) ? kDeleteTrustOfIds : kDeleteTrustOf, filter_params(filter));
+      !freed) {
+    return tl::unexpected(freed.error());
   }
+  auto deleted = db.exec(ids_only(filter) ? kDeleteIds : kDelete, filter_params(filter));
+  if (!deleted) return tl::unexpected(deleted.error());
   return static_cast<size_t>(deleted->affected_rows());
 }
 

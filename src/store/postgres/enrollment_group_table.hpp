@@ -19,6 +19,10 @@ namespace dps::store::postgres::enrollment_group_table {
 /// Ordered by id (byte order).
 [[nodiscard]] Result<std::vector<EnrollmentGroup>> list(Connection& db,
                                                         const EnrollmentGroupFilter& filter);
+/// The id and revision of every group whose revision is greater than `after`, in no order.
+[[nodiscard]] Result<std::vector<GroupRevision>> revisions(Connection& db, int64_t after);
+/// The number of groups in `scope`.
+[[nodiscard]] Result<size_t> count(Connection& db, const OwnerScope& scope);
 /// @return the number of rows deleted.
 [[nodiscard]] Result<size_t> remove(Connection& db, const EnrollmentGroupFilter& filter);
 

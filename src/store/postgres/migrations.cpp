@@ -110,9 +110,16 @@ CREATE TABLE revoked_tokens (
 );
 )sql";
 
+// Each group's revision, as sqlite/migrations.cpp's migration 3.
+constexpr std::string_view kMigration3GroupRevisions = R"sql(
+ALTER TABLE enrollment_groups ADD COLUMN revision bigint NOT NULL DEFAULT 0;
+CREATE INDEX enrollment_groups_revision_id ON enrollment_groups (revision, id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial", kMigration1Initial},
     Migration{2, "tenancy", kMigration2Tenancy},
+    Migration{3, "group revisions", kMigration3GroupRevisions},
 };
 
 // Migrations run without the session's statement_timeout (for this transaction only): a long

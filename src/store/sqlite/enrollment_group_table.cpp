@@ -11,31 +11,36 @@ namespace dps::store::sqlite::enrollment_group_table {
 namespace {
 
 // Parameter numbers are shared by insert, upsert and update so one bind function serves all.
+// Every write sets the row's revision to the configuration version its transaction creates (the
+// store bumps the version once, after the writes, in the same transaction: SqliteStore).
 constexpr std::string_view kInsert = R"sql(
 INSERT INTO enrollment_groups (id, owner, name, certificate_chain, lead_certificate_name,
   expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl,
-  trust_path)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+  trust_path, revision)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+  (SELECT version + 1 FROM configuration_version WHERE singleton = 1))
 )sql";
 
 constexpr std::string_view kUpsert = R"sql(
 INSERT INTO enrollment_groups (id, owner, name, certificate_chain, lead_certificate_name,
   expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl,
-  trust_path)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+  trust_path, revision)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+  (SELECT version + 1 FROM configuration_version WHERE singleton = 1))
 ON CONFLICT (id) DO UPDATE SET
   owner = excluded.owner, name = excluded.name, certificate_chain = excluded.certificate_chain,
   lead_certificate_name = excluded.lead_certificate_name,
   expired_certificate_enabled = excluded.expired_certificate_enabled,
   hub_ids = excluded.hub_ids, pre_shared_key = excluded.pre_shared_key,
   disabled = excluded.disabled, revoked_certificates = excluded.revoked_certificates,
-  crl = excluded.crl, trust_path = excluded.trust_path
+  crl = excluded.crl, trust_path = excluded.trust_path, revision = excluded.revision
 )sql";
 
 constexpr std::string_view kUpdate = R"sql(
 UPDATE enrollment_groups SET name = ?3, certificate_chain = ?4, lead_certificate_name = ?5,
   expired_certificate_enabled = ?6, hub_ids = ?7, pre_shared_key = ?8, disabled = ?9,
-  revoked_certificates = ?10, crl = ?11, trust_path = ?12
+  revoked_certificates = ?10, crl = ?11, trust_path = ?12,
+  revision = (SELECT version + 1 FROM configuration_version WHERE singleton = 1)
 WHERE id = ?1 AND owner = ?2
 )sql";
 
@@ -58,6 +63,32 @@ FROM enrollment_groups)sql" +
 
 const std::string kDelete = "DELETE FROM enrollment_groups" + std::string(kWhere);
 
+// A filter of ids alone (the catalog reading the groups that changed, the API reading, updating
+// or deleting by id): the rows kWhere selects, found through the primary key. kWhere's ORs, one
+// of them over every row's JSON hub ids, leave SQLite no index, so it reads every group of every
+// owner. ?3 and ?4 are NULL here; naming them keeps one bind function for both forms.
+constexpr std::string_view kWhereIds = R"sql(
+WHERE (?1 IS NULL OR owner = ?1) AND id IN (SELECT value FROM json_each(?2))
+  AND ?3 IS NULL AND ?4 IS NULL
+)sql";
+const std::string kSelectIds = R"sql(
+SELECT id, owner, name, certificate_chain, lead_certificate_name, expired_certificate_enabled,
+  hub_ids, pre_shared_key, disabled, revoked_certificates, crl, trust_path
+FROM enrollment_groups)sql" + std::string(kWhereIds) +
+                               "ORDER BY id";
+const std::string kDeleteIds = "DELETE FROM enrollment_groups" + std::string(kWhereIds);
+
+bool ids_only(const EnrollmentGroupFilter& filter) {
+  return !filter.ids.empty() && filter.lead_certificate_names.empty() && filter.hub_ids.empty();
+}
+
+constexpr std::string_view kRevisions =
+    "SELECT id, revision FROM enrollment_groups WHERE revision > ?1";
+// Counted on the owner index: a SEARCH of one owner's entries (an "?1 IS NULL OR" form would
+// scan every owner's).
+constexpr std::string_view kCountAll = "SELECT count(*) FROM enrollment_groups";
+constexpr std::string_view kCountOwner = "SELECT count(*) FROM enrollment_groups WHERE owner = ?1";
+
 // The trust claims (Store's trust rules): one row per key of a group's trust path.
 // ?1 the group written, ?2 its path (JSON array), ?3 its lead key.
 constexpr std::string_view kOverlaps = R"sql(
@@ -70,8 +101,14 @@ ORDER BY t.group_id
 constexpr std::string_view kDeleteTrust = "DELETE FROM enrollment_group_trust WHERE group_id = ?1";
 constexpr std::string_view kInsertTrust =
     "INSERT INTO enrollment_group_trust (group_id, fingerprint, depth) VALUES (?1, ?2, ?3)";
-constexpr std::string_view kDeleteOrphanTrust =
-    "DELETE FROM enrollment_group_trust WHERE group_id NOT IN (SELECT id FROM enrollment_groups)";
+// The trust rows of the groups a filter deletes, run just before them: found through the trust
+// table's primary key, where looking for orphans afterwards read every group's rows.
+const std::string kDeleteTrustOf =
+    "DELETE FROM enrollment_group_trust WHERE group_id IN (SELECT id FROM enrollment_groups" +
+    std::string(kWhere) + ")";
+const std::string kDeleteTrustOfIds =
+    "DELETE FROM enrollment_group_trust WHERE group_id IN (SELECT id FROM enrollment_groups" +
+    std::string(kWhereIds) + ")";
 
 Result<void> write(Connection& db, std::string_view sql, const EnrollmentGroup& g) {
   auto stmt = db.prepare(sql);
@@ -179,17 +216,38 @@ Result<bool> update(Connection& db, const EnrollmentGroup& group) {
 
 Result<std::vector<EnrollmentGroup>> list(Connection& db, const EnrollmentGroupFilter& filter) {
   return query<EnrollmentGroup>(
-      db, kSelect, [&](Statement& stmt) { bind_filter(stmt, filter); }, read);
+      db, ids_only(filter) ? kSelectIds : kSelect,
+      [&](Statement& stmt) { bind_filter(stmt, filter); }, read);
+}
+
+Result<std::vector<GroupRevision>> revisions(Connection& db, int64_t after) {
+  return query<GroupRevision>(
+      db, kRevisions, [&](Statement& stmt) { stmt.bind(1, after); },
+      [](const Statement& row) -> Result<GroupRevision> {
+        return GroupRevision{row.text(0), row.integer(1)};
+      });
+}
+
+Result<size_t> count(Connection& db, const OwnerScope& scope) {
+  auto counted = query<size_t>(
+      db, scope.is_every_owner() ? kCountAll : kCountOwner,
+      [&](Statement& stmt) {
+        if (!scope.is_every_owner()) stmt.bind(1, scope.owner());
+      },
+      [](const Statement& row) -> Result<size_t> { return static_cast<size_t>(row.integer(0)); });
+  if (!counted) return tl::unexpected(counted.error());
+  return counted->empty() ? 0 : counted->front();
 }
 
 Result<size_t> remove(Connection& db, const EnrollmentGroupFilter& filter) {
-  auto removed = execute(db, kDelete, [&](Statement& stmt) { bind_filter(stmt, filter); });
-  if (!removed || *removed == 0) return removed;
-  // A deleted group's trust is free again.
-  if (auto freed = execute(db, kDeleteOrphanTrust, [](Statement&) {}); !freed) {
+  // A deleted group's trust is free again (same transaction: the store's write).
+  if (auto freed = execute(db, ids_only(filter) ? kDeleteTrustOfIds : kDeleteTrustOf,
+                           [&](Statement& stmt) { bind_filter(stmt, filter); });
+      !freed) {
     return tl::unexpected(freed.error());
   }
-  return removed;
+  return execute(db, ids_only(filter) ? kDeleteIds : kDelete,
+                 [&](Statement& stmt) { bind_filter(stmt, filter); });
 }
 
 }  // namespace dps::store::sqlite::enrollment_group_table

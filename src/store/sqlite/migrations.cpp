@@ -137,9 +137,19 @@ CREATE TABLE revoked_tokens (
 );
 )sql";
 
+// Each group's revision: the configuration_version its last write created (0 = last written
+// before this migration), so the device-side catalog reads only the groups that changed
+// (provisioning/catalog.cpp) instead of every group of every owner on each write. The index
+// makes listing the (id, revision) of the groups written since a version a search of it alone.
+constexpr std::string_view kMigration3GroupRevisions = R"sql(
+ALTER TABLE enrollment_groups ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX enrollment_groups_revision_id ON enrollment_groups (revision, id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial", kMigration1Initial},
     Migration{2, "tenancy", kMigration2Tenancy},
+    Migration{3, "group revisions", kMigration3GroupRevisions},
 };
 
 constexpr std::string_view kSelectUserVersion = "PRAGMA user_version";

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <thread>
 
+#include "pki/chain_verifier.hpp"
+#include "pki/trust_group.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "support/test_pki.hpp"
 
@@ -129,6 +131,71 @@ TEST_F(CatalogRefresherTest, SignalWakesTheThreadAndLostSignalForcesARebuild) {
   const auto before = (*refresher)->catalogs().get();
   fire.fire(ChangeSignal::Outcome::kLost);
   EXPECT_TRUE(eventually([&] { return (*refresher)->catalogs().get() != before; }));
+}
+
+TEST_F(CatalogRefresherTest, RefreshParsesOnlyTheGroupsThatChanged) {
+  const test::TestCa other = test::make_root_ca("refresher other");
+  ASSERT_TRUE(ours_->create_enrollment_group(group("g1", root_.chain_pem())));
+  auto g2 = group("g2", other.chain_pem());
+  g2.x509.lead_certificate_name = "refresher other";
+  ASSERT_TRUE(ours_->create_enrollment_group(g2));
+  auto refresher = CatalogRefresher::start(*ours_, CatalogRefresherOptions{1h});
+  ASSERT_TRUE(refresher) << refresher.error().internal;
+  const auto before = (*refresher)->catalogs().get();
+  ASSERT_EQ(before->parsed_count(), 2u);
+
+  g2.disabled = true;  // a trust input of g2 only
+  ASSERT_TRUE(other_replica_->update_enrollment_group(g2));
+  (*refresher)->refresh_now();
+  const auto after = (*refresher)->catalogs().get();
+  ASSERT_NE(after, before);
+  EXPECT_EQ(after->parsed_count(), 1u);
+  EXPECT_EQ(after->trust_group("g1"), before->trust_group("g1"));
+  // Not even read from the store again: the very entity of the previous snapshot.
+  EXPECT_EQ(after->find_group("g1"), before->find_group("g1"));
+  EXPECT_TRUE(after->trust_group("g2")->disabled());
+}
+
+TEST_F(CatalogRefresherTest, DeletedAndRecreatedGroupsReachTheSnapshot) {
+  const test::TestCa other = test::make_root_ca("refresher other");
+  ASSERT_TRUE(ours_->create_enrollment_group(group("g1", root_.chain_pem())));
+  auto refresher = CatalogRefresher::start(*ours_, CatalogRefresherOptions{1h});
+  ASSERT_TRUE(refresher) << refresher.error().internal;
+  const auto first = (*refresher)->catalogs().get()->trust_group("g1");
+
+  store::EnrollmentGroupFilter g1{store::OwnerScope::of("alice"), {"g1"}, {}, {}};
+  ASSERT_TRUE(other_replica_->delete_enrollment_groups(g1));
+  (*refresher)->refresh_now();
+  EXPECT_EQ((*refresher)->catalogs().get()->find_group("g1"), nullptr);
+
+  // Same id, other trust: the new chain is what the snapshot holds.
+  auto again = group("g1", other.chain_pem());
+  again.x509.lead_certificate_name = "refresher other";
+  ASSERT_TRUE(other_replica_->create_enrollment_group(again));
+  (*refresher)->refresh_now();
+  const auto now = (*refresher)->catalogs().get();
+  ASSERT_NE(now->trust_group("g1"), nullptr);
+  EXPECT_NE(now->trust_group("g1"), first);
+  EXPECT_EQ(now->trust_group("g1")->lead_name(), "refresher other");
+}
+
+TEST_F(CatalogRefresherTest, OneGroupReplacedByAnotherIsSeen) {
+  // The group count stays the same: the deletion must still be noticed.
+  const test::TestCa other = test::make_root_ca("refresher other");
+  ASSERT_TRUE(ours_->create_enrollment_group(group("g1", root_.chain_pem())));
+  auto refresher = CatalogRefresher::start(*ours_, CatalogRefresherOptions{1h});
+  ASSERT_TRUE(refresher) << refresher.error().internal;
+  store::EnrollmentGroupFilter g1{store::OwnerScope::of("alice"), {"g1"}, {}, {}};
+  ASSERT_TRUE(other_replica_->delete_enrollment_groups(g1));
+  auto g2 = group("g2", other.chain_pem());
+  g2.x509.lead_certificate_name = "refresher other";
+  ASSERT_TRUE(other_replica_->create_enrollment_group(g2));
+  (*refresher)->refresh_now();
+  const auto now = (*refresher)->catalogs().get();
+  EXPECT_EQ(now->find_group("g1"), nullptr);
+  EXPECT_NE(now->find_group("g2"), nullptr);
+  EXPECT_EQ(now->group_count(), 1u);
+  EXPECT_EQ(now->trust().size(), 1u);
 }
 
 TEST_F(CatalogRefresherTest, StopsPromptlyWhileWaiting) {

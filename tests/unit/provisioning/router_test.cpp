@@ -247,6 +247,36 @@ TEST_F(RouterTest, CredentialsSignsCsrWithPskFirst) {
   EXPECT_EQ(result.record->credential->credentials_json.find("privatedata"), std::string::npos);
 }
 
+TEST_F(RouterTest, CredentialsAndCloudConfigurationRefuseHubAndServerIdsAndNeedDi) {
+  const std::string server_id = "5e5e5e5e-0000-4000-8000-00000000005e";
+  router_ = std::make_unique<Router>(Services{ca_.get(), tokens_.get(), server_id});
+  auto key = test::make_key();
+  const auto credentials = [&](const json& di) {
+    json body{{"csr",
+               {{"data", test::make_csr_pem(key.get(), "uuid:" + di.get<std::string>())},
+                {"encoding", "oic.sec.encoding.pem"}}}};
+    body["di"] = di;
+    return handle(post(uris::kCredentials, body));
+  };
+  // An identity certificate for a hub's id would let its holder pose as that hub to devices;
+  // for the server's id, as dps itself.
+  for (const std::string& taken : {kHubId, server_id}) {
+    auto issued = credentials(taken);
+    EXPECT_EQ(issued.response.code, Code::Forbidden) << taken;
+    EXPECT_EQ(issued.response.payload_text().find(taken), std::string_view::npos)
+        << "the refusal does not confirm whose id it is";
+    auto configured = handle(post(uris::kCloudConfiguration, {{"di", taken}}));
+    EXPECT_EQ(configured.response.code, Code::Forbidden) << taken;
+  }
+  auto without_di = handle(
+      post(uris::kCredentials, {{"csr",
+                                 {{"data", test::make_csr_pem(key.get(), "uuid:" + kDeviceId)},
+                                  {"encoding", "oic.sec.encoding.pem"}}}}));
+  EXPECT_EQ(without_di.response.code, Code::BadRequest);
+  EXPECT_NE(without_di.response.payload_text().find("missing \"di\""), std::string_view::npos);
+  EXPECT_EQ(credentials(json(kDeviceId)).response.code, Code::Changed) << "its own id is fine";
+}
+
 TEST_F(RouterTest, CredentialsRefusesBadCsrs) {
   auto key = test::make_key();
   auto rsa = test::make_key(test::KeyType::Rsa2048);

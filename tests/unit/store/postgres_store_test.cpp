@@ -63,7 +63,7 @@ TEST_F(PostgresStoreTest, ReplicasOpeningAFreshDatabaseAtOnceApplyTheMigrationsO
   }
   for (const auto& store : stores) ASSERT_TRUE(ok(store));
   EXPECT_EQ(sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations"),
-            "1,2");
+            "1,2,3");
   EXPECT_EQ(sql("SELECT count(*) FROM configuration_version"), "1");
   for (int i = 0; i < kReplicas; ++i) {
     ASSERT_TRUE(ok(
