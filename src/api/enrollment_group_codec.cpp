@@ -43,6 +43,18 @@ void read_hub_ids(JsonReader& root, std::vector<std::string>& out) {
   if (out.empty()) root.fail("hubIds", "at least one hub id required");
 }
 
+// Not stored: checked against the group's trust path by the route (pki/possession.hpp).
+void read_proof(JsonReader& root, PossessionProof& proof) {
+  auto reader = root.object("proofOfPossession");
+  if (!reader) return;
+  proof.given = true;
+  proof.code = reader->string("code");
+  proof.certificate_pem = codec::value_field(*reader, "certificate", ValueKind::Pem);
+  if (proof.code.empty()) reader->fail("code", "required");
+  if (proof.certificate_pem.empty()) reader->fail("certificate", "required");
+  reader->finish();
+}
+
 // pki's messages start with "enrollment group <id>: "; the field path replaces that prefix.
 tl::unexpected<Error> trust_error(const Error& error, const std::string& group_id,
                                   const std::string& path) {
@@ -114,7 +126,8 @@ json to_json(const store::EnrollmentGroup& group) {
 
 Result<store::EnrollmentGroup> enrollment_group_from_json(std::string_view body,
                                                           const BodyContext& context,
-                                                          const store::EnrollmentGroup* stored) {
+                                                          const store::EnrollmentGroup* stored,
+                                                          PossessionProof* proof) {
   auto doc = codec::parse_body(body);
   if (!doc) return tl::unexpected(doc.error());
   Problem problem;
@@ -140,6 +153,7 @@ Result<store::EnrollmentGroup> enrollment_group_from_json(std::string_view body,
     group.revoked_certificates = root.strings("revokedCertificates");
   }
   if (root.has("crl")) group.crl = codec::value_field(root, "crl", ValueKind::Pem);
+  if (proof) read_proof(root, *proof);
   root.finish();
   if (problem) return fail(ErrorCode::BadRequest, *problem);
 

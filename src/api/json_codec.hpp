@@ -30,6 +30,14 @@ struct BodyContext {
   bool create = false;
 };
 
+/// A body's `proofOfPossession` (management-api.md "Proof of possession"): a verification code
+/// dps issued and a certificate whose CN is that code, signed by the enrolled CA's key.
+struct PossessionProof {
+  bool given = false;
+  std::string code;
+  std::string certificate_pem;
+};
+
 /// Decodes and validates a POST/PUT body (fields and rules: management-api.md). Unknown fields,
 /// wrong types, chains that do not verify, bad UUIDs, short PSKs, file paths: BadRequest naming
 /// the field. UUIDs are stored in canonical lowercase.
@@ -38,8 +46,10 @@ struct BodyContext {
 ///               `revokedCertificates`, `crl`) keep their stored value when the body omits them,
 ///               so editing a group in plgd's UI does not silently re-enable it or drop its
 ///               revocations. Send them explicitly (false, [], "") to clear. nullptr on POST.
+/// @param proof  where a `proofOfPossession` object goes; nullptr refuses one as unknown.
 [[nodiscard]] Result<store::EnrollmentGroup> enrollment_group_from_json(
-    std::string_view body, const BodyContext& context, const store::EnrollmentGroup* stored);
+    std::string_view body, const BodyContext& context, const store::EnrollmentGroup* stored,
+    PossessionProof* proof = nullptr);
 
 /// Decodes and validates a hub body. `hubId` defaults to the record id, on PUT too (PUT replaces
 /// the whole hub, as in plgd; hubs have no (new) fields to preserve). plgd fields dps has no

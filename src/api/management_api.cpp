@@ -45,6 +45,8 @@ const std::array<Resource, 3> kResources{{
      nullptr},
 }};
 
+constexpr std::string_view kVerificationCodesPath = "/api/v1/enrollment-groups/verification-codes";
+
 ApiResponse method_not_allowed(const ApiRequest& request, std::string_view allow) {
   ApiResponse response =
       error_response(Error{ErrorCode::MethodNotAllowed,
@@ -58,10 +60,10 @@ ApiResponse method_not_allowed(const ApiRequest& request, std::string_view allow
 }  // namespace
 
 ManagementApi::ManagementApi(store::Store& store, std::function<void()> on_configuration_change,
-                             ApiTokenNames api_tokens)
+                             ManagementApiOptions options)
     : store_(store),
       on_configuration_change_(std::move(on_configuration_change)),
-      api_tokens_(std::move(api_tokens)) {
+      options_(std::move(options)) {
   if (!on_configuration_change_) on_configuration_change_ = [] {};
 }
 
@@ -89,7 +91,12 @@ ApiResponse ManagementApi::route(const ApiRequest& request, const std::string& o
   if (path.starts_with(kPathPrefix) && path.substr(kPathPrefix.size()).starts_with('/')) {
     path.remove_prefix(kPathPrefix.size());
   }
-  const Context context{store_, owner, on_configuration_change_, api_tokens_};
+  const Context context{store_, owner, on_configuration_change_, options_};
+  // Before the resources: to them this path would read as a group id.
+  if (path == kVerificationCodesPath) {
+    if (request.method == "POST") return routes::create_verification_code(request, context);
+    return method_not_allowed(request, "POST");
+  }
   for (const Resource& resource : kResources) {
     if (!path.starts_with(resource.path)) continue;
     const std::string_view rest = path.substr(resource.path.size());

@@ -6,8 +6,8 @@
 #include <functional>
 #include <string>
 
+#include "api/api_options.hpp"
 #include "api/http_types.hpp"
-#include "common/token_names.hpp"
 #include "store/store.hpp"
 
 namespace dps::api {
@@ -41,10 +41,10 @@ class ManagementApi {
   ///        enrollment group or hub (never for records, never on failure), on the calling thread,
   ///        after the store committed: the device-side catalog rebuild hooks in here. It should
   ///        not throw; if it does, the client gets 500 although the change is committed.
-  /// @param api_tokens how the API recognises its tokens (apis.http.authorization), which hub
-  ///        settings must not reproduce (common/token_names.hpp).
+  /// @param options the operator's settings (apis.http): how the API recognises its tokens
+  ///        (which hub settings must not reproduce), proof of possession, quotas.
   ManagementApi(store::Store& store, std::function<void()> on_configuration_change,
-                ApiTokenNames api_tokens = {});
+                ManagementApiOptions options = {});
 
   /// Answers one authenticated request. `owner` is the caller's owner from the verified JWT; every
   /// store call is scoped to it (store::OwnerScope::of). An empty one is a bug of the caller and
@@ -59,7 +59,7 @@ class ManagementApi {
 
   store::Store& store_;
   std::function<void()> on_configuration_change_;
-  ApiTokenNames api_tokens_;
+  ManagementApiOptions options_;
 };
 
 }  // namespace dps::api

@@ -54,4 +54,10 @@ std::optional<Error> trust_conflict(const EnrollmentGroup& group,
   return std::nullopt;
 }
 
+tl::unexpected<Error> too_many_verification_codes(int64_t max_outstanding) {
+  return fail(ErrorCode::Conflict, "too many verification codes outstanding (" +
+                                       std::to_string(max_outstanding) +
+                                       "): use one or let them expire first");
+}
+
 }  // namespace dps::store

@@ -36,4 +36,7 @@ struct TrustOverlap {
 std::optional<Error> trust_conflict(const EnrollmentGroup& group,
                                     std::span<const TrustOverlap> overlaps);
 
+/// An owner asked for a verification code while holding `max_outstanding` unexpired ones.
+tl::unexpected<Error> too_many_verification_codes(int64_t max_outstanding);
+
 }  // namespace dps::store

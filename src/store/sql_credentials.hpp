@@ -6,9 +6,14 @@
 
 namespace dps::store {
 
-// $1 owner, $2 code, $3 expires_at.
-inline constexpr std::string_view kInsertVerificationCodeSql =
-    "INSERT INTO verification_codes (owner, code, expires_at) VALUES ($1, $2, $3)";
+// $1 owner, $2 code, $3 expires_at, $4 now, $5 most codes the owner may hold unexpired: inserts
+// nothing (0 rows) when it holds that many already. Two replicas racing may each pass the count;
+// the cap bounds what one tenant can store, it is not an exact quota.
+inline constexpr std::string_view kInsertVerificationCodeSql = R"sql(
+INSERT INTO verification_codes (owner, code, expires_at)
+SELECT $1, $2, $3
+WHERE (SELECT count(*) FROM verification_codes WHERE owner = $1 AND expires_at > $4) < $5
+)sql";
 // $1 owner, $2 code, $3 now: deletes the code, answering whether it was still valid.
 inline constexpr std::string_view kTakeVerificationCodeSql = R"sql(
 DELETE FROM verification_codes WHERE owner = $1 AND code = $2 RETURNING expires_at > $3

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -20,6 +21,15 @@ struct EnrollmentGroupFilter {
   std::vector<std::string> ids;
   std::vector<std::string> lead_certificate_names;
   std::vector<std::string> hub_ids;
+};
+
+/// A group's id and revision: the configuration_version of the write that last changed it (0 for
+/// groups last written before revisions were kept). Two reads of one id with equal revisions saw
+/// the same group, so a cache compares these and reads only the groups that differ.
+struct GroupRevision {
+  std::string id;
+  int64_t revision = 0;
+  bool operator==(const GroupRevision&) const = default;
 };
 
 struct HubFilter {
@@ -60,6 +70,11 @@ class Store {
   virtual Result<std::vector<EnrollmentGroup>> list_enrollment_groups(
       const EnrollmentGroupFilter& filter) = 0;
   virtual Result<size_t> delete_enrollment_groups(const EnrollmentGroupFilter& filter) = 0;
+  /// The revisions of the groups (of every owner) whose revision is greater than `after` (-1:
+  /// every group), in no particular order: an index-only read of those groups alone.
+  virtual Result<std::vector<GroupRevision>> list_enrollment_group_revisions(int64_t after) = 0;
+  /// How many groups `scope` holds, counted on the owner index (quotas: no group is read).
+  virtual Result<size_t> count_enrollment_groups(const OwnerScope& scope) = 0;
 
   virtual Result<void> upsert_hubs(std::span<const Hub> hubs) = 0;
   virtual Result<void> create_hub(const Hub& hub) = 0;
@@ -89,8 +104,11 @@ class Store {
   // Times are seconds since the Unix epoch. Shared by every replica of one database.
 
   /// Stores a code issued to `owner`, valid until `expires_at`.
+  /// @return Conflict when `owner` already holds `max_outstanding` codes unexpired at `now`
+  ///         (what one tenant can make the store keep is bounded).
   virtual Result<void> add_verification_code(const std::string& owner, const std::string& code,
-                                             int64_t expires_at) = 0;
+                                             int64_t expires_at, int64_t now,
+                                             int64_t max_outstanding) = 0;
   /// Uses up `code` of `owner`: true when it existed and had not expired at `now`. It is gone
   /// afterwards either way (single use, even with replicas racing), as are expired codes.
   virtual Result<bool> take_verification_code(const std::string& owner, const std::string& code,

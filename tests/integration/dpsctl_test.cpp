@@ -59,6 +59,7 @@ class Dpsctl : public DpsTest {
  protected:
   void configure(DpsConfigSpec& spec) override {
     spec.http_enabled = true;
+    spec.require_proof_of_possession = true;           // dps's default: dpsctl does the round trip
     ctl_mfg_ = make_manufacturer("itest dpsctl mfg");  // enrolled only through dpsctl
   }
 
@@ -110,11 +111,13 @@ class Dpsctl : public DpsTest {
     return run_json({"hubs", "create", "--hub-id", hub_id, "--gateway", kCtlGateway});
   }
 
-  /// `groups create` of ctl_mfg_'s chain (read from a file) for kCtlHub; returns its id.
+  /// `groups create` of ctl_mfg_'s chain (read from a file) for kCtlHub, proven with its
+  /// intermediate's key; returns its id.
   std::string create_group() {
     const auto chain = write("ctl-chain.pem", ctl_mfg_.chain_pem());
-    const json group = run_json(
-        {"groups", "create", "--name", "ctl group", "--chain", chain.string(), "--hub", kCtlHub});
+    const auto key = write("ctl-intermediate.key", ctl_mfg_.intermediate.key_pem());
+    const json group = run_json({"groups", "create", "--name", "ctl group", "--chain",
+                                 chain.string(), "--hub", kCtlHub, "--proof-key", key.string()});
     return group.value("id", "");
   }
 
@@ -254,6 +257,41 @@ TEST_F(Dpsctl, EnvironmentSuppliesServerTokenAndCa) {
       run_raw({"--token-file", token_file.string(), "hubs", "list"},
               {"DPS_SERVER=" + server_url(), "DPS_TOKEN=not-a-jwt", "DPS_CA=" + ca_file()});
   EXPECT_EQ(from_file.exit_code, 0) << describe(from_file);
+}
+
+TEST_F(Dpsctl, GroupsNeedAProofOfPossessionMadeHereOrElsewhere) {
+  const auto chain = write("ctl-chain.pem", ctl_mfg_.chain_pem());
+  const std::vector<std::string> create{"groups",  "create",       "--name", "proven",
+                                        "--chain", chain.string(), "--hub",  kCtlHub};
+  const auto unproven = run(create);
+  EXPECT_EQ(unproven.exit_code, 3) << describe(unproven);
+  EXPECT_NE(unproven.err.find("proofOfPossession required"), std::string::npos) << unproven.err;
+
+  // A key that is not the chain's: refused locally, before any request.
+  auto wrong_key = create;
+  wrong_key.insert(
+      wrong_key.end(),
+      {"--proof-key",
+       write("other.key", make_manufacturer("other").intermediate.key_pem()).string()});
+  const auto refused = run(wrong_key);
+  EXPECT_EQ(refused.exit_code, 2) << describe(refused);
+  EXPECT_NE(refused.err.find("not the key of any certificate in --chain"), std::string::npos)
+      << refused.err;
+
+  // Offline: the code from dps, the certificate signed where the CA key lives.
+  const json code = run_json({"groups", "verification-code"});
+  const std::string value = code.value("code", "");
+  ASSERT_EQ(value.size(), 32u) << code.dump();
+  EXPECT_FALSE(code.value("expiresAt", "").empty()) << code.dump();
+  const auto certificate =
+      write("proof.pem", test::make_leaf(ctl_mfg_.intermediate, {.common_name = value}).cert_pem());
+  auto offline = create;
+  offline.insert(offline.end(), {"--verification-code", value, "--proof-certificate",
+                                 certificate.string(), "--json"});
+  const auto created = run(offline);
+  EXPECT_EQ(created.exit_code, 0) << describe(created);
+  const auto reused = run(offline);
+  EXPECT_EQ(reused.exit_code, 3) << "a code is single use\n" << describe(reused);
 }
 
 TEST_F(Dpsctl, EveryExitCodeMeansWhatItSays) {

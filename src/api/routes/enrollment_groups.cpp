@@ -1,6 +1,13 @@
 // /api/v1/enrollment-groups (management-api.md "Enrollment groups").
+#include <algorithm>
+#include <chrono>
+
+#include "api/codec_support.hpp"
 #include "api/json_codec.hpp"
 #include "api/routes/routes.hpp"
+#include "common/clock.hpp"
+#include "pki/possession.hpp"
+#include "pki/trust_group.hpp"
 #include "pki/uuid.hpp"
 
 namespace dps::api::routes {
@@ -10,7 +17,84 @@ constexpr std::string_view kIdFilter = "idFilter";
 constexpr std::string_view kNames = "attestationMechanismX509CertificateNames";
 constexpr std::string_view kHubIdFilter = "hubIdFilter";
 
+int64_t unix_seconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+// The CA a group enrolls belongs to whoever proves they hold its key: a chain copied from
+// another owner's devices is public and proves nothing (pki/possession.hpp). The certificate is
+// checked before the code is used up, so a wrong certificate does not cost the caller its code.
+Result<void> check_possession(const Context& context, const store::EnrollmentGroup& group,
+                              const PossessionProof& proof) {
+  if (!proof.given) {
+    if (!context.options.require_proof_of_possession) return {};
+    return fail(ErrorCode::Forbidden,
+                "proofOfPossession required: get a code (POST "
+                "/api/v1/enrollment-groups/verification-codes), then send a certificate whose "
+                "subject CN is that code, signed by the key of the lead certificate (dpsctl groups "
+                "create --proof-key does both)");
+  }
+  pki::TrustGroupSpec spec;
+  spec.group_id = group.id;
+  spec.owner = group.owner;
+  spec.certificate_chain_pem = group.x509.certificate_chain;
+  spec.lead_certificate_name = group.x509.lead_certificate_name;
+  auto trust = pki::build_trust_group(spec);
+  if (!trust) return tl::unexpected(trust.error());  // decoded already: not expected
+  if (auto proven = pki::verify_possession(**trust, proof.code, proof.certificate_pem); !proven) {
+    return tl::unexpected(proven.error());
+  }
+  auto taken = context.store.take_verification_code(context.owner, proof.code,
+                                                    unix_seconds(std::chrono::system_clock::now()));
+  if (!taken) return tl::unexpected(taken.error());
+  if (!*taken) {
+    return fail(ErrorCode::Forbidden,
+                "proofOfPossession.code: unknown, already used or expired verification code");
+  }
+  return {};
+}
+
+Result<void> check_revocation_quota(const Context& context, const store::EnrollmentGroup& group) {
+  const uint32_t most = context.options.quotas.revoked_certificates_per_group;
+  if (group.revoked_certificates.size() <= most) return {};
+  return quota_exceeded("revokedCertificates entries in one group",
+                        group.revoked_certificates.size(), most, "revokedCertificatesPerGroup");
+}
+
+Result<void> check_group_quota(const Context& context) {
+  // Counted, not listed: reading every group of the owner made each create cost all of them.
+  auto groups = context.store.count_enrollment_groups(context.scope());
+  if (!groups) return tl::unexpected(groups.error());
+  const uint32_t most = context.options.quotas.enrollment_groups;
+  if (*groups < most) return {};
+  return quota_exceeded("enrollment groups of this owner", *groups, most, "enrollmentGroups");
+}
+
 }  // namespace
+
+ApiResponse create_verification_code(const ApiRequest& request, const Context& context) {
+  if (auto filters = read_filters(request, {}); !filters) return error_response(filters.error());
+  if (!request.body.empty()) {
+    // Nothing to send; an empty object is tolerated for clients that always send JSON.
+    auto doc = codec::parse_body(request.body);
+    if (!doc) return error_response(doc.error());
+    if (!doc->is_object() || !doc->empty()) {
+      return error_response(
+          Error{ErrorCode::BadRequest, "a verification code request takes no body fields", {}});
+    }
+  }
+  std::string code = pki::random_uuid_v4().to_string();
+  code.erase(std::remove(code.begin(), code.end(), '-'), code.end());  // 122 random bits
+  const auto now = std::chrono::system_clock::now();
+  const auto expires = now + context.options.verification_code_validity;
+  if (auto added = context.store.add_verification_code(context.owner, code, unix_seconds(expires),
+                                                       unix_seconds(now),
+                                                       context.options.quotas.verification_codes);
+      !added) {
+    return error_response(added.error());
+  }
+  return object_response({{"code", code}, {"expiresAt", rfc3339_utc(expires)}});
+}
 
 ApiResponse list_enrollment_groups(const ApiRequest& request, const Context& context) {
   auto filters = read_filters(request, {kIdFilter, kNames, kHubIdFilter});
@@ -28,8 +112,16 @@ ApiResponse create_enrollment_group(const ApiRequest& request, const Context& co
   if (auto filters = read_filters(request, {}); !filters) return error_response(filters.error());
   // Hub ids need not name existing hubs (plgd allows it: devices get 4.00 until the hub exists).
   const BodyContext body{context.owner, pki::random_uuid_v4().to_string(), /*create=*/true};
-  auto group = enrollment_group_from_json(request.body, body, nullptr);
+  PossessionProof proof;
+  auto group = enrollment_group_from_json(request.body, body, nullptr, &proof);
   if (!group) return error_response(group.error());
+  if (auto fits = check_revocation_quota(context, *group); !fits) {
+    return error_response(fits.error());
+  }
+  if (auto fits = check_group_quota(context); !fits) return error_response(fits.error());
+  if (auto proven = check_possession(context, *group, proof); !proven) {
+    return error_response(proven.error());
+  }
   if (auto created = context.store.create_enrollment_group(*group); !created) {
     return error_response(created.error());
   }
@@ -50,9 +142,20 @@ ApiResponse update_enrollment_group(const ApiRequest& request, std::string_view 
   const Error not_found{ErrorCode::NotFound, "enrollment group \"" + *id + "\" not found", {}};
   if (stored->empty()) return error_response(not_found);
 
+  PossessionProof proof;
   auto group = enrollment_group_from_json(request.body, {context.owner, *id, /*create=*/false},
-                                          &stored->front());
+                                          &stored->front(), &proof);
   if (!group) return error_response(group.error());
+  if (auto fits = check_revocation_quota(context, *group); !fits) {
+    return error_response(fits.error());
+  }
+  // Only a change of what the group trusts needs a new proof: names, hubs, revocations and
+  // disabling are the owner's business alone.
+  if (proof.given || group->trust_path != stored->front().trust_path) {
+    if (auto proven = check_possession(context, *group, proof); !proven) {
+      return error_response(proven.error());
+    }
+  }
   if (auto updated = context.store.update_enrollment_group(*group); !updated) {
     // Deleted between the read and the write: the same 404.
     return error_response(updated.error().code == ErrorCode::NotFound ? not_found

@@ -26,6 +26,14 @@ Result<void> check_hub_id_free(const Context& context, const store::Hub& hub) {
   return {};
 }
 
+Result<void> check_hub_quota(const Context& context) {
+  auto hubs = context.store.list_hubs({context.scope(), {}, {}});
+  if (!hubs) return tl::unexpected(hubs.error());
+  const uint32_t most = context.options.quotas.hubs;
+  if (hubs->size() < most) return {};
+  return quota_exceeded("hubs of this owner", hubs->size(), most, "hubs");
+}
+
 }  // namespace
 
 ApiResponse list_hubs(const ApiRequest& request, const Context& context) {
@@ -43,8 +51,9 @@ ApiResponse create_hub(const ApiRequest& request, const Context& context) {
   if (auto filters = read_filters(request, {}); !filters) return error_response(filters.error());
   // Without hubId the generated record id is the hub id too (plgd: hubId defaults to id).
   const BodyContext body{context.owner, pki::random_uuid_v4().to_string(), /*create=*/true};
-  auto hub = hub_from_json(request.body, body, context.api_tokens);
+  auto hub = hub_from_json(request.body, body, context.options.api_tokens);
   if (!hub) return error_response(hub.error());
+  if (auto fits = check_hub_quota(context); !fits) return error_response(fits.error());
   if (auto free = check_hub_id_free(context, *hub); !free) return error_response(free.error());
   if (auto created = context.store.create_hub(*hub); !created) {
     return error_response(created.error());
@@ -66,8 +75,8 @@ ApiResponse update_hub(const ApiRequest& request, std::string_view segment,
   const Error not_found{ErrorCode::NotFound, "hub \"" + *id + "\" not found", {}};
   if (stored->empty()) return error_response(not_found);
 
-  auto hub =
-      hub_from_json(request.body, {context.owner, *id, /*create=*/false}, context.api_tokens);
+  auto hub = hub_from_json(request.body, {context.owner, *id, /*create=*/false},
+                           context.options.api_tokens);
   if (!hub) return error_response(hub.error());
   if (hub->hub_id != stored->front().hub_id) {
     if (auto free = check_hub_id_free(context, *hub); !free) return error_response(free.error());

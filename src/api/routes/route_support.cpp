@@ -58,4 +58,11 @@ ApiResponse count_response(size_t count) {
   return object_response(nlohmann::json{{"count", std::to_string(count)}});
 }
 
+tl::unexpected<Error> quota_exceeded(std::string_view what, size_t count, uint32_t most,
+                                     std::string_view key) {
+  return fail(ErrorCode::Conflict, "quota exceeded: " + std::to_string(count) + " " +
+                                       std::string(what) + ", at most " + std::to_string(most) +
+                                       " allowed (apis.http.quotas." + std::string(key) + ")");
+}
+
 }  // namespace dps::api::routes

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "api/api_options.hpp"
 #include "api/errors.hpp"
 #include "api/http_types.hpp"
-#include "common/token_names.hpp"
 #include "store/store.hpp"
 
 namespace dps::api::routes {
@@ -23,8 +23,7 @@ struct Context {
   store::Store& store;
   const std::string& owner;
   const std::function<void()>& on_configuration_change;
-  /// How the API recognises its own tokens: hub settings must not reproduce them.
-  const ApiTokenNames& api_tokens;
+  const ManagementApiOptions& options;
 
   /// The caller's objects: the scope of every store call made for it.
   store::OwnerScope scope() const { return store::OwnerScope::of(owner); }
@@ -63,5 +62,11 @@ ApiResponse object_response(const nlohmann::json& object);
 
 /// `{"count": "N"}`: int64 as a string, protobuf's JSON mapping.
 ApiResponse count_response(size_t count);
+
+/// 409 for an owner at one of its quotas (api_options.hpp): what, how many it has, the most
+/// allowed and the config key that sets it, e.g. quota_exceeded("enrollment groups", 1000, 1000,
+/// "enrollmentGroups").
+[[nodiscard]] tl::unexpected<Error> quota_exceeded(std::string_view what, size_t count,
+                                                   uint32_t most, std::string_view key);
 
 }  // namespace dps::api::routes

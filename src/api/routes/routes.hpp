@@ -16,6 +16,9 @@ ApiResponse create_enrollment_group(const ApiRequest& request, const Context& co
 ApiResponse update_enrollment_group(const ApiRequest& request, std::string_view id,
                                     const Context& context);
 ApiResponse delete_enrollment_groups(const ApiRequest& request, const Context& context);
+/// POST /api/v1/enrollment-groups/verification-codes: a single-use code for a proof of
+/// possession (management-api.md "Proof of possession").
+ApiResponse create_verification_code(const ApiRequest& request, const Context& context);
 
 // hubs.cpp
 ApiResponse list_hubs(const ApiRequest& request, const Context& context);

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "store/conflicts.hpp"
 #include "store/postgres/connection.hpp"
 #include "store/postgres/connection_pool.hpp"
 #include "store/postgres/enrollment_group_table.hpp"
@@ -103,6 +104,18 @@ Result<std::vector<EnrollmentGroup>> PostgresStore::list_enrollment_groups(
   return postgres::enrollment_group_table::list(**lease, filter);
 }
 
+Result<std::vector<GroupRevision>> PostgresStore::list_enrollment_group_revisions(int64_t after) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  return postgres::enrollment_group_table::revisions(**lease, after);
+}
+
+Result<size_t> PostgresStore::count_enrollment_groups(const OwnerScope& scope) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  return postgres::enrollment_group_table::count(**lease, scope);
+}
+
 Result<size_t> PostgresStore::delete_enrollment_groups(const EnrollmentGroupFilter& filter) {
   return write_configuration([&](postgres::Connection& db) {
     return postgres::enrollment_group_table::remove(db, filter);
@@ -185,12 +198,15 @@ Result<int64_t> PostgresStore::configuration_version() {
 // --- credentials
 
 Result<void> PostgresStore::add_verification_code(const std::string& owner, const std::string& code,
-                                                  int64_t expires_at) {
+                                                  int64_t expires_at, int64_t now,
+                                                  int64_t max_outstanding) {
   auto lease = pool_->acquire();
   if (!lease) return tl::unexpected(lease.error());
-  auto added = (*lease)->exec(kInsertVerificationCodeSql,
-                              postgres::Params().text(owner).text(code).int8(expires_at));
+  auto added = (*lease)->exec(
+      kInsertVerificationCodeSql,
+      postgres::Params().text(owner).text(code).int8(expires_at).int8(now).int8(max_outstanding));
   if (!added) return tl::unexpected(added.error());
+  if (added->affected_rows() == 0) return too_many_verification_codes(max_outstanding);
   return {};
 }
 

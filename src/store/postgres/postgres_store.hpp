@@ -56,6 +56,8 @@ class PostgresStore final : public Store {
   Result<std::vector<EnrollmentGroup>> list_enrollment_groups(
       const EnrollmentGroupFilter& filter) override;
   Result<size_t> delete_enrollment_groups(const EnrollmentGroupFilter& filter) override;
+  Result<std::vector<GroupRevision>> list_enrollment_group_revisions(int64_t after) override;
+  Result<size_t> count_enrollment_groups(const OwnerScope& scope) override;
 
   Result<void> upsert_hubs(std::span<const Hub> hubs) override;
   Result<void> create_hub(const Hub& hub) override;
@@ -71,7 +73,8 @@ class PostgresStore final : public Store {
   Result<int64_t> configuration_version() override;
 
   Result<void> add_verification_code(const std::string& owner, const std::string& code,
-                                     int64_t expires_at) override;
+                                     int64_t expires_at, int64_t now,
+                                     int64_t max_outstanding) override;
   Result<bool> take_verification_code(const std::string& owner, const std::string& code,
                                       int64_t now) override;
   Result<void> revoke_token(const std::string& jti, int64_t expires_at) override;

@@ -8,6 +8,7 @@
 #include <system_error>
 #include <utility>
 
+#include "store/conflicts.hpp"
 #include "store/sql_credentials.hpp"
 #include "store/sqlite/enrollment_group_table.hpp"
 #include "store/sqlite/hub_table.hpp"
@@ -148,6 +149,16 @@ Result<std::vector<EnrollmentGroup>> SqliteStore::list_enrollment_groups(
   return sqlite::enrollment_group_table::list(*connection_, filter);
 }
 
+Result<std::vector<GroupRevision>> SqliteStore::list_enrollment_group_revisions(int64_t after) {
+  std::lock_guard lock(mutex_);
+  return sqlite::enrollment_group_table::revisions(*connection_, after);
+}
+
+Result<size_t> SqliteStore::count_enrollment_groups(const OwnerScope& scope) {
+  std::lock_guard lock(mutex_);
+  return sqlite::enrollment_group_table::count(*connection_, scope);
+}
+
 Result<size_t> SqliteStore::delete_enrollment_groups(const EnrollmentGroupFilter& filter) {
   return write_configuration(
       [&] { return sqlite::enrollment_group_table::remove(*connection_, filter); });
@@ -235,14 +246,18 @@ Result<int64_t> SqliteStore::configuration_version() {
 // --- credentials
 
 Result<void> SqliteStore::add_verification_code(const std::string& owner, const std::string& code,
-                                                int64_t expires_at) {
+                                                int64_t expires_at, int64_t now,
+                                                int64_t max_outstanding) {
   std::lock_guard lock(mutex_);
   auto added = sqlite::execute(*connection_, kInsertVerificationCodeSql, [&](sqlite::Statement& s) {
     s.bind(1, owner);
     s.bind(2, code);
     s.bind(3, expires_at);
+    s.bind(4, now);
+    s.bind(5, max_outstanding);
   });
   if (!added) return tl::unexpected(added.error());
+  if (*added == 0) return too_many_verification_codes(max_outstanding);
   return {};
 }
 

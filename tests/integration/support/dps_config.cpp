@@ -38,8 +38,25 @@ std::string render_config(const DpsConfigSpec& spec) {
   if (spec.http_enabled) {
     y << "  http:\n    enabled: true\n    address: \"127.0.0.1:0\"\n"
       << "    rateLimit:\n      perToken: " << spec.api_rate_per_token
-      << "\n      burst: " << spec.api_rate_burst << "\n";
+      << "\n      burst: " << spec.api_rate_burst << "\n"
+      << "    connectionRate:\n      perSource: " << spec.api_connection_rate_per_source
+      << "\n      burst: " << spec.api_connection_rate_burst << "\n"
+      << "    authFailureLimit:\n      perSource: " << spec.api_auth_failures_per_source << "\n";
+    if (!spec.api_auth_failure_window.empty()) {
+      y << "      window: " << q(spec.api_auth_failure_window) << "\n";
+    }
+    if (spec.api_max_connections > 0) {
+      y << "    maxConnections: " << spec.api_max_connections << "\n";
+    }
+    if (!spec.api_handshake_timeout.empty()) {
+      y << "    handshakeTimeout: " << q(spec.api_handshake_timeout) << "\n";
+    }
     if (!spec.http_tls) y << "    tls:\n      enabled: false\n";
+    y << "    requireProofOfPossession: " << (spec.require_proof_of_possession ? "true" : "false")
+      << "\n";
+    if (spec.api_group_quota > 0) {
+      y << "    quotas:\n      enrollmentGroups: " << spec.api_group_quota << "\n";
+    }
   } else {
     y << "  http:\n    enabled: false\n";
   }

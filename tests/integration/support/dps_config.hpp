@@ -43,11 +43,22 @@ struct DpsConfigSpec {
   uint32_t max_connections = 0;           // 0 = dps's default
   uint32_t api_rate_per_token = 0;
   uint32_t api_rate_burst = 1;
+  // The API's connection limits; like the ones above, the per-source ones are off unless set.
+  uint32_t api_max_connections = 0;  // 0 = dps's default
+  uint32_t api_connection_rate_per_source = 0;
+  uint32_t api_connection_rate_burst = 1;
+  std::string api_handshake_timeout;  // empty = dps's default
+  uint32_t api_auth_failures_per_source = 0;
+  std::string api_auth_failure_window;  // empty = dps's default
   std::string log_level = "debug";
   std::string log_encoding;   // log.encoding ("console" | "json"); empty = dps's default
   bool http_enabled = false;  // apis.http on 127.0.0.1:0 (dps then prints "dps: api listening")
   bool http_tls = true;       // false: apis.http.tls.enabled false (plain HTTP)
-  std::string postgres_uri;   // clients.storage.postgres.uri; empty = SQLite in data_dir
+  // dps's default is true; the API tests test other things with groups of their own CAs, and the
+  // tenancy and dpsctl tests, which do the round trip, turn it on.
+  bool require_proof_of_possession = false;
+  uint32_t api_group_quota = 0;  // apis.http.quotas.enrollmentGroups; 0 = dps's default
+  std::string postgres_uri;      // clients.storage.postgres.uri; empty = SQLite in data_dir
   std::vector<GroupSpec> groups;
 };
 

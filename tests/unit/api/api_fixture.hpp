@@ -93,13 +93,22 @@ inline std::vector<std::string> ids_of(const std::vector<json>& objects) {
   return ids;
 }
 
+/// The options most API tests run with: proof of possession off, since what they test is
+/// elsewhere; proof_of_possession_test.cpp runs with dps's defaults.
+inline ManagementApiOptions options_without_proof() {
+  ManagementApiOptions options;
+  options.require_proof_of_possession = false;
+  return options;
+}
+
 class ApiTest : public ::testing::Test {
  protected:
-  ApiTest() {
+  explicit ApiTest(ManagementApiOptions options = options_without_proof()) {
     auto opened = store::SqliteStore::open(dir_.path() / "dps.sqlite");
     if (!opened) throw std::runtime_error("cannot open store: " + opened.error().internal);
     store_ = std::move(*opened);
-    api_ = std::make_unique<ManagementApi>(*store_, [this] { ++changes_; });
+    api_ = std::make_unique<ManagementApi>(
+        *store_, [this] { ++changes_; }, std::move(options));
   }
 
   ApiResponse call(const std::string& method, const std::string& target,

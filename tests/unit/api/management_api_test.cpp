@@ -123,8 +123,13 @@ TEST_F(ManagementApiRouting, UnknownQueryParametersOnWritesAre400) {
 class UnavailableStore : public store::testing::ForwardingStore {
  public:
   using ForwardingStore::ForwardingStore;
+  // Lookups by id (GET with idFilter, PUT) fail; the owner-wide count of a create's quota check
+  // passes, so the create reaches create_enrollment_group.
   Result<std::vector<store::EnrollmentGroup>> list_enrollment_groups(
-      const store::EnrollmentGroupFilter&) override {
+      const store::EnrollmentGroupFilter& filter) override {
+    if (filter.ids.empty() && filter.hub_ids.empty()) {
+      return ForwardingStore::list_enrollment_groups(filter);
+    }
     return down();
   }
   Result<void> create_hub(const store::Hub&) override { return down(); }
@@ -146,11 +151,12 @@ class UnavailableStore : public store::testing::ForwardingStore {
 TEST_F(ManagementApiRouting, StoreFailuresMapTo503409Or500WithoutDatabaseText) {
   UnavailableStore failing(*store_);
   int changes = 0;
-  ManagementApi api(failing, [&] { ++changes; });
+  ManagementApi api(
+      failing, [&] { ++changes; }, options_without_proof());
   auto send = [&](const char* method, const std::string& target, const std::string& body) {
     return api.handle(parse_target(method, target, body).value(), kAlice);
   };
-  ApiResponse list = send("GET", "/api/v1/enrollment-groups", "");
+  ApiResponse list = send("GET", "/api/v1/enrollment-groups?idFilter=" + std::string(kHubA), "");
   EXPECT_EQ(list.status, 503u);
   EXPECT_EQ(error_message(list, 14), "database temporarily unavailable");
   EXPECT_NE(list.internal_error.find("SQLITE_BUSY"), std::string::npos);
@@ -201,4 +207,26 @@ TEST(ErrorMapping, EveryCodeHasItsHttpStatusAndGrpcCode) {
 }
 
 }  // namespace
+}  // namespace dps::api::testing
+
+namespace dps::api::testing {
+namespace body_bounds {
+
+class ApiBodyBounds : public ApiTest {};
+
+TEST_F(ApiBodyBounds, BodyOfManySmallValuesIsRefusedBeforeItIsDecodedWhole) {
+  // Well under the 1 MiB body limit, but 200,000 values: decoded whole it would take ~30x that.
+  std::string body = "{\"revokedCertificates\": [";
+  for (int i = 0; i < 200'000; ++i) body += i ? ",0" : "0";
+  body += "]}";
+  ApiResponse response = call("POST", "/api/v1/enrollment-groups", body);
+  EXPECT_EQ(response.status, 400u);
+  EXPECT_EQ(error_message(response, 3), "body holds more than 131072 values");
+  // Nesting is bounded as well (nlohmann's parser recurses once per level).
+  ApiResponse deep = call("POST", "/api/v1/hubs", std::string(1000, '[') + std::string(1000, ']'));
+  EXPECT_EQ(deep.status, 400u);
+  EXPECT_NE(error_message(deep, 3).find("nests deeper than"), std::string::npos);
+}
+
+}  // namespace body_bounds
 }  // namespace dps::api::testing

@@ -278,6 +278,7 @@ class OpenApiDocument : public ApiTest {
     endpoints_.api = api_.get();
     endpoints_.verifier = verifier_.get();
     endpoints_.issuer = minter_->issuer();
+    endpoints_.public_url = std::string("https://") + kHost;
     endpoints_.jwks_json = [this] { return minter_->jwks_json(); };
     endpoints_.ready = [this] { return ready_; };
     endpoints_.metrics = &metrics_;
@@ -353,7 +354,7 @@ TEST_F(OpenApiDocument, EveryDocumentedApiOperationIsRoutedAndAnswersAsDocumente
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 20u);  // 10 operations, each with and without the plgd prefix
+  EXPECT_EQ(checked, 22u);  // 11 operations, each with and without the plgd prefix
 }
 
 TEST_F(OpenApiDocument, EveryRouteTheApiServesIsDocumentedWithItsAllowedMethods) {

@@ -26,6 +26,12 @@ class ForwardingStore : public Store {
   Result<size_t> delete_enrollment_groups(const EnrollmentGroupFilter& filter) override {
     return inner_.delete_enrollment_groups(filter);
   }
+  Result<std::vector<GroupRevision>> list_enrollment_group_revisions(int64_t after) override {
+    return inner_.list_enrollment_group_revisions(after);
+  }
+  Result<size_t> count_enrollment_groups(const OwnerScope& scope) override {
+    return inner_.count_enrollment_groups(scope);
+  }
   Result<void> upsert_hubs(std::span<const Hub> hubs) override { return inner_.upsert_hubs(hubs); }
   Result<void> create_hub(const Hub& hub) override { return inner_.create_hub(hub); }
   Result<void> update_hub(const Hub& hub) override { return inner_.update_hub(hub); }
@@ -48,8 +54,9 @@ class ForwardingStore : public Store {
   }
   Result<int64_t> configuration_version() override { return inner_.configuration_version(); }
   Result<void> add_verification_code(const std::string& owner, const std::string& code,
-                                     int64_t expires_at) override {
-    return inner_.add_verification_code(owner, code, expires_at);
+                                     int64_t expires_at, int64_t now,
+                                     int64_t max_outstanding) override {
+    return inner_.add_verification_code(owner, code, expires_at, now, max_outstanding);
   }
   Result<bool> take_verification_code(const std::string& owner, const std::string& code,
                                       int64_t now) override {

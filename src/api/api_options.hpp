@@ -1,0 +1,35 @@
+// What an operator tunes in the management API's behaviour (apis.http in the config file).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "common/token_names.hpp"
+
+namespace dps::api {
+
+/// Most objects one owner may keep (apis.http.quotas): a tenant cannot grow the store, the
+/// catalog every device session matches against, or the work of every catalog rebuild without
+/// bound. Beyond them, writes answer 409 naming the quota and its config key.
+struct Quotas {
+  uint32_t enrollment_groups = 1000;
+  uint32_t hubs = 100;
+  /// revokedCertificates entries of one group.
+  uint32_t revoked_certificates_per_group = 10000;
+  /// Verification codes issued and not yet used or expired.
+  uint32_t verification_codes = 100;
+};
+
+struct ManagementApiOptions {
+  /// How the API recognises its own tokens: hub settings must not reproduce them.
+  ApiTokenNames api_tokens;
+  /// Groups created through the API (and updates that change what a group trusts) must prove
+  /// possession of the CA they enroll (management-api.md "Proof of possession"). Off only for an
+  /// operator serving a single owner who wants plgd's API as it is.
+  bool require_proof_of_possession = true;
+  /// How long a verification code stays usable.
+  std::chrono::seconds verification_code_validity{3600};
+  Quotas quotas;
+};
+
+}  // namespace dps::api
