@@ -12,6 +12,9 @@
 #include "auth/embedded_token_minter.hpp"
 #include "auth/jwt_verifier.hpp"
 #include "auth/oidc_key_provider.hpp"
+#include "auth/public_url.hpp"
+#include "auth/revocation_list.hpp"
+#include "common/private_file.hpp"
 #include "http/api_tls.hpp"
 #include "http/http_server.hpp"
 #include "metrics/metrics.hpp"
@@ -40,6 +43,7 @@ struct Service::Parts {
   std::unique_ptr<provisioning::CatalogRefresher> catalog;
   std::unique_ptr<provisioning::Router> router;
   std::unique_ptr<net::DeviceServer> devices;
+  std::shared_ptr<auth::RevocationList> revoked_tokens;  // reads the store: declared after it
   std::unique_ptr<auth::JwtVerifier> verifier;
   std::unique_ptr<api::ManagementApi> api;
   std::unique_ptr<http::HttpServer> http;
@@ -47,6 +51,10 @@ struct Service::Parts {
 };
 
 namespace {
+
+// How often every replica re-reads the revoked token ids: a `dps revoke-token` (or a revocation
+// by another replica) applies everywhere within this (docs/security.md).
+constexpr std::chrono::seconds kRevocationReloadInterval{5};
 
 template <class T>
 Result<T> context(Result<T> result, std::string_view what) {
@@ -80,8 +88,31 @@ Result<std::shared_ptr<auth::KeyProvider>> api_keys(const config::Config& config
   return std::make_shared<auth::CompositeKeyProvider>(std::move(providers));
 }
 
+api::ManagementApiOptions management_api_options(const config::Config& config) {
+  api::ManagementApiOptions options;
+  options.api_tokens = ApiTokenNames{config.http.owner_claim, config.http.audience};
+  options.require_proof_of_possession = config.http.require_proof_of_possession;
+  const config::ApiQuotas& quotas = config.http.quotas;
+  options.quotas = {quotas.enrollment_groups, quotas.hubs, quotas.revoked_certificates_per_group,
+                    quotas.verification_codes};
+  return options;
+}
+
 Result<void> start_http(const config::Config& config, const pki::TlsIdentity& identity,
                         Service::Parts& parts);
+
+// A still-valid admin token that admin.token no longer holds (another owner, a shorter validity,
+// renewal) is revoked: a copy taken earlier must not outlive the file.
+Result<void> revoke_replaced_admin_token(const auth::AdminTokenFile& file, Service::Parts& parts) {
+  if (!file.replaced) return {};
+  if (auto done = parts.store->revoke_token(file.replaced->jti, file.replaced->expires_at); !done) {
+    return fail(done.error().code, "apis.http.adminToken: revoking the replaced admin token: " +
+                                       done.error().internal);
+  }
+  if (parts.revoked_tokens) parts.revoked_tokens->add(file.replaced->jti);
+  spdlog::info("admin token replaced; the previous one (jti {}) is revoked", file.replaced->jti);
+  return {};
+}
 
 }  // namespace
 
@@ -97,12 +128,12 @@ Service::~Service() {
 
 Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   const std::filesystem::path data_dir = config.data_directory;
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) {
-    return fail(ErrorCode::Internal,
-                "dataDirectory " + data_dir.string() + ": cannot create: " + ec.message());
-  }
+  // The data directory holds the CA key, the token-signing keys and admin.token: owner only.
+  auto private_dir = ensure_private_directory(data_dir);
+  if (!private_dir)
+    return fail(ErrorCode::Internal, "dataDirectory " + private_dir.error().internal);
+  if (*private_dir)
+    spdlog::warn("dataDirectory {}: was readable by others; now 0700", data_dir.string());
   auto parts = std::make_unique<Parts>();
   parts->metrics = std::make_unique<metrics::Metrics>();
 
@@ -180,9 +211,10 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   parts->devices = std::move(*devices);
   if (config.http.enabled) {
     if (config.http.admin_token.enabled) {
-      auto api_tokens = context(auth::EmbeddedTokenMinter::load_or_create(
-                                    data_dir, "dps", config.tokens.validity, auth::kApiTokenFiles),
-                                "apis.http.adminToken");
+      auto api_tokens = context(
+          auth::EmbeddedTokenMinter::load_or_create(data_dir, std::string(auth::kAdminTokenIssuer),
+                                                    config.tokens.validity, auth::kApiTokenFiles),
+          "apis.http.adminToken");
       if (!api_tokens) return tl::unexpected(api_tokens.error());
       parts->api_tokens = std::move(*api_tokens);
     }
@@ -194,9 +226,13 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
       request.owner = config.http.admin_token.owner;
       request.owner_claim = config.http.owner_claim;
       request.audience = config.http.audience;
+      request.validity = config.http.admin_token.validity;
       auto token = context(auth::load_or_create_admin_token(*parts->api_tokens, data_dir, request),
                            "apis.http.adminToken");
       if (!token) return tl::unexpected(token.error());
+      if (auto revoked = revoke_replaced_admin_token(*token, *parts); !revoked) {
+        return tl::unexpected(revoked.error());
+      }
       parts->admin_token_file = data_dir / "admin.token";
     }
   }
@@ -260,14 +296,25 @@ Result<void> start_http(const config::Config& config, const pki::TlsIdentity& id
   auth::JwtVerifierOptions verifier_options;
   verifier_options.owner_claim = config.http.owner_claim;
   verifier_options.audience = config.http.audience;
-  parts.verifier = std::make_unique<auth::JwtVerifier>(verifier_options, std::move(*keys));
   store::Store& store = *parts.store;
+  auto revoked = context(
+      auth::RevocationList::start(
+          [&store] {
+            return store.revoked_tokens(std::chrono::duration_cast<std::chrono::seconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
+          },
+          kRevocationReloadInterval),
+      "apis.http");
+  if (!revoked) return tl::unexpected(revoked.error());
+  parts.revoked_tokens = std::move(*revoked);
+  parts.verifier =
+      std::make_unique<auth::JwtVerifier>(verifier_options, std::move(*keys), parts.revoked_tokens);
   // A change made here governs the very next device connection (management-api.md, "Changes
   // take effect"); other replicas see it through the refresher's own checks.
   provisioning::CatalogRefresher& catalog = *parts.catalog;
   parts.api = std::make_unique<api::ManagementApi>(
-      store, [&catalog] { catalog.refresh_now(); },
-      ApiTokenNames{config.http.owner_claim, config.http.audience});
+      store, [&catalog] { catalog.refresh_now(); }, management_api_options(config));
 
   std::shared_ptr<boost::asio::ssl::context> tls;
   if (config.http.tls_enabled) {
@@ -284,7 +331,11 @@ Result<void> start_http(const config::Config& config, const pki::TlsIdentity& id
   endpoints.api = parts.api.get();
   endpoints.verifier = parts.verifier.get();
   endpoints.issuer = parts.tokens->issuer();
-  endpoints.scheme = tls ? "https" : "http";
+  auto public_url =
+      context(auth::public_base_url(config.http.public_url, config.http.address, tls != nullptr),
+              "apis.http.publicUrl");
+  if (!public_url) return tl::unexpected(public_url.error());
+  endpoints.public_url = std::move(*public_url);
   auth::EmbeddedTokenMinter* minter = parts.tokens.get();
   endpoints.jwks_json = [minter] { return minter->jwks_json(); };
   endpoints.ready = [&store] { return store.configuration_version().has_value(); };
@@ -294,6 +345,11 @@ Result<void> start_http(const config::Config& config, const pki::TlsIdentity& id
   options.max_body_size = config.http.max_body_size;
   options.per_token = {static_cast<double>(config.http.rate_per_token),
                        static_cast<double>(config.http.rate_burst)};
+  options.max_connections = config.http.max_connections;
+  options.per_source = {static_cast<double>(config.http.connection_rate_per_source),
+                        static_cast<double>(config.http.connection_rate_burst)};
+  options.handshake_timeout = config.http.handshake_timeout;
+  options.auth_failures = {config.http.auth_failures_per_source, config.http.auth_failure_window};
   auto server = context(http::HttpServer::create(options, std::move(tls), std::move(endpoints)),
                         "apis.http.address");
   if (!server) return tl::unexpected(server.error());

@@ -38,16 +38,34 @@ struct CoapApi {
 struct AdminToken {
   bool enabled = true;
   std::string owner = "1";
+  std::chrono::seconds validity{7 * 24 * 3600};  // re-minted at start past half of it
+};
+
+/// Most objects one owner may keep through the management API (api/api_options.hpp).
+struct ApiQuotas {
+  uint32_t enrollment_groups = 1000;
+  uint32_t hubs = 100;
+  uint32_t revoked_certificates_per_group = 10000;
+  uint32_t verification_codes = 100;
 };
 
 struct HttpApi {
+  bool require_proof_of_possession = true;
+  ApiQuotas quotas;
   bool enabled = true;
   std::string address = "0.0.0.0:9100";
+  std::string public_url;   // how callers reach the API; empty = derived from address
   bool tls_enabled = true;  // false = plain HTTP (behind a TLS-terminating proxy, or loopback)
   TlsFiles tls;
   uint32_t max_body_size = 1 << 20;
   uint32_t rate_per_token = 50;  // API requests/s per bearer token; 0 = off
   uint32_t rate_burst = 100;
+  uint32_t max_connections = 1024;           // further capped by the descriptor budget
+  uint32_t connection_rate_per_source = 50;  // new connections/s per source address; 0 = off
+  uint32_t connection_rate_burst = 100;
+  milliseconds handshake_timeout{5000};    // accept → first bytes → TLS established
+  uint32_t auth_failures_per_source = 20;  // failed authentications per window; 0 = off
+  milliseconds auth_failure_window{60000};
   AdminToken admin_token;
   std::string owner_claim = "sub";
   std::string audience;

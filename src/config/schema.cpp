@@ -44,7 +44,8 @@ const std::vector<Key>& table() {
       bound("log.encoding", Kind::String, DPS_CFG(log.encoding), "Log line format.",
             "console|json"),
       bound("log.dumpBody", Kind::Bool, DPS_CFG(log.dump_body),
-            "Log decoded request and response bodies (debugging only: bodies hold secrets)."),
+            "Must be false: dps never logs request or response bodies (they carry PSKs, tokens "
+            "and private keys); true is refused."),
       ignored("log.stacktrace", "stack traces are not logged"),
       ignored("log.encoderConfig", "the time format is fixed: RFC 3339"),
 
@@ -94,6 +95,12 @@ const std::vector<Key>& table() {
             "Serve the management API (on by default here; plgd's default is off)."),
       bound("apis.http.address", Kind::String, DPS_CFG(http.address),
             "Listen address (host:port) of the management API."),
+      bound("apis.http.publicUrl", Kind::String, DPS_CFG(http.public_url),
+            "(new) URL at which hubs and operators reach this API (http(s)://host[:port][/path]), "
+            "used in the documents dps serves about its tokens (the jwks_uri of "
+            "/.well-known/openid-configuration); never taken from a request's Host header. Empty "
+            "= derived from apis.http.address: https (http without TLS), a wildcard host named "
+            "localhost, port 0 left out. Set it whenever hubs run on other machines."),
       bound("apis.http.tls.enabled", Kind::Bool, DPS_CFG(http.tls_enabled),
             "(new) HTTPS; false = plain HTTP, only behind a TLS-terminating proxy or on loopback: "
             "bearer tokens cross the network."),
@@ -104,12 +111,60 @@ const std::vector<Key>& table() {
             "429 with Retry-After. 0 = no limit."),
       bound("apis.http.rateLimit.burst", Kind::Uint, DPS_CFG(http.rate_burst),
             "(new) Requests one token may send at once after a quiet period."),
+      bound("apis.http.maxConnections", Kind::Uint, DPS_CFG(http.max_connections),
+            "(new) Management API connections served at once; further connections are closed at "
+            "accept. Capped at one eighth of the process's descriptor limit (soft RLIMIT_NOFILE, "
+            "at least 16) so API connections never take the descriptors devices need; the "
+            "effective value is logged at start."),
+      bound("apis.http.connectionRate.perSource", Kind::Uint,
+            DPS_CFG(http.connection_rate_per_source),
+            "(new) New API connections per second from one source IP address (IPv6: per /64), "
+            "on average; beyond it connections are closed at accept, before any TLS work. 0 = no "
+            "limit."),
+      bound("apis.http.connectionRate.burst", Kind::Uint, DPS_CFG(http.connection_rate_burst),
+            "(new) API connections one source address may open at once after a quiet period."),
+      bound("apis.http.handshakeTimeout", Kind::Duration, DPS_CFG(http.handshake_timeout),
+            "(new) Deadline from accept to the TLS handshake done (with TLS off, to the first "
+            "byte). A connection that sends nothing costs no TLS state and is closed then."),
+      bound("apis.http.authFailureLimit.perSource", Kind::Uint,
+            DPS_CFG(http.auth_failures_per_source),
+            "(new) Failed authentications (401) one source address (IPv6: per /64) may cause in "
+            "one authFailureLimit.window; beyond them its API requests get 429 with Retry-After "
+            "until the window ends, whatever token they carry, without verifying it. 0 = no "
+            "limit (set 0 behind a proxy that hides the callers' addresses)."),
+      bound("apis.http.authFailureLimit.window", Kind::Duration, DPS_CFG(http.auth_failure_window),
+            "(new) Window of authFailureLimit.perSource, starting at a source's first failure."),
+      bound("apis.http.requireProofOfPossession", Kind::Bool,
+            DPS_CFG(http.require_proof_of_possession),
+            "(new) Enrollment groups created through the API, and updates that change the "
+            "certificates a group trusts, must prove possession of the CA's key (a certificate "
+            "over a dps-issued verification code). false = plgd's API behaviour, for an operator "
+            "serving a single owner: any owner could then enroll another owner's public chain. "
+            "Groups in this file are the operator's and need no proof."),
+      bound("apis.http.quotas.enrollmentGroups", Kind::Uint, DPS_CFG(http.quotas.enrollment_groups),
+            "(new) Most enrollment groups one owner may have; beyond it, creates answer 409."),
+      bound("apis.http.quotas.hubs", Kind::Uint, DPS_CFG(http.quotas.hubs),
+            "(new) Most hubs one owner may have; beyond it, creates answer 409."),
+      bound("apis.http.quotas.revokedCertificatesPerGroup", Kind::Uint,
+            DPS_CFG(http.quotas.revoked_certificates_per_group),
+            "(new) Most revokedCertificates entries in one enrollment group (a CRL scales "
+            "further); beyond it, writes answer 409."),
+      bound("apis.http.quotas.verificationCodes", Kind::Uint,
+            DPS_CFG(http.quotas.verification_codes),
+            "(new) Most unused, unexpired verification codes one owner may hold; beyond it, "
+            "requests for a new one answer 409."),
       bound("apis.http.adminToken.enabled", Kind::Bool, DPS_CFG(http.admin_token.enabled),
             "(new) Create <dataDirectory>/admin.token (0600), a management API token signed by "
             "dps's API key (api-token-signing.key, never the key of device tokens), and accept "
             "it; false = only tokens of the configured authorities."),
       bound("apis.http.adminToken.owner", Kind::String, DPS_CFG(http.admin_token.owner),
             "(new) Owner that admin.token acts for (the value of its ownerClaim)."),
+      bound("apis.http.adminToken.validity", Kind::Duration, DPS_CFG(http.admin_token.validity),
+            "(new) Lifetime of admin.token. dps mints a new one at start when the file's token is "
+            "past half of it (or lives longer than it, or is for another owner) and revokes the "
+            "old one. A week: a leaked copy dies within days without anyone noticing the leak, "
+            "and a dps restarted at least every 3.5 days never leaves dpsctl an expired token; "
+            "revoke at once with `dps revoke-token`."),
       bound("apis.http.tls.certFile", Kind::Path, DPS_CFG(http.tls.cert_file),
             "Management API certificate chain (PEM); empty = generated in the data directory."),
       bound("apis.http.tls.keyFile", Kind::Path, DPS_CFG(http.tls.key_file),
@@ -142,7 +197,9 @@ const std::vector<Key>& table() {
             "(new) SQLite database file; empty = <dataDirectory>/dps.db."),
       bound("clients.storage.postgres.uri", Kind::String, DPS_CFG(storage.postgres.uri),
             "(new) PostgreSQL connection URI (postgresql://user:password@host:port/db); set = "
-            "the store is PostgreSQL, shared by every replica, instead of SQLite. Never logged."),
+            "the store is PostgreSQL, shared by every replica, instead of SQLite. Never logged. "
+            "TLS to the database: add ?sslmode=verify-full&sslrootcert=/path/ca.pem; an unknown "
+            "sslmode or an unreadable sslrootcert stops dps at start."),
       bound("clients.storage.postgres.maxConnections", Kind::Uint,
             DPS_CFG(storage.postgres.max_connections),
             "(new) Connections each replica keeps to PostgreSQL (record commits and API calls "
