@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/signal_set.hpp>
 
 #include "api/management_api.hpp"
+#include "app/periodic_task.hpp"
 #include "app/store_factory.hpp"
 #include "app/store_seeding.hpp"
 #include "auth/admin_token.hpp"
@@ -48,6 +50,8 @@ struct Service::Parts {
   std::unique_ptr<api::ManagementApi> api;
   std::unique_ptr<http::HttpServer> http;
   std::optional<std::filesystem::path> admin_token_file;
+  /// Re-mints admin.token past half its life while dps runs; last, so it stops first.
+  std::unique_ptr<PeriodicTask> admin_token_renewal;
 };
 
 namespace {
@@ -112,6 +116,24 @@ Result<void> revoke_replaced_admin_token(const auth::AdminTokenFile& file, Servi
   if (parts.revoked_tokens) parts.revoked_tokens->add(file.replaced->jti);
   spdlog::info("admin token replaced; the previous one (jti {}) is revoked", file.replaced->jti);
   return {};
+}
+
+// load_or_create re-mints past half the token's life; checking 8 times per life renews it with at
+// least 3/8 of the life left, and at most hourly keeps a week-long token's checks rare.
+std::chrono::milliseconds admin_token_check_interval(std::chrono::seconds validity) {
+  const auto eighth = std::chrono::duration_cast<std::chrono::milliseconds>(validity) / 8;
+  return std::clamp<std::chrono::milliseconds>(eighth, std::chrono::milliseconds(250),
+                                               std::chrono::hours(1));
+}
+
+// admin.token as `request` asks: kept while fresh, otherwise minted again with the replaced one
+// revoked.
+Result<void> renew_admin_token(const auth::AdminTokenRequest& request,
+                               const std::filesystem::path& data_dir, Service::Parts& parts) {
+  auto token = context(auth::load_or_create_admin_token(*parts.api_tokens, data_dir, request),
+                       "apis.http.adminToken");
+  if (!token) return tl::unexpected(token.error());
+  return revoke_replaced_admin_token(*token, parts);
 }
 
 }  // namespace
@@ -227,13 +249,19 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
       request.owner_claim = config.http.owner_claim;
       request.audience = config.http.audience;
       request.validity = config.http.admin_token.validity;
-      auto token = context(auth::load_or_create_admin_token(*parts->api_tokens, data_dir, request),
-                           "apis.http.adminToken");
-      if (!token) return tl::unexpected(token.error());
-      if (auto revoked = revoke_replaced_admin_token(*token, *parts); !revoked) {
-        return tl::unexpected(revoked.error());
+      if (auto renewed = renew_admin_token(request, data_dir, *parts); !renewed) {
+        return tl::unexpected(renewed.error());
       }
       parts->admin_token_file = data_dir / "admin.token";
+      // A dps that runs longer than the token's life must not leave dpsctl with an expired one.
+      Service::Parts* kept = parts.get();
+      parts->admin_token_renewal = std::make_unique<PeriodicTask>(
+          admin_token_check_interval(request.validity), [request, data_dir, kept] {
+            if (auto renewed = renew_admin_token(request, data_dir, *kept); !renewed) {
+              spdlog::error("admin token renewal failed (retried later): {}",
+                            renewed.error().internal);
+            }
+          });
     }
   }
   return std::unique_ptr<Service>(new Service(std::move(parts)));

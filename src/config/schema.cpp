@@ -160,11 +160,10 @@ const std::vector<Key>& table() {
       bound("apis.http.adminToken.owner", Kind::String, DPS_CFG(http.admin_token.owner),
             "(new) Owner that admin.token acts for (the value of its ownerClaim)."),
       bound("apis.http.adminToken.validity", Kind::Duration, DPS_CFG(http.admin_token.validity),
-            "(new) Lifetime of admin.token. dps mints a new one at start when the file's token is "
-            "past half of it (or lives longer than it, or is for another owner) and revokes the "
-            "old one. A week: a leaked copy dies within days without anyone noticing the leak, "
-            "and a dps restarted at least every 3.5 days never leaves dpsctl an expired token; "
-            "revoke at once with `dps revoke-token`."),
+            "(new) Lifetime of admin.token. dps mints a new one, at start and while it runs, once "
+            "the file's token is past half of it (or lives longer than it, or is for another "
+            "owner), and revokes the old one. A week: a leaked copy dies within days without "
+            "anyone noticing the leak; revoke at once with `dps revoke-token`."),
       bound("apis.http.tls.certFile", Kind::Path, DPS_CFG(http.tls.cert_file),
             "Management API certificate chain (PEM); empty = generated in the data directory."),
       bound("apis.http.tls.keyFile", Kind::Path, DPS_CFG(http.tls.key_file),

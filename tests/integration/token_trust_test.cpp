@@ -77,6 +77,30 @@ TEST_F(TokenTrust, AdminTokenHasDpsIssuerARandomJtiAndAWeekOfLife) {
   EXPECT_EQ(call(Verb::get, kHubsPath, token).status, 200u);
 }
 
+class AdminTokenRenewal : public TokenTrust {
+ protected:
+  void configure(DpsConfigSpec& spec) override {
+    TokenTrust::configure(spec);
+    spec.admin_token_validity = "4s";  // checked every 0.5 s, renewed past 2 s
+  }
+};
+
+TEST_F(AdminTokenRenewal, RunningDpsRenewsItBeforeItExpiresAndRevokesTheOldOne) {
+  const std::string first = read_token(admin_file());
+  ASSERT_EQ(call(Verb::get, kHubsPath, first).status, 200u);
+  std::string renewed = first;
+  const auto deadline = std::chrono::steady_clock::now() + 8s;
+  while (renewed == first && std::chrono::steady_clock::now() < deadline) {
+    // dps writes the file on its own schedule, with nothing to wait on.
+    std::this_thread::sleep_for(100ms);
+    renewed = read_token(admin_file());
+  }
+  ASSERT_NE(renewed, first) << "admin.token was not renewed while dps ran";
+  EXPECT_EQ(call(Verb::get, kHubsPath, renewed).status, 200u);
+  EXPECT_TRUE(is_api_error(call(Verb::get, kHubsPath, first), 401, 16, "token revoked"))
+      << "a copy of the replaced token must not outlive the file";
+}
+
 TEST_F(TokenTrust, TokenSignedWithTheAdminKeyForAnotherIssuerIsRefused) {
   const DpsSigningKey key = load_dps_signing_key(spec_.data_dir);
   json claims = test::valid_claims("1");

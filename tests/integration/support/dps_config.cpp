@@ -54,6 +54,9 @@ std::string render_config(const DpsConfigSpec& spec) {
     if (!spec.http_tls) y << "    tls:\n      enabled: false\n";
     y << "    requireProofOfPossession: " << (spec.require_proof_of_possession ? "true" : "false")
       << "\n";
+    if (!spec.admin_token_validity.empty()) {
+      y << "    adminToken:\n      validity: " << q(spec.admin_token_validity) << "\n";
+    }
     if (spec.api_group_quota > 0) {
       y << "    quotas:\n      enrollmentGroups: " << spec.api_group_quota << "\n";
     }

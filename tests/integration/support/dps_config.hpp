@@ -57,8 +57,9 @@ struct DpsConfigSpec {
   // dps's default is true; the API tests test other things with groups of their own CAs, and the
   // tenancy and dpsctl tests, which do the round trip, turn it on.
   bool require_proof_of_possession = false;
-  uint32_t api_group_quota = 0;  // apis.http.quotas.enrollmentGroups; 0 = dps's default
-  std::string postgres_uri;      // clients.storage.postgres.uri; empty = SQLite in data_dir
+  uint32_t api_group_quota = 0;      // apis.http.quotas.enrollmentGroups; 0 = dps's default
+  std::string admin_token_validity;  // apis.http.adminToken.validity; empty = dps's default
+  std::string postgres_uri;          // clients.storage.postgres.uri; empty = SQLite in data_dir
   std::vector<GroupSpec> groups;
 };
 
