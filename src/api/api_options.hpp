@@ -18,6 +18,9 @@ struct Quotas {
   uint32_t revoked_certificates_per_group = 10000;
   /// Verification codes issued and not yet used or expired.
   uint32_t verification_codes = 100;
+  /// Groups sharing one lead certificate name: every group named like a device's issuer costs
+  /// that device's handshake a chain verification.
+  uint32_t groups_per_lead_name = 4;
 };
 
 struct ManagementApiOptions {

@@ -98,7 +98,7 @@ api::ManagementApiOptions management_api_options(const config::Config& config) {
   options.require_proof_of_possession = config.http.require_proof_of_possession;
   const config::ApiQuotas& quotas = config.http.quotas;
   options.quotas = {quotas.enrollment_groups, quotas.hubs, quotas.revoked_certificates_per_group,
-                    quotas.verification_codes};
+                    quotas.verification_codes, quotas.groups_per_lead_name};
   return options;
 }
 

@@ -14,9 +14,10 @@ namespace dps::app {
 [[nodiscard]] Result<void> seed_store(store::Store& store, const config::Config& config);
 
 /// Computes and stores the trust path of every group that has none (written by an older dps), so
-/// the store protects its trust from then on. A group whose trust another owner's group already
-/// claims keeps none and is named in a warning: the device side refuses devices both groups
-/// would admit equally (pki::TrustGroupIndex), and an operator must resolve it.
+/// the store protects its trust from then on. A group whose trust overlaps another owner's group
+/// (one that holds a trust path, or another such legacy group) is disabled instead, with a
+/// warning naming it: neither owner gets the other's devices by an accident of ids, and the
+/// owner re-creates it with a proof of possession.
 /// @return the number of groups given a trust path.
 [[nodiscard]] Result<size_t> backfill_trust_paths(store::Store& store);
 

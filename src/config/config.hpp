@@ -47,6 +47,7 @@ struct ApiQuotas {
   uint32_t hubs = 100;
   uint32_t revoked_certificates_per_group = 10000;
   uint32_t verification_codes = 100;
+  uint32_t groups_per_lead_name = 4;
 };
 
 struct HttpApi {

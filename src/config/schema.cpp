@@ -153,6 +153,11 @@ const std::vector<Key>& table() {
             DPS_CFG(http.quotas.verification_codes),
             "(new) Most unused, unexpired verification codes one owner may hold; beyond it, "
             "requests for a new one answer 409."),
+      bound("apis.http.quotas.groupsPerLeadCertificateName", Kind::Uint,
+            DPS_CFG(http.quotas.groups_per_lead_name),
+            "(new) Most enrollment groups one owner may have with the same lead certificate "
+            "name. Each group named like a device's issuer costs that device's handshake a chain "
+            "verification, so this bounds what one owner's groups can cost another's devices."),
       bound("apis.http.adminToken.enabled", Kind::Bool, DPS_CFG(http.admin_token.enabled),
             "(new) Create <dataDirectory>/admin.token (0600), a management API token signed by "
             "dps's API key (api-token-signing.key, never the key of device tokens), and accept "

@@ -55,7 +55,8 @@ tl::expected<Verified, Refusal> verify(const TrustGroup& group, std::span<X509* 
     return tl::unexpected(Refusal{Severity::NotVerified, "out of memory", "internal error",
                                   RefusalKind::NotVerified});
   }
-  for (X509* cert : group.intermediates()) sk_X509_push(untrusted.get(), cert);
+  // Only the trust path's certificates: one below the lead proves nothing (trust_group.hpp).
+  for (X509* cert : group.path_intermediates()) sk_X509_push(untrusted.get(), cert);
   for (X509* cert : peer_chain.subspan(1)) sk_X509_push(untrusted.get(), cert);
   if (X509_STORE_CTX_init(ctx.get(), group.roots(), leaf, untrusted.get()) != 1) {
     ERR_clear_error();

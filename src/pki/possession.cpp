@@ -23,14 +23,15 @@ Result<void> verify_possession(const TrustGroup& group, std::string_view code,
     return fail(ErrorCode::BadRequest,
                 "proofOfPossession.certificate: its subject CN must be the verification code");
   }
-  for (X509* cert : group.path_certificates()) {
-    const bool signed_by = X509_verify(proof, X509_get0_pubkey(cert)) == 1;
-    ERR_clear_error();
-    if (signed_by) return {};
-  }
+  // The lead's key only: a certificate above the lead is the requester's own statement (anyone
+  // can issue a certificate for another's public key under a root of their own), so a signature
+  // by such a key proves nothing about the lead.
+  X509* lead = group.path_certificates().front();
+  const bool signed_by_lead = X509_verify(proof, X509_get0_pubkey(lead)) == 1;
+  ERR_clear_error();
+  if (signed_by_lead) return {};
   return fail(ErrorCode::Forbidden,
-              "proofOfPossession.certificate: not signed by the key of the lead certificate or of "
-              "a certificate above it in the chain");
+              "proofOfPossession.certificate: not signed by the key of the lead certificate");
 }
 
 }  // namespace dps::pki

@@ -194,6 +194,7 @@ Result<std::shared_ptr<const TrustGroup>> build_trust_group(const TrustGroupSpec
   group->path_certificates_ = std::move(*path);
   for (X509* cert : group->path_certificates_) {
     group->trust_path_.push_back(spki_sha256_hex(cert));
+    if (!is_self_signed(cert)) group->path_intermediates_.push_back(cert);
   }
 
   for (const auto& entry : spec.revoked) {

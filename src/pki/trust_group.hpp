@@ -57,8 +57,13 @@ class TrustGroup {
   X509* first_certificate() const { return certs_.front().get(); }
   /// The chain's self-signed certificates, the only trust anchors of this group.
   X509_STORE* roots() const { return roots_.get(); }
-  /// The chain's other (non-self-signed) certificates, usable as untrusted intermediates.
+  /// The chain's other (non-self-signed) certificates (for checking the chain itself).
   std::span<X509* const> intermediates() const { return intermediates_; }
+  /// The non-self-signed certificates of the trust path (the lead and those above it): the only
+  /// ones of the group a device's chain may be completed with. A certificate below the lead is
+  /// vouched for by the lead's holder alone, who could so cross-certify another owner's CA key
+  /// under its own lead; devices must send those themselves.
+  std::span<X509* const> path_intermediates() const { return path_intermediates_; }
 
   /// Why this group denies `verified_chain` (leaf first, root last), or nullopt if it does not:
   /// the leaf's serial or SPKI hash is in `revoked`, or a CRL (whose signature verifies with the
@@ -86,7 +91,8 @@ class TrustGroup {
   bool disabled_ = false;
   bool expired_certificate_enabled_ = false;
   std::vector<X509Ptr> certs_;
-  std::vector<X509*> intermediates_;  // borrowed from certs_
+  std::vector<X509*> intermediates_;       // borrowed from certs_
+  std::vector<X509*> path_intermediates_;  // borrowed from certs_
   X509StorePtr roots_;
   std::unordered_set<std::string> revoked_;  // normalised: lowercase hex, no leading zeros
   std::vector<Crl> crls_;

@@ -135,6 +135,17 @@ std::string TestCa::root_pem() const {
   return issuers.empty() ? cert_pem() : must(pki::to_pem(issuers.back().get()), "root PEM");
 }
 
+pki::X509Ptr cross_certify(const TestCa& issuer, const TestCert& subject) {
+  pki::X509NamePtr name(X509_NAME_dup(X509_get_subject_name(subject.get())));
+  check(name != nullptr, "copy subject name");
+  auto p = profile(name, X509_get0_pubkey(subject.get()), CaOptions{}.validity);
+  p.extensions = {{NID_basic_constraints, "critical,CA:TRUE"},
+                  {NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature"},
+                  {NID_subject_key_identifier, "hash"},
+                  {NID_authority_key_identifier, "keyid,issuer"}};
+  return must(pki::issue_certificate(p, issuer.get(), issuer.key.get()), "cross-certificate");
+}
+
 TestCa make_root_ca(const std::string& name, const CaOptions& options) {
   return make_ca(nullptr, name, options);
 }

@@ -57,6 +57,9 @@ TestCa make_root_ca(const std::string& name, const CaOptions& options = {});
 /// CA issued by `parent`, with SKI/AKID.
 TestCa make_intermediate_ca(const TestCa& parent, const std::string& name,
                             const CaOptions& options = {});
+/// A CA certificate with `subject`'s name and public key, issued by `issuer`: the holder of
+/// `issuer`'s key vouching for a key it does not hold (a cross-certificate), as an attacker may.
+pki::X509Ptr cross_certify(const TestCa& issuer, const TestCert& subject);
 
 struct LeafOptions {
   /// Empty: "uuid:<random v4>", the form of an OCF device certificate.

@@ -66,9 +66,9 @@ using nlohmann::json;
 
 void add_proof_options(CLI::App& verb, ProofOptions& options) {
   auto* key = verb.add_option("--proof-key", options.key_file,
-                              "PEM private key of the chain's lead certificate (or of one above "
-                              "it): dpsctl gets a verification code and signs it, proving the "
-                              "CA is yours. The key never leaves this machine");
+                              "PEM private key of the chain's lead certificate: dpsctl gets a "
+                              "verification code and signs it, proving the CA is yours. The key "
+                              "never leaves this machine");
   auto* code = verb.add_option("--verification-code", options.code,
                                "Code from `groups verification-code`, when the certificate was "
                                "signed elsewhere (--proof-certificate)");
@@ -119,7 +119,7 @@ std::string make_verification_certificate(const std::string& key_pem, const std:
   if (!issuer) {
     usage(
         "--proof-key is not the key of any certificate in --chain: sign with the key of the "
-        "lead certificate or of one above it");
+        "lead certificate");
   }
   CertPtr cert(X509_new());
   check(cert != nullptr, "out of memory");

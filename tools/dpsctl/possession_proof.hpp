@@ -1,6 +1,6 @@
 // The proof of possession `groups create` and `groups update --chain` send (management-api.md
 // "Proof of possession"): a certificate whose subject CN is a verification code dps issued,
-// signed by the key of the group's lead certificate (or of one above it). With --proof-key,
+// signed by the key of the group's lead certificate. With --proof-key,
 // dpsctl gets the code and signs it itself; with --verification-code and --proof-certificate,
 // the signing happened elsewhere (a key in an HSM), after `groups verification-code`.
 #pragma once

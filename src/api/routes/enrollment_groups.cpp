@@ -70,6 +70,25 @@ Result<void> check_group_quota(const Context& context) {
   return quota_exceeded("enrollment groups of this owner", *groups, most, "enrollmentGroups");
 }
 
+// Devices are matched against every group whose lead certificate name is an issuer name in
+// their chain, each a chain verification. Names are the requester's to choose: without a bound,
+// one owner's many groups named like another owner's CA would make each of that owner's device
+// handshakes cost them all.
+Result<void> check_lead_name_quota(const Context& context, const store::EnrollmentGroup& group) {
+  store::EnrollmentGroupFilter filter{context.scope(), {}, {}, {}};
+  filter.lead_certificate_names = {group.x509.lead_certificate_name};
+  auto namesakes = context.store.list_enrollment_groups(filter);
+  if (!namesakes) return tl::unexpected(namesakes.error());
+  const size_t others = static_cast<size_t>(
+      std::count_if(namesakes->begin(), namesakes->end(),
+                    [&](const store::EnrollmentGroup& other) { return other.id != group.id; }));
+  const uint32_t most = context.options.quotas.groups_per_lead_name;
+  if (others < most) return {};
+  return quota_exceeded("enrollment groups of this owner with lead certificate name \"" +
+                            group.x509.lead_certificate_name + "\"",
+                        others, most, "groupsPerLeadCertificateName");
+}
+
 }  // namespace
 
 ApiResponse create_verification_code(const ApiRequest& request, const Context& context) {
@@ -119,6 +138,9 @@ ApiResponse create_enrollment_group(const ApiRequest& request, const Context& co
     return error_response(fits.error());
   }
   if (auto fits = check_group_quota(context); !fits) return error_response(fits.error());
+  if (auto fits = check_lead_name_quota(context, *group); !fits) {
+    return error_response(fits.error());
+  }
   if (auto proven = check_possession(context, *group, proof); !proven) {
     return error_response(proven.error());
   }
@@ -148,6 +170,11 @@ ApiResponse update_enrollment_group(const ApiRequest& request, std::string_view 
   if (!group) return error_response(group.error());
   if (auto fits = check_revocation_quota(context, *group); !fits) {
     return error_response(fits.error());
+  }
+  if (group->x509.lead_certificate_name != stored->front().x509.lead_certificate_name) {
+    if (auto fits = check_lead_name_quota(context, *group); !fits) {
+      return error_response(fits.error());
+    }
   }
   // Only a change of what the group trusts needs a new proof: names, hubs, revocations and
   // disabling are the owner's business alone.

@@ -23,6 +23,17 @@ Result<void> check_hub_id_free(const Context& context, const store::Hub& hub) {
                   "hubId \"" + hub.hub_id + "\" is already used by hub \"" + other.id + "\"");
     }
   }
+  // Devices are refused identity certificates for hub ids, but only for hubs known when they
+  // ask: a device (of any owner: hub ids are public) that got CN=uuid:<id> first could pose as
+  // the hub to its devices. So the id of a provisioned device is never a hub's.
+  store::RecordFilter devices{store::OwnerScope::every_owner(), {}, {hub.hub_id}, {}};
+  auto holders = context.store.list_provisioning_records(devices);
+  if (!holders) return tl::unexpected(holders.error());
+  if (!holders->empty()) {
+    return fail(ErrorCode::Conflict, "hubId \"" + hub.hub_id +
+                                         "\" is the identity of a provisioned device; a hub "
+                                         "cannot take it (delete that device's record first)");
+  }
   return {};
 }
 

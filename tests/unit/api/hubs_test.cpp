@@ -45,6 +45,26 @@ TEST_F(Hubs, HubIdIsUniquePerOwner) {
   EXPECT_EQ(list("/api/v1/hubs?hubIdFilter=" + std::string(kHubA)).size(), 1u);
 }
 
+TEST_F(Hubs, IdOfAProvisionedDeviceOfAnyOwnerIsNoHubId) {
+  // Bob's device got an identity certificate for kHubB before any hub had that id.
+  store::ProvisioningRecord record{.id = "r-bob",
+                                   .device_id = kHubB,
+                                   .enrollment_group_id = "g-bob",
+                                   .owner = kBob,
+                                   .creation_date = 1700000000000000000};
+  record.ownership = store::OwnershipSection{{1700000000000000001, 68, ""}, kBob};
+  auto outcomes = store_->apply_record_updates(std::span(&record, 1));
+  ASSERT_TRUE(outcomes && outcomes->size() == 1 && outcomes->front());
+
+  ApiResponse created = call("POST", "/api/v1/hubs", hub_body(kHubB));
+  EXPECT_EQ(created.status, 409u);
+  EXPECT_NE(error_message(created, 6).find("identity of a provisioned device"), std::string::npos);
+  const json hub = create("hubs", hub_body(kHubA));
+  ApiResponse renamed =
+      call("PUT", "/api/v1/hubs/" + hub["id"].get<std::string>(), hub_body(kHubB));
+  EXPECT_EQ(renamed.status, 409u) << renamed.body;
+}
+
 TEST_F(Hubs, PutReplacesTheWholeHub) {
   json body = hub_body(kHubA);
   body["authorization"]["provider"] = {{"name", "plgd"},

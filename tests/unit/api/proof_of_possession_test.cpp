@@ -1,6 +1,7 @@
 // Proof of possession and quotas through ManagementApi with dps's default options: an owner can
 // enroll only a CA whose key it holds, and cannot grow its objects without bound.
 #include "api_fixture.hpp"
+#include "pki/pem.hpp"
 
 namespace dps::api::testing {
 namespace proof_of_possession {
@@ -56,10 +57,29 @@ TEST_F(ProofOfPossessionTest, CodeSignedByTheLeadKeyCreatesTheGroupOnceOnly) {
   EXPECT_NE(error_message(again, kGrpcPermissionDenied).find("already used"), std::string::npos);
 }
 
-TEST_F(ProofOfPossessionTest, KeyAboveTheLeadOnTheChainAlsoProves) {
-  // The root's holder controls every intermediate under it.
-  create("enrollment-groups",
-         with_proof(own_ca_group_body("by-root"), proof(new_code(), Pki::get().root)));
+TEST_F(ProofOfPossessionTest, KeyAboveTheLeadProvesNothing) {
+  // The certificates above the lead are the requester's own statement: anyone can issue a
+  // certificate for another's public key under a root of their own. Only the lead's key counts.
+  ApiResponse response =
+      call("POST", "/api/v1/enrollment-groups",
+           with_proof(own_ca_group_body("by-root"), proof(new_code(), Pki::get().root)));
+  EXPECT_EQ(response.status, 403u);
+  EXPECT_NE(error_message(response, kGrpcPermissionDenied).find("lead certificate"),
+            std::string::npos);
+}
+
+TEST_F(ProofOfPossessionTest, LeadKeyOfAnotherCaUnderTheSameNameProvesNothing) {
+  // Bob's chain: a certificate with the name and public key of alice's intermediate, issued by a
+  // root bob holds (he can sign the code with that root's key, not with the intermediate's).
+  const test::TestCa bob_root = test::make_root_ca("Bob Root");
+  const test::TestCa& alices = Pki::get().intermediate_for("alices");
+  const std::string chain =
+      pki::to_pem(test::cross_certify(bob_root, alices).get()).value() + bob_root.cert_pem();
+  json body = own_ca_group_body("alices");
+  body["attestationMechanism"]["x509"]["certificateChain"] = chain;
+  ApiResponse response = call("POST", "/api/v1/enrollment-groups",
+                              with_proof(body, proof(new_code(kBob), bob_root)), kBob);
+  EXPECT_EQ(response.status, 403u) << response.body;
 }
 
 TEST_F(ProofOfPossessionTest, ForeignChainWithoutItsKeyIsRefusedAndTheCodeStaysUsable) {
@@ -139,7 +159,8 @@ class QuotaTest : public ApiTest {
     options.quotas = {.enrollment_groups = 2,
                       .hubs = 1,
                       .revoked_certificates_per_group = 3,
-                      .verification_codes = 2};
+                      .verification_codes = 2,
+                      .groups_per_lead_name = 1};
     return options;
   }
   QuotaTest() : ApiTest(small_quotas()) {}
@@ -174,6 +195,19 @@ TEST_F(QuotaTest, HubsRevocationsAndCodesHaveTheirQuotasToo) {
   EXPECT_EQ(call("POST", codes).status, 200u);
   EXPECT_EQ(call("POST", codes).status, 409u);
   EXPECT_EQ(call("POST", codes, std::string{}, kBob).status, 200u);
+}
+
+TEST_F(QuotaTest, GroupsNamedAlikeAreBoundedPerOwner) {
+  // Two CAs with one name (a rotated CA, or another owner's name copied): each group with the
+  // name costs a chain verification to every device whose issuer carries it.
+  const test::TestCa first = test::make_intermediate_ca(Pki::get().root, "Shared Lead Name");
+  const test::TestCa second = test::make_intermediate_ca(Pki::get().root, "Shared Lead Name");
+  create("enrollment-groups", group_body("first", &first));
+  ApiResponse again = call("POST", "/api/v1/enrollment-groups", group_body("second", &second));
+  EXPECT_EQ(again.status, 409u);
+  EXPECT_NE(error_message(again, kGrpcAlreadyExists).find("groupsPerLeadCertificateName"),
+            std::string::npos);
+  create("enrollment-groups", group_body("second", &second), kBob);
 }
 
 }  // namespace proof_of_possession

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "pki/pem.hpp"
 #include "pki/x509_util.hpp"
 #include "support/test_pki.hpp"
 
@@ -191,6 +192,25 @@ TEST_F(MatchTest, GroupLeadingWithASameNamedSiblingDoesNotAdmitTheOtherBranch) {
       match(index_of({spec("eg-namesake", namesake.chain_pem())}), chain_of(leaf, intermediate)),
       "certificate chain does not pass through the lead certificate of enrollment group "
       "eg-namesake");
+}
+
+TEST_F(MatchTest, CertificateBelowTheLeadCannotAdoptAnotherOwnersCaKey) {
+  // Owner B holds a root and an intermediate X of its own (X named like the device's root, so
+  // the group is a candidate), and puts under X a cross-certificate of the device's real
+  // intermediate: its name and public key, signed by X. The device's leaf verifies under it,
+  // and so would pass through B's lead. Only the lead and what is above it may complete a
+  // device's chain, so the device (whose intermediate is not B's) is refused.
+  const auto b_root = test::make_root_ca("Owner B Root");
+  const auto x = test::make_intermediate_ca(b_root, "Mfr Root");
+  const std::string cross = pki::to_pem(test::cross_certify(x, intermediate).get()).value();
+  auto b = spec("owner-b-group", cross + x.chain_pem());
+  b.owner = "bob";
+  b.lead_certificate_name = "Mfr Root";
+  expect_forbidden(match(index_of({b}), chain_of(leaf, intermediate)),
+                   "certificate chain does not verify against enrollment group owner-b-group: "
+                   "unable to get local issuer certificate");
+  expect_forbidden(match(index_of({b}), chain_of(leaf)),
+                   "no enrollment group for issuer CN \"Mfr Intermediate\"");
 }
 
 TEST_F(MatchTest, EqualGroupsOfOneOwnerTieBreakOnTheSmallestGroupId) {
