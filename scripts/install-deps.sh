@@ -18,9 +18,14 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js runs the tests' OAuth server (tests/support/oauth). Checked by command, not package:
+# a Node.js from elsewhere (NodeSource's nodejs bundles npm) is kept, and Debian's npm package
+# would conflict with it.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 
 if ((${#missing[@]} == 0)); then
-  echo "install-deps: all ${#packages[@]} packages present"
+  echo "install-deps: all ${#packages[@]} packages and Node.js present"
   exit 0
 fi
 

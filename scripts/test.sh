@@ -39,6 +39,9 @@ trap report EXIT
 run_tests() { ctest --test-dir "$1" --output-on-failure -j2 --timeout 120; }
 
 phase "install dependencies" ./scripts/install-deps.sh
+# The tests' OAuth server (oidc-provider) from the committed package-lock.json.
+phase "npm ci (oauth server)" npm ci --prefix tests/support/oauth --no-audit --no-fund \
+  --loglevel=error
 
 # -g1 (line tables) instead of -g: backtraces keep file and line, the build takes ~30% less.
 phase "plain: configure" ./scripts/configure.sh build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo \

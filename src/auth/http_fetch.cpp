@@ -31,9 +31,10 @@ using asio::ip::tcp;
 
 constexpr uint32_t kHeaderLimit = 64 * 1024;  // IdPs send long CSP and cookie headers
 
-tl::unexpected<Error> unavailable(const HttpUrl& url, std::string_view step,
-                                  const std::string& why) {
-  return fail(ErrorCode::Unavailable, "GET " + url.text() + ": " + std::string(step) + ": " + why);
+tl::unexpected<Error> unavailable(std::string_view method, const HttpUrl& url,
+                                  std::string_view step, const std::string& why) {
+  return fail(ErrorCode::Unavailable,
+              std::string(method) + " " + url.text() + ": " + std::string(step) + ": " + why);
 }
 
 std::string lowercase(std::string_view text) {
@@ -44,30 +45,36 @@ std::string lowercase(std::string_view text) {
 
 // Sends the request and reads one response on an established stream (plain or TLS).
 template <class Stream>
-awaitable<Result<std::string>> exchange(Stream& stream, HttpUrl url, size_t body_limit) {
+awaitable<Result<HttpResponse>> exchange(Stream& stream, HttpUrl url, const HttpPost* post,
+                                         size_t body_limit) {
   beast::error_code ec;
   auto on_error = asio::redirect_error(asio::use_awaitable, ec);
-  http::request<http::empty_body> request{http::verb::get, url.target, 11};
+  const std::string_view method = post ? "POST" : "GET";
+  http::request<http::string_body> request{post ? http::verb::post : http::verb::get, url.target,
+                                           11};
   const bool default_port = url.port == (url.tls ? "443" : "80");
   const std::string host =
       url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
   request.set(http::field::host, default_port ? host : host + ":" + url.port);
   request.set(http::field::user_agent, "dps");
   request.set(http::field::accept, "application/json");
+  if (post) {
+    request.set(http::field::content_type, post->content_type);
+    if (!post->authorization.empty()) request.set(http::field::authorization, post->authorization);
+    request.body() = post->body;
+    request.prepare_payload();
+  }
   co_await http::async_write(stream, request, on_error);
-  if (ec) co_return unavailable(url, "write", ec.message());
+  if (ec) co_return unavailable(method, url, "write", ec.message());
 
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.header_limit(kHeaderLimit);
   parser.body_limit(body_limit);
   co_await http::async_read(stream, buffer, parser, on_error);
-  if (ec) co_return unavailable(url, "read", ec.message());
+  if (ec) co_return unavailable(method, url, "read", ec.message());
   const auto& response = parser.get();
-  if (response.result() != http::status::ok) {
-    co_return unavailable(url, "answer", "HTTP " + std::to_string(response.result_int()));
-  }
-  co_return response.body();
+  co_return HttpResponse{response.result_int(), response.body()};
 }
 
 }  // namespace
@@ -139,19 +146,20 @@ struct HttpFetcher::Impl {
   asio::io_context* running = nullptr;  // guarded by mutex
   bool cancelled = false;               // guarded by mutex
 
-  awaitable<Result<std::string>> get(HttpUrl url, size_t body_limit) {
+  awaitable<Result<HttpResponse>> send(HttpUrl url, const HttpPost* post, size_t body_limit) {
+    const std::string_view method = post ? "POST" : "GET";
     auto executor = co_await asio::this_coro::executor;
     beast::error_code ec;
     auto on_error = asio::redirect_error(asio::use_awaitable, ec);
     tcp::resolver resolver(executor);
     auto endpoints = co_await resolver.async_resolve(url.host, url.port, on_error);
-    if (ec) co_return unavailable(url, "resolve", ec.message());
+    if (ec) co_return unavailable(method, url, "resolve", ec.message());
     beast::tcp_stream tcp_stream(executor);
     co_await tcp_stream.async_connect(endpoints, on_error);
-    if (ec) co_return unavailable(url, "connect", ec.message());
+    if (ec) co_return unavailable(method, url, "connect", ec.message());
     if (!url.tls) {
-      auto body = co_await exchange(tcp_stream, url, body_limit);
-      co_return body;
+      auto answer = co_await exchange(tcp_stream, url, post, body_limit);
+      co_return answer;
     }
 
     beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), tls);
@@ -166,14 +174,14 @@ struct HttpFetcher::Impl {
                : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_handle), url.host.c_str()) == 1;
     if (!configured) {
       ERR_clear_error();
-      co_return unavailable(url, "TLS setup", "cannot set the expected host name");
+      co_return unavailable(method, url, "TLS setup", "cannot set the expected host name");
     }
     co_await stream.async_handshake(ssl::stream_base::client, on_error);
-    if (ec) co_return unavailable(url, "TLS handshake", ec.message());
-    auto body = co_await exchange(stream, url, body_limit);
+    if (ec) co_return unavailable(method, url, "TLS handshake", ec.message());
+    auto answer = co_await exchange(stream, url, post, body_limit);
     // No TLS close_notify exchange: the response is complete by its HTTP framing, and a peer
     // that never answers the shutdown would stall us.
-    co_return body;
+    co_return answer;
   }
 };
 
@@ -207,19 +215,35 @@ Result<std::unique_ptr<HttpFetcher>> HttpFetcher::create(std::string_view ca_pem
 
 Result<std::string> HttpFetcher::get(const HttpUrl& url, std::chrono::milliseconds timeout,
                                      size_t body_limit) {
+  auto answer = send(url, nullptr, timeout, body_limit);
+  if (!answer) return tl::unexpected(answer.error());
+  if (answer->status != 200) {
+    return unavailable("GET", url, "answer", "HTTP " + std::to_string(answer->status));
+  }
+  return std::move(answer->body);
+}
+
+Result<HttpResponse> HttpFetcher::post(const HttpUrl& url, const HttpPost& post,
+                                       std::chrono::milliseconds timeout, size_t body_limit) {
+  return send(url, &post, timeout, body_limit);
+}
+
+Result<HttpResponse> HttpFetcher::send(const HttpUrl& url, const HttpPost* post,
+                                       std::chrono::milliseconds timeout, size_t body_limit) {
+  const std::string_view method = post ? "POST" : "GET";
   asio::io_context ioc;
   {
     std::lock_guard lock(impl_->mutex);
-    if (impl_->cancelled) return unavailable(url, "request", "cancelled");
+    if (impl_->cancelled) return unavailable(method, url, "request", "cancelled");
     impl_->running = &ioc;
   }
-  std::optional<Result<std::string>> result;
-  asio::co_spawn(ioc, impl_->get(url, body_limit),
-                 [&result](std::exception_ptr error, Result<std::string> body) {
+  std::optional<Result<HttpResponse>> result;
+  asio::co_spawn(ioc, impl_->send(url, post, body_limit),
+                 [&result](std::exception_ptr error, Result<HttpResponse> answer) {
                    if (error) {
                      result = fail(ErrorCode::Internal, "unexpected exception in HTTP client");
                    } else {
-                     result = std::move(body);
+                     result = std::move(answer);
                    }
                  });
   // One deadline for the whole exchange, DNS included: whatever is still pending when it passes
@@ -228,11 +252,11 @@ Result<std::string> HttpFetcher::get(const HttpUrl& url, std::chrono::millisecon
   {
     std::lock_guard lock(impl_->mutex);
     impl_->running = nullptr;
-    if (!result && impl_->cancelled) result = unavailable(url, "request", "cancelled");
+    if (!result && impl_->cancelled) result = unavailable(method, url, "request", "cancelled");
   }
   if (!result) {
-    result =
-        unavailable(url, "request", "no answer within " + std::to_string(timeout.count()) + " ms");
+    result = unavailable(method, url, "request",
+                         "no answer within " + std::to_string(timeout.count()) + " ms");
   }
   return std::move(*result);
 }

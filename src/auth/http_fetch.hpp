@@ -1,4 +1,5 @@
-// A small HTTP(S) GET client for key discovery (OIDC discovery document, JWKS). Internal to
+// A small HTTP(S) client for key discovery (OIDC discovery document, JWKS) and OAuth2 token
+// requests (client_credentials.hpp). Internal to
 // dps_auth. Blocking by design: it runs on a key provider's background thread, never on an I/O
 // thread, and each call is bounded by its timeout.
 #pragma once
@@ -29,6 +30,18 @@ struct HttpUrl {
 /// clear text from anywhere else would let the network mint tokens.
 bool is_loopback_host(std::string_view host);
 
+struct HttpResponse {
+  unsigned status = 0;
+  std::string body;
+};
+
+/// A POST's body and what goes with it.
+struct HttpPost {
+  std::string content_type = "application/x-www-form-urlencoded";
+  std::string body;
+  std::string authorization;  // the Authorization header; empty = none
+};
+
 class HttpFetcher {
  public:
   /// @param ca_pem  trust anchors for https (PEM); empty = the system store.
@@ -46,12 +59,20 @@ class HttpFetcher {
   [[nodiscard]] Result<std::string> get(const HttpUrl& url, std::chrono::milliseconds timeout,
                                         size_t body_limit);
 
+  /// POST `post` to `url`; the answer whatever its status (an OAuth error is a 400/401 with a
+  /// JSON body the caller reads). Unavailable when no complete answer came (as get()).
+  /// Not thread-safe: one caller at a time.
+  [[nodiscard]] Result<HttpResponse> post(const HttpUrl& url, const HttpPost& post,
+                                          std::chrono::milliseconds timeout, size_t body_limit);
+
   /// Makes a get() in progress on another thread return at once (Unavailable); for shutdown.
   void cancel();
 
  private:
   struct Impl;
   explicit HttpFetcher(std::unique_ptr<Impl> impl);
+  Result<HttpResponse> send(const HttpUrl& url, const HttpPost* post,
+                            std::chrono::milliseconds timeout, size_t body_limit);
   std::unique_ptr<Impl> impl_;
 };
 
