@@ -27,6 +27,7 @@
 #include "pki/server_identity.hpp"
 #include "provisioning/catalog.hpp"
 #include "provisioning/catalog_refresher.hpp"
+#include "provisioning/hub_token_sources.hpp"
 #include "provisioning/router.hpp"
 #include "store/record_writer.hpp"
 
@@ -43,6 +44,7 @@ struct Service::Parts {
   std::unique_ptr<auth::EmbeddedTokenMinter> tokens;      // hub tokens for devices
   std::unique_ptr<auth::EmbeddedTokenMinter> api_tokens;  // the admin token (another key)
   std::unique_ptr<provisioning::CatalogRefresher> catalog;
+  std::unique_ptr<provisioning::HubTokenSources> hub_tokens;  // before the router that uses it
   std::unique_ptr<provisioning::Router> router;
   std::unique_ptr<net::DeviceServer> devices;
   std::shared_ptr<auth::RevocationList> revoked_tokens;  // reads the store: declared after it
@@ -204,8 +206,10 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   if (!catalog) return tl::unexpected(catalog.error());
   parts->catalog = std::move(*catalog);
   spdlog::info("{} enrollment group(s) loaded", parts->catalog->catalogs().get()->group_count());
+  parts->hub_tokens = std::make_unique<provisioning::HubTokenSources>();
   parts->router = std::make_unique<provisioning::Router>(provisioning::Services{
-      parts->ca.get(), parts->tokens.get(), pki::certificate_uuid(identity->cert_chain_pem)});
+      parts->ca.get(), parts->tokens.get(), pki::certificate_uuid(identity->cert_chain_pem),
+      parts->hub_tokens.get()});
 
   auto tls = net::make_device_tls_context({identity->cert_chain_pem, identity->key_pem},
                                           parts->catalog->catalogs());

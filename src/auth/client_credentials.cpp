@@ -109,6 +109,12 @@ Result<std::unique_ptr<ClientCredentialsTokenSource>> ClientCredentialsTokenSour
 }
 
 Result<std::string> ClientCredentialsTokenSource::client_secret() {
+  if (options_.client_secret_file.empty()) {
+    if (options_.client_secret.empty()) {
+      return fail(ErrorCode::BadRequest, "clientSecret: required");
+    }
+    return options_.client_secret;
+  }
   std::error_code ec;
   const auto mtime = std::filesystem::last_write_time(options_.client_secret_file, ec);
   std::lock_guard lock(mutex_);
@@ -213,8 +219,8 @@ Result<ClientCredentialsTokenSource::Token> ClientCredentialsTokenSource::fetch(
     std::string in_form = form;
     add_param(in_form, "client_id", options_.client_id);
     add_param(in_form, "client_secret", *secret);
-    answer =
-        fetcher->post(*url, HttpPost{.body = in_form, .authorization = {}}, options_.timeout, kMaxTokenResponseBytes);
+    answer = fetcher->post(*url, HttpPost{.body = in_form, .authorization = {}}, options_.timeout,
+                           kMaxTokenResponseBytes);
   }
   if (!answer) {
     std::lock_guard lock(mutex_);
@@ -270,8 +276,7 @@ Result<ClientCredentialsTokenSource::Token> ClientCredentialsTokenSource::fetch(
   } else {
     token.expires_at = now;  // no lifetime said: used once, never cached
   }
-  const auto life =
-      std::chrono::duration_cast<std::chrono::milliseconds>(token.expires_at - now);
+  const auto life = std::chrono::duration_cast<std::chrono::milliseconds>(token.expires_at - now);
   const std::chrono::milliseconds margin = options_.refresh_margin;
   token.refresh_at = token.expires_at - std::min(margin, std::max(life / 4, {}));
   return token;

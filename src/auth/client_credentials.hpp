@@ -36,6 +36,8 @@ struct ClientCredentialsOptions {
   /// Read at start and again whenever its modification time changes (a rotated secret is used
   /// from the next fetch). Taken as is, as plgd does: a trailing newline is part of the secret.
   std::filesystem::path client_secret_file;
+  /// The secret itself, when there is no file (a hub written through the API carries it).
+  std::string client_secret;
   std::vector<std::string> scopes;
   std::string audience;  // sent as `audience` when not empty
   /// Trust anchors (PEM) for the authority's TLS certificate; empty = the system CA store.

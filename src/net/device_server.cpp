@@ -62,9 +62,16 @@ DeviceServer::DeviceServer(const DeviceServerOptions& options, SessionDependenci
       acceptor_(io_),
       admission_({"apis.coap", options.max_connections, options.per_source,
                   metrics::Limit::MaxConnections, metrics::Limit::SourceConnectionRate},
-                 deps_.metrics) {}
+                 deps_.metrics) {
+  if (!deps_.blocking) deps_.blocking = blocking_.get_executor();
+}
 
-DeviceServer::~DeviceServer() { stop(); }
+DeviceServer::~DeviceServer() {
+  stop();
+  // A request still on the blocking pool resumes its session through io_: finish it before io_
+  // goes (its completion is then queued on the stopped io_ and destroyed with it).
+  blocking_.join();
+}
 
 Result<std::unique_ptr<DeviceServer>> DeviceServer::create(const DeviceServerOptions& options,
                                                            SessionDependencies deps) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,7 +46,12 @@ class DeviceServer {
   DeviceServer(const DeviceServerOptions& options, SessionDependencies deps);
   boost::asio::awaitable<void> accept_loop();
 
+  static constexpr size_t kBlockingThreads = 4;
+
   DeviceServerOptions options_;
+  /// Runs the requests that may wait on the network (SessionDependencies::blocking), so that a
+  /// slow OAuth2 authority holds these threads, never the I/O threads.
+  boost::asio::thread_pool blocking_{kBlockingThreads};
   SessionDependencies deps_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;

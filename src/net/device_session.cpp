@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -217,7 +218,7 @@ class Session {
       if (!sent) co_return false;
     }
 
-    auto result = deps_.router->handle(outcome_.peer, deps_.catalogs->get(), message, first);
+    auto result = co_await handle_request(message, first);
     if (result.record) {
       auto committed = co_await async_commit(*deps_.records, *result.record, asio::use_awaitable);
       if (!committed && committed.error().code == ErrorCode::Conflict) {
@@ -247,6 +248,23 @@ class Session {
       deps_.metrics->on_step(step_of(path), code, took.count());
     }
     co_return sent && !result.close_after;
+  }
+
+  // The router's answer; a request that may wait on the network (an OAuth2 token fetch) runs on
+  // the blocking executor, and this session resumes on its own strand when it is done.
+  awaitable<provisioning::StepResult> handle_request(const coap::Message& message, bool first) {
+    auto catalog = deps_.catalogs->get();
+    if (!deps_.blocking || !provisioning::Router::may_block(message)) {
+      co_return deps_.router->handle(outcome_.peer, std::move(catalog), message, first);
+    }
+    const provisioning::Router& router = *deps_.router;
+    const provisioning::PeerIdentity& peer = outcome_.peer;
+    co_return co_await asio::co_spawn(
+        deps_.blocking,
+        [&]() -> awaitable<provisioning::StepResult> {
+          co_return router.handle(peer, catalog, message, first);
+        },
+        asio::use_awaitable);
   }
 
   awaitable<bool> send_reverse_request() {

@@ -3,6 +3,7 @@
 // owns the session and runs on the connection's strand (style.md, "Async sessions").
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -39,6 +40,9 @@ struct SessionDependencies {
   provisioning::CatalogHolder* catalogs = nullptr;
   store::RecordWriter* records = nullptr;
   metrics::Metrics* metrics = nullptr;  // null: nothing is counted
+  /// Where requests that may wait on the network run (Router::may_block: an OAuth2 token
+  /// fetch), so that no I/O thread waits; empty: on the session's own thread.
+  boost::asio::any_io_executor blocking;
   SessionOptions options;
   std::shared_ptr<SessionLogThrottles> log_throttles = std::make_shared<SessionLogThrottles>();
 };

@@ -5,6 +5,7 @@
 #include "provisioning/catalog.hpp"
 #include "provisioning/content.hpp"
 #include "provisioning/hub_selection.hpp"
+#include "provisioning/hub_token_sources.hpp"
 #include "provisioning/payloads.hpp"
 #include "provisioning/steps.hpp"
 
@@ -65,12 +66,18 @@ Result<StepBody> run_cloud_configuration(const StepInput& in, store::Provisionin
   if (!choice) return tl::unexpected(choice.error());
   const store::Hub& hub = *choice->hub;
 
+  // The hub's own authority (plgd's way), or dps's minter.
+  std::shared_ptr<auth::TokenSource> hub_source;
+  auth::TokenSource* tokens = in.context.services.tokens;
   if (!hub.authorization.provider.authority.empty()) {
-    // TODO(dps): OAuth2 client-credentials token source (plgd's way); until then refuse clearly
-    // rather than hand the device a token its hub will not accept.
-    return fail(ErrorCode::Internal, "hub " + hub.hub_id +
-                                         " names an OAuth2 authority; only tokens minted by dps "
-                                         "are supported so far");
+    if (in.context.services.hub_tokens == nullptr) {
+      return fail(ErrorCode::Internal,
+                  "hub " + hub.hub_id + " names an OAuth2 authority; this server has no client");
+    }
+    auto source = in.context.services.hub_tokens->for_hub(hub);
+    if (!source) return tl::unexpected(source.error());
+    hub_source = std::move(*source);
+    tokens = hub_source.get();
   }
   auth::TokenRequest token_request;
   token_request.owner = in.group.owner;
@@ -79,7 +86,7 @@ Result<StepBody> run_cloud_configuration(const StepInput& in, store::Provisionin
   token_request.device_id_claim = hub.authorization.device_id_claim;
   token_request.hub_id = hub.hub_id;
   token_request.audience = hub.authorization.provider.audience;
-  auto token = in.context.services.tokens->token_for(token_request);
+  auto token = tokens->token_for(token_request);
   if (!token) return tl::unexpected(token.error());
 
   CloudConfiguration config;

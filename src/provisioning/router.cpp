@@ -65,6 +65,10 @@ store::ProvisioningRecord record_base(const PeerIdentity& peer, const store::Enr
 
 }  // namespace
 
+bool Router::may_block(const coap::Message& request) {
+  return request.code == coap::Code::Post && request.uri_path() == uris::kCloudConfiguration;
+}
+
 StepResult Router::handle(const PeerIdentity& peer, std::shared_ptr<const Catalog> catalog,
                           const coap::Message& request, bool first_request_of_session) const {
   const std::string path = request.uri_path();

@@ -15,6 +15,9 @@
 namespace dps::auth {
 class TokenSource;
 }
+namespace dps::provisioning {
+class HubTokenSources;
+}
 namespace dps::pki {
 class CertificateSigner;
 }
@@ -34,10 +37,13 @@ struct PeerIdentity {
 /// The services steps call; owned by the server, outlive every session.
 struct Services {
   pki::CertificateSigner* signer = nullptr;
-  auth::TokenSource* tokens = nullptr;
+  auth::TokenSource* tokens = nullptr;  // dps's own tokens, for hubs naming no authority
   /// The UUID of dps's own server certificate (CN "uuid:<id>"), if it has one: a device given it
   /// would pass for the server. Empty when the CN is not of that form.
   std::string server_id;
+  /// Token sources of hubs whose tokens come from an OAuth2 authority; null: such hubs are
+  /// refused (5.00).
+  HubTokenSources* hub_tokens = nullptr;
 };
 
 struct StepContext {

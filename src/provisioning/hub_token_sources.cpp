@@ -1,0 +1,48 @@
+#include "provisioning/hub_token_sources.hpp"
+
+#include "auth/client_credentials.hpp"
+
+namespace dps::provisioning {
+
+Result<std::shared_ptr<auth::TokenSource>> HubTokenSources::for_hub(const store::Hub& hub) {
+  const store::OAuthProvider& provider = hub.authorization.provider;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = sources_.find(hub.id); it != sources_.end() && it->second.provider == provider) {
+      return it->second.source;
+    }
+  }
+  auth::ClientCredentialsOptions options;
+  options.authority = provider.authority;
+  options.client_id = provider.client_id;
+  options.client_secret = provider.client_secret;
+  options.scopes = provider.scopes;
+  options.audience = provider.audience;
+  options.timeout = timeout_;
+  auto made = auth::ClientCredentialsTokenSource::create(std::move(options));
+  if (!made) {
+    return fail(ErrorCode::BadRequest,
+                "hub " + hub.hub_id + ": authorization.provider: " + made.error().internal);
+  }
+  std::shared_ptr<auth::TokenSource> source = std::move(*made);
+  std::lock_guard lock(mutex_);
+  // Two sessions may have made one each: the first stored wins, so they share one cache.
+  auto [it, inserted] = sources_.try_emplace(hub.id, Entry{provider, source});
+  if (!inserted) {
+    if (it->second.provider == provider) return it->second.source;
+    it->second = Entry{provider, source};
+  }
+  if (sources_.size() > kMaxHubs) {
+    auto victim = sources_.begin();
+    if (victim == it) ++victim;
+    sources_.erase(victim);
+  }
+  return source;
+}
+
+size_t HubTokenSources::size() const {
+  std::lock_guard lock(mutex_);
+  return sources_.size();
+}
+
+}  // namespace dps::provisioning

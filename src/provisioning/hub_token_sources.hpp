@@ -1,0 +1,48 @@
+// The token source of each hub whose tokens come from an OAuth2 authority (its
+// authorization.provider names one): one ClientCredentialsTokenSource per hub, made on the hub's
+// first device and kept, with its token cache, while the hub's provider settings stay the same;
+// a hub whose settings change gets a fresh one. Shared by every session. Hubs without an
+// authority use dps's own minter (Services::tokens).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "auth/token_source.hpp"
+#include "common/result.hpp"
+#include "store/entities.hpp"
+
+namespace dps::provisioning {
+
+class HubTokenSources {
+ public:
+  /// @param timeout per HTTP request to an authority.
+  explicit HubTokenSources(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000))
+      : timeout_(timeout) {}
+
+  /// The source for `hub` (whose provider names an authority).
+  /// @return BadRequest when its settings cannot make a client (a malformed authority, plain
+  ///         http to a non-loopback host, no client id or secret), naming the hub.
+  /// Thread-safe; makes no network request.
+  [[nodiscard]] Result<std::shared_ptr<auth::TokenSource>> for_hub(const store::Hub& hub);
+
+  /// Hubs with a source now (for tests and metrics).
+  size_t size() const;
+
+ private:
+  struct Entry {
+    store::OAuthProvider provider;
+    std::shared_ptr<auth::TokenSource> source;
+  };
+  /// Beyond this many hubs, sources of hubs not asked for lately are dropped (made again when
+  /// asked for): quotas bound hubs per owner, this bounds them all.
+  static constexpr size_t kMaxHubs = 10000;
+
+  const std::chrono::milliseconds timeout_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Entry> sources_;  // by hub record id; guarded by mutex_
+};
+
+}  // namespace dps::provisioning

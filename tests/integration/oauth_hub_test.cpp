@@ -1,0 +1,125 @@
+// A hub whose tokens come from its OAuth2 authority (plgd's way, issue 13): a real oidc-provider
+// (support/oauth_server.hpp) issues the device's hub token by client credentials, with the
+// group's owner and the device's id as claims; the authority down is a 5.03 the device retries,
+// and devices succeed again without a restart of dps when it is back.
+#include <openssl/evp.h>
+
+#include "auth/base64url.hpp"
+#include "support/api_fixture.hpp"
+#include "support/oauth_server.hpp"
+
+namespace dps::itest {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kOwnerClaim = "https://plgd.dev/owner";
+constexpr const char* kDeviceIdClaim = "https://plgd.dev/deviceId";
+
+json jwt_claims(const std::string& jwt) {
+  const size_t first = jwt.find('.');
+  const size_t second = jwt.find('.', first + 1);
+  const auto payload = auth::base64url_decode(jwt.substr(first + 1, second - first - 1));
+  return json::parse(payload.value_or("null"), nullptr, /*allow_exceptions=*/false);
+}
+
+// The secret as an RFC 2397 data: URI, as the API takes binary or path-like secrets.
+std::string data_uri(const std::string& secret) {
+  std::string out(4 * ((secret.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(secret.data()),
+                                static_cast<int>(secret.size()));
+  out.resize(static_cast<size_t>(n));
+  return "data:;base64," + out;
+}
+
+class OAuthHub : public ApiTest {
+ protected:
+  static void SetUpTestSuite() { oauth_ = new test::OAuthServer(); }
+  static void TearDownTestSuite() {
+    delete oauth_;
+    oauth_ = nullptr;
+  }
+  void SetUp() override {
+    oauth_->set_fault(test::OAuthServer::Fault::None);
+    DpsTest::SetUp();
+  }
+
+  /// kApiHub with an OAuth2 client of the test authority, as a plgd hub configures it.
+  static json oauth_hub_body() {
+    json hub = hub_body(kApiHub);
+    hub["authorization"] = {{"ownerClaim", kOwnerClaim},
+                            {"deviceIdClaim", kDeviceIdClaim},
+                            {"provider",
+                             {{"name", "plgd"},
+                              {"authority", oauth_->authority()},
+                              {"clientId", oauth_->client_id()},
+                              {"clientSecret", data_uri(oauth_->client_secret())},
+                              {"scopes", {"hub"}},
+                              {"audience", "https://hub.test/api"}}}};
+    return hub;
+  }
+
+  void enroll_with_oauth_hub() {
+    create(kHubsPath, oauth_hub_body(), kOwnerA);
+    create(kGroupsPath, group_body(kApiHub), kOwnerA);
+  }
+
+  static test::OAuthServer* oauth_;
+};
+
+test::OAuthServer* OAuthHub::oauth_ = nullptr;
+
+TEST_F(OAuthHub, DeviceGetsItsHubTokenFromTheAuthorityWithItsOwnerAndDeviceId) {
+  enroll_with_oauth_hub();
+  const int before = oauth_->counts().token;
+  const auto device = provision(api_mfg_tls());
+  ASSERT_TRUE(device.ok) << device.error;
+  EXPECT_EQ(device.hub.apn, "plgd");
+  const json claims = jwt_claims(device.hub.at);
+  ASSERT_TRUE(claims.is_object()) << device.hub.at;
+  EXPECT_EQ(claims.value("iss", ""), oauth_->authority()) << "issued by the hub's authority";
+  EXPECT_EQ(claims.value(kOwnerClaim, ""), kOwnerA);
+  EXPECT_EQ(claims.value(kDeviceIdClaim, ""), device.device_id);
+  EXPECT_EQ(claims.value("aud", ""), "https://hub.test/api");
+  EXPECT_EQ(oauth_->counts().token - before, 1);
+
+  // The same device again: its token comes from dps's cache.
+  const auto again = provision(api_mfg_tls());
+  ASSERT_TRUE(again.ok) << again.error;
+  EXPECT_EQ(again.hub.at, device.hub.at);
+  EXPECT_EQ(oauth_->counts().token - before, 1);
+}
+
+TEST_F(OAuthHub, AuthorityDownIsA503TheDeviceRetriesAndBackIsServedWithoutRestart) {
+  enroll_with_oauth_hub();
+  oauth_->set_fault(test::OAuthServer::Fault::Status500);
+  const auto refused = provision(api_mfg_tls());
+  ASSERT_FALSE(refused.ok);
+  EXPECT_EQ(refused.failed_step, device::Step::CloudConfiguration) << refused.error;
+  EXPECT_NE(refused.error.find("5.03"), std::string::npos) << refused.error;
+  // The record names the step's failure.
+  const auto records = list(kRecordsPath, token_of(kOwnerA));
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_NE(records[0].dump().find("HTTP 500"), std::string::npos) << records[0].dump();
+
+  oauth_->set_fault(test::OAuthServer::Fault::None);
+  const auto served = provision(api_mfg_tls());
+  EXPECT_TRUE(served.ok) << served.error;
+}
+
+TEST_F(OAuthHub, ClientTheAuthorityRefusesIsA400NamingTheOAuthError) {
+  json hub = oauth_hub_body();
+  hub["authorization"]["provider"]["clientSecret"] = data_uri("not the secret");
+  create(kHubsPath, hub, kOwnerA);
+  create(kGroupsPath, group_body(kApiHub), kOwnerA);
+  const auto refused = provision(api_mfg_tls());
+  ASSERT_FALSE(refused.ok);
+  EXPECT_EQ(refused.failed_step, device::Step::CloudConfiguration) << refused.error;
+  EXPECT_NE(refused.error.find("4.00"), std::string::npos) << refused.error;
+  EXPECT_NE(refused.error.find("invalid_client"), std::string::npos) << refused.error;
+  EXPECT_EQ(refused.error.find("not the secret"), std::string::npos) << "no secret to the device";
+}
+
+}  // namespace
+}  // namespace dps::itest
