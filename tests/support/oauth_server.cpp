@@ -19,6 +19,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/random_hex.hpp"
+
 #ifndef DPS_OAUTH_SERVER_DIR
 #error "DPS_OAUTH_SERVER_DIR must name tests/support/oauth (tests/support/CMakeLists.txt)"
 #endif
@@ -32,18 +34,6 @@ using namespace std::chrono_literals;
 constexpr auto kStartupLimit = 60s;  // node's start and a 2048-bit RSA key, on a loaded machine
 constexpr auto kCommandLimit = 10s;
 constexpr const char* kLinePrefix = "oauth: ";
-
-std::string random_hex(size_t bytes) {
-  std::random_device random;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < bytes; ++i) {
-    const auto byte = static_cast<unsigned>(random()) & 0xffu;
-    out += kHex[byte >> 4];
-    out += kHex[byte & 0xf];
-  }
-  return out;
-}
 
 /// `name` found in $PATH (or the environment variable `override_var`), or "" when absent.
 std::string find_program(const char* name, const char* override_var) {

@@ -24,6 +24,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/random_hex.hpp"
+
 namespace dps::test {
 
 namespace {
@@ -40,18 +42,6 @@ struct FinishConn {
 struct ClearResult {
   void operator()(PGresult* r) const { PQclear(r); }
 };
-
-std::string random_hex(size_t bytes) {
-  std::random_device random;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < bytes; ++i) {
-    const auto byte = static_cast<unsigned>(random()) & 0xffu;
-    out += kHex[byte >> 4];
-    out += kHex[byte & 0xf];
-  }
-  return out;
-}
 
 uint16_t free_loopback_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
