@@ -107,8 +107,11 @@ bool Statement::is_null(int column) const {
 
 Result<Connection> Connection::open(const std::filesystem::path& file) {
   sqlite3* db = nullptr;
-  // NOMUTEX: the store serialises all use of the connection with its own mutex.
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  // NOMUTEX: the store serialises all use of the connection with its own mutex. NOFOLLOW: a
+  // symbolic link planted where the database (PSKs, hub client secrets) goes is refused, not
+  // followed to a file of the planter's choosing.
+  int flags =
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
   int rc = sqlite3_open_v2(file.c_str(), &db, flags, nullptr);
   Connection connection(db);  // owns db even when open failed (sqlite3 allocates it anyway)
   if (rc != SQLITE_OK) {

@@ -56,6 +56,15 @@ TEST_F(SqliteStoreTest, OpenCreatesParentDirectoriesAndTheFile) {
   EXPECT_TRUE(std::filesystem::exists(file()));
 }
 
+TEST_F(SqliteStoreTest, SymbolicLinkWhereTheDatabaseGoesIsRefusedNotFollowed) {
+  const auto outside = dir_.path() / "outside.sqlite";
+  std::filesystem::create_directories(file().parent_path());
+  std::filesystem::create_symlink(outside, file());
+  auto store = SqliteStore::open(file());
+  ASSERT_FALSE(ok(store));
+  EXPECT_FALSE(std::filesystem::exists(outside)) << "the link was followed";
+}
+
 TEST_F(SqliteStoreTest, NewDatabaseAndItsWalAreReadableByTheOwnerOnly) {
   // Secrets (PSKs, hub client secrets) live in it.
   auto store = SqliteStore::open(file());
