@@ -206,7 +206,7 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   if (!catalog) return tl::unexpected(catalog.error());
   parts->catalog = std::move(*catalog);
   spdlog::info("{} enrollment group(s) loaded", parts->catalog->catalogs().get()->group_count());
-  parts->hub_tokens = std::make_unique<provisioning::HubTokenSources>();
+  parts->hub_tokens = std::make_unique<provisioning::HubTokenSources>(parts->metrics.get());
   parts->router = std::make_unique<provisioning::Router>(provisioning::Services{
       parts->ca.get(), parts->tokens.get(), pki::certificate_uuid(identity->cert_chain_pem),
       parts->hub_tokens.get()});

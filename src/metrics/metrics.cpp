@@ -168,6 +168,15 @@ struct Metrics::Impl {
                                     .Help("Management API connections open now.")
                                     .Register(registry)
                                     .Add({});
+  Family<Counter>& hub_token_failures =
+      prometheus::BuildCounter()
+          .Name("dps_hub_token_failures_total")
+          .Help(
+              "Hub access tokens an OAuth2 authority did not give: refused (the device got "
+              "4.00) or unavailable (down, slow, 5xx or garbage: the device got 5.03).")
+          .Register(registry);
+  Counter& hub_tokens_refused = hub_token_failures.Add({{"reason", "refused"}});
+  Counter& hub_tokens_unavailable = hub_token_failures.Add({{"reason", "unavailable"}});
   Family<Counter>& api_requests = prometheus::BuildCounter()
                                       .Name("dps_api_requests_total")
                                       .Help("Management API requests by method and HTTP status.")
@@ -244,6 +253,10 @@ void Metrics::on_api_request(std::string_view method, unsigned status) {
 }
 
 void Metrics::on_api_connection_opened() { impl_->api_open_connections.Increment(); }
+
+void Metrics::on_hub_token_failure(bool refused) {
+  (refused ? impl_->hub_tokens_refused : impl_->hub_tokens_unavailable).Increment();
+}
 
 void Metrics::on_api_connection_closed() { impl_->api_open_connections.Decrement(); }
 

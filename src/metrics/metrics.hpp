@@ -93,6 +93,11 @@ class Metrics {
   void on_api_connection_opened();
   void on_api_connection_closed();
 
+  // Hub tokens from an OAuth2 authority (provisioning::HubTokenSources): one call per token a
+  // device could not be given; `refused`: the authority refused the client or its token lacked
+  // a claim (the device got 4.00), otherwise it could not be used (5.03).
+  void on_hub_token_failure(bool refused);
+
   /// The Prometheus text exposition format, version 0.0.4.
   std::string render() const;
   static constexpr std::string_view kContentType = "text/plain; version=0.0.4";

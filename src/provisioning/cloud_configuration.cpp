@@ -87,7 +87,10 @@ Result<StepBody> run_cloud_configuration(const StepInput& in, store::Provisionin
   token_request.hub_id = hub.hub_id;
   token_request.audience = hub.authorization.provider.audience;
   auto token = tokens->token_for(token_request);
-  if (!token) return tl::unexpected(token.error());
+  if (!token) {
+    if (hub_source) in.context.services.hub_tokens->note_failure(hub, token.error());
+    return tl::unexpected(token.error());
+  }
 
   CloudConfiguration config;
   config.provider_name =

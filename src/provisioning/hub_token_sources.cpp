@@ -1,6 +1,10 @@
 #include "provisioning/hub_token_sources.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "auth/client_credentials.hpp"
+#include "log/quoted.hpp"
+#include "metrics/metrics.hpp"
 
 namespace dps::provisioning {
 
@@ -38,6 +42,16 @@ Result<std::shared_ptr<auth::TokenSource>> HubTokenSources::for_hub(const store:
     sources_.erase(victim);
   }
   return source;
+}
+
+void HubTokenSources::note_failure(const store::Hub& hub, const Error& error) {
+  const bool refused = error.code == ErrorCode::BadRequest;
+  if (metrics_) metrics_->on_hub_token_failure(refused);
+  if (const auto line = failure_lines_.next(); line.write) {
+    spdlog::warn("hub {} token from {} {}: {}{}", hub.hub_id,
+                 log::quoted(hub.authorization.provider.authority),
+                 refused ? "refused" : "unavailable", error.internal, line.note());
+  }
 }
 
 size_t HubTokenSources::size() const {

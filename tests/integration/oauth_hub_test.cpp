@@ -103,6 +103,13 @@ TEST_F(OAuthHub, AuthorityDownIsA503TheDeviceRetriesAndBackIsServedWithoutRestar
   ASSERT_EQ(records.size(), 1u);
   EXPECT_NE(records[0].dump().find("HTTP 500"), std::string::npos) << records[0].dump();
 
+  // Counted and logged naming the hub.
+  EXPECT_NE(dps_->log().find(std::string("hub ") + kApiHub + " token from"), std::string::npos);
+  const auto metrics = call(Verb::get, "/metrics", "");
+  EXPECT_NE(metrics.body.find("dps_hub_token_failures_total{reason=\"unavailable\"} 1"),
+            std::string::npos)
+      << metrics.body;
+
   oauth_->set_fault(test::OAuthServer::Fault::None);
   const auto served = provision(api_mfg_tls());
   EXPECT_TRUE(served.ok) << served.error;
