@@ -4,6 +4,9 @@
 // and devices succeed again without a restart of dps when it is back.
 #include <openssl/evp.h>
 
+#include <future>
+#include <thread>
+
 #include "auth/base64url.hpp"
 #include "support/api_fixture.hpp"
 #include "support/oauth_server.hpp"
@@ -42,6 +45,7 @@ class OAuthHub : public ApiTest {
   }
   void SetUp() override {
     oauth_->set_fault(test::OAuthServer::Fault::None);
+    oauth_->set_delay(std::chrono::milliseconds(0));
     DpsTest::SetUp();
   }
 
@@ -113,6 +117,34 @@ TEST_F(OAuthHub, AuthorityDownIsA503TheDeviceRetriesAndBackIsServedWithoutRestar
   oauth_->set_fault(test::OAuthServer::Fault::None);
   const auto served = provision(api_mfg_tls());
   EXPECT_TRUE(served.ok) << served.error;
+}
+
+TEST_F(OAuthHub, SlowAuthorityHoldsNoIoThreadAndEndsIn503AtTheTimeout) {
+  enroll_with_oauth_hub();
+  // Past dps's 5 s per-request deadline. Three devices wait on it at once (three claim sets: one
+  // fetch each), more than dps has I/O threads on this machine.
+  oauth_->set_delay(std::chrono::milliseconds(6500));
+  std::vector<std::future<device::ProvisionResult>> slow;
+  for (int i = 0; i < 3; ++i) {
+    const auto tls =
+        tls_for(api_mfg_leaf("itest slow " + std::to_string(i)), &api_mfg_.intermediate);
+    slow.push_back(std::async(std::launch::async, [this, tls] { return provision(tls); }));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let them reach the authority
+  // A device of the config file's group (a hub with dps-minted tokens) is served meanwhile.
+  const auto other = provision(default_tls());
+  EXPECT_TRUE(other.ok) << other.error;
+  for (auto& f : slow) {
+    EXPECT_EQ(f.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+        << "the unrelated device was served only after a slow one ended: the slow authority "
+           "held dps's I/O threads";
+  }
+  for (auto& f : slow) {
+    const auto result = f.get();
+    EXPECT_FALSE(result.ok);
+    EXPECT_NE(result.error.find("5.03"), std::string::npos) << result.error;
+  }
+  oauth_->set_delay(std::chrono::milliseconds(0));
 }
 
 TEST_F(OAuthHub, ClientTheAuthorityRefusesIsA400NamingTheOAuthError) {
