@@ -21,6 +21,11 @@ struct EnrollmentGroupFilter {
   std::vector<std::string> ids;
   std::vector<std::string> lead_certificate_names;
   std::vector<std::string> hub_ids;
+
+  /// Selects by id and nothing else: the adapters then read through the primary key.
+  bool ids_only() const {
+    return !ids.empty() && lead_certificate_names.empty() && hub_ids.empty();
+  }
 };
 
 /// A group's id and revision: the configuration_version of the write that last changed it (0 for

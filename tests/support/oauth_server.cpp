@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/file_lock.hpp"
 #include "support/random_hex.hpp"
 
 #ifndef DPS_OAUTH_SERVER_DIR
@@ -94,23 +95,6 @@ int wait_exit_status(pid_t pid) {
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
-
-/// An exclusive flock on an existing file, held for the object's lifetime.
-class FileLock {
- public:
-  explicit FileLock(const std::filesystem::path& file)
-      : fd_(::open(file.c_str(), O_RDONLY | O_CLOEXEC)) {
-    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) {
-      throw std::runtime_error("cannot lock " + file.string());
-    }
-  }
-  ~FileLock() { ::close(fd_); }  // releases the lock
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
- private:
-  int fd_;
-};
 
 /// Installs oidc-provider from the committed package-lock.json (`npm ci`) unless node_modules
 /// already matches it. scripts/test.sh does this before the tests; this covers a test binary

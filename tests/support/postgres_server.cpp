@@ -24,6 +24,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/file_lock.hpp"
 #include "support/random_hex.hpp"
 
 namespace dps::test {
@@ -83,23 +84,6 @@ bool run_command(const std::vector<std::string>& args) {
   ::waitpid(pid, &status, 0);
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
-
-/// An exclusive flock held for the object's lifetime.
-class FileLock {
- public:
-  explicit FileLock(const std::filesystem::path& file)
-      : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
-    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) {
-      throw std::runtime_error("cannot lock " + file.string());
-    }
-  }
-  ~FileLock() { ::close(fd_); }  // releases the lock
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
- private:
-  int fd_;
-};
 
 /// initdb costs about a second, and under ctest every test is a process of its own that would
 /// pay it. ctest sets DPS_BUILD_DIR (tests/CMakeLists.txt), so the first cluster initdb makes

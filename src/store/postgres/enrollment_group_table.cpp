@@ -76,10 +76,6 @@ FROM enrollment_groups)sql" + std::string(kWhereIds) +
                                "ORDER BY id";
 const std::string kDeleteIds = "DELETE FROM enrollment_groups" + std::string(kWhereIds);
 
-bool ids_only(const EnrollmentGroupFilter& filter) {
-  return !filter.ids.empty() && filter.lead_certificate_names.empty() && filter.hub_ids.empty();
-}
-
 constexpr std::string_view kRevisions =
     "SELECT id, revision FROM enrollment_groups WHERE revision > $1";
 // $1 owner scope (NULL = every owner): counted on the owner index.
@@ -207,7 +203,7 @@ Result<bool> update(Connection& db, const EnrollmentGroup& group) {
 }
 
 Result<std::vector<EnrollmentGroup>> list(Connection& db, const EnrollmentGroupFilter& filter) {
-  auto rows = db.exec(ids_only(filter) ? kSelectIds : kSelect, filter_params(filter));
+  auto rows = db.exec(filter.ids_only() ? kSelectIds : kSelect, filter_params(filter));
   if (!rows) return tl::unexpected(rows.error());
   return collect<EnrollmentGroup>(*rows, read);
 }
@@ -229,11 +225,11 @@ Result<size_t> count(Connection& db, const OwnerScope& scope) {
 Result<size_t> remove(Connection& db, const EnrollmentGroupFilter& filter) {
   // A deleted group's trust is free again (same transaction: the store's write).
   if (auto freed =
-          db.exec(ids_only(filter) ? kDeleteTrustOfIds : kDeleteTrustOf, filter_params(filter));
+          db.exec(filter.ids_only() ? kDeleteTrustOfIds : kDeleteTrustOf, filter_params(filter));
       !freed) {
     return tl::unexpected(freed.error());
   }
-  auto deleted = db.exec(ids_only(filter) ? kDeleteIds : kDelete, filter_params(filter));
+  auto deleted = db.exec(filter.ids_only() ? kDeleteIds : kDelete, filter_params(filter));
   if (!deleted) return tl::unexpected(deleted.error());
   return static_cast<size_t>(deleted->affected_rows());
 }

@@ -78,10 +78,6 @@ FROM enrollment_groups)sql" + std::string(kWhereIds) +
                                "ORDER BY id";
 const std::string kDeleteIds = "DELETE FROM enrollment_groups" + std::string(kWhereIds);
 
-bool ids_only(const EnrollmentGroupFilter& filter) {
-  return !filter.ids.empty() && filter.lead_certificate_names.empty() && filter.hub_ids.empty();
-}
-
 constexpr std::string_view kRevisions =
     "SELECT id, revision FROM enrollment_groups WHERE revision > ?1";
 // Counted on the owner index: a SEARCH of one owner's entries (an "?1 IS NULL OR" form would
@@ -216,7 +212,7 @@ Result<bool> update(Connection& db, const EnrollmentGroup& group) {
 
 Result<std::vector<EnrollmentGroup>> list(Connection& db, const EnrollmentGroupFilter& filter) {
   return query<EnrollmentGroup>(
-      db, ids_only(filter) ? kSelectIds : kSelect,
+      db, filter.ids_only() ? kSelectIds : kSelect,
       [&](Statement& stmt) { bind_filter(stmt, filter); }, read);
 }
 
@@ -241,12 +237,12 @@ Result<size_t> count(Connection& db, const OwnerScope& scope) {
 
 Result<size_t> remove(Connection& db, const EnrollmentGroupFilter& filter) {
   // A deleted group's trust is free again (same transaction: the store's write).
-  if (auto freed = execute(db, ids_only(filter) ? kDeleteTrustOfIds : kDeleteTrustOf,
+  if (auto freed = execute(db, filter.ids_only() ? kDeleteTrustOfIds : kDeleteTrustOf,
                            [&](Statement& stmt) { bind_filter(stmt, filter); });
       !freed) {
     return tl::unexpected(freed.error());
   }
-  return execute(db, ids_only(filter) ? kDeleteIds : kDelete,
+  return execute(db, filter.ids_only() ? kDeleteIds : kDelete,
                  [&](Statement& stmt) { bind_filter(stmt, filter); });
 }
 
