@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/plgd_record_messages.hpp"
 #include "api/value_source.hpp"
 
 namespace dps::api {
@@ -16,6 +17,7 @@ void put_if(json& object, const char* key, const std::string& value) {
   if (!value.empty()) object[key] = value;
 }
 
+// plgd's ProvisionStatus; dps's StepStatus in the OCF view, the same fields.
 json status_json(const store::StepStatus& status) {
   json out{{"date", int64_text(status.date)}, {"coapCode", status.coap_code}};
   put_if(out, "errorMessage", status.error_message);
@@ -31,27 +33,88 @@ json gateway_json(const store::Gateway& gateway) {
 
 // Sections keep their lists as JSON text (what was sent to the device); a corrupt value is
 // shown as absent rather than failing the whole listing.
-json parse_or_null(const std::string& text) {
-  if (text.empty()) return nullptr;
-  return json::parse(text, nullptr, /*allow_exceptions=*/false);
+json parse_list(const std::string& text) {
+  json list = text.empty() ? json() : json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return list.is_array() ? list : json::array();
 }
 
-}  // namespace
+json x509_json(const store::AttestationSection& attestation) {
+  json x509 = json::object();
+  put_if(x509, "certificatePem", attestation.certificate_pem);
+  put_if(x509, "commonName", attestation.common_name);
+  return x509;
+}
 
-json to_json(const store::ProvisioningRecord& record) {
-  json out = json::object();
-  put_if(out, "id", record.id);
-  put_if(out, "deviceId", record.device_id);
-  put_if(out, "enrollmentGroupId", record.enrollment_group_id);
-  put_if(out, "owner", record.owner);
-  if (record.creation_date) out["creationDate"] = int64_text(record.creation_date);
-  if (!record.local_endpoints.empty()) out["localEndpoints"] = record.local_endpoints;
+json pre_shared_key_json(const store::CredentialSection& credential) {
+  return {{"subjectId", credential.pre_shared_key_subject_id},
+          {"key", render_value(credential.pre_shared_key, ValueKind::Secret)}};
+}
+
+// plgd's CloudStatus.selectedGateway: the index of the gateway the device was sent to, -1 when
+// it was sent to none (plgd's cloudConfiguration.go writes -1 then).
+int selected_index(const store::CloudSection& cloud) {
+  if (!cloud.selected_gateway) return -1;
+  for (size_t i = 0; i < cloud.gateways.size(); ++i) {
+    if (cloud.gateways[i] == *cloud.selected_gateway) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+json gateways_json(const store::CloudSection& cloud) {
+  json gateways = json::array();
+  for (const auto& gateway : cloud.gateways) gateways.push_back(gateway_json(gateway));
+  return gateways;
+}
+
+// plgd's HTTP gateway emits unpopulated fields and then drops null, "", {} and []
+// (plgd_record_messages.hpp): zero numbers stay, empty text and lists go.
+void put_plgd_sections(const store::ProvisioningRecord& record, json& out) {
   if (const auto& a = record.attestation) {
-    json x509 = json::object();
-    put_if(x509, "certificatePem", a->certificate_pem);
-    put_if(x509, "commonName", a->common_name);
-    out["attestation"] = {
-        {"date", int64_text(a->status.date)}, {"status", status_json(a->status)}, {"x509", x509}};
+    out["attestation"] = {{"date", int64_text(a->status.date)}};
+    if (json x509 = x509_json(*a); !x509.empty()) out["attestation"]["x509"] = std::move(x509);
+  }
+  if (const auto& t = record.plgd_time) out["plgdTime"] = status_json(t->status);
+  if (const auto& o = record.ownership) {
+    out["ownership"] = {{"status", status_json(o->status)}};
+    put_if(out["ownership"], "owner", o->owner);
+  }
+  if (const auto& c = record.cloud) {
+    json cloud{{"status", status_json(c->status)}, {"selectedGateway", selected_index(*c)}};
+    put_if(cloud, "providerName", c->provider_name);
+    if (!c->gateways.empty()) cloud["gateways"] = gateways_json(*c);
+    out["cloud"] = std::move(cloud);
+  }
+  if (const auto& c = record.credential) {
+    json credential{{"status", status_json(c->status)}};
+    put_if(credential, "identityCertificatePem", c->identity_certificate_pem);
+    if (!c->pre_shared_key.empty()) {
+      json key = pre_shared_key_json(*c);
+      if (c->pre_shared_key_subject_id.empty()) key.erase("subjectId");
+      credential["preSharedKey"] = std::move(key);
+    }
+    json credentials = json::array();
+    for (const auto& cred : parse_list(c->credentials_json)) {
+      if (cred.is_object()) credentials.push_back(plgd_credential(cred));
+    }
+    if (!credentials.empty()) credential["credentials"] = std::move(credentials);
+    out["credential"] = std::move(credential);
+  }
+  if (const auto& a = record.acl) {
+    json acl{{"status", status_json(a->status)}};
+    json list = json::array();
+    for (const auto& ace : parse_list(a->access_control_list_json)) {
+      if (ace.is_object()) list.push_back(plgd_access_control(ace));
+    }
+    if (!list.empty()) acl["accessControlList"] = std::move(list);
+    out["acl"] = std::move(acl);
+  }
+}
+
+void put_ocf_sections(const store::ProvisioningRecord& record, json& out) {
+  if (const auto& a = record.attestation) {
+    out["attestation"] = {{"date", int64_text(a->status.date)},
+                          {"status", status_json(a->status)},
+                          {"x509", x509_json(*a)}};
   }
   if (const auto& t = record.plgd_time) out["plgdTime"] = {{"status", status_json(t->status)}};
   if (const auto& o = record.ownership) {
@@ -61,30 +124,43 @@ json to_json(const store::ProvisioningRecord& record) {
   if (const auto& c = record.cloud) {
     json cloud{{"status", status_json(c->status)}};
     put_if(cloud, "providerName", c->provider_name);
-    if (!c->gateways.empty()) {
-      json gateways = json::array();
-      for (const auto& gateway : c->gateways) gateways.push_back(gateway_json(gateway));
-      cloud["gateways"] = std::move(gateways);
-    }
+    if (!c->gateways.empty()) cloud["gateways"] = gateways_json(*c);
     if (c->selected_gateway) cloud["selectedGateway"] = gateway_json(*c->selected_gateway);
     out["cloud"] = std::move(cloud);
   }
   if (const auto& c = record.credential) {
     json credential{{"status", status_json(c->status)}};
     put_if(credential, "identityCertificatePem", c->identity_certificate_pem);
-    if (!c->pre_shared_key.empty()) {
-      credential["preSharedKey"] = {{"subjectId", c->pre_shared_key_subject_id},
-                                    {"key", render_value(c->pre_shared_key, ValueKind::Secret)}};
-    }
-    json creds = parse_or_null(c->credentials_json);
-    if (creds.is_array() && !creds.empty()) credential["credentials"] = std::move(creds);
+    if (!c->pre_shared_key.empty()) credential["preSharedKey"] = pre_shared_key_json(*c);
+    json creds = parse_list(c->credentials_json);
+    if (!creds.empty()) credential["credentials"] = std::move(creds);
     out["credential"] = std::move(credential);
   }
   if (const auto& a = record.acl) {
     json acl{{"status", status_json(a->status)}};
-    json list = parse_or_null(a->access_control_list_json);
-    if (list.is_array() && !list.empty()) acl["accessControlList"] = std::move(list);
+    json list = parse_list(a->access_control_list_json);
+    if (!list.empty()) acl["accessControlList"] = std::move(list);
     out["acl"] = std::move(acl);
+  }
+}
+
+}  // namespace
+
+json to_json(const store::ProvisioningRecord& record, RecordView view) {
+  json out = json::object();
+  put_if(out, "id", record.id);
+  put_if(out, "deviceId", record.device_id);
+  put_if(out, "enrollmentGroupId", record.enrollment_group_id);
+  put_if(out, "owner", record.owner);
+  // plgd prints an int64 even at 0; the OCF view kept the old omission.
+  if (record.creation_date || view == RecordView::Plgd) {
+    out["creationDate"] = int64_text(record.creation_date);
+  }
+  if (!record.local_endpoints.empty()) out["localEndpoints"] = record.local_endpoints;
+  if (view == RecordView::Plgd) {
+    put_plgd_sections(record, out);
+  } else {
+    put_ocf_sections(record, out);
   }
   return out;
 }

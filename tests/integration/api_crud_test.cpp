@@ -4,6 +4,7 @@
 // while 0 and false stay, and every route also under /device-provisioning-service.
 #include <algorithm>
 #include <cctype>
+#include <string_view>
 
 #include "support/api_fixture.hpp"
 
@@ -251,7 +252,7 @@ TEST_F(ApiCrud, RecordStreamWrites64BitValuesAsStringsAndOmitsEmptyFields) {
     EXPECT_TRUE(is_canonical_uuid(record["id"]));
     std::vector<json> dates;
     collect_dates(record, dates);
-    EXPECT_EQ(dates.size(), 8u) << "creationDate, attestation.date and six status dates";
+    EXPECT_EQ(dates.size(), 7u) << "creationDate, attestation.date and five step dates";
     for (const auto& date : dates) {
       ASSERT_TRUE(date.is_string()) << "int64 must be a JSON string: " << date;
       const std::string text = date;
@@ -259,14 +260,44 @@ TEST_F(ApiCrud, RecordStreamWrites64BitValuesAsStringsAndOmitsEmptyFields) {
                   text != "0")
           << text;
     }
-    for (const char* section :
-         {"attestation", "plgdTime", "ownership", "cloud", "credential", "acl"}) {
+    // plgd's ProvisioningRecord message (record_json_test.cpp checks every field): attestation
+    // is {date, x509}, plgdTime a ProvisionStatus itself, the other steps hold one.
+    EXPECT_EQ(record["attestation"].size(), 2u) << "date and x509 only";
+    for (const char* section : {"plgdTime", "ownership", "cloud", "credential", "acl"}) {
       ASSERT_TRUE(record.contains(section)) << section;
-      const json& status = record[section]["status"];
+      const json& status =
+          std::string_view(section) == "plgdTime" ? record[section] : record[section]["status"];
       EXPECT_TRUE(status["coapCode"].is_number_integer()) << "int32 stays a number";
       EXPECT_FALSE(status.contains("errorMessage")) << "empty, so omitted";
     }
+    EXPECT_EQ(record["cloud"]["selectedGateway"], 0) << "an index into gateways";
+    for (const auto& credential : record["credential"]["credentials"]) {
+      EXPECT_TRUE(credential["id"].is_string()) << "int64";
+      EXPECT_TRUE(credential["type"].is_array() && credential["type"][0].is_string())
+          << "enum names";
+      EXPECT_FALSE(credential.contains("privateData"));
+    }
+    for (const auto& ace : record["acl"]["accessControlList"]) {
+      EXPECT_TRUE(ace["permissions"].is_array() && ace["permissions"][0].is_string());
+      EXPECT_TRUE(ace.contains("deviceSubject") || ace.contains("connectionSubject"));
+    }
   }
+
+  // The same records in dps's OCF view, only when asked for, and through plgd's prefix too.
+  const auto ocf = exact_stream(
+      call(Verb::get, std::string(kPlgdPrefix) + kRecordsPath + "?view=ocf", token_of(kOwnerA)));
+  ASSERT_EQ(ocf.size(), 2u);
+  for (size_t i = 0; i < ocf.size(); ++i) {
+    SCOPED_TRACE(ocf[i].dump());
+    EXPECT_EQ(ocf[i]["id"], records[i]["id"]);
+    EXPECT_EQ(ocf[i]["plgdTime"]["status"], records[i]["plgdTime"]);
+    EXPECT_EQ(ocf[i]["cloud"]["selectedGateway"], records[i]["cloud"]["gateways"][0]);
+    EXPECT_TRUE(ocf[i]["acl"]["accessControlList"][0]["permission"].is_number_integer());
+    EXPECT_TRUE(ocf[i]["credential"]["credentials"][0]["credtype"].is_number_integer());
+  }
+  const auto bad_view = call(Verb::get, std::string(kRecordsPath) + "?view=xml", token_of(kOwnerA));
+  EXPECT_TRUE(is_api_error(bad_view, 400, 3, "view: must be \"plgd\" or \"ocf\", got \"xml\""))
+      << bad_view.body;
 }
 
 TEST_F(ApiCrud, EveryRouteIsAlsoServedUnderThePlgdPrefix) {

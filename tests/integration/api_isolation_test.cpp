@@ -57,6 +57,9 @@ TEST_F(ApiIsolation, AnotherOwnerCannotSeeOrDeleteRecords) {
       "?enrollmentGroupIdFilter=" + group["id"].get<std::string>()};
   for (const auto& query : queries) {
     EXPECT_TRUE(list(kRecordsPath + query, token_b).empty()) << query;
+    // The other view of records is scoped the same way.
+    const std::string ocf = kRecordsPath + (query.empty() ? "?" : query + "&") + "view=ocf";
+    EXPECT_TRUE(list(ocf, token_b).empty()) << ocf;
     const auto erased = call(Verb::delete_, kRecordsPath + query, token_b);
     EXPECT_EQ(erased.status, 200u) << query;
     EXPECT_EQ(erased.body, R"({"count":"0"})") << query;

@@ -133,7 +133,9 @@ TEST_F(PayloadConformance, RecordHoldsEverySectionsContent) {
   EXPECT_EQ((*record)["attestation"]["x509"].value("commonName", ""), "itest mfg device");
   EXPECT_EQ((*record)["ownership"].value("owner", ""), owner_uuid_);
   EXPECT_EQ((*record)["cloud"].value("providerName", ""), "plgd");
-  EXPECT_EQ((*record)["cloud"]["selectedGateway"], json({{"uri", kGatewayA}, {"id", kHubA}}));
+  // plgd's shape: the index of the gateway the device was sent to.
+  EXPECT_EQ((*record)["cloud"]["gateways"], json::array({{{"uri", kGatewayA}, {"id", kHubA}}}));
+  EXPECT_EQ((*record)["cloud"]["selectedGateway"], 0);
   EXPECT_NE((*record)["credential"].value("identityCertificatePem", "").find("BEGIN CERTIFICATE"),
             std::string::npos);
   EXPECT_EQ((*record)["acl"]["accessControlList"].size(), 3u);

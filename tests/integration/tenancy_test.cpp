@@ -93,6 +93,10 @@ TEST_P(Tenancy, PublicChainOfAnotherOwnerCannotBeEnrolledToTakeItsDevices) {
   EXPECT_EQ(records_a[0].value("enrollmentGroupId", ""), group_a);
   EXPECT_EQ(records_a[0].value("owner", ""), kOwnerA);
   EXPECT_TRUE(list(kRecordsPath, token_of(kOwnerB)).empty());
+  EXPECT_TRUE(list(std::string(kRecordsPath) + "?view=ocf", token_of(kOwnerB)).empty());
+  EXPECT_TRUE(list(std::string(kRecordsPath) + "?view=ocf&deviceIdFilter=" + device.device_id,
+                   token_of(kOwnerB))
+                  .empty());
 }
 
 TEST_P(Tenancy, TrustOverlappingAnotherOwnersThroughASharedRootIs409WithoutNamingIt) {

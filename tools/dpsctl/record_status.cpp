@@ -33,6 +33,16 @@ std::string step_outcome(const json& status) {
   return code == 0 ? "failed" : coap_code_text(code);
 }
 
+// A section's outcome in either view the API gives (api/record_json.hpp). plgd's (the default):
+// `plgdTime` is a ProvisionStatus itself, and `attestation` has no status because it is only
+// written for a handshake that passed. dps's `view=ocf`: every section holds {"status": ...}.
+std::string section_outcome(const std::string& section, const json& step) {
+  const auto status = step.find("status");
+  if (status != step.end() && status->is_object()) return step_outcome(*status);
+  if (section == "attestation") return "ok";
+  return step.contains("coapCode") || step.contains("date") ? step_outcome(step) : "?";
+}
+
 }  // namespace
 
 std::string record_status(const json& record) {
@@ -40,10 +50,7 @@ std::string record_status(const json& record) {
   for (const auto& [section, label] : kSteps) {
     const auto step = record.find(section);
     if (step == record.end() || !step->is_object()) continue;
-    const auto status = step->find("status");
-    const std::string outcome =
-        status != step->end() && status->is_object() ? step_outcome(*status) : "?";
-    out += (out.empty() ? "" : ", ") + std::string(label) + " " + outcome;
+    out += (out.empty() ? "" : ", ") + std::string(label) + " " + section_outcome(section, *step);
   }
   return out;
 }

@@ -84,5 +84,51 @@ TEST_F(ProvisioningRecords, RejectsUnknownAndEmptyFilters) {
   EXPECT_EQ(list("/api/v1/provisioning-records").size(), 1u);
 }
 
+TEST_F(ProvisioningRecords, DefaultIsPlgdsShapeAndViewOcfGivesDpsShape) {
+  store::ProvisioningRecord record{.id = "r1", .owner = kAlice, .creation_date = 5};
+  record.plgd_time = store::PlgdTimeSection{{7, 69, ""}};
+  const store::Gateway gateway{"coaps+tcp://hub.example.com:5684", kHubA};
+  record.cloud = store::CloudSection{{8, 68, ""}, "plgd", {gateway}, gateway};
+  record.acl = store::AclSection{
+      {9, 68, ""}, R"([{"subject":{"uuid":"u"},"resources":[{"wc":"*"}],"permission":2}])"};
+  ASSERT_TRUE(store_->apply_record_updates(std::span(&record, 1)));
+
+  for (const char* target :
+       {"/api/v1/provisioning-records", "/api/v1/provisioning-records?view=plgd"}) {
+    const json plgd = list(target).at(0);
+    EXPECT_EQ(plgd["plgdTime"], (json{{"date", "7"}, {"coapCode", 69}})) << target;
+    EXPECT_EQ(plgd["cloud"]["selectedGateway"], 0) << target;
+    EXPECT_EQ(plgd["acl"]["accessControlList"],
+              (json{{{"deviceSubject", {{"deviceId", "u"}}},
+                     {"permissions", {"READ"}},
+                     {"resources", {{{"wildcard", "NONCFG_ALL"}}}}}}))
+        << target;
+  }
+  const json ocf = list("/api/v1/provisioning-records?view=ocf").at(0);
+  EXPECT_EQ(ocf["plgdTime"], (json{{"status", {{"date", "7"}, {"coapCode", 69}}}}));
+  EXPECT_EQ(ocf["cloud"]["selectedGateway"], (json{{"uri", gateway.uri}, {"id", kHubA}}));
+  EXPECT_EQ(ocf["acl"]["accessControlList"][0]["permission"], 2);
+}
+
+TEST_F(ProvisioningRecords, ViewIsCheckedAndNeverWidensTheOwnerScopeOrTheFilters) {
+  add("r1", kAlice, "d1", "g1");
+  add("r2", kAlice, "d2", "g1");
+  add("r3", kBob, "d3", "g1");
+  EXPECT_EQ(ids_of(list("/api/v1/provisioning-records?view=ocf", kBob)), Ids{"r3"});
+  EXPECT_EQ(ids_of(list("/api/v1/provisioning-records?view=ocf&idFilter=r1", kBob)), Ids{});
+  EXPECT_EQ(ids_of(list("/api/v1/provisioning-records?deviceIdFilter=d2&view=ocf")), Ids{"r2"});
+
+  ApiResponse bogus = call("GET", "/api/v1/provisioning-records?view=OCF");
+  EXPECT_EQ(bogus.status, 400u);
+  EXPECT_EQ(error_message(bogus, 3), "view: must be \"plgd\" or \"ocf\", got \"OCF\"");
+  ApiResponse twice = call("GET", "/api/v1/provisioning-records?view=ocf&view=plgd");
+  EXPECT_EQ(twice.status, 400u);
+  EXPECT_EQ(error_message(twice, 3), "query parameter \"view\" given more than once");
+  // Not a filter: DELETE refuses it rather than deleting every record of the caller.
+  ApiResponse on_delete = call("DELETE", "/api/v1/provisioning-records?view=ocf");
+  EXPECT_EQ(on_delete.status, 400u);
+  EXPECT_EQ(list("/api/v1/provisioning-records").size(), 2u);
+}
+
 }  // namespace
 }  // namespace dps::api::testing
