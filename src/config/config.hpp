@@ -33,6 +33,7 @@ struct CoapApi {
   uint32_t connection_rate_per_source = 100;  // new connections/s per source address; 0 = off
   uint32_t connection_rate_burst = 200;
   TlsFiles tls;
+  bool disconnect_on_expired_certificate = false;  // close a session at its cert's notAfter
 };
 
 struct AdminToken {
@@ -58,6 +59,8 @@ struct HttpApi {
   std::string public_url;   // how callers reach the API; empty = derived from address
   bool tls_enabled = true;  // false = plain HTTP (behind a TLS-terminating proxy, or loopback)
   TlsFiles tls;
+  bool client_certificate_required = false;  // mutual TLS: callers' certs must chain to the pool
+  std::string client_ca_pool;                // PEM text of apis.http.tls.caPool
   uint32_t max_body_size = 1 << 20;
   uint32_t rate_per_token = 50;  // API requests/s per bearer token; 0 = off
   uint32_t rate_burst = 100;
@@ -114,7 +117,9 @@ struct Config {
 
 struct Loaded {
   Config config;
-  std::vector<std::string> warnings;  // "<dotted.path>: ignored (<why>)", one per ignored key
+  // "<dotted.path>: ignored (<why>)", one per key present with a value that would change plgd's
+  // behaviour but changes nothing here (never the value: it may be a secret).
+  std::vector<std::string> warnings;
 };
 
 /// Reads and validates a config file. Relative paths inside it resolve against its directory.

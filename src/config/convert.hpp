@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 #include "common/token_names.hpp"
@@ -13,6 +14,10 @@ namespace dps::config {
 /// Copies every schema row that has a Config target, then the keys needing code (protocols,
 /// authorization endpoints), and checks ranges.
 Result<void> apply_settings(const Node& doc, Config& config);
+
+/// plgd keys refused in some values (with what to use instead), plgd's single-authority form, the
+/// store choice against plgd's mongoDB section, and mutual TLS checks. Adds start-up warnings.
+Result<void> apply_plgd_keys(const Node& doc, Config& config, std::vector<std::string>& warnings);
 
 /// enrollmentGroups[] -> Config.enrollment_groups and Config.hubs (deduplicated by id).
 Result<void> convert_enrollment_groups(const Node& doc, Config& config);

@@ -36,7 +36,17 @@ std::string default_of(const Key& key) {
 
 std::string description_of(const Key& key) {
   if (key.kind == Kind::Ignored) {
-    return "Accepted for plgd compatibility and ignored: " + std::string(key.help) + ".";
+    std::string text = "Accepted for plgd compatibility, without effect: " + std::string(key.help);
+    if (key.inert == "*") return text + ".";
+    std::string_view rule = key.inert;
+    size_t eq = rule.find('=');
+    if (rule.empty()) return text + ". A warning at start names it when set.";
+    std::string values(rule.substr(eq + 1));
+    for (size_t bar = values.find('|'); bar != std::string::npos; bar = values.find('|')) {
+      values.replace(bar, 1, " or ");
+    }
+    std::string what = eq == 0 ? "it is " : std::string(rule.substr(0, eq)) + " is ";
+    return text + ". A warning at start names it unless " + what + values + ".";
   }
   std::string text(key.help);
   if (!key.choices.empty()) {

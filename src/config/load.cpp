@@ -18,6 +18,9 @@ Result<Loaded> load_text(std::string_view yaml, const std::filesystem::path& bas
   auto doc = parse_document(yaml, base, loaded.warnings);
   if (!doc) return tl::unexpected(doc.error());
   if (auto done = apply_settings(*doc, loaded.config); !done) return tl::unexpected(done.error());
+  if (auto done = apply_plgd_keys(*doc, loaded.config, loaded.warnings); !done) {
+    return tl::unexpected(done.error());
+  }
   if (auto done = convert_enrollment_groups(*doc, loaded.config); !done) {
     return tl::unexpected(done.error());
   }

@@ -17,20 +17,24 @@ namespace {
 
 Key bound(std::string_view path, Kind kind, Target target, std::string_view help,
           std::string_view choices = {}) {
-  return Key{path, kind, target, {}, choices, {}, help};
+  return Key{path, kind, target, {}, choices, {}, help, {}};
 }
 
 Key plain(std::string_view path, Kind kind, std::string_view default_text, std::string_view help,
           std::string_view choices = {}) {
-  return Key{path, kind, {}, default_text, choices, {}, help};
+  return Key{path, kind, {}, default_text, choices, {}, help, {}};
 }
 
-Key ignored(std::string_view path, std::string_view why) {
-  return Key{path, Kind::Ignored, {}, {}, {}, {}, why};
+// `inert`: the values that change nothing in plgd either, so they earn no start-up warning
+// (schema.hpp). By default every value warns.
+Key ignored(std::string_view path, std::string_view why, std::string_view inert = {}) {
+  return Key{path, Kind::Ignored, {}, {}, {}, {}, why, inert};
 }
 
 constexpr std::string_view kTlsCrl = "certificate revocation of this peer is not checked here";
 constexpr std::string_view kNotConfigurable = "fixed in dps; not configurable yet";
+constexpr std::string_view kOnlyWhenEnabled = "only read when enabled is true, which is refused";
+constexpr std::string_view kMongoOnly = "only read when MongoDB is the store, which is refused";
 
 const std::vector<Key>& table() {
   static const std::vector<Key> rows = {
@@ -46,8 +50,9 @@ const std::vector<Key>& table() {
       bound("log.dumpBody", Kind::Bool, DPS_CFG(log.dump_body),
             "Must be false: dps never logs request or response bodies (they carry PSKs, tokens "
             "and private keys); true is refused."),
-      ignored("log.stacktrace", "stack traces are not logged"),
-      ignored("log.encoderConfig", "the time format is fixed: RFC 3339"),
+      ignored("log.stacktrace", "stack traces are not logged", "enabled=false"),
+      ignored("log.encoderConfig", "the time format is fixed: RFC 3339",
+              "timeEncoder=rfc3339nano|rfc3339"),
 
       bound("apis.coap.address", Kind::String, DPS_CFG(coap.address),
             "Listen address (host:port) for devices, CoAP over TCP+TLS."),
@@ -55,26 +60,44 @@ const std::vector<Key>& table() {
             "Transports: tcp only (plgd's udp, CoAP over DTLS, is refused: not supported yet)."),
       bound("apis.coap.maxMessageSize", Kind::Uint, DPS_CFG(coap.max_message_size),
             "Largest inbound CoAP message in bytes; bigger ones close the connection."),
-      ignored("apis.coap.messagePoolSize", "messages are not pooled"),
-      ignored("apis.coap.messageQueueSize", "requests are bounded per connection instead"),
-      ignored("apis.coap.ownerCacheExpiration", "no owner cache is kept"),
+      ignored("apis.coap.messagePoolSize",
+              "messages are not pooled; a connection's memory is bounded by maxMessageSize", "*"),
+      ignored("apis.coap.messageQueueSize",
+              "a connection's requests are answered one at a time, bounded by "
+              "maxRequestsPerSession",
+              "*"),
+      ignored("apis.coap.ownerCacheExpiration", "no owner cache is kept (a coap-gateway key)", "*"),
       bound("apis.coap.inactivityMonitor.timeout", Kind::Duration, DPS_CFG(coap.inactivity_timeout),
             "Close a device connection idle this long."),
       bound("apis.coap.keepAlive.timeout", Kind::Duration, DPS_CFG(coap.inactivity_timeout),
             "plgd's alternative name for inactivityMonitor.timeout; wins when both are set."),
       ignored("apis.coap.blockwiseTransfer",
-              "responses always fit one message, block-wise transfer is not used"),
+              "dps speaks CoAP over TCP, where one message carries up to the peers' "
+              "Max-Message-Size (RFC 8323 §5.3.1, apis.coap.maxMessageSize here): dps's answers "
+              "(a few KiB) are sent whole, so block-wise transfer (RFC 7959) has nothing to split, "
+              "and requests are read whole (plgd's default enables it)",
+              "enabled=false"),
       bound("apis.coap.tls.certFile", Kind::Path, DPS_CFG(coap.tls.cert_file),
             "Server certificate chain (PEM) shown to devices; empty = generated in the data "
             "directory, signed by the built-in CA."),
       bound("apis.coap.tls.keyFile", Kind::Path, DPS_CFG(coap.tls.key_file),
             "Private key of apis.coap.tls.certFile."),
-      ignored("apis.coap.tls.caPool", "devices are verified against enrollment group chains"),
-      ignored("apis.coap.tls.clientCertificateRequired", "a client certificate is always required"),
-      ignored("apis.coap.tls.enabled", "TLS is always on"),
-      ignored("apis.coap.tls.disconnectOnExpiredCertificate",
-              "expiry is handled per enrollment group (expiredCertificateEnabled)"),
-      ignored("apis.coap.tls.crl", "use the enrollment group's crl"),
+      ignored("apis.coap.tls.caPool",
+              "devices are verified against the enrollment groups' certificateChain, not this "
+              "pool"),
+      ignored("apis.coap.tls.clientCertificateRequired",
+              "a client certificate is always required (plgd's DPS forces true as well)", "*"),
+      ignored("apis.coap.tls.enabled", "TLS is always on (plgd's DPS forces true as well)", "*"),
+      bound("apis.coap.tls.disconnectOnExpiredCertificate", Kind::Bool,
+            DPS_CFG(coap.disconnect_on_expired_certificate),
+            "Close a device connection when its certificate's notAfter passes (at once if it "
+            "was already past, as a group with expiredCertificateEnabled admits); false = the "
+            "connection lives until the device leaves or idles out."),
+      plain("apis.coap.tls.crl.enabled", Kind::Bool, "false",
+            "Must be false: dps does not fetch CRLs from the certificates' distribution points; "
+            "true is refused. Revoke device certificates with the enrollment group's crl or "
+            "revokedCertificates."),
+      ignored("apis.coap.tls.crl.http", kOnlyWhenEnabled, "*"),
       bound("apis.coap.handshakeTimeout", Kind::Duration, DPS_CFG(coap.handshake_timeout),
             "(new) Deadline for the TLS handshake of a device."),
       bound("apis.coap.maxConnections", Kind::Uint, DPS_CFG(coap.max_connections),
@@ -173,10 +196,20 @@ const std::vector<Key>& table() {
             "Management API certificate chain (PEM); empty = generated in the data directory."),
       bound("apis.http.tls.keyFile", Kind::Path, DPS_CFG(http.tls.key_file),
             "Private key of apis.http.tls.certFile."),
-      ignored("apis.http.tls.caPool", "API callers authenticate with a JWT, not a certificate"),
-      ignored("apis.http.tls.clientCertificateRequired",
-              "API callers authenticate with a JWT, not a certificate"),
-      ignored("apis.http.tls.crl", kTlsCrl),
+      bound("apis.http.tls.caPool", Kind::SourceList, DPS_CFG(http.client_ca_pool),
+            "CAs (PEM) that API callers' client certificates must chain to; read only with "
+            "clientCertificateRequired."),
+      bound("apis.http.tls.clientCertificateRequired", Kind::Bool,
+            DPS_CFG(http.client_certificate_required),
+            "Mutual TLS on the management API: the TLS handshake refuses callers without a "
+            "certificate chaining to caPool (required then), before any HTTP. The bearer token "
+            "is still checked. Needs apis.http.tls.enabled. dps's default is false (plgd's "
+            "config.yaml sets true)."),
+      plain("apis.http.tls.crl.enabled", Kind::Bool, "false",
+            "Must be false: callers' certificates are not checked against CRLs; true is "
+            "refused. Revoke an API caller by its token (`dps revoke-token`) or by removing its "
+            "CA from caPool."),
+      ignored("apis.http.tls.crl.http", kOnlyWhenEnabled, "*"),
       bound("apis.http.authorization.ownerClaim", Kind::String, DPS_CFG(http.owner_claim),
             "JWT claim holding the owner; every API call is scoped to it."),
       bound("apis.http.authorization.audience", Kind::String, DPS_CFG(http.audience),
@@ -186,16 +219,36 @@ const std::vector<Key>& table() {
       plain("apis.http.authorization.endpoints[].authority", Kind::String, "",
             "Issuer URL; its /.well-known/openid-configuration names the JWKS."),
       ignored("apis.http.authorization.endpoints[].http", "the system CA pool reaches the issuer"),
-      ignored("apis.http.authorization.tokenTrustVerification", "tokens are verified locally"),
-      ignored("apis.http.readTimeout", kNotConfigurable),
-      ignored("apis.http.readHeaderTimeout", kNotConfigurable),
-      ignored("apis.http.writeTimeout", kNotConfigurable),
-      ignored("apis.http.idleTimeout", kNotConfigurable),
+      plain("apis.http.authorization.authority", Kind::String, "",
+            "plgd's older single form: one more issuer, as if listed in endpoints (with "
+            "authorization.audience)."),
+      ignored("apis.http.authorization.http",
+              "the system CA pool reaches the issuer (older form of endpoints[].http)"),
+      ignored("apis.http.authorization.tokenTrustVerification",
+              "tokens are verified locally; revoked tokens are refused from dps's own store", "*"),
+      ignored("apis.http.readTimeout", kNotConfigurable, "=8s"),
+      ignored("apis.http.readHeaderTimeout", kNotConfigurable, "=4s"),
+      ignored("apis.http.writeTimeout", kNotConfigurable, "=16s"),
+      ignored("apis.http.idleTimeout", kNotConfigurable, "=30s"),
 
-      ignored("clients.storage.cacheExpiration", "changes are seen at once, nothing to expire"),
-      ignored("clients.storage.use", "dps stores in SQLite or PostgreSQL"),
-      ignored("clients.storage.mongoDB",
-              "plgd's MongoDB is not used; dps stores in SQLite or PostgreSQL"),
+      ignored("clients.storage.cacheExpiration", "changes are seen at once, nothing to expire",
+              "*"),
+      plain("clients.storage.use", Kind::String, "",
+            "The store: sqlite (the default) or postgres (needs postgres.uri). plgd's mongoDB "
+            "and cqlDB are refused: dps stores in SQLite or PostgreSQL.",
+            "sqlite|postgres|mongoDB|cqlDB"),
+      plain("clients.storage.mongoDB.uri", Kind::String, "",
+            "plgd's store. dps does not speak MongoDB: a uri with neither use: sqlite/postgres "
+            "nor postgres.uri / sqlite.path set is refused, since starting on an empty SQLite "
+            "store instead of the data the operator pointed at would lose it silently. With "
+            "dps's store chosen, or with an empty uri (plgd's config.yaml), the section is "
+            "accepted and a warning at start names it. Move enrollment groups and hubs with "
+            "the management API or the config file's enrollmentGroups."),
+      ignored("clients.storage.mongoDB.database", kMongoOnly, "*"),
+      ignored("clients.storage.mongoDB.maxPoolSize", kMongoOnly, "*"),
+      ignored("clients.storage.mongoDB.maxConnIdleTime", kMongoOnly, "*"),
+      ignored("clients.storage.mongoDB.tls", kMongoOnly, "*"),
+      ignored("clients.storage.mongoDB.bulkWrite", kMongoOnly, "*"),
       ignored("clients.storage.cqlDB", "dps stores in SQLite or PostgreSQL"),
       bound("clients.storage.sqlite.path", Kind::Dir, DPS_CFG(storage.sqlite_path),
             "(new) SQLite database file; empty = <dataDirectory>/dps.db."),
@@ -208,7 +261,11 @@ const std::vector<Key>& table() {
             DPS_CFG(storage.postgres.max_connections),
             "(new) Connections each replica keeps to PostgreSQL (record commits and API calls "
             "share them)."),
-      ignored("clients.openTelemetryCollector", "traces are not exported"),
+      plain("clients.openTelemetryCollector.grpc.enabled", Kind::Bool, "false",
+            "Must be false: dps exports no traces (its metrics are at /metrics); true is refused."),
+      ignored("clients.openTelemetryCollector.grpc.address", kOnlyWhenEnabled, "*"),
+      ignored("clients.openTelemetryCollector.grpc.keepAlive", kOnlyWhenEnabled, "*"),
+      ignored("clients.openTelemetryCollector.grpc.tls", kOnlyWhenEnabled, "*"),
       ignored("clients.eventBus", "dps publishes no events"),
 
       bound("certificateAuthority.certFile", Kind::Path,
@@ -252,7 +309,8 @@ const std::vector<Key>& table() {
           "",
           {},
           "enrollmentGroups[].hubs[]",
-          "One hub (plgd's older form), same keys as hubs[]; listed before hubs[]."},
+          "One hub (plgd's older form), same keys as hubs[]; listed before hubs[].",
+          {}},
       plain("enrollmentGroups[].hubs", Kind::ObjectList, "[]",
             "Hubs devices of this group are provisioned to; order = priority. At least one hub "
             "or hubs[] entry is required."),
@@ -265,21 +323,31 @@ const std::vector<Key>& table() {
       plain("enrollmentGroups[].hubs[].gateways", Kind::StringList, "[]",
             "Hub CoAP gateways; without a scheme coaps+tcp:// is assumed; duplicates removed."),
       ignored("enrollmentGroups[].hubs[].caPool",
-              "the hub's CA reaches devices from certificateAuthority"),
+              "plgd's DPS does not read it either (its chart renders it); the hub's CA reaches "
+              "devices from certificateAuthority",
+              "*"),
       plain("enrollmentGroups[].hubs[].certificateAuthority.grpc.address", Kind::String, "",
             "host:port of the hub's certificate authority (gRPC); empty = dps's built-in CA."),
       plain("enrollmentGroups[].hubs[].certificateAuthority.grpc.tls.caPool", Kind::SourceList, "",
             "CAs (PEM) that verify the certificate authority; empty = system CAs."),
-      ignored("enrollmentGroups[].hubs[].certificateAuthority.grpc.tls.certFile",
-              "client certificates toward the certificate authority are not supported yet"),
-      ignored("enrollmentGroups[].hubs[].certificateAuthority.grpc.tls.keyFile",
-              "client certificates toward the certificate authority are not supported yet"),
-      ignored("enrollmentGroups[].hubs[].certificateAuthority.grpc.tls.useSystemCAPool",
-              "system CAs are used when caPool is empty"),
+      plain("enrollmentGroups[].hubs[].certificateAuthority.grpc.tls.certFile", Kind::Source, "",
+            "Client certificate (PEM) dps shows the certificate authority (mutual TLS); empty = "
+            "none. Read at start."),
+      plain("enrollmentGroups[].hubs[].certificateAuthority.grpc.tls.keyFile", Kind::Source, "",
+            "Private key of tls.certFile. Read at start."),
+      plain("enrollmentGroups[].hubs[].certificateAuthority.grpc.tls.useSystemCAPool", Kind::Bool,
+            "false", "Trust the system's CAs too, besides caPool (always when caPool is empty)."),
       ignored("enrollmentGroups[].hubs[].certificateAuthority.grpc.tls.crl", kTlsCrl),
-      ignored("enrollmentGroups[].hubs[].certificateAuthority.grpc.keepAlive", kNotConfigurable),
-      ignored("enrollmentGroups[].hubs[].certificateAuthority.grpc.sendMsgSize", kNotConfigurable),
-      ignored("enrollmentGroups[].hubs[].certificateAuthority.grpc.recvMsgSize", kNotConfigurable),
+      plain("enrollmentGroups[].hubs[].certificateAuthority.grpc.keepAlive.time", Kind::Duration,
+            "0s", "Ping an idle connection to the certificate authority this often; 0 = never."),
+      plain("enrollmentGroups[].hubs[].certificateAuthority.grpc.keepAlive.timeout", Kind::Duration,
+            "0s", "Close the connection when a ping is not answered this fast."),
+      plain("enrollmentGroups[].hubs[].certificateAuthority.grpc.keepAlive.permitWithoutStream",
+            Kind::Bool, "false", "Ping even when no call is in flight."),
+      ignored("enrollmentGroups[].hubs[].certificateAuthority.grpc.sendMsgSize",
+              "dps sends one CSR of a few KiB per call"),
+      ignored("enrollmentGroups[].hubs[].certificateAuthority.grpc.recvMsgSize",
+              "answers above 64 KiB are refused (an identity chain is a few KiB)"),
       plain("enrollmentGroups[].hubs[].authorization.ownerClaim", Kind::String, "",
             "Claim of the hub's tokens holding the owner, e.g. https://plgd.dev/owner. Required."),
       plain("enrollmentGroups[].hubs[].authorization.deviceIDClaim", Kind::String, "",

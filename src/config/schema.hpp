@@ -27,7 +27,7 @@ enum class Kind {
   Dir,         // a path that dps creates if needed: resolved, not checked
   Source,      // a file path, data: URI or inline PEM: the loader keeps the CONTENT
   SourceList,  // one Source or a list of them (plgd's caPool): the contents, concatenated
-  Ignored,     // plgd keys with no meaning here: any value is accepted, with a warning
+  Ignored,     // plgd keys without effect here: any value is accepted; see Key::inert
 };
 
 // Where a key's value lands in Config. Keys without a target (enrollment groups, lists of
@@ -47,7 +47,12 @@ struct Key {
   std::string_view default_text;  // shown in docs when there is no target to read a default from
   std::string_view choices;       // "debug|info|warn|error": the only values accepted
   std::string_view alias;         // an Object whose children are the rows of another pattern
-  std::string_view help;          // for Ignored keys: why it is ignored
+  std::string_view help;          // for Ignored keys: why it has no effect
+  // Ignored keys only: the values for which the key changes nothing in plgd either, so no warning
+  // is logged for them. "" = any value warns; "*" = never warns (plgd ignores it too, or it only
+  // matters in a mode dps refuses); "=8s" = the key's own value; "enabled=false" = a child of the
+  // map (absent = Go's zero value, quiet). Alternatives: "timeEncoder=rfc3339nano|rfc3339".
+  std::string_view inert;
 };
 
 /// All rows, in documentation order.

@@ -61,6 +61,31 @@ std::string choice_list(std::string_view choices) {
   return out;
 }
 
+// The value of `yaml` equals one of `choices` ("false", "8s", "rfc3339nano|rfc3339"). true/false
+// are compared as YAML booleans, so "False" and "no" count as false.
+bool scalar_is(const YAML::Node& yaml, std::string_view choices) {
+  if (!yaml.IsScalar()) return false;
+  if (choices == "false" || choices == "true") {
+    bool flag = false;
+    return YAML::convert<bool>::decode(yaml, flag) && flag == (choices == "true");
+  }
+  return allowed(choices, yaml.Scalar());
+}
+
+// Key::inert (schema.hpp): whether this value of an Ignored key changes nothing in plgd either.
+bool inert(const YAML::Node& yaml, std::string_view rule) {
+  if (rule == "*") return true;
+  if (rule.empty()) return false;
+  size_t eq = rule.find('=');
+  std::string_view child = rule.substr(0, eq);
+  std::string_view choices = eq == std::string_view::npos ? "" : rule.substr(eq + 1);
+  if (child.empty()) return scalar_is(yaml, choices);
+  if (!yaml.IsMap()) return false;
+  const YAML::Node value = yaml[std::string(child)];
+  // Absent: Go's zero value, which every rule names (false, "", plgd's default).
+  return !value.IsDefined() || value.IsNull() || scalar_is(value, choices);
+}
+
 class Walker {
  public:
   Walker(const std::filesystem::path& base_dir, std::vector<std::string>& warnings)
@@ -103,7 +128,9 @@ class Walker {
   Result<void> value(const YAML::Node& yaml, const Key& key, const std::string& pattern,
                      Node& out) {
     if (key.kind == Kind::Ignored) {
-      warnings_.push_back(out.path + ": ignored (" + std::string(key.help) + ")");
+      if (!inert(yaml, key.inert)) {
+        warnings_.push_back(out.path + ": ignored (" + std::string(key.help) + ")");
+      }
       return {};
     }
     switch (key.kind) {

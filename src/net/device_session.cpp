@@ -21,6 +21,7 @@
 #include "net/record_commit.hpp"
 #include "net/tls_context.hpp"
 #include "pki/uuid.hpp"
+#include "pki/x509_util.hpp"
 #include "provisioning/catalog.hpp"
 #include "provisioning/content.hpp"
 #include "provisioning/router.hpp"
@@ -154,8 +155,10 @@ class Session {
 
   // Reads and dispatches frames until the device leaves, idles out, or an answer asks to close.
   awaitable<void> serve() {
+    arm_certificate_expiry();
     start_frame_clock();
     for (;;) {
+      if (certificate_expired()) co_return;
       auto decoded =
           coap::decode_frame(std::span(buffer_.data(), buffered_), deps_.options.max_message_size);
       if (auto* need = std::get_if<coap::NeedMore>(&decoded)) {
@@ -320,6 +323,28 @@ class Session {
                 failed ? log::quoted(response.payload_text()) : std::string{});
   }
 
+  // apis.coap.tls.disconnectOnExpiredCertificate (plgd's): the session may not outlive the
+  // client certificate. notAfter is wall-clock time; the deadline is kept on the steady clock
+  // like the others, so a clock step during the short session does not matter.
+  void arm_certificate_expiry() {
+    if (!deps_.options.disconnect_on_expired_certificate) return;
+    X509* cert = SSL_get0_peer_certificate(stream_.native_handle());
+    auto not_after = cert ? pki::to_time_point(X509_get0_notAfter(cert)) : std::nullopt;
+    if (!not_after) return;
+    const auto left = *not_after - std::chrono::system_clock::now();
+    certificate_deadline_ =
+        std::chrono::steady_clock::now() +
+        std::max(std::chrono::duration_cast<std::chrono::steady_clock::duration>(left),
+                 std::chrono::steady_clock::duration::zero());
+  }
+
+  bool certificate_expired() const {
+    if (std::chrono::steady_clock::now() < certificate_deadline_) return false;
+    spdlog::info("conn={} peer={} cn={} client certificate expired: closing", id_, remote_,
+                 log::quoted(outcome_.peer.common_name));
+    return true;
+  }
+
   // The inactivity deadline runs per message, not per read: a peer trickling a byte at a time
   // must still complete a message within the timeout.
   void start_frame_clock() {
@@ -331,11 +356,13 @@ class Session {
       // Grows with the bytes that actually arrived, never to the length a frame header announces:
       // a peer cannot make us allocate maxMessageSize by sending a few header bytes.
       if (buffer_.size() < buffered_ + kReadChunk) buffer_.resize(buffered_ + kReadChunk);
-      beast::get_lowest_layer(stream_).expires_at(frame_deadline_);
+      beast::get_lowest_layer(stream_).expires_at(std::min(frame_deadline_, certificate_deadline_));
       auto [ec, n] = co_await stream_.async_read_some(
           asio::buffer(buffer_.data() + buffered_, buffer_.size() - buffered_), kNoThrow);
       if (ec) {
-        if (ec == beast::error::timeout) {
+        if (ec == beast::error::timeout && certificate_expired()) {
+          co_return false;
+        } else if (ec == beast::error::timeout) {
           spdlog::info("conn={} peer={} no complete message in {} ms: closing", id_, remote_,
                        deps_.options.inactivity_timeout.count());
           if (deps_.metrics) deps_.metrics->on_limit(metrics::Limit::InactivityTimeout);
@@ -386,6 +413,8 @@ class Session {
   bool seen_request_ = false;
   size_t messages_ = 0;  // inbound messages so far, signals included
   std::chrono::steady_clock::time_point frame_deadline_;
+  std::chrono::steady_clock::time_point certificate_deadline_ =
+      std::chrono::steady_clock::time_point::max();
   std::vector<uint8_t> reverse_token_;
 };
 

@@ -12,6 +12,8 @@ struct SessionOptions {
   std::chrono::milliseconds inactivity_timeout{20000};  // no complete frame for this long: close
   std::chrono::milliseconds close_timeout{2000};        // TLS close_notify exchange at the end
   size_t max_messages = 64;  // inbound messages per session, signals included: then Abort + close
+  // apis.coap.tls.disconnectOnExpiredCertificate: close at the client certificate's notAfter.
+  bool disconnect_on_expired_certificate = false;
 };
 
 }  // namespace dps::net

@@ -34,6 +34,9 @@ std::string render_config(const DpsConfigSpec& spec) {
     y << "    handshakeTimeout: " << q(spec.handshake_timeout) << "\n";
   }
   if (spec.max_connections > 0) y << "    maxConnections: " << spec.max_connections << "\n";
+  if (spec.disconnect_on_expired_certificate) {
+    y << "    tls:\n      disconnectOnExpiredCertificate: true\n";
+  }
   // The API is on by default: tests that do not use it turn it off rather than bind port 9100.
   if (spec.http_enabled) {
     y << "  http:\n    enabled: true\n    address: \"127.0.0.1:0\"\n"
@@ -52,6 +55,10 @@ std::string render_config(const DpsConfigSpec& spec) {
       y << "    handshakeTimeout: " << q(spec.api_handshake_timeout) << "\n";
     }
     if (!spec.http_tls) y << "    tls:\n      enabled: false\n";
+    if (spec.http_tls && !spec.api_client_ca_file.empty()) {
+      y << "    tls:\n      caPool: " << q(spec.api_client_ca_file.string())
+        << "\n      clientCertificateRequired: true\n";
+    }
     y << "    requireProofOfPossession: " << (spec.require_proof_of_possession ? "true" : "false")
       << "\n";
     if (!spec.admin_token_validity.empty()) {

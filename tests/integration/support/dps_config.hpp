@@ -32,6 +32,7 @@ struct GroupSpec {
 struct DpsConfigSpec {
   std::filesystem::path data_dir;
   std::string inactivity_timeout = "2s";
+  bool disconnect_on_expired_certificate = false;  // apis.coap.tls.disconnectOnExpiredCertificate
   uint32_t max_message_size = 65536;
   // Limits. Every test device connects from 127.0.0.1, so the per-source connection rate and the
   // per-token API rate are off unless a test sets them (0 = off); the rest keep dps's defaults
@@ -54,6 +55,8 @@ struct DpsConfigSpec {
   std::string log_encoding;   // log.encoding ("console" | "json"); empty = dps's default
   bool http_enabled = false;  // apis.http on 127.0.0.1:0 (dps then prints "dps: api listening")
   bool http_tls = true;       // false: apis.http.tls.enabled false (plain HTTP)
+  // Set: mutual TLS on the API (apis.http.tls.caPool = this file, clientCertificateRequired).
+  std::filesystem::path api_client_ca_file;
   // dps's default is true; the API tests test other things with groups of their own CAs, and the
   // tenancy and dpsctl tests, which do the round trip, turn it on.
   bool require_proof_of_possession = false;

@@ -62,7 +62,10 @@ TEST(ConfigDocs, EveryBoundKeyHasAMatchingKind) {
     std::string value;
     switch (key.kind) {
       case schema::Kind::Bool:
-        value = key.path == "log.dumpBody" ? "false" : "true";  // true is refused by design
+        // log.dumpBody: true is refused by design; clientCertificateRequired: true needs caPool.
+        value = key.path == "log.dumpBody" || key.path == "apis.http.tls.clientCertificateRequired"
+                    ? "false"
+                    : "true";
         break;
       case schema::Kind::Uint:
         value = "20000";  // above every minimum (maxMessageSize, maxBodySize)
@@ -78,6 +81,7 @@ TEST(ConfigDocs, EveryBoundKeyHasAMatchingKind) {
         value = "d";
         break;
       case schema::Kind::Path:
+      case schema::Kind::SourceList:
         value = file;
         break;
       default:
