@@ -62,7 +62,7 @@ struct World {
     FUZZ_REQUIRE(minter.has_value());
     tokens = std::move(*minter);
     router = std::make_unique<dps::provisioning::Router>(
-        dps::provisioning::Services{ca.get(), tokens.get(), {}, nullptr});
+        dps::provisioning::Services{ca.get(), tokens.get(), {}, nullptr, nullptr});
 
     dps::store::EnrollmentGroup group;
     group.id = kGroupId;

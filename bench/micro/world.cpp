@@ -77,7 +77,7 @@ std::unique_ptr<World> build_world() {
   w->catalogs = std::make_unique<provisioning::CatalogHolder>(
       bench_catalog(take(pki::read_file(mfg.chain), "chain.pem")));
   w->router = std::make_unique<provisioning::Router>(
-      provisioning::Services{w->ca.get(), w->tokens.get(), {}, nullptr});
+      provisioning::Services{w->ca.get(), w->tokens.get(), {}, nullptr, nullptr});
   w->server_tls =
       take(net::make_device_tls_context({identity.cert_chain_pem, identity.key_pem}, *w->catalogs),
            "server TLS context");

@@ -70,20 +70,46 @@ void read_ca_pool(JsonReader& tls, std::string& out) {
   }
 }
 
+// plgd's tls.cert / tls.key: the certificate dps shows the certificate authority (mutual TLS).
+void read_client_certificate(JsonReader& tls, store::GrpcClientConfig& out) {
+  const std::string cert = tls.string("cert");
+  const std::string key = tls.string("key");
+  if (cert.empty() != key.empty()) {
+    return tls.fail(cert.empty() ? "cert" : "key",
+                    "required with tls." + std::string(cert.empty() ? "key" : "cert"));
+  }
+  if (cert.empty()) return;
+  auto cert_pem = read_value(cert, ValueKind::Pem);
+  if (!cert_pem) return tls.fail("cert", cert_pem.error().internal);
+  if (auto certs = pki::parse_certificates_pem(*cert_pem); !certs) {
+    return tls.fail("cert", certs.error().internal);
+  }
+  auto key_pem = read_value(key, ValueKind::Secret);
+  if (!key_pem) return tls.fail("key", key_pem.error().internal);
+  // The key's text is never quoted back: it is a secret.
+  if (!pki::parse_private_key_pem(*key_pem)) return tls.fail("key", "not a PEM private key");
+  out.cert_pem = std::move(*cert_pem);
+  out.key_pem = std::move(*key_pem);
+}
+
 void read_certificate_authority(JsonReader& root, store::GrpcClientConfig& out) {
   auto ca = root.object("certificateAuthority");
   if (!ca) return;  // (new) the built-in CA
   if (auto grpc = ca->object("grpc")) {
     out.address = grpc->string("address");
-    grpc->ignore("keepAlive");
+    if (auto keep_alive = grpc->object("keepAlive")) {
+      // plgd's GrpcKeepAliveConfig: durations in nanoseconds.
+      out.keep_alive_time_ns = keep_alive->int64("time");
+      out.keep_alive_timeout_ns = keep_alive->int64("timeout");
+      out.keep_alive_permit_without_stream = keep_alive->boolean("permitWithoutStream");
+      if (out.keep_alive_time_ns < 0) keep_alive->fail("time", "must not be negative");
+      if (out.keep_alive_timeout_ns < 0) keep_alive->fail("timeout", "must not be negative");
+      keep_alive->finish();
+    }
     if (auto tls = grpc->object("tls")) {
       read_ca_pool(*tls, out.ca_pool);
-      for (const char* key : {"cert", "key"}) {
-        if (!tls->string(key).empty()) {
-          tls->fail(key, "client certificates toward the certificate authority are not supported");
-        }
-      }
-      tls->ignore("useSystemCaPool");
+      read_client_certificate(*tls, out);
+      out.use_system_ca_pool = tls->boolean("useSystemCaPool");
       tls->finish();
     }
     if (!out.address.empty() && !is_host_port(out.address)) {
@@ -161,8 +187,18 @@ json to_json(const store::Hub& hub) {
     json grpc = json::object();
     codec::put_if(grpc, "address", ca.address);
     // plgd's caPool is a repeated field: one entry holding the whole pool.
-    if (!ca.ca_pool.empty()) {
-      grpc["tls"] = {{"caPool", json::array({render_value(ca.ca_pool, ValueKind::Pem)})}};
+    json tls = json::object();
+    if (!ca.ca_pool.empty())
+      tls["caPool"] = json::array({render_value(ca.ca_pool, ValueKind::Pem)});
+    // The key is the owner's secret: returned to its owner, as plgd returns it (owner-scoped).
+    codec::put_if(tls, "cert", render_value(ca.cert_pem, ValueKind::Pem));
+    codec::put_if(tls, "key", render_value(ca.key_pem, ValueKind::Secret));
+    if (ca.use_system_ca_pool) tls["useSystemCaPool"] = true;
+    if (!tls.empty()) grpc["tls"] = std::move(tls);
+    if (ca.keep_alive_time_ns != 0 || ca.keep_alive_timeout_ns != 0) {
+      grpc["keepAlive"] = {{"time", std::to_string(ca.keep_alive_time_ns)},
+                           {"timeout", std::to_string(ca.keep_alive_timeout_ns)},
+                           {"permitWithoutStream", ca.keep_alive_permit_without_stream}};
     }
     out["certificateAuthority"] = {{"grpc", std::move(grpc)}};
   }

@@ -1,6 +1,7 @@
 #include "api/json_reader.hpp"
 
 #include <cctype>
+#include <charconv>
 
 namespace dps::api {
 
@@ -74,6 +75,20 @@ bool JsonReader::boolean(std::string_view key) {
     return false;
   }
   return value->get<bool>();
+}
+
+int64_t JsonReader::int64(std::string_view key) {
+  const json* value = take(key);
+  if (!value) return 0;
+  if (value->is_number_integer()) return value->get<int64_t>();
+  if (value->is_string()) {
+    const auto& text = value->get_ref<const std::string&>();
+    int64_t out = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return out;
+  }
+  fail(key, "expected a 64-bit integer (a number or its decimal text)");
+  return 0;
 }
 
 std::vector<std::string> JsonReader::strings(std::string_view key) {

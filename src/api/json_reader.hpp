@@ -29,6 +29,9 @@ class JsonReader {
   /// Absent/null → "" / false / {}; a wrong type is recorded and yields the empty value.
   std::string string(std::string_view key);
   bool boolean(std::string_view key);
+  /// A protobuf int64: a JSON integer or its decimal text (protojson writes 64-bit numbers as
+  /// strings). Absent/null → 0.
+  int64_t int64(std::string_view key);
   std::vector<std::string> strings(std::string_view key);
   /// A string or an array of strings (plgd's repeated fields given as one value).
   std::vector<std::string> string_or_strings(std::string_view key);

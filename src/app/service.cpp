@@ -27,6 +27,7 @@
 #include "pki/server_identity.hpp"
 #include "provisioning/catalog.hpp"
 #include "provisioning/catalog_refresher.hpp"
+#include "provisioning/hub_certificate_authorities.hpp"
 #include "provisioning/hub_token_sources.hpp"
 #include "provisioning/router.hpp"
 #include "store/record_writer.hpp"
@@ -43,8 +44,11 @@ struct Service::Parts {
   std::unique_ptr<pki::EmbeddedCa> ca;
   std::unique_ptr<auth::EmbeddedTokenMinter> tokens;      // hub tokens for devices
   std::unique_ptr<auth::EmbeddedTokenMinter> api_tokens;  // the admin token (another key)
+  // Per-hub clients: before the catalog refresher, which prunes them, and the router, which uses
+  // them (members are destroyed in reverse order).
+  std::unique_ptr<provisioning::HubTokenSources> hub_tokens;
+  std::unique_ptr<provisioning::HubCertificateAuthorities> hub_cas;
   std::unique_ptr<provisioning::CatalogRefresher> catalog;
-  std::unique_ptr<provisioning::HubTokenSources> hub_tokens;  // before the router that uses it
   std::unique_ptr<provisioning::Router> router;
   std::unique_ptr<net::DeviceServer> devices;
   std::shared_ptr<auth::RevocationList> revoked_tokens;  // reads the store: declared after it
@@ -200,16 +204,23 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   // Also picks up changes other replicas make in a shared database.
   provisioning::CatalogRefresherOptions catalog_options;
   catalog_options.metrics = parts->metrics.get();
+  parts->hub_tokens = std::make_unique<provisioning::HubTokenSources>(parts->metrics.get());
+  parts->hub_cas = std::make_unique<provisioning::HubCertificateAuthorities>(parts->metrics.get());
+  catalog_options.on_loaded = [tokens = parts->hub_tokens.get(),
+                               cas = parts->hub_cas.get()](const provisioning::Catalog& loaded) {
+    const auto hubs = loaded.hub_record_ids();
+    tokens->retain(hubs);
+    cas->retain(hubs);
+  };
   auto catalog = context(provisioning::CatalogRefresher::start(*parts->store, catalog_options,
                                                                std::move(opened->changes)),
                          "configuration");
   if (!catalog) return tl::unexpected(catalog.error());
   parts->catalog = std::move(*catalog);
   spdlog::info("{} enrollment group(s) loaded", parts->catalog->catalogs().get()->group_count());
-  parts->hub_tokens = std::make_unique<provisioning::HubTokenSources>(parts->metrics.get());
   parts->router = std::make_unique<provisioning::Router>(provisioning::Services{
       parts->ca.get(), parts->tokens.get(), pki::certificate_uuid(identity->cert_chain_pem),
-      parts->hub_tokens.get()});
+      parts->hub_tokens.get(), parts->hub_cas.get()});
 
   auto tls = net::make_device_tls_context({identity->cert_chain_pem, identity->key_pem},
                                           parts->catalog->catalogs());
@@ -225,6 +236,7 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   deps.options.handshake_timeout = config.coap.handshake_timeout;
   deps.options.inactivity_timeout = config.coap.inactivity_timeout;
   deps.options.max_messages = config.coap.max_requests_per_session;
+  deps.options.disconnect_on_expired_certificate = config.coap.disconnect_on_expired_certificate;
   net::DeviceServerOptions server_options;
   server_options.address = config.coap.address;
   server_options.workers = config.workers;
@@ -318,7 +330,9 @@ Result<std::shared_ptr<boost::asio::ssl::context>> api_tls(const config::Config&
     cert_pem = std::move(*cert);
     key_pem = std::move(*key);
   }
-  return http::make_api_tls_context(cert_pem, key_pem);
+  return http::make_api_tls_context(
+      cert_pem, key_pem,
+      config.http.client_certificate_required ? config.http.client_ca_pool : std::string());
 }
 
 Result<void> start_http(const config::Config& config, const pki::TlsIdentity& identity,

@@ -115,6 +115,18 @@ Result<store::Hub> convert_hub(const Node& hub, const std::string& owner,
   const std::string grpc = "certificateAuthority.grpc.";
   out.certificate_authority.address = hub.get<std::string>(grpc + "address");
   out.certificate_authority.ca_pool = hub.get<std::string>(grpc + "tls.caPool");
+  out.certificate_authority.cert_pem = hub.get<std::string>(grpc + "tls.certFile");
+  out.certificate_authority.key_pem = hub.get<std::string>(grpc + "tls.keyFile");
+  if (out.certificate_authority.cert_pem.empty() != out.certificate_authority.key_pem.empty()) {
+    return invalid(hub.child_path(grpc + "tls.certFile"), "certFile and keyFile go together");
+  }
+  out.certificate_authority.use_system_ca_pool = hub.get<bool>(grpc + "tls.useSystemCAPool");
+  out.certificate_authority.keep_alive_time_ns =
+      hub.get<std::chrono::nanoseconds>(grpc + "keepAlive.time").count();
+  out.certificate_authority.keep_alive_timeout_ns =
+      hub.get<std::chrono::nanoseconds>(grpc + "keepAlive.timeout").count();
+  out.certificate_authority.keep_alive_permit_without_stream =
+      hub.get<bool>(grpc + "keepAlive.permitWithoutStream");
 
   auto auth = authorization_of(hub, api_tokens);
   if (!auth) return tl::unexpected(auth.error());

@@ -177,6 +177,17 @@ struct Metrics::Impl {
           .Register(registry);
   Counter& hub_tokens_refused = hub_token_failures.Add({{"reason", "refused"}});
   Counter& hub_tokens_unavailable = hub_token_failures.Add({{"reason", "unavailable"}});
+  Family<Counter>& hub_ca_failures =
+      prometheus::BuildCounter()
+          .Name("dps_hub_ca_failures_total")
+          .Help(
+              "Identity certificates a hub's certificate authority (gRPC) did not sign: refused "
+              "(the device got 4.xx), unavailable (down or past the deadline: 5.03) or failed "
+              "(an unusable answer or an internal error: 5.00).")
+          .Register(registry);
+  Counter& hub_ca_refused = hub_ca_failures.Add({{"reason", "refused"}});
+  Counter& hub_ca_unavailable = hub_ca_failures.Add({{"reason", "unavailable"}});
+  Counter& hub_ca_failed = hub_ca_failures.Add({{"reason", "failed"}});
   Family<Counter>& api_requests = prometheus::BuildCounter()
                                       .Name("dps_api_requests_total")
                                       .Help("Management API requests by method and HTTP status.")
@@ -256,6 +267,17 @@ void Metrics::on_api_connection_opened() { impl_->api_open_connections.Increment
 
 void Metrics::on_hub_token_failure(bool refused) {
   (refused ? impl_->hub_tokens_refused : impl_->hub_tokens_unavailable).Increment();
+}
+
+void Metrics::on_hub_ca_failure(HubCaFailure kind) {
+  switch (kind) {
+    case HubCaFailure::Refused:
+      return impl_->hub_ca_refused.Increment();
+    case HubCaFailure::Unavailable:
+      return impl_->hub_ca_unavailable.Increment();
+    case HubCaFailure::Failed:
+      return impl_->hub_ca_failed.Increment();
+  }
 }
 
 void Metrics::on_api_connection_closed() { impl_->api_open_connections.Decrement(); }

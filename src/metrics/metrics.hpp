@@ -97,6 +97,9 @@ class Metrics {
   // device could not be given; `refused`: the authority refused the client or its token lacked
   // a claim (the device got 4.00), otherwise it could not be used (5.03).
   void on_hub_token_failure(bool refused);
+  enum class HubCaFailure { Refused, Unavailable, Failed };
+  /// An identity certificate a hub's gRPC certificate authority did not sign.
+  void on_hub_ca_failure(HubCaFailure kind);
 
   /// The Prometheus text exposition format, version 0.0.4.
   std::string render() const;

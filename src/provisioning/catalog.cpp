@@ -289,4 +289,10 @@ Result<std::shared_ptr<const Catalog>> load_catalog(store::Store& store,
                          std::move(*hubs), skipped);
 }
 
+std::set<std::string, std::less<>> Catalog::hub_record_ids() const {
+  std::set<std::string, std::less<>> ids;
+  for (const auto& [key, hub] : hubs_) ids.insert(hub.id);
+  return ids;
+}
+
 }  // namespace dps::provisioning

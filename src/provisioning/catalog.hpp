@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -63,6 +64,8 @@ class Catalog {
                                              std::vector<std::string>* missing) const;
   /// True when some hub of any owner has this hub id (a UUID no device may take as its own id).
   bool is_hub_id(const std::string& id) const { return hub_ids_.contains(id); }
+  /// The record ids of every hub of every owner (what per-hub clients are kept for).
+  std::set<std::string, std::less<>> hub_record_ids() const;
   const pki::TrustGroupIndex& trust() const { return *trust_; }
   size_t group_count() const { return group_count_; }
   /// The parsed trust material of a group of this snapshot, or null.

@@ -65,7 +65,9 @@ Result<void> CatalogRefresher::refresh(bool force) {
   for (const auto& why : skipped) spdlog::warn("{}: not loaded", why);
   const size_t groups = (*catalog)->group_count();
   const size_t parsed = (*catalog)->parsed_count();
+  const std::shared_ptr<const Catalog> loaded = *catalog;
   catalogs_->set(std::move(*catalog));
+  if (options_.on_loaded) options_.on_loaded(*loaded);
   if (options_.metrics) options_.metrics->on_catalog_loaded(*version);
   std::lock_guard lock(state_mutex_);
   if (loaded_version_) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -44,6 +45,9 @@ struct CatalogRefresherOptions {
   /// Counts each (re)build and its configuration version; null = not counted. Must outlive the
   /// refresher.
   metrics::Metrics* metrics = nullptr;
+  /// Called on the refresher's thread after each snapshot is swapped in (e.g. to drop per-hub
+  /// clients of deleted hubs); must not block long. What it uses must outlive the refresher.
+  std::function<void(const Catalog&)> on_loaded;
 };
 
 class CatalogRefresher {

@@ -1,30 +1,12 @@
 // POST /api/v1/provisioning/cloud-configuration (device-protocol §3.3): which hub, and a token.
-#include "auth/token_source.hpp"
 #include "common/untrusted_text.hpp"
 #include "pki/uuid.hpp"
 #include "provisioning/catalog.hpp"
 #include "provisioning/content.hpp"
-#include "provisioning/hub_selection.hpp"
-#include "provisioning/hub_token_sources.hpp"
 #include "provisioning/payloads.hpp"
 #include "provisioning/steps.hpp"
 
 namespace dps::provisioning {
-namespace {
-
-// A fresh device sends a nil id; anything unusable simply means "no preference".
-std::optional<store::Gateway> selected_gateway_of(const nlohmann::json& body) {
-  auto it = body.find("selectedGateway");
-  if (it == body.end() || !it->is_object()) return std::nullopt;
-  auto uri = it->find("uri");
-  auto id = it->find("id");
-  if (uri == it->end() || id == it->end() || !uri->is_string() || !id->is_string()) {
-    return std::nullopt;
-  }
-  return store::Gateway{uri->get<std::string>(), id->get<std::string>()};
-}
-
-}  // namespace
 
 Result<std::string> device_id_of(const StepInput& in, const nlohmann::json& body) {
   auto it = body.find("di");
@@ -53,32 +35,10 @@ Result<StepBody> run_cloud_configuration(const StepInput& in, store::Provisionin
   if (!device_id) return tl::unexpected(device_id.error());
   record.device_id = *device_id;
 
-  std::vector<std::string> missing;
-  auto linked = in.context.catalog->linked_hubs(in.group, &missing);
-  if (!missing.empty()) {
-    std::string ids;
-    for (const auto& id : missing) ids += (ids.empty() ? "" : ", ") + id;
-    return fail(ErrorCode::BadRequest,
-                "enrollment group " + in.group.id + " links hubs that do not exist: " + ids);
-  }
-  const auto selected = selected_gateway_of(*body);
-  auto choice = choose_hub(linked, selected);
+  auto choice = hub_for_device(in, *body);
   if (!choice) return tl::unexpected(choice.error());
   const store::Hub& hub = *choice->hub;
 
-  // The hub's own authority (plgd's way), or dps's minter.
-  std::shared_ptr<auth::TokenSource> hub_source;
-  auth::TokenSource* tokens = in.context.services.tokens;
-  if (!hub.authorization.provider.authority.empty()) {
-    if (in.context.services.hub_tokens == nullptr) {
-      return fail(ErrorCode::Internal,
-                  "hub " + hub.hub_id + " names an OAuth2 authority; this server has no client");
-    }
-    auto source = in.context.services.hub_tokens->for_hub(hub);
-    if (!source) return tl::unexpected(source.error());
-    hub_source = std::move(*source);
-    tokens = hub_source.get();
-  }
   auth::TokenRequest token_request;
   token_request.owner = in.group.owner;
   token_request.owner_claim = hub.authorization.owner_claim;
@@ -86,11 +46,8 @@ Result<StepBody> run_cloud_configuration(const StepInput& in, store::Provisionin
   token_request.device_id_claim = hub.authorization.device_id_claim;
   token_request.hub_id = hub.hub_id;
   token_request.audience = hub.authorization.provider.audience;
-  auto token = tokens->token_for(token_request);
-  if (!token) {
-    if (hub_source) in.context.services.hub_tokens->note_failure(hub, token.error());
-    return tl::unexpected(token.error());
-  }
+  auto token = hub_token(in, hub, token_request);
+  if (!token) return tl::unexpected(token.error());
 
   CloudConfiguration config;
   config.provider_name =

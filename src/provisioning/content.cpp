@@ -59,6 +59,11 @@ coap::Message make_error_response(const coap::Message& request, coap::Code code,
   response.code = code;
   response.token = request.token;
   response.payload.assign(diagnostic.begin(), diagnostic.end());
+  // RFC 7252 §5.9.3.4: Max-Age on 5.03 says when to retry. A hub's authority or CA that is
+  // down is usually back within seconds; the device retries the same step on the same session.
+  if (code == coap::Code::ServiceUnavailable) {
+    response.add_uint_option(coap::option::kMaxAge, kRetryAfterSeconds);
+  }
   return response;
 }
 

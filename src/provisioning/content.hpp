@@ -29,7 +29,11 @@ Result<nlohmann::json> decode_body(const coap::Message& request);
 coap::Message make_response(const coap::Message& request, coap::Code code,
                             const nlohmann::json& body, uint16_t format);
 
-/// An error response: a short UTF-8 diagnostic and no Content-Format (device-protocol §3.7).
+/// Seconds a device is told to wait (Max-Age) before retrying a step answered 5.03.
+inline constexpr uint32_t kRetryAfterSeconds = 3;
+
+/// An error response: a short UTF-8 diagnostic and no Content-Format (device-protocol §3.7);
+/// 5.03 carries Max-Age = kRetryAfterSeconds.
 coap::Message make_error_response(const coap::Message& request, coap::Code code,
                                   std::string_view diagnostic);
 

@@ -1,9 +1,11 @@
-// POST /api/v1/provisioning/credentials (device-protocol §3.4): check the CSR, sign it, answer
-// with the identity certificate, the trust CA and the group's PSK.
+// POST /api/v1/provisioning/credentials (device-protocol §3.4): check the CSR, have it signed by
+// the device's hub's certificate authority (plgd's, over gRPC) or dps's built-in CA, answer with
+// the identity certificate, the trust CA and the group's PSK.
 #include "pki/certificate_signer.hpp"
 #include "pki/csr.hpp"
 #include "pki/uuid.hpp"
 #include "provisioning/content.hpp"
+#include "provisioning/hub_certificate_authorities.hpp"
 #include "provisioning/payloads.hpp"
 #include "provisioning/steps.hpp"
 
@@ -33,6 +35,26 @@ Result<std::string> csr_pem_of(const nlohmann::json& body) {
   return fail(ErrorCode::BadRequest, "missing \"csr.data\"");
 }
 
+// plgd's DPS authenticates to the hub's certificate authority with the hub's token for the
+// group's owner (only the owner claim: the CA takes the device id from the CSR).
+Result<pki::IssuedCertificate> sign_with_hub_ca(const StepInput& in, const store::Hub& hub,
+                                                const std::string& csr_pem,
+                                                const pki::ValidatedCsr& csr) {
+  HubCertificateAuthorities* cas = in.context.services.hub_cas;
+  if (cas == nullptr) {
+    return fail(ErrorCode::Internal,
+                "hub " + hub.hub_id + " names a certificate authority; this server has no client");
+  }
+  auth::TokenRequest token_request;
+  token_request.owner = in.group.owner;
+  token_request.owner_claim = hub.authorization.owner_claim;
+  token_request.hub_id = hub.hub_id;
+  token_request.audience = hub.authorization.provider.audience;
+  auto token = hub_token(in, hub, token_request);
+  if (!token) return tl::unexpected(token.error());
+  return cas->sign(hub, csr_pem, csr, *token);
+}
+
 }  // namespace
 
 Result<StepBody> run_credentials(const StepInput& in, store::ProvisioningRecord& record) {
@@ -55,7 +77,12 @@ Result<StepBody> run_credentials(const StepInput& in, store::ProvisioningRecord&
 
   auto csr = pki::validate_csr(*pem, std::string_view(*device_id));
   if (!csr) return tl::unexpected(csr.error());
-  auto issued = in.context.services.signer->sign(*csr);
+  // The hub as cloud configuration chooses it (plgd's DPS does the same, findLinkedHub).
+  auto choice = hub_for_device(in, *body);
+  if (!choice) return tl::unexpected(choice.error());
+  const store::Hub& hub = *choice->hub;
+  auto issued = hub.certificate_authority.address.empty() ? in.context.services.signer->sign(*csr)
+                                                          : sign_with_hub_ca(in, hub, *pem, *csr);
   if (!issued) return tl::unexpected(issued.error());
 
   IssuedCredentials creds;

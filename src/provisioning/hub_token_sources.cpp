@@ -54,6 +54,11 @@ void HubTokenSources::note_failure(const store::Hub& hub, const Error& error) {
   }
 }
 
+void HubTokenSources::retain(const std::set<std::string, std::less<>>& hub_ids) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(sources_, [&](const auto& entry) { return !hub_ids.contains(entry.first); });
+}
+
 size_t HubTokenSources::size() const {
   std::lock_guard lock(mutex_);
   return sources_.size();

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "auth/token_source.hpp"
@@ -38,6 +39,10 @@ class HubTokenSources {
   /// A token `hub`'s authority did not give: counted, and logged naming the hub and the error
   /// (at most 5 lines a second: an authority that is down fails every device of the hub).
   void note_failure(const store::Hub& hub, const Error& error);
+
+  /// Drops the sources (and cached tokens) of hubs not in `hub_ids` (record ids): called when
+  /// the catalog changes, so a deleted hub's tokens do not outlive it.
+  void retain(const std::set<std::string, std::less<>>& hub_ids);
 
   /// Hubs with a source now (for tests and metrics).
   size_t size() const;

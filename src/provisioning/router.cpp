@@ -66,7 +66,9 @@ store::ProvisioningRecord record_base(const PeerIdentity& peer, const store::Enr
 }  // namespace
 
 bool Router::may_block(const coap::Message& request) {
-  return request.code == coap::Code::Post && request.uri_path() == uris::kCloudConfiguration;
+  if (request.code != coap::Code::Post) return false;
+  const std::string path = request.uri_path();
+  return path == uris::kCloudConfiguration || path == uris::kCredentials;
 }
 
 StepResult Router::handle(const PeerIdentity& peer, std::shared_ptr<const Catalog> catalog,

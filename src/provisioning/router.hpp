@@ -25,8 +25,9 @@ class Router {
   StepResult refused_by_store(const coap::Message& request, const StepResult& intended,
                               const Error& refusal) const;
 
-  /// Whether handle() may wait on the network for `request` (cloud configuration of a hub whose
-  /// tokens come from an OAuth2 authority): the caller runs such requests off its I/O threads.
+  /// Whether handle() may wait on the network for `request` (cloud configuration and credentials:
+  /// a hub's OAuth2 authority, a hub's gRPC certificate authority): the caller runs such requests
+  /// off its I/O threads.
   static bool may_block(const coap::Message& request);
 
   const Services& services() const { return services_; }

@@ -17,7 +17,8 @@ class TokenSource;
 }
 namespace dps::provisioning {
 class HubTokenSources;
-}
+class HubCertificateAuthorities;
+}  // namespace dps::provisioning
 namespace dps::pki {
 class CertificateSigner;
 }
@@ -44,6 +45,9 @@ struct Services {
   /// Token sources of hubs whose tokens come from an OAuth2 authority; null: such hubs are
   /// refused (5.00).
   HubTokenSources* hub_tokens = nullptr;
+  /// Clients of hubs' gRPC certificate authorities (certificateAuthority.grpc); null: such hubs
+  /// are refused (5.00).
+  HubCertificateAuthorities* hub_cas = nullptr;
 };
 
 struct StepContext {

@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "auth/token_source.hpp"
 #include "coap/message.hpp"
 #include "common/result.hpp"
+#include "provisioning/hub_selection.hpp"
 #include "provisioning/step.hpp"
 #include "store/entities.hpp"
 
@@ -36,5 +38,14 @@ Result<StepBody> run_acls(const StepInput& in, store::ProvisioningRecord& record
 /// is this device's own (pinned to its record, held by no other) the store checks when it
 /// commits the step's record (record_merge_sql.hpp).
 Result<std::string> device_id_of(const StepInput& in, const nlohmann::json& body);
+
+/// The hub a device is sent to (hub_access.cpp): the group's linked hubs (BadRequest naming any
+/// that do not exist), the one `body`'s selectedGateway names, else the first.
+Result<HubChoice> hub_for_device(const StepInput& in, const nlohmann::json& body);
+
+/// A bearer token of `hub` for `request` (owner, claims): from the hub's OAuth2 authority when
+/// it names one (failures counted and logged naming the hub), else minted by dps.
+Result<std::string> hub_token(const StepInput& in, const store::Hub& hub,
+                              const auth::TokenRequest& request);
 
 }  // namespace dps::provisioning

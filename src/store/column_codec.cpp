@@ -67,7 +67,15 @@ std::vector<std::string> from_json(const json& j) {
 
 template <>
 GrpcClientConfig from_json(const json& j) {
-  return {str(j, "address"), str(j, "caPool")};
+  // Fields after caPool came with the gRPC client (issue 13); rows written before lack them.
+  return {str(j, "address"),
+          str(j, "caPool"),
+          str(j, "certPem"),
+          str(j, "keyPem"),
+          j.value("keepAliveTimeNs", int64_t{0}),
+          j.value("keepAliveTimeoutNs", int64_t{0}),
+          j.value("keepAlivePermitWithoutStream", false),
+          j.value("useSystemCaPool", false)};
 }
 
 template <>
@@ -124,7 +132,14 @@ AclSection from_json(const json& j) {
 std::string encode(const std::vector<std::string>& strings) { return dump(json(strings)); }
 
 std::string encode(const GrpcClientConfig& config) {
-  return dump({{"address", config.address}, {"caPool", config.ca_pool}});
+  return dump({{"address", config.address},
+               {"caPool", config.ca_pool},
+               {"certPem", config.cert_pem},
+               {"keyPem", config.key_pem},
+               {"keepAliveTimeNs", config.keep_alive_time_ns},
+               {"keepAliveTimeoutNs", config.keep_alive_timeout_ns},
+               {"keepAlivePermitWithoutStream", config.keep_alive_permit_without_stream},
+               {"useSystemCaPool", config.use_system_ca_pool}});
 }
 
 std::string encode(const HubAuthorization& a) {

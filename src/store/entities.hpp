@@ -38,8 +38,14 @@ struct EnrollmentGroup {
 };
 
 struct GrpcClientConfig {
-  std::string address;  // host:port
-  std::string ca_pool;  // PEM
+  std::string address;             // host:port
+  std::string ca_pool;             // PEM; empty = the system's CAs
+  std::string cert_pem;            // client certificate chain (mutual TLS), PEM; empty = none
+  std::string key_pem;             // its private key, PEM (a secret)
+  int64_t keep_alive_time_ns = 0;  // HTTP/2 pings when idle; 0 = none (plgd's keepAlive.time)
+  int64_t keep_alive_timeout_ns = 0;
+  bool keep_alive_permit_without_stream = false;
+  bool use_system_ca_pool = false;  // the system's CAs too, besides ca_pool
   bool operator==(const GrpcClientConfig&) const = default;
 };
 

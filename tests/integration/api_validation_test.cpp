@@ -238,10 +238,9 @@ TEST_F(ApiValidation, BadHubBodiesAreRefusedNamingTheField) {
        "authorization.provider.scopes: expected an array of strings"},
       {"CaAddressNotHostPort", Verb::post, h, hub_with(grpc + "/address", "ca.example.com"), 400, 3,
        "certificateAuthority.grpc.address: expected host:port, got \"ca.example.com\""},
-      {"CaClientCertificate", Verb::put, put,
+      {"CaClientCertificateWithoutKey", Verb::put, put,
        hub_with(grpc + "/tls/cert", api_mfg_.device.cert_pem()), 400, 3,
-       "certificateAuthority.grpc.tls.cert: client certificates toward the certificate authority "
-       "are not supported"},
+       "certificateAuthority.grpc.tls.key: required with tls.cert"},
       {"UnknownField", Verb::post, h, hub_with("/colour", "red"), 400, 3,
        "unknown field \"colour\""},
       {"UnknownNestedField", Verb::put, put,

@@ -155,6 +155,19 @@ TestCa make_intermediate_ca(const TestCa& parent, const std::string& name,
   return make_ca(&parent, name, options);
 }
 
+bool chains_to(const std::string& chain_pem, const std::string& ca_pem) {
+  auto chain = pki::parse_certificates_pem(chain_pem);
+  auto anchors = pki::parse_certificates_pem(ca_pem);
+  if (!chain || chain->empty() || !anchors || anchors->empty()) return false;
+  pki::X509StorePtr store(X509_STORE_new());
+  for (auto& anchor : *anchors) X509_STORE_add_cert(store.get(), anchor.get());
+  pki::StackOfX509ViewPtr untrusted(sk_X509_new_null());
+  for (size_t i = 1; i < chain->size(); ++i) sk_X509_push(untrusted.get(), (*chain)[i].get());
+  pki::X509StoreCtxPtr context(X509_STORE_CTX_new());
+  X509_STORE_CTX_init(context.get(), store.get(), chain->front().get(), untrusted.get());
+  return X509_verify_cert(context.get()) == 1;
+}
+
 TestCert make_leaf(const TestCa& issuer, const LeafOptions& options) {
   return make_leaf_under(&issuer, options);
 }

@@ -71,6 +71,10 @@ struct LeafOptions {
   KeyType key_type = KeyType::P256;
 };
 
+/// True when the first certificate of `chain_pem` verifies up to a certificate of `ca_pem`
+/// (intermediates taken from the rest of the chain).
+bool chains_to(const std::string& chain_pem, const std::string& ca_pem);
+
 /// A device (manufacturer) certificate: keyUsage digitalSignature+keyAgreement, EKU as asked
 /// (no EKU extension at all when every EKU flag is false).
 TestCert make_leaf(const TestCa& issuer, const LeafOptions& options = {});

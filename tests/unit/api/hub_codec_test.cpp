@@ -200,8 +200,20 @@ INSTANTIATE_TEST_SUITE_P(
                  grpc(b)["address"] = "ca:443";
                  grpc(b)["tls"]["cert"] = "data:,x";
                },
-               "certificateAuthority.grpc.tls.cert: client certificates toward the certificate "
-               "authority are not supported"},
+               "certificateAuthority.grpc.tls.key: required with tls.cert"},
+        BadHub{"CaClientKeyNotPem",
+               [](json& b) {
+                 grpc(b)["address"] = "ca:443";
+                 grpc(b)["tls"]["cert"] = test::make_root_ca("cert").cert_pem();
+                 grpc(b)["tls"]["key"] = "data:,not a key";
+               },
+               "certificateAuthority.grpc.tls.key: not a PEM private key"},
+        BadHub{"NegativeKeepAlive",
+               [](json& b) {
+                 grpc(b)["address"] = "ca:443";
+                 grpc(b)["keepAlive"]["time"] = "-1";
+               },
+               "certificateAuthority.grpc.keepAlive.time: must not be negative"},
         BadHub{"UnknownCaField", [](json& b) { b["certificateAuthority"]["http"] = 1; },
                "unknown field \"certificateAuthority.http\""},
         BadHub{"OldCoapGatewayField", [](json& b) { b["coapGateway"] = "a:1"; },

@@ -522,7 +522,7 @@ TEST_F(OpenApiDocument, FullObjectsMatchTheSchemasAndWhatTheSchemasRefuseTheServ
   hub["certificateAuthority"] = {
       {"grpc",
        {{"address", "ca.example.com:443"},
-        {"keepAlive", {{"time", "10s"}}},
+        {"keepAlive", {{"time", "10000000000"}}},
         {"tls", {{"caPool", pki.root.cert_pem()}, {"useSystemCaPool", true}, {"cert", ""}}}}}};
   hub["authorization"] = {{"ownerClaim", "https://plgd.dev/owner"},
                           {"deviceIdClaim", "https://plgd.dev/deviceId"},
@@ -569,7 +569,11 @@ TEST_F(OpenApiDocument, FullObjectsMatchTheSchemasAndWhatTheSchemasRefuseTheServ
       EXPECT_EQ(call("POST", collection, bad).status, 400u) << kind.collection << " " << field;
     }
   }
+}
 
+// Both views of a record with every section, the credentials and ACEs from the real payloads.
+TEST_F(OpenApiDocument, ProvisioningRecordsMatchTheirSchemaInBothViews) {
+  const Pki& pki = Pki::get();
   const std::string owner_uuid = "44444444-4444-4444-8444-444444444444";
   const std::string device_id = "55555555-5555-4555-8555-555555555555";
   store::ProvisioningRecord record{.id = "66666666-6666-4666-8666-666666666666",
@@ -605,6 +609,18 @@ TEST_F(OpenApiDocument, FullObjectsMatchTheSchemasAndWhatTheSchemasRefuseTheServ
       EXPECT_TRUE(line.contains(section)) << section;  // so the schema check below covers it
     }
     expect_documented_answer(op, response.status, response.content_type, response.body, op.path);
+    // plgd's shape by default: its credentials and ACEs are covered by the schema too.
+    EXPECT_TRUE(line["credential"].contains("credentials"));
+    EXPECT_TRUE(line["acl"].contains("accessControlList"));
+    EXPECT_TRUE(line["plgdTime"].contains("coapCode"));  // flat ProvisionStatus
+
+    // view=ocf answers with the schema the 200's description names for it.
+    ApiResponse ocf = call("GET", op.path + "?view=ocf");
+    ASSERT_EQ(ocf.status, 200u);
+    const json ocf_line = parse_stream(ocf.body).at(0);
+    EXPECT_EQ(violation(ocf_line, schema("ProvisioningRecordOcfView"), "line"), "");
+    EXPECT_NE(violation(ocf_line, schema("ProvisioningRecord"), "line"), "");
+    EXPECT_NE(violation(line, schema("ProvisioningRecordOcfView"), "line"), "");
   }
 }
 

@@ -17,6 +17,12 @@
 namespace dps::provisioning {
 namespace {
 
+CatalogRefresherOptions refresh_every(std::chrono::milliseconds interval) {
+  CatalogRefresherOptions options;
+  options.poll_interval = interval;
+  return options;
+}
+
 using namespace std::chrono_literals;
 using test::TempDir;
 
@@ -91,7 +97,7 @@ TEST_F(CatalogRefresherTest, StartLoadsWhatTheStoreHolds) {
 }
 
 TEST_F(CatalogRefresherTest, ChangeByAnotherConnectionIsPickedUpByPolling) {
-  auto refresher = CatalogRefresher::start(*ours_, CatalogRefresherOptions{20ms});
+  auto refresher = CatalogRefresher::start(*ours_, refresh_every(20ms));
   ASSERT_TRUE(refresher) << refresher.error().internal;
   ASSERT_EQ((*refresher)->catalogs().get()->group_count(), 0u);
   ASSERT_TRUE(other_replica_->create_enrollment_group(group("g1", root_.chain_pem())));
@@ -102,7 +108,7 @@ TEST_F(CatalogRefresherTest, ChangeByAnotherConnectionIsPickedUpByPolling) {
 }
 
 TEST_F(CatalogRefresherTest, RefreshNowSeesALocalChangeAtOnce) {
-  auto refresher = CatalogRefresher::start(*ours_, CatalogRefresherOptions{1h});
+  auto refresher = CatalogRefresher::start(*ours_, refresh_every(1h));
   ASSERT_TRUE(refresher) << refresher.error().internal;
   ASSERT_TRUE(ours_->create_enrollment_group(group("g1", root_.chain_pem())));
   (*refresher)->refresh_now();
@@ -110,7 +116,7 @@ TEST_F(CatalogRefresherTest, RefreshNowSeesALocalChangeAtOnce) {
 }
 
 TEST_F(CatalogRefresherTest, UnchangedVersionKeepsTheSnapshot) {
-  auto refresher = CatalogRefresher::start(*ours_, CatalogRefresherOptions{1h});
+  auto refresher = CatalogRefresher::start(*ours_, refresh_every(1h));
   ASSERT_TRUE(refresher) << refresher.error().internal;
   const auto before = (*refresher)->catalogs().get();
   (*refresher)->refresh_now();
@@ -120,7 +126,7 @@ TEST_F(CatalogRefresherTest, UnchangedVersionKeepsTheSnapshot) {
 TEST_F(CatalogRefresherTest, SignalWakesTheThreadAndLostSignalForcesARebuild) {
   auto signal = std::make_unique<ManualSignal>();
   ManualSignal& fire = *signal;
-  auto refresher = CatalogRefresher::start(*ours_, CatalogRefresherOptions{1h}, std::move(signal));
+  auto refresher = CatalogRefresher::start(*ours_, refresh_every(1h), std::move(signal));
   ASSERT_TRUE(refresher) << refresher.error().internal;
 
   ASSERT_TRUE(other_replica_->create_enrollment_group(group("g1", root_.chain_pem())));
@@ -139,7 +145,7 @@ TEST_F(CatalogRefresherTest, RefreshParsesOnlyTheGroupsThatChanged) {
   auto g2 = group("g2", other.chain_pem());
   g2.x509.lead_certificate_name = "refresher other";
   ASSERT_TRUE(ours_->create_enrollment_group(g2));
-  auto refresher = CatalogRefresher::start(*ours_, CatalogRefresherOptions{1h});
+  auto refresher = CatalogRefresher::start(*ours_, refresh_every(1h));
   ASSERT_TRUE(refresher) << refresher.error().internal;
   const auto before = (*refresher)->catalogs().get();
   ASSERT_EQ(before->parsed_count(), 2u);
@@ -159,7 +165,7 @@ TEST_F(CatalogRefresherTest, RefreshParsesOnlyTheGroupsThatChanged) {
 TEST_F(CatalogRefresherTest, DeletedAndRecreatedGroupsReachTheSnapshot) {
   const test::TestCa other = test::make_root_ca("refresher other");
   ASSERT_TRUE(ours_->create_enrollment_group(group("g1", root_.chain_pem())));
-  auto refresher = CatalogRefresher::start(*ours_, CatalogRefresherOptions{1h});
+  auto refresher = CatalogRefresher::start(*ours_, refresh_every(1h));
   ASSERT_TRUE(refresher) << refresher.error().internal;
   const auto first = (*refresher)->catalogs().get()->trust_group("g1");
 
@@ -183,7 +189,7 @@ TEST_F(CatalogRefresherTest, OneGroupReplacedByAnotherIsSeen) {
   // The group count stays the same: the deletion must still be noticed.
   const test::TestCa other = test::make_root_ca("refresher other");
   ASSERT_TRUE(ours_->create_enrollment_group(group("g1", root_.chain_pem())));
-  auto refresher = CatalogRefresher::start(*ours_, CatalogRefresherOptions{1h});
+  auto refresher = CatalogRefresher::start(*ours_, refresh_every(1h));
   ASSERT_TRUE(refresher) << refresher.error().internal;
   store::EnrollmentGroupFilter g1{store::OwnerScope::of("alice"), {"g1"}, {}, {}};
   ASSERT_TRUE(other_replica_->delete_enrollment_groups(g1));
@@ -199,7 +205,7 @@ TEST_F(CatalogRefresherTest, OneGroupReplacedByAnotherIsSeen) {
 }
 
 TEST_F(CatalogRefresherTest, StopsPromptlyWhileWaiting) {
-  auto refresher = CatalogRefresher::start(*ours_, CatalogRefresherOptions{1h});
+  auto refresher = CatalogRefresher::start(*ours_, refresh_every(1h));
   ASSERT_TRUE(refresher) << refresher.error().internal;
   const auto started = std::chrono::steady_clock::now();
   refresher->reset();

@@ -6,6 +6,8 @@
 #include <regex>
 #include <set>
 
+#include "provisioning/content.hpp"
+
 namespace dps::provisioning {
 namespace {
 
@@ -117,6 +119,25 @@ TEST(AclsPayload, GrantsOwnerAnonymousAndEachDistinctHub) {
   ASSERT_EQ(hub_resources.size(), 5u);
   EXPECT_EQ(hub_resources[3]["href"], "/x.plgd.dev/time");
   EXPECT_EQ(hub_resources[4]["wc"], "*");
+}
+
+}  // namespace
+}  // namespace dps::provisioning
+
+namespace dps::provisioning {
+namespace {
+
+// A 5.03 tells the device when to retry (RFC 7252 §5.9.3.4); other errors make it start over
+// and carry no Max-Age.
+TEST(ErrorResponse, ServiceUnavailableCarriesMaxAgeOthersDoNot) {
+  coap::Message request;
+  request.token = {1, 2};
+  const auto unavailable =
+      make_error_response(request, coap::Code::ServiceUnavailable, "authority down");
+  EXPECT_EQ(unavailable.uint_option(coap::option::kMaxAge), kRetryAfterSeconds);
+  EXPECT_EQ(unavailable.token, request.token);
+  const auto bad = make_error_response(request, coap::Code::BadRequest, "no");
+  EXPECT_EQ(bad.uint_option(coap::option::kMaxAge), std::nullopt);
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ class RouterTest : public ::testing::Test {
     tokens_ = std::move(
         auth::EmbeddedTokenMinter::load_or_create(dir_.path(), "dps", std::chrono::hours(1))
             .value());
-    router_ = std::make_unique<Router>(Services{ca_.get(), tokens_.get(), {}, nullptr});
+    router_ = std::make_unique<Router>(Services{ca_.get(), tokens_.get(), {}, nullptr, nullptr});
     manufacturer_ = test::make_root_ca("router test manufacturer");
 
     store::EnrollmentGroup group;
@@ -249,7 +249,8 @@ TEST_F(RouterTest, CredentialsSignsCsrWithPskFirst) {
 
 TEST_F(RouterTest, CredentialsAndCloudConfigurationRefuseHubAndServerIdsAndNeedDi) {
   const std::string server_id = "5e5e5e5e-0000-4000-8000-00000000005e";
-  router_ = std::make_unique<Router>(Services{ca_.get(), tokens_.get(), server_id, nullptr});
+  router_ =
+      std::make_unique<Router>(Services{ca_.get(), tokens_.get(), server_id, nullptr, nullptr});
   auto key = test::make_key();
   const auto credentials = [&](const json& di) {
     json body{{"csr",
