@@ -122,6 +122,28 @@ void read_certificate_authority(JsonReader& root, store::GrpcClientConfig& out) 
   ca->finish();
 }
 
+// plgd's HttpConfig of the OAuth client: its CA pool is used; the connection-pool settings have
+// no counterpart (one connection per token fetch, tokens cached).
+void read_provider_http(JsonReader& provider, store::OAuthProvider& out) {
+  auto http = provider.object("http");
+  if (!http) return;
+  for (const char* key :
+       {"maxIdleConns", "maxConnsPerHost", "maxIdleConnsPerHost", "idleConnTimeout", "timeout"}) {
+    http->ignore(key);
+  }
+  if (auto tls = http->object("tls")) {
+    read_ca_pool(*tls, out.ca_pool);
+    out.use_system_ca_pool = tls->boolean("useSystemCaPool");
+    for (const char* key : {"cert", "key"}) {
+      if (!tls->string(key).empty()) {
+        tls->fail(key, "the OAuth client authenticates with its secret, not a certificate");
+      }
+    }
+    tls->finish();
+  }
+  http->finish();
+}
+
 void read_provider(JsonReader& auth, store::OAuthProvider& out) {
   auto provider = auth.object("provider");
   if (!provider) return;  // (new) tokens minted by dps itself
@@ -131,7 +153,7 @@ void read_provider(JsonReader& auth, store::OAuthProvider& out) {
   out.client_secret = codec::value_field(*provider, "clientSecret", ValueKind::Secret);
   out.scopes = provider->strings("scopes");
   out.audience = provider->string("audience");
-  provider->ignore("http");  // the system CA pool reaches the OAuth server (as in config)
+  read_provider_http(*provider, out);
   if (!out.authority.empty()) {
     if (!out.authority.starts_with("https://") && !out.authority.starts_with("http://")) {
       provider->fail("authority", "expected an http(s) URL, got \"" + out.authority + "\"");
@@ -170,6 +192,12 @@ json provider_json(const store::OAuthProvider& provider) {
   codec::put_if(out, "clientSecret", render_value(provider.client_secret, ValueKind::Secret));
   if (!provider.scopes.empty()) out["scopes"] = provider.scopes;
   codec::put_if(out, "audience", provider.audience);
+  json tls = json::object();
+  if (!provider.ca_pool.empty()) {
+    tls["caPool"] = json::array({render_value(provider.ca_pool, ValueKind::Pem)});
+  }
+  if (provider.use_system_ca_pool) tls["useSystemCaPool"] = true;
+  if (!tls.empty()) out["http"] = {{"tls", std::move(tls)}};
   return out;
 }
 

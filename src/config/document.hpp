@@ -19,6 +19,9 @@ using Scalar = std::variant<std::monostate, std::string, bool, uint64_t, std::ch
 struct Node {
   std::string path;  // concrete dotted path for messages: enrollmentGroups[0].hub.gateways
   Scalar value;
+  /// For a file-valued key whose value named a file (not a data: URI or inline PEM): that file,
+  /// absolute, for keys whose file is read again when it changes.
+  std::string source_file;
   std::map<std::string, Node, std::less<>> fields;  // keys present in a map
   std::vector<Node> items;                          // entries of a list of maps
 

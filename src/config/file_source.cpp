@@ -48,6 +48,10 @@ Result<std::string> read_small_file(const std::filesystem::path& file) {
   return content;
 }
 
+bool is_file_source(std::string_view value) {
+  return !value.empty() && !is_data_uri(value) && !value.starts_with("-----BEGIN ");
+}
+
 Result<std::string> read_source(std::string_view value, const std::filesystem::path& base_dir) {
   if (value.empty()) return std::string{};
   if (is_data_uri(value)) return decode_data_uri(value);

@@ -14,6 +14,9 @@ namespace dps::config {
 /// stripped.
 std::filesystem::path resolve_path(std::string_view value, const std::filesystem::path& base_dir);
 
+/// Whether `value` names a file (not empty, not a data: URI, not inline PEM).
+bool is_file_source(std::string_view value);
+
 /// The bytes a file-valued key stands for. Errors carry a message without the key's path.
 Result<std::string> read_source(std::string_view value, const std::filesystem::path& base_dir);
 

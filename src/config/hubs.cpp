@@ -65,6 +65,11 @@ Result<store::HubAuthorization> authorization_of(const Node& hub, const ApiToken
   provider.authority = hub.get<std::string>(p + "authority");
   provider.client_id = hub.get<std::string>(p + "clientID");
   provider.client_secret = hub.get<std::string>(p + "clientSecretFile");
+  if (const Node* secret = hub.at(p + "clientSecretFile")) {
+    provider.client_secret_file = secret->source_file;  // read again when it changes
+  }
+  provider.ca_pool = hub.get<std::string>(p + "http.tls.caPool");
+  provider.use_system_ca_pool = hub.get<bool>(p + "http.tls.useSystemCAPool");
   provider.scopes = hub.get<std::vector<std::string>>(p + "scopes");
   provider.audience = hub.get<std::string>(p + "audience");
   // Without an authority dps mints the tokens itself; with one, the OAuth client must be complete.

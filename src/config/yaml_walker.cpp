@@ -246,6 +246,7 @@ class Walker {
         auto content = read_source(text, base_dir_);
         if (!content) return error_at(out.path, content.error().internal);
         out.value = std::move(*content);
+        if (is_file_source(text)) out.source_file = resolve_path(text, base_dir_).string();
         return {};
       }
       default:

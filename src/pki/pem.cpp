@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -140,6 +141,15 @@ Result<FileLock> FileLock::acquire(const std::filesystem::path& path) {
 
 FileLock::~FileLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+Result<std::string> system_ca_bundle() {
+  const char* path = X509_get_default_cert_file();
+  auto bundle = read_file(path);
+  if (!bundle) {
+    return fail(ErrorCode::BadRequest, std::string("cannot read the system CAs from ") + path);
+  }
+  return bundle;
 }
 
 }  // namespace dps::pki

@@ -40,6 +40,10 @@ enum class FileMode { Public, Secret };
 /// The whole file. Internal error naming the path when it cannot be read.
 [[nodiscard]] Result<std::string> read_file(const std::filesystem::path& path);
 
+/// The system's CA bundle as OpenSSL names it (Debian: /etc/ssl/certs/ca-certificates.crt), for
+/// settings that trust "the system's CAs too" besides a pool of their own.
+[[nodiscard]] Result<std::string> system_ca_bundle();
+
 /// Writes `content` atomically through dps::write_file_atomically (common/private_file.hpp): a
 /// fresh O_EXCL|O_NOFOLLOW temporary file, fsync, then rename, so a crash never leaves a truncated
 /// key or certificate behind. A Secret file is 0600 from creation on (never briefly

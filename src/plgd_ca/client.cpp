@@ -1,12 +1,9 @@
 #include "plgd_ca/client.hpp"
 
 #include <grpcpp/grpcpp.h>
-#include <openssl/x509.h>
-
-#include <fstream>
-#include <sstream>
 
 #include "certificate_authority.grpc.pb.h"
+#include "pki/pem.hpp"
 
 namespace dps::plgd_ca {
 namespace {
@@ -126,17 +123,6 @@ int clamp_ms(std::chrono::milliseconds value) {
   return static_cast<int>(std::min<int64_t>(value.count(), std::numeric_limits<int>::max()));
 }
 
-// The system's CA bundle (Debian: /etc/ssl/certs/ca-certificates.crt), as OpenSSL names it.
-Result<std::string> system_ca_bundle() {
-  const char* path = X509_get_default_cert_file();
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return fail(ErrorCode::BadRequest, std::string("cannot read the system CAs from ") + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 Client::~Client() = default;
@@ -153,7 +139,7 @@ Result<std::unique_ptr<Client>> Client::create(const ClientOptions& options) {
   grpc::SslCredentialsOptions tls;
   tls.pem_root_certs = options.ca_pool_pem;  // empty: gRPC's default roots (the system's)
   if (options.use_system_ca_pool && !options.ca_pool_pem.empty()) {
-    auto system = system_ca_bundle();
+    auto system = pki::system_ca_bundle();
     if (!system) return tl::unexpected(system.error());
     tls.pem_root_certs += "\n" + *system;
   }

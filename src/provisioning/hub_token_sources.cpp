@@ -5,6 +5,7 @@
 #include "auth/client_credentials.hpp"
 #include "log/quoted.hpp"
 #include "metrics/metrics.hpp"
+#include "pki/pem.hpp"
 
 namespace dps::provisioning {
 
@@ -20,6 +21,14 @@ Result<std::shared_ptr<auth::TokenSource>> HubTokenSources::for_hub(const store:
   options.authority = provider.authority;
   options.client_id = provider.client_id;
   options.client_secret = provider.client_secret;
+  options.client_secret_file = provider.client_secret_file;
+  options.ca_pem = provider.ca_pool;
+  if (provider.use_system_ca_pool && !provider.ca_pool.empty()) {
+    auto system = pki::system_ca_bundle();
+    if (!system)
+      return fail(ErrorCode::BadRequest, "hub " + hub.hub_id + ": " + system.error().internal);
+    options.ca_pem += "\n" + *system;
+  }
   options.scopes = provider.scopes;
   options.audience = provider.audience;
   options.timeout = timeout_;

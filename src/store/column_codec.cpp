@@ -86,8 +86,11 @@ HubAuthorization from_json(const json& j) {
                 str(p, "authority"),
                 str(p, "clientId"),
                 from_hex(str(p, "clientSecretHex")),
+                str(p, "clientSecretFile"),
                 p.value("scopes", std::vector<std::string>()),
-                str(p, "audience")};
+                str(p, "audience"),
+                str(p, "caPool"),
+                p.value("useSystemCaPool", false)};
   return a;
 }
 
@@ -151,8 +154,11 @@ std::string encode(const HubAuthorization& a) {
                  {"authority", p.authority},
                  {"clientId", p.client_id},
                  {"clientSecretHex", to_hex(p.client_secret)},
+                 {"clientSecretFile", p.client_secret_file},
                  {"scopes", p.scopes},
-                 {"audience", p.audience}}}});
+                 {"audience", p.audience},
+                 {"caPool", p.ca_pool},
+                 {"useSystemCaPool", p.use_system_ca_pool}}}});
 }
 
 std::string encode(const AttestationSection& s) {

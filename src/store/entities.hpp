@@ -54,8 +54,13 @@ struct OAuthProvider {
   std::string authority;  // empty = tokens minted by dps itself
   std::string client_id;
   std::string client_secret;
+  /// Config-file hubs: the file client_secret was read from, read again when it changes (the
+  /// API never sets it: callers cannot make dps read its files).
+  std::string client_secret_file;
   std::vector<std::string> scopes;
   std::string audience;
+  std::string ca_pool;  // PEM CAs verifying the authority; empty = the system's CAs
+  bool use_system_ca_pool = false;
   bool operator==(const OAuthProvider&) const = default;
 };
 

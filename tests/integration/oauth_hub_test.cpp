@@ -4,6 +4,7 @@
 // and devices succeed again without a restart of dps when it is back.
 #include <openssl/evp.h>
 
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -158,6 +159,94 @@ TEST_F(OAuthHub, ClientTheAuthorityRefusesIsA400NamingTheOAuthError) {
   EXPECT_NE(refused.error.find("4.00"), std::string::npos) << refused.error;
   EXPECT_NE(refused.error.find("invalid_client"), std::string::npos) << refused.error;
   EXPECT_EQ(refused.error.find("not the secret"), std::string::npos) << "no secret to the device";
+}
+
+// An authority behind a private CA, as plgd's chart deploys one: the hub's
+// authorization.provider.http.tls.caPool verifies it; without it the system CAs do not, and the
+// device is told to retry (5.03) while the record names the TLS failure.
+TEST_F(OAuthHub, AuthorityBehindAPrivateCaIsReachedThroughTheHubsCaPool) {
+  const test::TestCa private_root = test::make_root_ca("itest private authority root");
+  const test::TestCert certificate = test::make_loopback_server_certificate(private_root);
+  test::OAuthServerOptions options;
+  options.tls_cert_pem = certificate.cert_pem();
+  options.tls_key_pem = certificate.key_pem();
+  test::OAuthServer https_authority(options);
+  ASSERT_EQ(https_authority.authority().rfind("https://", 0), 0u) << https_authority.authority();
+
+  json hub = oauth_hub_body();
+  hub["authorization"]["provider"]["authority"] = https_authority.authority();
+  hub["authorization"]["provider"]["clientId"] = https_authority.client_id();
+  hub["authorization"]["provider"]["clientSecret"] = data_uri(https_authority.client_secret());
+  create(kHubsPath, hub, kOwnerA);
+  create(kGroupsPath, group_body(kApiHub), kOwnerA);
+  const auto untrusted = provision(api_mfg_tls());
+  ASSERT_FALSE(untrusted.ok);
+  EXPECT_EQ(untrusted.failed_step, device::Step::CloudConfiguration) << untrusted.error;
+  EXPECT_NE(untrusted.error.find("5.03"), std::string::npos) << untrusted.error;
+  const auto records = list(kRecordsPath, token_of(kOwnerA));
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_NE(records[0].dump().find("certificate verify failed"), std::string::npos)
+      << records[0].dump();
+
+  hub["authorization"]["provider"]["http"] = {{"tls", {{"caPool", {private_root.cert_pem()}}}}};
+  std::string record_id;
+  for (const auto& stored : list(kHubsPath, token_of(kOwnerA))) record_id = stored.value("id", "");
+  const auto updated =
+      call(Verb::put, std::string(kHubsPath) + "/" + record_id, token_of(kOwnerA), hub.dump());
+  ASSERT_EQ(updated.status, 200u) << updated.body;
+  const auto trusted = provision(api_mfg_tls());
+  ASSERT_TRUE(trusted.ok) << trusted.error;
+  EXPECT_EQ(jwt_claims(trusted.hub.at).value("iss", ""), https_authority.authority());
+}
+
+// A hub of the config file reads its clientSecretFile again when the file changes (plgd's DPS
+// watches it too): a rotated secret is used from the next token fetch without a restart, and a
+// file that disappears mid-rotation keeps the last secret rather than failing every device.
+class OAuthConfigHub : public OAuthHub {
+ protected:
+  void configure(DpsConfigSpec& spec) override {
+    OAuthHub::configure(spec);
+    secret_file_ = spec.data_dir.parent_path() / "client.secret";
+    write_secret("not the secret yet");
+    GroupSpec group;
+    group.id = "c0c0c0c0-0000-4000-8000-0000000000c1";
+    group.owner = kOwnerA;
+    group.chain_file = write("config-oauth-chain.pem", mfg_.chain_pem());
+    HubSpec hub;
+    hub.hub_id = "c1c1c1c1-0000-4000-8000-0000000000c1";
+    hub.gateways = {kGatewayA};
+    hub.authority = oauth_->authority();
+    hub.client_id = oauth_->client_id();
+    hub.client_secret_file = secret_file_;
+    hub.device_id_claim = kDeviceIdClaim;  // one fetch per device: every device reads the file
+    hub.audience = "https://hub.test/api";
+    group.hubs = {hub};
+    spec.groups = {group};
+  }
+  test::TestCert leaf(const std::string& cn) const {
+    test::LeafOptions options;
+    options.common_name = cn;
+    return test::make_leaf(mfg_.intermediate, options);
+  }
+  void write_secret(const std::string& secret) {
+    std::ofstream(secret_file_, std::ios::binary | std::ios::trunc) << secret;
+  }
+  std::filesystem::path secret_file_;
+};
+
+TEST_F(OAuthConfigHub, SecretFileIsReadAgainWhenItChangesAndKeptWhenItDisappears) {
+  const auto wrong = provision(default_tls());
+  ASSERT_FALSE(wrong.ok);
+  EXPECT_NE(wrong.error.find("invalid_client"), std::string::npos) << wrong.error;
+
+  write_secret(oauth_->client_secret());
+  const auto rotated = provision(tls_for(leaf("itest rotated"), &mfg_.intermediate));
+  ASSERT_TRUE(rotated.ok) << rotated.error;
+  EXPECT_EQ(jwt_claims(rotated.hub.at).value("iss", ""), oauth_->authority());
+
+  std::filesystem::remove(secret_file_);
+  const auto vanished = provision(tls_for(leaf("itest vanished"), &mfg_.intermediate));
+  EXPECT_TRUE(vanished.ok) << vanished.error;
 }
 
 }  // namespace

@@ -144,6 +144,9 @@ std::string config_json(const OAuthServerOptions& options) {
       {"signingAlg", options.signing_alg},
   };
   if (!options.default_audience.empty()) config["defaultAudience"] = options.default_audience;
+  if (!options.tls_cert_pem.empty()) {
+    config["tls"] = {{"cert", options.tls_cert_pem}, {"key", options.tls_key_pem}};
+  }
   return config.dump();
 }
 
@@ -223,12 +226,13 @@ void OAuthServer::launch() {
   stdout_fd_ = from_child[0];
 
   const std::string line = read_line(kStartupLimit);
-  constexpr std::string_view kListening = "listening on http://127.0.0.1:";
-  if (line.rfind(kListening, 0) != 0) {
+  const std::string listening = options_.tls_cert_pem.empty() ? "listening on http://127.0.0.1:"
+                                                              : "listening on https://127.0.0.1:";
+  if (line.rfind(listening, 0) != 0) {
     throw std::runtime_error("OAuth server: unexpected first line `" + line + "`: " + log_tail());
   }
   authority_ = line.substr(std::string_view("listening on ").size());
-  port_ = static_cast<uint16_t>(std::stoi(line.substr(kListening.size())));
+  port_ = static_cast<uint16_t>(std::stoi(line.substr(listening.size())));
 }
 
 std::string OAuthServer::read_line(std::chrono::steady_clock::duration limit) {

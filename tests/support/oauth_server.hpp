@@ -42,6 +42,9 @@ struct OAuthServerOptions {
   std::vector<std::string> claim_params = {"https://plgd.dev/owner", "https://plgd.dev/deviceId"};
   std::chrono::seconds access_token_ttl{600};
   std::string signing_alg = "RS256";  // or "ES256"
+  /// Set: HTTPS with this certificate (for 127.0.0.1) and key, PEM; empty: plain HTTP.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
 };
 
 class OAuthServer {

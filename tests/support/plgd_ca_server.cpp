@@ -30,24 +30,6 @@ T must(Result<T> result, const char* what) {
   return std::move(*result);
 }
 
-// The server's TLS certificate: for IP 127.0.0.1, as the client dials an address, not a name.
-TestCert make_tls_certificate(const TestCa& root) {
-  TestCert out;
-  out.key = make_key();
-  const auto subject = must(pki::make_name("plgd certificate authority (test)"), "name");
-  pki::CertificateProfile profile{subject.get(),
-                                  out.key.get(),
-                                  system_clock::now() - std::chrono::hours(1),
-                                  system_clock::now() + std::chrono::hours(24 * 30),
-                                  {}};
-  profile.extensions = {{NID_key_usage, "critical,digitalSignature,keyAgreement"},
-                        {NID_ext_key_usage, "serverAuth"},
-                        {NID_subject_alt_name, "IP:127.0.0.1"},
-                        {NID_authority_key_identifier, "keyid,issuer"}};
-  out.cert = must(pki::issue_certificate(profile, root.get(), root.key.get()), "TLS cert");
-  return out;
-}
-
 std::string public_key_der(X509_REQ* request) {
   unsigned char* der = nullptr;
   const int n = i2d_PUBKEY(X509_REQ_get0_pubkey(request), &der);
@@ -67,7 +49,7 @@ struct PlgdCaServer::State final : pb::CertificateAuthority::Service {
   TestCa signing_root = make_root_ca("plgd test CA root");
   TestCa signing_ca = make_intermediate_ca(signing_root, "plgd test CA intermediate");
   TestCa tls_root = make_root_ca("plgd test CA TLS root");
-  TestCert tls = make_tls_certificate(tls_root);
+  TestCert tls = make_loopback_server_certificate(tls_root);
   std::shared_ptr<auth::OidcKeyProvider> keys;
   std::unique_ptr<auth::JwtVerifier> verifier;
 

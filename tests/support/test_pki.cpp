@@ -155,6 +155,19 @@ TestCa make_intermediate_ca(const TestCa& parent, const std::string& name,
   return make_ca(&parent, name, options);
 }
 
+TestCert make_loopback_server_certificate(const TestCa& issuer) {
+  TestCert out;
+  out.key = make_key();
+  const auto subject = must(pki::make_name("test server on 127.0.0.1"), "server name");
+  auto p = profile(subject, out.key.get(), Validity{-1h, std::chrono::days(30)});
+  p.extensions = {{NID_key_usage, "critical,digitalSignature,keyAgreement"},
+                  {NID_ext_key_usage, "serverAuth"},
+                  {NID_subject_alt_name, "IP:127.0.0.1"},
+                  {NID_authority_key_identifier, "keyid,issuer"}};
+  out.cert = must(pki::issue_certificate(p, issuer.get(), issuer.key.get()), "server cert");
+  return out;
+}
+
 bool chains_to(const std::string& chain_pem, const std::string& ca_pem) {
   auto chain = pki::parse_certificates_pem(chain_pem);
   auto anchors = pki::parse_certificates_pem(ca_pem);

@@ -71,6 +71,11 @@ struct LeafOptions {
   KeyType key_type = KeyType::P256;
 };
 
+/// A TLS server certificate for IP 127.0.0.1 (clients dial an address, not a name), EKU
+/// serverAuth, issued by `issuer`: for test servers on loopback (the plgd CA stand-in, an
+/// OAuth server over https).
+TestCert make_loopback_server_certificate(const TestCa& issuer);
+
 /// True when the first certificate of `chain_pem` verifies up to a certificate of `ca_pem`
 /// (intermediates taken from the rest of the chain).
 bool chains_to(const std::string& chain_pem, const std::string& ca_pem);

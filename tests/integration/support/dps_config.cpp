@@ -93,8 +93,17 @@ std::string render_config(const DpsConfigSpec& spec) {
       y << "      - hubID: " << q(h.hub_id) << "\n        gateways:\n";
       for (const auto& gw : h.gateways) y << "          - " << q(gw) << "\n";
       y << "        authorization:\n"
-        << "          ownerClaim: " << q(h.owner_claim) << "\n"
-        << "          provider:\n            name: " << q(h.provider) << "\n";
+        << "          ownerClaim: " << q(h.owner_claim) << "\n";
+      if (!h.device_id_claim.empty()) {
+        y << "          deviceIDClaim: " << q(h.device_id_claim) << "\n";
+      }
+      y << "          provider:\n            name: " << q(h.provider) << "\n";
+      if (!h.authority.empty()) {
+        y << "            authority: " << q(h.authority) << "\n"
+          << "            clientID: " << q(h.client_id) << "\n"
+          << "            clientSecretFile: " << q(h.client_secret_file.string()) << "\n"
+          << "            audience: " << q(h.audience) << "\n";
+      }
     }
   }
   return y.str();

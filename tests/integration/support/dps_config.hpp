@@ -15,6 +15,13 @@ struct HubSpec {
   std::vector<std::string> gateways;
   std::string owner_claim = "https://plgd.dev/owner";
   std::string provider = "plgd";
+  // Set: the hub's tokens come from this OAuth2 authority (client credentials).
+  // (Default member initializers: the many HubSpec{id, gateways} need not name these.)
+  std::string authority = "";
+  std::string client_id = "";
+  std::filesystem::path client_secret_file = {};
+  std::string device_id_claim = "";
+  std::string audience = "";
 };
 
 struct GroupSpec {

@@ -5,7 +5,7 @@
 //
 //   node server.mjs --config <file.json> | --config-json '<json>' [--port N]
 //
-// Prints `oauth: listening on http://127.0.0.1:<port>` once it accepts requests. Exits when its
+// Prints `oauth: listening on http(s)://127.0.0.1:<port>` once it accepts requests. Exits when its
 // standard input closes (so it never outlives the test that started it) or on SIGTERM/SIGINT.
 // Standard input also takes one command per line (answered by one `oauth: ...` line):
 //   fault none | fault 500 | fault garbage | fault hang | fault delay <ms>
@@ -16,6 +16,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { createInterface } from 'node:readline';
 
 import Provider, { errors } from 'oidc-provider';
@@ -62,7 +63,12 @@ function validate(config) {
     claimParams: config.claimParams ?? [],
     accessTokenTtl: config.accessTokenTtl ?? 600,
     signingAlg: config.signingAlg ?? 'RS256',
+    tls: config.tls,
   };
+  if (out.tls !== undefined
+      && (typeof out.tls.cert !== 'string' || typeof out.tls.key !== 'string')) {
+    fail('tls: {cert, key} as PEM text');
+  }
   if (!Number.isInteger(out.port) || out.port < 0 || out.port > 65535) fail('port: 0..65535');
   if (!Array.isArray(out.clients) || out.clients.length === 0) fail('clients: at least one');
   out.clients.forEach((c, i) => {
@@ -303,10 +309,14 @@ const state = {
   fault: { kind: 'none' }, token: 0, discovery: 0, jwks: 0, last: undefined,
 };
 let handler = (req, res) => { res.statusCode = 503; res.end(); };
-const server = createServer((req, res) => handler(req, res));
+// With `tls`, HTTPS with that certificate (an authority behind a private CA, as plgd's chart
+// deploys one); otherwise plain HTTP on loopback.
+const server = cfg.tls
+  ? createTlsServer({ cert: cfg.tls.cert, key: cfg.tls.key }, (req, res) => handler(req, res))
+  : createServer((req, res) => handler(req, res));
 server.on('error', (err) => fail(`listen: ${err.message}`));
 server.listen(cfg.port, '127.0.0.1', () => {
-  const base = `http://127.0.0.1:${server.address().port}`;
+  const base = `${cfg.tls ? 'https' : 'http'}://127.0.0.1:${server.address().port}`;
   const provider = makeProvider(cfg.issuer ?? base, cfg);
   provider.use(faultMiddleware(state));
   provider.use(tokenParamsMiddleware(cfg));

@@ -64,8 +64,16 @@ Hub make_hub(const std::string& id, const std::string& owner) {
                               "https://auth.example",
                               "client-" + id,
                               std::string("s\x00\xfe", 3),
+                              "/etc/dps/secret-" + id,
                               {"openid", "offline"},
-                              "aud"};
+                              "aud",
+                              "-----BEGIN CERTIFICATE-----\n(pool)\n",
+                              true};
+  h.certificate_authority.cert_pem = "-----BEGIN CERTIFICATE-----\n(client)\n";
+  h.certificate_authority.key_pem = "-----BEGIN PRIVATE KEY-----\n(key)\n";
+  h.certificate_authority.keep_alive_time_ns = 10'000'000'000;
+  h.certificate_authority.keep_alive_permit_without_stream = true;
+  h.certificate_authority.use_system_ca_pool = true;
   return h;
 }
 
