@@ -122,6 +122,36 @@ TEST_F(PlgdCa, IdentityCertificateComesFromTheHubsCaOverTls13And12) {
   EXPECT_EQ(ca_->last_owner(), kOwnerA) << "the CA saw the hub's token for the group's owner";
 }
 
+// The dps-device tool, as an operator would try it, over TLS 1.3 and 1.2: its report carries the
+// hub CA's certificate and root.
+TEST_F(PlgdCa, DpsDeviceToolGetsTheHubCasCertificateOverTls13And12) {
+  enroll_with_plgd_hub();
+  for (const bool tls12 : {false, true}) {
+    SCOPED_TRACE(tls12 ? "TLS 1.2" : "TLS 1.3");
+    const auto leaf = api_mfg_leaf(std::string("itest plgd ca tool ") + (tls12 ? "12" : "13"));
+    std::vector<std::string> args = {
+        dps_device_binary().string(),
+        "provision",
+        "--server",
+        "127.0.0.1:" + std::to_string(dps_->port()),
+        "--cert",
+        write("tool.pem", leaf.cert_pem() + api_mfg_.intermediate.cert_pem()).string(),
+        "--key",
+        write("tool.key", leaf.key_pem()).string(),
+        "--ca",
+        (spec_.data_dir / "ca.pem").string(),
+        "--json"};
+    if (tls12) args.push_back("--tls12");
+    const auto out = run_process(args);
+    ASSERT_EQ(out.exit_code, 0) << out.out << out.err;
+    const auto report = json::parse(out.out, nullptr, false);
+    ASSERT_TRUE(report.is_object()) << out.out;
+    const auto& creds = report["credentials"];
+    EXPECT_TRUE(chains_to(creds.value("certificateChainPem", ""), ca_->signing_root_pem()));
+    EXPECT_EQ(creds.value("trustCaPem", ""), ca_->signing_root_pem());
+  }
+}
+
 TEST_F(PlgdCa, CaDownIsA503AndDevicesSucceedWhenItIsBackWithoutRestart) {
   enroll_with_plgd_hub();
   ca_->stop();
