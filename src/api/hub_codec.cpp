@@ -88,6 +88,9 @@ void read_client_certificate(JsonReader& tls, store::GrpcClientConfig& out) {
   if (!key_pem) return tls.fail("key", key_pem.error().internal);
   // The key's text is never quoted back: it is a secret.
   if (!pki::parse_private_key_pem(*key_pem)) return tls.fail("key", "not a PEM private key");
+  if (auto pair = pki::check_key_pair(*cert_pem, *key_pem); !pair) {
+    return tls.fail("key", pair.error().internal);
+  }
   out.cert_pem = std::move(*cert_pem);
   out.key_pem = std::move(*key_pem);
 }
@@ -223,7 +226,8 @@ json to_json(const store::Hub& hub) {
     codec::put_if(tls, "key", render_value(ca.key_pem, ValueKind::Secret));
     if (ca.use_system_ca_pool) tls["useSystemCaPool"] = true;
     if (!tls.empty()) grpc["tls"] = std::move(tls);
-    if (ca.keep_alive_time_ns != 0 || ca.keep_alive_timeout_ns != 0) {
+    if (ca.keep_alive_time_ns != 0 || ca.keep_alive_timeout_ns != 0 ||
+        ca.keep_alive_permit_without_stream) {
       grpc["keepAlive"] = {{"time", std::to_string(ca.keep_alive_time_ns)},
                            {"timeout", std::to_string(ca.keep_alive_timeout_ns)},
                            {"permitWithoutStream", ca.keep_alive_permit_without_stream}};

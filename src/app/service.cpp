@@ -46,6 +46,9 @@ struct Service::Parts {
   std::unique_ptr<auth::EmbeddedTokenMinter> api_tokens;  // the admin token (another key)
   // Per-hub clients: before the catalog refresher, which prunes them, and the router, which uses
   // them (members are destroyed in reverse order).
+  // Calls one owner's hubs may have in flight to their authorities and CAs: a bound below the
+  // blocking pool's threads (net::DeviceServer), so no owner can hold them all.
+  std::unique_ptr<KeyedConcurrencyLimit> outbound_calls;
   std::unique_ptr<provisioning::HubTokenSources> hub_tokens;
   std::unique_ptr<provisioning::HubCertificateAuthorities> hub_cas;
   std::unique_ptr<provisioning::CatalogRefresher> catalog;
@@ -61,6 +64,9 @@ struct Service::Parts {
 };
 
 namespace {
+
+// Per call to a hub's OAuth2 authority or certificate authority (connecting included).
+constexpr std::chrono::milliseconds kOutboundTimeout{5000};
 
 // How often every replica re-reads the revoked token ids: a `dps revoke-token` (or a revocation
 // by another replica) applies everywhere within this (docs/security.md).
@@ -204,8 +210,12 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   // Also picks up changes other replicas make in a shared database.
   provisioning::CatalogRefresherOptions catalog_options;
   catalog_options.metrics = parts->metrics.get();
-  parts->hub_tokens = std::make_unique<provisioning::HubTokenSources>(parts->metrics.get());
-  parts->hub_cas = std::make_unique<provisioning::HubCertificateAuthorities>(parts->metrics.get());
+  parts->outbound_calls =
+      std::make_unique<KeyedConcurrencyLimit>(net::DeviceServer::kOutboundCallsPerOwner);
+  parts->hub_tokens = std::make_unique<provisioning::HubTokenSources>(
+      parts->metrics.get(), kOutboundTimeout, parts->outbound_calls.get());
+  parts->hub_cas = std::make_unique<provisioning::HubCertificateAuthorities>(
+      parts->metrics.get(), kOutboundTimeout, parts->outbound_calls.get());
   catalog_options.on_loaded = [tokens = parts->hub_tokens.get(),
                                cas = parts->hub_cas.get()](const provisioning::Catalog& loaded) {
     const auto hubs = loaded.hub_record_ids();

@@ -197,8 +197,8 @@ const std::vector<Key>& table() {
       bound("apis.http.tls.keyFile", Kind::Path, DPS_CFG(http.tls.key_file),
             "Private key of apis.http.tls.certFile."),
       bound("apis.http.tls.caPool", Kind::SourceList, DPS_CFG(http.client_ca_pool),
-            "CAs (PEM) that API callers' client certificates must chain to; read only with "
-            "clientCertificateRequired."),
+            "CAs (PEM) that API callers' client certificates must chain to. Read at start (its "
+            "files must exist), used only with clientCertificateRequired."),
       bound("apis.http.tls.clientCertificateRequired", Kind::Bool,
             DPS_CFG(http.client_certificate_required),
             "Mutual TLS on the management API: the TLS handshake refuses callers without a "
@@ -371,9 +371,11 @@ const std::vector<Key>& table() {
       plain("enrollmentGroups[].hubs[].authorization.provider.http.tls.useSystemCAPool", Kind::Bool,
             "false", "Trust the system's CAs too, besides caPool (always when caPool is empty)."),
       ignored("enrollmentGroups[].hubs[].authorization.provider.http.tls.certFile",
-              "the client authenticates with its secret, not a certificate", "*"),
+              "the client authenticates with its secret, not a certificate: an authority that "
+              "requires client certificates refuses dps"),
       ignored("enrollmentGroups[].hubs[].authorization.provider.http.tls.keyFile",
-              "the client authenticates with its secret, not a certificate", "*"),
+              "the client authenticates with its secret, not a certificate: an authority that "
+              "requires client certificates refuses dps"),
       ignored("enrollmentGroups[].hubs[].authorization.provider.http.tls.crl", kTlsCrl,
               "enabled=false"),
       ignored("enrollmentGroups[].hubs[].authorization.provider.http.maxIdleConns",
@@ -385,7 +387,7 @@ const std::vector<Key>& table() {
       ignored("enrollmentGroups[].hubs[].authorization.provider.http.idleConnTimeout",
               "one connection per token fetch; tokens are cached", "*"),
       ignored("enrollmentGroups[].hubs[].authorization.provider.http.timeout",
-              "fixed: 5 s per request to the OAuth server", "=10s"),
+              "fixed: 5 s per request to the OAuth server", "=5s"),
   };
   return rows;
 }

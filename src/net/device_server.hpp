@@ -42,11 +42,16 @@ class DeviceServer {
   void stop();
   boost::asio::io_context& io_context() { return io_; }
 
+  /// Threads of the pool that runs requests which may wait on the network (hubs' authorities
+  /// and certificate authorities), and the calls one owner's hubs may hold of them at once
+  /// (enforced by the callers, see app/service.cpp): an owner whose endpoints never answer
+  /// holds at most a quarter of the pool.
+  static constexpr size_t kBlockingThreads = 16;
+  static constexpr size_t kOutboundCallsPerOwner = 4;
+
  private:
   DeviceServer(const DeviceServerOptions& options, SessionDependencies deps);
   boost::asio::awaitable<void> accept_loop();
-
-  static constexpr size_t kBlockingThreads = 4;
 
   DeviceServerOptions options_;
   /// Runs the requests that may wait on the network (SessionDependencies::blocking), so that a

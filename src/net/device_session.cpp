@@ -257,7 +257,7 @@ class Session {
   // the blocking executor, and this session resumes on its own strand when it is done.
   awaitable<provisioning::StepResult> handle_request(const coap::Message& message, bool first) {
     auto catalog = deps_.catalogs->get();
-    if (!deps_.blocking || !provisioning::Router::may_block(message)) {
+    if (!deps_.blocking || !provisioning::Router::may_block(outcome_.peer, *catalog, message)) {
       co_return deps_.router->handle(outcome_.peer, std::move(catalog), message, first);
     }
     const provisioning::Router& router = *deps_.router;

@@ -147,9 +147,24 @@ Result<std::string> system_ca_bundle() {
   const char* path = X509_get_default_cert_file();
   auto bundle = read_file(path);
   if (!bundle) {
-    return fail(ErrorCode::BadRequest, std::string("cannot read the system CAs from ") + path);
+    return fail(ErrorCode::Internal, std::string("cannot read the system CAs from ") + path,
+                "this server cannot read its trusted CAs");
   }
   return bundle;
+}
+
+Result<void> check_key_pair(std::string_view certificate_pem, std::string_view key_pem) {
+  auto certs = parse_certificates_pem(certificate_pem);
+  if (!certs || certs->empty()) {
+    return fail(ErrorCode::BadRequest, "the certificate is not PEM");
+  }
+  auto key = parse_private_key_pem(key_pem);
+  if (!key) return fail(ErrorCode::BadRequest, "the key is not a PEM private key");
+  if (X509_check_private_key(certs->front().get(), key->get()) != 1) {
+    ERR_clear_error();
+    return fail(ErrorCode::BadRequest, "the key is not the certificate's");
+  }
+  return {};
 }
 
 }  // namespace dps::pki

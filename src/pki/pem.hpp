@@ -44,6 +44,11 @@ enum class FileMode { Public, Secret };
 /// settings that trust "the system's CAs too" besides a pool of their own.
 [[nodiscard]] Result<std::string> system_ca_bundle();
 
+/// Whether `key_pem` is the private key of the first certificate of `certificate_pem` (a client
+/// certificate setting). BadRequest naming which part is wrong, never quoting the key.
+[[nodiscard]] Result<void> check_key_pair(std::string_view certificate_pem,
+                                          std::string_view key_pem);
+
 /// Writes `content` atomically through dps::write_file_atomically (common/private_file.hpp): a
 /// fresh O_EXCL|O_NOFOLLOW temporary file, fsync, then rename, so a crash never leaves a truncated
 /// key or certificate behind. A Secret file is 0600 from creation on (never briefly

@@ -156,7 +156,13 @@ std::string spki_sha256_hex(X509* cert) {
 std::optional<TimePoint> to_time_point(const ASN1_TIME* time) {
   std::tm tm{};
   if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  // system_clock counts nanoseconds in 64 bits (years 1678-2262): RFC 5280's "no well-defined
+  // expiration" 99991231235959Z would overflow into the past. Clamped to [1970, 2106], so that
+  // differences of two such times cannot overflow either, and a clamped range stays inside the
+  // real one (what verification_time's midpoint needs).
+  constexpr time_t kLatest = time_t{1} << 32;  // 2106-02-07
+  const time_t seconds = std::clamp<time_t>(timegm(&tm), 0, kLatest);
+  return std::chrono::system_clock::from_time_t(seconds);
 }
 
 namespace {

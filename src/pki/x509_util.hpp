@@ -43,6 +43,8 @@ std::string serial_hex(X509* cert);
 /// SHA-256 of the DER SubjectPublicKeyInfo, lowercase hex (64 digits).
 std::string spki_sha256_hex(X509* cert);
 
+/// An ASN.1 time as a time point, clamped to [1970, 2106] (a notAfter of 9999, RFC 5280's "no
+/// expiration", reads as 2106). nullopt when it does not parse.
 std::optional<TimePoint> to_time_point(const ASN1_TIME* time);
 
 /// What to put in a certificate; extensions are OpenSSL config strings ("critical,CA:TRUE"),

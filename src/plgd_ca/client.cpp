@@ -1,8 +1,13 @@
 #include "plgd_ca/client.hpp"
 
+#include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+
+#include <mutex>
 
 #include "certificate_authority.grpc.pb.h"
+#include "log/quoted.hpp"
 #include "pki/pem.hpp"
 
 namespace dps::plgd_ca {
@@ -123,11 +128,29 @@ int clamp_ms(std::chrono::milliseconds value) {
   return static_cast<int>(std::min<int64_t>(value.count(), std::numeric_limits<int>::max()));
 }
 
+// gRPC writes its own lines to stderr, outside dps's log format (a JSON log would break): they
+// go through spdlog instead, quoted, at debug for gRPC's info and at warning for its errors (a
+// failed handshake with a certificate authority, for example). Set once, before the first channel.
+void route_grpc_logs_to_spdlog() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    gpr_set_log_function([](gpr_log_func_args* args) {
+      const std::string message = log::quoted(args->message != nullptr ? args->message : "");
+      if (args->severity == GPR_LOG_SEVERITY_ERROR) {
+        spdlog::warn("grpc: {}", message);
+      } else {
+        spdlog::debug("grpc: {}", message);
+      }
+    });
+  });
+}
+
 }  // namespace
 
 Client::~Client() = default;
 
 Result<std::unique_ptr<Client>> Client::create(const ClientOptions& options) {
+  route_grpc_logs_to_spdlog();
   if (options.address.empty()) return fail(ErrorCode::BadRequest, "address is empty");
   if (options.cert_pem.empty() != options.key_pem.empty()) {
     return fail(ErrorCode::BadRequest,
@@ -137,11 +160,18 @@ Result<std::unique_ptr<Client>> Client::create(const ClientOptions& options) {
     return fail(ErrorCode::BadRequest, "timeout must be positive");
   }
   grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = options.ca_pool_pem;  // empty: gRPC's default roots (the system's)
-  if (options.use_system_ca_pool && !options.ca_pool_pem.empty()) {
+  if (!options.cert_pem.empty()) {
+    if (auto pair = pki::check_key_pair(options.cert_pem, options.key_pem); !pair) {
+      return fail(ErrorCode::BadRequest, "tls: " + pair.error().internal);
+    }
+  }
+  // No pool: the system's CAs, as OpenSSL reads them (operator CAs added with
+  // update-ca-certificates included), not gRPC's own bundle.
+  tls.pem_root_certs = options.ca_pool_pem;
+  if (options.use_system_ca_pool || options.ca_pool_pem.empty()) {
     auto system = pki::system_ca_bundle();
     if (!system) return tl::unexpected(system.error());
-    tls.pem_root_certs += "\n" + *system;
+    tls.pem_root_certs += (tls.pem_root_certs.empty() ? "" : "\n") + *system;
   }
   tls.pem_cert_chain = options.cert_pem;
   tls.pem_private_key = options.key_pem;

@@ -43,11 +43,7 @@ Result<std::string> hub_token(const StepInput& in, const store::Hub& hub,
     return fail(ErrorCode::Internal,
                 "hub " + hub.hub_id + " names an OAuth2 authority; this server has no client");
   }
-  auto source = sources->for_hub(hub);
-  if (!source) return tl::unexpected(source.error());
-  auto token = (*source)->token_for(request);
-  if (!token) sources->note_failure(hub, token.error());
-  return token;
+  return sources->token(hub, request);
 }
 
 }  // namespace dps::provisioning

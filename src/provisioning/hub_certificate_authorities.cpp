@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 
 #include "log/quoted.hpp"
@@ -52,6 +53,27 @@ Result<pki::IssuedCertificate> to_issued(std::string_view chain_pem, const pki::
     return tl::unexpected(
         unusable("a certificate for " + log::quoted(cn) + ", not " + expected_cn));
   }
+  // The last certificate becomes the device's trust anchor for its hub: it must be a CA, and the
+  // leaf must verify up to it through the certificates between (a chain that only looks like
+  // one is refused).
+  X509* anchor = certs->back().get();
+  if (X509_check_ca(anchor) < 1) {
+    return tl::unexpected(unusable("a last certificate that is no CA"));
+  }
+  pki::X509StorePtr store(X509_STORE_new());
+  pki::StackOfX509ViewPtr between(sk_X509_new_null());
+  pki::X509StoreCtxPtr context(X509_STORE_CTX_new());
+  if (!store || !between || !context || X509_STORE_add_cert(store.get(), anchor) != 1) {
+    return tl::unexpected(unusable("a chain that could not be checked (out of memory)"));
+  }
+  for (size_t i = 1; i + 1 < certs->size(); ++i) sk_X509_push(between.get(), (*certs)[i].get());
+  X509_STORE_set_flags(store.get(), X509_V_FLAG_PARTIAL_CHAIN);  // the anchor may be no root
+  if (X509_STORE_CTX_init(context.get(), store.get(), leaf, between.get()) != 1 ||
+      X509_verify_cert(context.get()) != 1) {
+    return tl::unexpected(
+        unusable(std::string("a certificate that does not verify up to its last one: ") +
+                 X509_verify_cert_error_string(X509_STORE_CTX_get_error(context.get()))));
+  }
   std::vector<X509*> chain;
   for (size_t i = 0; i + 1 < certs->size(); ++i) chain.push_back((*certs)[i].get());
   auto chain_text = pki::to_pem(chain);
@@ -66,8 +88,9 @@ Result<pki::IssuedCertificate> to_issued(std::string_view chain_pem, const pki::
 }  // namespace
 
 HubCertificateAuthorities::HubCertificateAuthorities(metrics::Metrics* metrics,
-                                                     std::chrono::milliseconds timeout)
-    : metrics_(metrics), timeout_(timeout) {}
+                                                     std::chrono::milliseconds timeout,
+                                                     KeyedConcurrencyLimit* calls)
+    : metrics_(metrics), timeout_(timeout), calls_(calls) {}
 
 HubCertificateAuthorities::~HubCertificateAuthorities() = default;
 
@@ -82,11 +105,16 @@ Result<std::shared_ptr<plgd_ca::Client>> HubCertificateAuthorities::client_for(
   }
   auto made = plgd_ca::Client::create(options_of(config, timeout_));
   if (!made) {
-    return fail(ErrorCode::BadRequest,
-                "hub " + hub.hub_id + ": certificateAuthority.grpc: " + made.error().internal);
+    // The hub's settings, not the device, are wrong: 5.00, the owner reads why in the record.
+    return fail(ErrorCode::Internal,
+                "hub " + hub.hub_id + ": certificateAuthority.grpc: " + made.error().internal,
+                "the hub's certificate authority settings are unusable");
   }
   std::shared_ptr<plgd_ca::Client> client = std::move(*made);
   std::lock_guard lock(mutex_);
+  // A hub missing from the last catalog (deleted, seen by a session that still holds an older
+  // snapshot) is served once and not kept: retain() already dropped it for good.
+  if (retained_ && !retained_->contains(hub.id)) return client;
   // Two sessions may have made one each: the first stored wins, so they share one connection.
   auto [it, inserted] = clients_.try_emplace(hub.id, Entry{config, client});
   if (!inserted) {
@@ -110,10 +138,26 @@ Result<pki::IssuedCertificate> HubCertificateAuthorities::sign(const store::Hub&
     note_failure(hub, client.error());
     return tl::unexpected(client.error());
   }
+  const std::optional<KeyedConcurrencyLimit::Slot> slot =
+      calls_ != nullptr ? calls_->try_acquire(hub.owner) : std::nullopt;
+  if (calls_ != nullptr && !slot) {
+    Error busy{ErrorCode::Unavailable,
+               "hub " + hub.hub_id + ": its owner's hubs have too many calls in flight",
+               "too many requests to this hub's certificate authority in flight, retry"};
+    note_failure(hub, busy);
+    return tl::unexpected(std::move(busy));
+  }
   auto chain = (*client)->sign_identity_certificate(csr_pem, bearer_token);
   if (!chain) {
     note_failure(hub, chain.error());
-    return tl::unexpected(chain.error());
+    if (chain.error().code != ErrorCode::Unavailable) return tl::unexpected(chain.error());
+    // The address is the hub owner's choice and the record is theirs to read: gRPC's connection
+    // detail ("connection refused", "handshake failed") would make dps a scanner of its own
+    // network for them. The detail stays in dps's log.
+    return fail(ErrorCode::Unavailable,
+                "certificate authority " + hub.certificate_authority.address +
+                    " unavailable (no answer within the deadline); dps's log has the detail",
+                chain.error().external);
   }
   auto issued = to_issued(*chain, csr);
   if (!issued) note_failure(hub, issued.error());
@@ -139,6 +183,7 @@ void HubCertificateAuthorities::note_failure(const store::Hub& hub, const Error&
 void HubCertificateAuthorities::retain(const std::set<std::string, std::less<>>& hub_ids) {
   std::lock_guard lock(mutex_);
   std::erase_if(clients_, [&](const auto& entry) { return !hub_ids.contains(entry.first); });
+  retained_ = hub_ids;
 }
 
 size_t HubCertificateAuthorities::size() const {

@@ -9,10 +9,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 
+#include "common/keyed_concurrency_limit.hpp"
 #include "common/log_throttle.hpp"
 #include "common/result.hpp"
 #include "pki/certificate_signer.hpp"
@@ -32,9 +34,12 @@ class HubCertificateAuthorities {
  public:
   /// @param metrics where failures are counted (dps_hub_ca_failures_total); may be null.
   /// @param timeout per call to a certificate authority, connecting included.
+  /// @param calls  bounds the calls one owner's hubs have in flight (shared with
+  ///        HubTokenSources); null = unbounded.
   explicit HubCertificateAuthorities(
       metrics::Metrics* metrics = nullptr,
-      std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(5000),
+      KeyedConcurrencyLimit* calls = nullptr);
   ~HubCertificateAuthorities();
 
   /// Has `hub`'s certificate authority sign `csr_pem` (`csr` is what validate_csr() made of
@@ -42,7 +47,8 @@ class HubCertificateAuthorities {
   /// plgd's DPS sends it). Checks the answer: the leaf names the CSR's device and holds its
   /// key, and a CA certificate follows it (the device's trust anchor for the hub).
   /// @return Unavailable (down, past the deadline), BadRequest/Forbidden (refused, with the
-  ///         service's reason), Internal (an unusable answer). Failures are counted and logged
+  ///         service's reason), Internal (an unusable answer); Unavailable at once when the
+  ///         hub's owner has its bound of calls in flight. Failures are counted and logged
   ///         naming the hub (at most 5 lines a second).
   /// Blocks up to the timeout: never on an I/O thread. Thread-safe.
   [[nodiscard]] Result<pki::IssuedCertificate> sign(const store::Hub& hub, std::string_view csr_pem,
@@ -68,9 +74,13 @@ class HubCertificateAuthorities {
 
   metrics::Metrics* const metrics_;
   const std::chrono::milliseconds timeout_;
+  KeyedConcurrencyLimit* const calls_;
   LogThrottle failure_lines_{5};
   mutable std::mutex mutex_;
   std::map<std::string, Entry> clients_;  // by hub record id; guarded by mutex_
+  /// The hub ids of the last retain() (none before the first): hubs outside it get no lasting
+  /// entry. Guarded by mutex_.
+  std::optional<std::set<std::string, std::less<>>> retained_;
 };
 
 }  // namespace dps::provisioning

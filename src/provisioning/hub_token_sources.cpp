@@ -39,6 +39,9 @@ Result<std::shared_ptr<auth::TokenSource>> HubTokenSources::for_hub(const store:
   }
   std::shared_ptr<auth::TokenSource> source = std::move(*made);
   std::lock_guard lock(mutex_);
+  // A hub missing from the last catalog (deleted, seen by a session that still holds an older
+  // snapshot) is served once and not kept: retain() already dropped it for good.
+  if (retained_ && !retained_->contains(hub.id)) return source;
   // Two sessions may have made one each: the first stored wins, so they share one cache.
   auto [it, inserted] = sources_.try_emplace(hub.id, Entry{provider, source});
   if (!inserted) {
@@ -51,6 +54,35 @@ Result<std::shared_ptr<auth::TokenSource>> HubTokenSources::for_hub(const store:
     sources_.erase(victim);
   }
   return source;
+}
+
+Result<std::string> HubTokenSources::token(const store::Hub& hub,
+                                           const auth::TokenRequest& request) {
+  auto source = for_hub(hub);
+  if (!source) return tl::unexpected(source.error());
+  const std::optional<KeyedConcurrencyLimit::Slot> slot =
+      calls_ != nullptr ? calls_->try_acquire(hub.owner) : std::nullopt;
+  if (calls_ != nullptr && !slot) {
+    Error busy{ErrorCode::Unavailable,
+               "hub " + hub.hub_id + ": its owner's hubs have too many calls in flight",
+               "too many requests to this hub's authority in flight, retry"};
+    note_failure(hub, busy);
+    return tl::unexpected(std::move(busy));
+  }
+  auto token = (*source)->token_for(request);
+  if (!token) {
+    note_failure(hub, token.error());
+    // As for certificate authorities (hub_certificate_authorities.cpp): the authority is the hub
+    // owner's choice and the record theirs to read, so connection details stay in dps's log.
+    if (token.error().code == ErrorCode::Unavailable) {
+      return fail(ErrorCode::Unavailable,
+                  "OAuth authority " + hub.authorization.provider.authority +
+                      " unavailable (no usable answer within the deadline); dps's log has the "
+                      "detail",
+                  token.error().external);
+    }
+  }
+  return token;
 }
 
 void HubTokenSources::note_failure(const store::Hub& hub, const Error& error) {
@@ -66,6 +98,7 @@ void HubTokenSources::note_failure(const store::Hub& hub, const Error& error) {
 void HubTokenSources::retain(const std::set<std::string, std::less<>>& hub_ids) {
   std::lock_guard lock(mutex_);
   std::erase_if(sources_, [&](const auto& entry) { return !hub_ids.contains(entry.first); });
+  retained_ = hub_ids;
 }
 
 size_t HubTokenSources::size() const {

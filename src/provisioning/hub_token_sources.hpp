@@ -8,10 +8,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "auth/token_source.hpp"
+#include "common/keyed_concurrency_limit.hpp"
 #include "common/log_throttle.hpp"
 #include "common/result.hpp"
 #include "store/entities.hpp"
@@ -26,9 +28,17 @@ class HubTokenSources {
  public:
   /// @param metrics where failures are counted (dps_hub_token_failures_total); may be null.
   /// @param timeout per HTTP request to an authority.
+  /// @param calls  bounds the token requests one owner's hubs have in flight (shared with
+  ///        HubCertificateAuthorities); null = unbounded.
   explicit HubTokenSources(metrics::Metrics* metrics = nullptr,
-                           std::chrono::milliseconds timeout = std::chrono::milliseconds(5000))
-      : metrics_(metrics), timeout_(timeout) {}
+                           std::chrono::milliseconds timeout = std::chrono::milliseconds(5000),
+                           KeyedConcurrencyLimit* calls = nullptr)
+      : metrics_(metrics), timeout_(timeout), calls_(calls) {}
+
+  /// A token of `hub` (whose provider names an authority) for `request`: from the cache, or
+  /// fetched. Unavailable at once when the hub's owner has its bound of calls in flight.
+  /// Failures are counted and logged (note_failure). Blocks up to the timeout.
+  [[nodiscard]] Result<std::string> token(const store::Hub& hub, const auth::TokenRequest& request);
 
   /// The source for `hub` (whose provider names an authority).
   /// @return BadRequest when its settings cannot make a client (a malformed authority, plain
@@ -58,9 +68,13 @@ class HubTokenSources {
 
   metrics::Metrics* const metrics_;
   const std::chrono::milliseconds timeout_;
+  KeyedConcurrencyLimit* const calls_;
   LogThrottle failure_lines_{5};
   mutable std::mutex mutex_;
   std::map<std::string, Entry> sources_;  // by hub record id; guarded by mutex_
+  /// The hub ids of the last retain() (none before the first): hubs outside it get no lasting
+  /// entry. Guarded by mutex_.
+  std::optional<std::set<std::string, std::less<>>> retained_;
 };
 
 }  // namespace dps::provisioning

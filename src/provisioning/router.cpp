@@ -65,10 +65,22 @@ store::ProvisioningRecord record_base(const PeerIdentity& peer, const store::Enr
 
 }  // namespace
 
-bool Router::may_block(const coap::Message& request) {
+bool Router::may_block(const PeerIdentity& peer, const Catalog& catalog,
+                       const coap::Message& request) {
   if (request.code != coap::Code::Post) return false;
   const std::string path = request.uri_path();
-  return path == uris::kCloudConfiguration || path == uris::kCredentials;
+  const bool cloud = path == uris::kCloudConfiguration;
+  const bool credentials = path == uris::kCredentials;
+  if (!cloud && !credentials) return false;
+  const store::EnrollmentGroup* group = catalog.find_group(peer.enrollment_group_id);
+  if (group == nullptr) return false;
+  // Only hubs that call out: dps's own minter and CA answer at once, on the I/O thread, and
+  // never queue behind another owner's slow authority.
+  for (const store::Hub* hub : catalog.linked_hubs(*group, nullptr)) {
+    if (cloud && !hub->authorization.provider.authority.empty()) return true;
+    if (credentials && !hub->certificate_authority.address.empty()) return true;
+  }
+  return false;
 }
 
 StepResult Router::handle(const PeerIdentity& peer, std::shared_ptr<const Catalog> catalog,

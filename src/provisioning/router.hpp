@@ -25,10 +25,11 @@ class Router {
   StepResult refused_by_store(const coap::Message& request, const StepResult& intended,
                               const Error& refusal) const;
 
-  /// Whether handle() may wait on the network for `request` (cloud configuration and credentials:
-  /// a hub's OAuth2 authority, a hub's gRPC certificate authority): the caller runs such requests
-  /// off its I/O threads.
-  static bool may_block(const coap::Message& request);
+  /// Whether handle() may wait on the network for `request` from `peer`: cloud configuration
+  /// when a hub of its group takes tokens from an OAuth2 authority, credentials when one names a
+  /// gRPC certificate authority. The caller runs such requests off its I/O threads.
+  static bool may_block(const PeerIdentity& peer, const Catalog& catalog,
+                        const coap::Message& request);
 
   const Services& services() const { return services_; }
 

@@ -58,6 +58,7 @@ struct PlgdCaServer::State final : pb::CertificateAuthority::Service {
   std::atomic<Fault> fault{Fault::None};
   std::atomic<int64_t> delay_ms{0};
   std::atomic<int> signed_count{0};
+  std::atomic<int> in_flight{0};
 
   mutable std::mutex mutex;
   std::string last_owner;  // guarded by mutex
@@ -84,6 +85,11 @@ struct PlgdCaServer::State final : pb::CertificateAuthority::Service {
   grpc::Status SignIdentityCertificate(grpc::ServerContext* context,
                                        const pb::SignCertificateRequest* request,
                                        pb::SignCertificateResponse* response) override {
+    ++in_flight;
+    struct Leave {
+      std::atomic<int>& count;
+      ~Leave() { --count; }
+    } leave{in_flight};
     if (const int64_t ms = delay_ms.load(); ms > 0) {
       // Sleep in slices so a server shutdown is not held up by a slow call.
       const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
@@ -147,8 +153,16 @@ struct PlgdCaServer::State final : pb::CertificateAuthority::Service {
     if (!issued) return invalid(issued.error().internal);
     auto leaf = pki::to_pem(issued->get());
     if (!leaf) return invalid(leaf.error().internal);
-    response->set_certificate(fault.load() == Fault::LeafAlone ? *leaf
-                                                               : *leaf + signing_ca.chain_pem());
+    switch (fault.load()) {
+      case Fault::LeafAlone:
+        response->set_certificate(*leaf);
+        break;
+      case Fault::OtherCa:
+        response->set_certificate(*leaf + tls_root.cert_pem());
+        break;
+      default:
+        response->set_certificate(*leaf + signing_ca.chain_pem());
+    }
     ++signed_count;
     return grpc::Status::OK;
   }
@@ -193,6 +207,17 @@ void PlgdCaServer::start() {
 }
 
 int PlgdCaServer::signed_count() const { return state_->signed_count; }
+
+int PlgdCaServer::calls_in_flight() const { return state_->in_flight; }
+
+bool PlgdCaServer::wait_for_calls(int count, std::chrono::milliseconds limit) const {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (state_->in_flight < count) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
 
 std::string PlgdCaServer::last_owner() const {
   std::lock_guard lock(state_->mutex);

@@ -49,6 +49,7 @@ class PlgdCaServer {
     Refuse,     // INVALID_ARGUMENT "cannot sign identity certificate: refused by the test"
     OtherKey,   // answers a certificate for a key of its own, not the CSR's (a CA gone wrong)
     LeafAlone,  // answers the certificate without its CA chain
+    OtherCa,    // answers the certificate followed by a CA that did not issue it
   };
   void set_fault(Fault fault);
   /// Each call is answered `delay` late (zero: at once).
@@ -58,6 +59,10 @@ class PlgdCaServer {
   void start();
 
   int signed_count() const;
+  /// SignIdentityCertificate calls being served now; wait_for_calls() waits (up to `limit`) until
+  /// at least `count` are, so tests act while a device is inside the CA, not after a guess.
+  int calls_in_flight() const;
+  bool wait_for_calls(int count, std::chrono::milliseconds limit) const;
   /// The owner claim of the last caller whose token verified; "" before.
   std::string last_owner() const;
 

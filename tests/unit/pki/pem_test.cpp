@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pki/x509_util.hpp"
 #include "support/test_pki.hpp"
 
 namespace dps::pki {
@@ -102,6 +103,31 @@ TEST(ReadFile, NamesTheMissingPath) {
   auto r = read_file("/nonexistent/dps/file.pem");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().internal.find("/nonexistent/dps/file.pem"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dps::pki
+
+namespace dps::pki {
+namespace {
+
+// RFC 5280 §4.1.2.5: 99991231235959Z means "no well-defined expiration", common on factory
+// device certificates. In nanoseconds since 1970 it does not fit 64 bits; read as the past, it
+// would close every such device at once under disconnectOnExpiredCertificate.
+TEST(ToTimePoint, NoExpirationDateReadsAsTheFarFutureNotThePast) {
+  Asn1TimePtr never(ASN1_TIME_new());
+  ASSERT_EQ(ASN1_TIME_set_string(never.get(), "99991231235959Z"), 1);
+  const auto when = to_time_point(never.get());
+  ASSERT_TRUE(when);
+  EXPECT_GT(*when, std::chrono::system_clock::now() + std::chrono::days(365 * 50));
+  EXPECT_GT(*when - std::chrono::system_clock::from_time_t(0), std::chrono::seconds(0));
+
+  Asn1TimePtr old(ASN1_TIME_new());
+  ASSERT_EQ(ASN1_TIME_set_string(old.get(), "19500101000000Z"), 1);
+  const auto then = to_time_point(old.get());
+  ASSERT_TRUE(then);
+  EXPECT_LT(*then, *when);
+  EXPECT_GT(*when - *then, std::chrono::hours(24 * 365 * 100)) << "no overflow in differences";
 }
 
 }  // namespace

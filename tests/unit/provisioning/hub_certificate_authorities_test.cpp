@@ -44,12 +44,12 @@ TEST_F(HubCertificateAuthoritiesTest, UnreachableCaIsUnavailableWithinTheTimeout
   EXPECT_EQ(cas_.size(), 1u);
 }
 
-TEST_F(HubCertificateAuthoritiesTest, KeyWithoutCertificateIsRefusedNamingTheHub) {
+TEST_F(HubCertificateAuthoritiesTest, KeyWithoutCertificateIsAServerSideErrorNamingTheHub) {
   auto hub = hub_at("b", "127.0.0.1:1");
   hub.certificate_authority.key_pem = "-----BEGIN PRIVATE KEY-----";
   const auto signed_ = cas_.sign(hub, csr_pem_, csr_, "token");
   ASSERT_FALSE(signed_);
-  EXPECT_EQ(signed_.error().code, ErrorCode::BadRequest);
+  EXPECT_EQ(signed_.error().code, ErrorCode::Internal);
   EXPECT_NE(signed_.error().internal.find("hub b: certificateAuthority.grpc"), std::string::npos)
       << signed_.error().internal;
 }
@@ -62,6 +62,29 @@ TEST_F(HubCertificateAuthoritiesTest, ClientsOfHubsNoLongerInTheCatalogAreDroppe
   EXPECT_EQ(cas_.size(), 1u);
   cas_.retain({});
   EXPECT_EQ(cas_.size(), 0u);
+}
+
+TEST_F(HubCertificateAuthoritiesTest, ClientKeyOfAnotherCertificateIsRefusedWithoutQuotingIt) {
+  auto hub = hub_at("d", "127.0.0.1:1");
+  const auto ca = test::make_root_ca("client ca");
+  const auto other = test::make_root_ca("other");
+  hub.certificate_authority.cert_pem = ca.cert_pem();
+  hub.certificate_authority.key_pem = other.key_pem();
+  const auto signed_ = cas_.sign(hub, csr_pem_, csr_, "token");
+  ASSERT_FALSE(signed_);
+  EXPECT_NE(signed_.error().internal.find("the key is not the certificate's"), std::string::npos)
+      << signed_.error().internal;
+  EXPECT_EQ(signed_.error().internal.find("PRIVATE KEY"), std::string::npos);
+}
+
+// A session that took its catalog before a hub was deleted must not bring the hub's client back
+// after the clean-up: it is used once and not kept.
+TEST_F(HubCertificateAuthoritiesTest, HubNotInTheLastCatalogGetsNoLastingClient) {
+  cas_.retain({"kept"});
+  (void)cas_.sign(hub_at("deleted", "127.0.0.1:1"), csr_pem_, csr_, "token");
+  EXPECT_EQ(cas_.size(), 0u);
+  (void)cas_.sign(hub_at("kept", "127.0.0.1:1"), csr_pem_, csr_, "token");
+  EXPECT_EQ(cas_.size(), 1u);
 }
 
 }  // namespace

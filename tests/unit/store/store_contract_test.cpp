@@ -57,7 +57,8 @@ Hub make_hub(const std::string& id, const std::string& owner) {
   h.owner = owner;
   h.name = "hub " + id;
   h.gateways = {"coaps+tcp://b.example:5684", "coaps+tcp://a.example:5684"};
-  h.certificate_authority = {"ca.example:443", "-----BEGIN CERTIFICATE-----\nCA\n"};
+  h.certificate_authority.address = "ca.example:443";
+  h.certificate_authority.ca_pool = "-----BEGIN CERTIFICATE-----\nCA\n";
   h.authorization.owner_claim = "https://plgd.dev/owner";
   h.authorization.device_id_claim = "https://plgd.dev/deviceId";
   h.authorization.provider = {"plgd",
