@@ -29,7 +29,7 @@ enum class Kind { String, Int64, Int32, Bool, Bytes, Enum, Message };
 struct Field {
   Kind kind;
   bool repeated = false;
-  std::string type;  // the enum's or message's name
+  std::string type = "";  // the enum's or message's name
 };
 using Message = std::map<std::string, Field>;
 
