@@ -18,7 +18,7 @@ struct IssuedCertificate {
   std::string chain_pem;
   /// The self-signed root of the issuing chain: the "oic.sec.cred.trustca" credential.
   std::string root_pem;
-  /// The leaf alone (for the provisioning record and checks).
+  /// The leaf alone (for checks).
   std::string leaf_pem;
 };
 

@@ -98,7 +98,8 @@ Result<StepBody> run_credentials(const StepInput& in, store::ProvisioningRecord&
   record.device_id = csr->device_id;
   record.credential.emplace();
   auto& section = *record.credential;
-  section.identity_certificate_pem = issued->leaf_pem;
+  // plgd records the chain the device was sent without its root (identityCertificatePem).
+  section.identity_certificate_pem = issued->chain_pem;
   if (!creds.pre_shared_key.empty()) {
     section.pre_shared_key_subject_id = creds.owner_uuid;
     section.pre_shared_key = creds.pre_shared_key;

@@ -121,6 +121,14 @@ TEST_F(PlgdCa, IdentityCertificateComesFromTheHubsCaOverTls13And12) {
     EXPECT_TRUE(has_ocf_identity_eku(creds.cert_chain_pem));
     EXPECT_EQ(creds.trust_ca_pem, ca_->signing_root_pem()) << "the hub CA's root is the anchor";
     EXPECT_EQ(device.hub.apn, "plgd");
+    // The record keeps what plgd keeps: the chain the device was sent, without its root.
+    bool recorded = false;
+    for (const auto& record : list(kRecordsPath, token_of(kOwnerA))) {
+      if (record.value("deviceId", "") != device.device_id) continue;
+      recorded = true;
+      EXPECT_EQ(record["credential"].value("identityCertificatePem", ""), creds.cert_chain_pem);
+    }
+    EXPECT_TRUE(recorded) << device.device_id;
   }
   EXPECT_EQ(ca_->signed_count(), signed_before + 2);
   EXPECT_EQ(ca_->last_owner(), kOwnerA) << "the CA saw the hub's token for the group's owner";
