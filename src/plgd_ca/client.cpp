@@ -104,8 +104,10 @@ class GrpcClient final : public Client {
     // plgd's DPS sends the token this way (lower-case scheme); plgd's services match the scheme
     // case-insensitively.
     context.AddMetadata("authorization", "bearer " + std::string(bearer_token));
-    // Wait for a connection within the deadline instead of failing at once while the channel
-    // reconnects: a service restarting is a short wait, not a failed device.
+    // Wait for a connection within the deadline instead of failing at once while the channel is
+    // in its reconnect back-off: a CA that has just come back serves the next device, not one
+    // after gRPC's back-off (capped below). The per-owner bound on calls in flight
+    // (KeyedConcurrencyLimit) bounds the threads a CA that never answers can hold.
     context.set_wait_for_ready(true);
     pb::SignCertificateRequest request;
     request.set_certificate_signing_request(std::string(csr_pem));
@@ -188,6 +190,10 @@ Result<std::unique_ptr<Client>> Client::create(const ClientOptions& options) {
   }
   // An identity chain is a few KiB; a bigger answer is refused rather than buffered.
   arguments.SetMaxReceiveMessageSize(kMaxAnswerBytes);
+  // gRPC's reconnect back-off grows to 120 s: a CA back after a long outage would then fail
+  // every device for up to two minutes. 0.5 s first, at most 3 s (below a call's deadline).
+  arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 500);
+  arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 3000);
   // Each Client its own connection: two hubs naming the same address with different TLS
   // settings must not share one.
   arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);

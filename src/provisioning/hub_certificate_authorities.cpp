@@ -156,7 +156,7 @@ Result<pki::IssuedCertificate> HubCertificateAuthorities::sign(const store::Hub&
     // network for them. The detail stays in dps's log.
     return fail(ErrorCode::Unavailable,
                 "certificate authority " + hub.certificate_authority.address +
-                    " unavailable (no answer within the deadline); dps's log has the detail",
+                    " unavailable (no usable answer within the deadline); dps's log has the detail",
                 chain.error().external);
   }
   auto issued = to_issued(*chain, csr);
