@@ -97,36 +97,16 @@ HubCertificateAuthorities::~HubCertificateAuthorities() = default;
 Result<std::shared_ptr<plgd_ca::Client>> HubCertificateAuthorities::client_for(
     const store::Hub& hub) {
   const store::GrpcClientConfig& config = hub.certificate_authority;
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = clients_.find(hub.id); it != clients_.end() && it->second.config == config) {
-      return it->second.client;
+  return clients_.get(hub.id, config, [&]() -> Result<std::shared_ptr<plgd_ca::Client>> {
+    auto made = plgd_ca::Client::create(options_of(config, timeout_));
+    if (!made) {
+      // The hub's settings, not the device, are wrong: 5.00, the owner reads why in the record.
+      return fail(ErrorCode::Internal,
+                  "hub " + hub.hub_id + ": certificateAuthority.grpc: " + made.error().internal,
+                  "the hub's certificate authority settings are unusable");
     }
-  }
-  auto made = plgd_ca::Client::create(options_of(config, timeout_));
-  if (!made) {
-    // The hub's settings, not the device, are wrong: 5.00, the owner reads why in the record.
-    return fail(ErrorCode::Internal,
-                "hub " + hub.hub_id + ": certificateAuthority.grpc: " + made.error().internal,
-                "the hub's certificate authority settings are unusable");
-  }
-  std::shared_ptr<plgd_ca::Client> client = std::move(*made);
-  std::lock_guard lock(mutex_);
-  // A hub missing from the last catalog (deleted, seen by a session that still holds an older
-  // snapshot) is served once and not kept: retain() already dropped it for good.
-  if (retained_ && !retained_->contains(hub.id)) return client;
-  // Two sessions may have made one each: the first stored wins, so they share one connection.
-  auto [it, inserted] = clients_.try_emplace(hub.id, Entry{config, client});
-  if (!inserted) {
-    if (it->second.config == config) return it->second.client;
-    it->second = Entry{config, client};
-  }
-  if (clients_.size() > kMaxHubs) {
-    auto victim = clients_.begin();
-    if (victim == it) ++victim;
-    clients_.erase(victim);
-  }
-  return client;
+    return std::shared_ptr<plgd_ca::Client>(std::move(*made));
+  });
 }
 
 Result<pki::IssuedCertificate> HubCertificateAuthorities::sign(const store::Hub& hub,
@@ -181,14 +161,9 @@ void HubCertificateAuthorities::note_failure(const store::Hub& hub, const Error&
 }
 
 void HubCertificateAuthorities::retain(const std::set<std::string, std::less<>>& hub_ids) {
-  std::lock_guard lock(mutex_);
-  std::erase_if(clients_, [&](const auto& entry) { return !hub_ids.contains(entry.first); });
-  retained_ = hub_ids;
+  clients_.retain(hub_ids);
 }
 
-size_t HubCertificateAuthorities::size() const {
-  std::lock_guard lock(mutex_);
-  return clients_.size();
-}
+size_t HubCertificateAuthorities::size() const { return clients_.size(); }
 
 }  // namespace dps::provisioning

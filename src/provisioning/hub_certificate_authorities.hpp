@@ -19,6 +19,7 @@
 #include "common/result.hpp"
 #include "pki/certificate_signer.hpp"
 #include "pki/csr.hpp"
+#include "provisioning/per_hub_cache.hpp"
 #include "store/entities.hpp"
 
 namespace dps::metrics {
@@ -63,12 +64,6 @@ class HubCertificateAuthorities {
   size_t size() const;
 
  private:
-  struct Entry {
-    store::GrpcClientConfig config;
-    std::shared_ptr<plgd_ca::Client> client;
-  };
-  static constexpr size_t kMaxHubs = 10000;  // as HubTokenSources: quotas bound hubs per owner
-
   Result<std::shared_ptr<plgd_ca::Client>> client_for(const store::Hub& hub);
   void note_failure(const store::Hub& hub, const Error& error);
 
@@ -76,11 +71,7 @@ class HubCertificateAuthorities {
   const std::chrono::milliseconds timeout_;
   KeyedConcurrencyLimit* const calls_;
   LogThrottle failure_lines_{5};
-  mutable std::mutex mutex_;
-  std::map<std::string, Entry> clients_;  // by hub record id; guarded by mutex_
-  /// The hub ids of the last retain() (none before the first): hubs outside it get no lasting
-  /// entry. Guarded by mutex_.
-  std::optional<std::set<std::string, std::less<>>> retained_;
+  PerHubCache<store::GrpcClientConfig, plgd_ca::Client> clients_;
 };
 
 }  // namespace dps::provisioning

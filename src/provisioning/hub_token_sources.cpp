@@ -11,49 +11,30 @@ namespace dps::provisioning {
 
 Result<std::shared_ptr<auth::TokenSource>> HubTokenSources::for_hub(const store::Hub& hub) {
   const store::OAuthProvider& provider = hub.authorization.provider;
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = sources_.find(hub.id); it != sources_.end() && it->second.provider == provider) {
-      return it->second.source;
+  return sources_.get(hub.id, provider, [&]() -> Result<std::shared_ptr<auth::TokenSource>> {
+    auth::ClientCredentialsOptions options;
+    options.authority = provider.authority;
+    options.client_id = provider.client_id;
+    options.client_secret = provider.client_secret;
+    options.client_secret_file = provider.client_secret_file;
+    options.ca_pem = provider.ca_pool;
+    if (provider.use_system_ca_pool && !provider.ca_pool.empty()) {
+      auto system = pki::system_ca_bundle();
+      if (!system) {
+        return fail(ErrorCode::BadRequest, "hub " + hub.hub_id + ": " + system.error().internal);
+      }
+      options.ca_pem += "\n" + *system;
     }
-  }
-  auth::ClientCredentialsOptions options;
-  options.authority = provider.authority;
-  options.client_id = provider.client_id;
-  options.client_secret = provider.client_secret;
-  options.client_secret_file = provider.client_secret_file;
-  options.ca_pem = provider.ca_pool;
-  if (provider.use_system_ca_pool && !provider.ca_pool.empty()) {
-    auto system = pki::system_ca_bundle();
-    if (!system)
-      return fail(ErrorCode::BadRequest, "hub " + hub.hub_id + ": " + system.error().internal);
-    options.ca_pem += "\n" + *system;
-  }
-  options.scopes = provider.scopes;
-  options.audience = provider.audience;
-  options.timeout = timeout_;
-  auto made = auth::ClientCredentialsTokenSource::create(std::move(options));
-  if (!made) {
-    return fail(ErrorCode::BadRequest,
-                "hub " + hub.hub_id + ": authorization.provider: " + made.error().internal);
-  }
-  std::shared_ptr<auth::TokenSource> source = std::move(*made);
-  std::lock_guard lock(mutex_);
-  // A hub missing from the last catalog (deleted, seen by a session that still holds an older
-  // snapshot) is served once and not kept: retain() already dropped it for good.
-  if (retained_ && !retained_->contains(hub.id)) return source;
-  // Two sessions may have made one each: the first stored wins, so they share one cache.
-  auto [it, inserted] = sources_.try_emplace(hub.id, Entry{provider, source});
-  if (!inserted) {
-    if (it->second.provider == provider) return it->second.source;
-    it->second = Entry{provider, source};
-  }
-  if (sources_.size() > kMaxHubs) {
-    auto victim = sources_.begin();
-    if (victim == it) ++victim;
-    sources_.erase(victim);
-  }
-  return source;
+    options.scopes = provider.scopes;
+    options.audience = provider.audience;
+    options.timeout = timeout_;
+    auto made = auth::ClientCredentialsTokenSource::create(std::move(options));
+    if (!made) {
+      return fail(ErrorCode::BadRequest,
+                  "hub " + hub.hub_id + ": authorization.provider: " + made.error().internal);
+    }
+    return std::shared_ptr<auth::TokenSource>(std::move(*made));
+  });
 }
 
 Result<std::string> HubTokenSources::token(const store::Hub& hub,
@@ -96,14 +77,9 @@ void HubTokenSources::note_failure(const store::Hub& hub, const Error& error) {
 }
 
 void HubTokenSources::retain(const std::set<std::string, std::less<>>& hub_ids) {
-  std::lock_guard lock(mutex_);
-  std::erase_if(sources_, [&](const auto& entry) { return !hub_ids.contains(entry.first); });
-  retained_ = hub_ids;
+  sources_.retain(hub_ids);
 }
 
-size_t HubTokenSources::size() const {
-  std::lock_guard lock(mutex_);
-  return sources_.size();
-}
+size_t HubTokenSources::size() const { return sources_.size(); }
 
 }  // namespace dps::provisioning

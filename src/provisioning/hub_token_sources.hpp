@@ -16,6 +16,7 @@
 #include "common/keyed_concurrency_limit.hpp"
 #include "common/log_throttle.hpp"
 #include "common/result.hpp"
+#include "provisioning/per_hub_cache.hpp"
 #include "store/entities.hpp"
 
 namespace dps::metrics {
@@ -58,23 +59,11 @@ class HubTokenSources {
   size_t size() const;
 
  private:
-  struct Entry {
-    store::OAuthProvider provider;
-    std::shared_ptr<auth::TokenSource> source;
-  };
-  /// Beyond this many hubs, sources of hubs not asked for lately are dropped (made again when
-  /// asked for): quotas bound hubs per owner, this bounds them all.
-  static constexpr size_t kMaxHubs = 10000;
-
   metrics::Metrics* const metrics_;
   const std::chrono::milliseconds timeout_;
   KeyedConcurrencyLimit* const calls_;
   LogThrottle failure_lines_{5};
-  mutable std::mutex mutex_;
-  std::map<std::string, Entry> sources_;  // by hub record id; guarded by mutex_
-  /// The hub ids of the last retain() (none before the first): hubs outside it get no lasting
-  /// entry. Guarded by mutex_.
-  std::optional<std::set<std::string, std::less<>>> retained_;
+  PerHubCache<store::OAuthProvider, auth::TokenSource> sources_;
 };
 
 }  // namespace dps::provisioning

@@ -2,13 +2,13 @@
 // (support/oauth_server.hpp) issues the device's hub token by client credentials, with the
 // group's owner and the device's id as claims; the authority down is a 5.03 the device retries,
 // and devices succeed again without a restart of dps when it is back.
-#include <openssl/evp.h>
 
 #include <fstream>
 #include <future>
 #include <thread>
 
 #include "auth/base64url.hpp"
+#include "common/data_uri.hpp"
 #include "support/api_fixture.hpp"
 #include "support/oauth_server.hpp"
 
@@ -25,16 +25,6 @@ json jwt_claims(const std::string& jwt) {
   const size_t second = jwt.find('.', first + 1);
   const auto payload = auth::base64url_decode(jwt.substr(first + 1, second - first - 1));
   return json::parse(payload.value_or("null"), nullptr, /*allow_exceptions=*/false);
-}
-
-// The secret as an RFC 2397 data: URI, as the API takes binary or path-like secrets.
-std::string data_uri(const std::string& secret) {
-  std::string out(4 * ((secret.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(secret.data()),
-                                static_cast<int>(secret.size()));
-  out.resize(static_cast<size_t>(n));
-  return "data:;base64," + out;
 }
 
 class OAuthHub : public ApiTest {
@@ -59,7 +49,7 @@ class OAuthHub : public ApiTest {
                              {{"name", "plgd"},
                               {"authority", oauth_->authority()},
                               {"clientId", oauth_->client_id()},
-                              {"clientSecret", data_uri(oauth_->client_secret())},
+                              {"clientSecret", encode_data_uri(oauth_->client_secret())},
                               {"scopes", {"hub"}},
                               {"audience", "https://hub.test/api"}}}};
     return hub;
@@ -154,7 +144,7 @@ TEST_F(OAuthHub, SlowAuthorityHoldsNoIoThreadAndEndsIn503AtTheTimeout) {
 
 TEST_F(OAuthHub, ClientTheAuthorityRefusesIsA400NamingTheOAuthError) {
   json hub = oauth_hub_body();
-  hub["authorization"]["provider"]["clientSecret"] = data_uri("not the secret");
+  hub["authorization"]["provider"]["clientSecret"] = encode_data_uri("not the secret");
   create(kHubsPath, hub, kOwnerA);
   create(kGroupsPath, group_body(kApiHub), kOwnerA);
   const auto refused = provision(api_mfg_tls());
@@ -180,7 +170,8 @@ TEST_F(OAuthHub, AuthorityBehindAPrivateCaIsReachedThroughTheHubsCaPool) {
   json hub = oauth_hub_body();
   hub["authorization"]["provider"]["authority"] = https_authority.authority();
   hub["authorization"]["provider"]["clientId"] = https_authority.client_id();
-  hub["authorization"]["provider"]["clientSecret"] = data_uri(https_authority.client_secret());
+  hub["authorization"]["provider"]["clientSecret"] =
+      encode_data_uri(https_authority.client_secret());
   create(kHubsPath, hub, kOwnerA);
   create(kGroupsPath, group_body(kApiHub), kOwnerA);
   const auto untrusted = provision(api_mfg_tls());

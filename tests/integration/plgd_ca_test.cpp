@@ -6,7 +6,6 @@
 // device, a record entry and a metric, and nothing else is disturbed.
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -16,6 +15,7 @@
 #include <future>
 #include <thread>
 
+#include "common/data_uri.hpp"
 #include "pki/pem.hpp"
 #include "support/api_fixture.hpp"
 #include "support/metrics_scrape.hpp"
@@ -29,15 +29,6 @@ using nlohmann::json;
 using test::chains_to;
 
 constexpr const char* kOwnerClaim = "https://plgd.dev/owner";
-
-std::string data_uri(const std::string& secret) {
-  std::string out(4 * ((secret.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(secret.data()),
-                                static_cast<int>(secret.size()));
-  out.resize(static_cast<size_t>(n));
-  return "data:;base64," + out;
-}
 
 bool has_ocf_identity_eku(const std::string& chain_pem) {
   auto chain = pki::parse_certificates_pem(chain_pem);
@@ -81,7 +72,7 @@ class PlgdCa : public ApiTest {
                              {{"name", "plgd"},
                               {"authority", oauth_->authority()},
                               {"clientId", oauth_->client_id()},
-                              {"clientSecret", data_uri(oauth_->client_secret())},
+                              {"clientSecret", encode_data_uri(oauth_->client_secret())},
                               {"scopes", {"hub"}},
                               {"audience", "https://hub.test/api"}}}};
     hub["certificateAuthority"] = {
