@@ -9,6 +9,7 @@
 
 #include "auth/base64url.hpp"
 #include "auth/http_fetch.hpp"
+#include "common/percent_encoding.hpp"
 #include "common/untrusted_text.hpp"
 
 namespace dps::auth {
@@ -21,24 +22,8 @@ constexpr size_t kMaxDiscoveryBytes = 64 * 1024;
 constexpr size_t kMaxTokenResponseBytes = 64 * 1024;
 
 // application/x-www-form-urlencoded (the form of a token request, and of the client id and
-// secret inside HTTP Basic, RFC 6749 §2.3.1): unreserved characters as they are, space as '+'.
-std::string form_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xF];
-    }
-  }
-  return out;
-}
+// secret inside HTTP Basic, RFC 6749 §2.3.1).
+std::string form_encode(std::string_view text) { return percent_encode(text, true); }
 
 std::string base64(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');

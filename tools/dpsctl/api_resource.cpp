@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "common/percent_encoding.hpp"
 #include "exit_codes.hpp"
 #include "json_stream.hpp"
 
@@ -9,23 +10,6 @@ namespace dps::dpsctl {
 namespace {
 
 using nlohmann::json;
-
-// RFC 3986 §2.3: everything but unreserved characters is percent-encoded.
-std::string percent_encode(const std::string& text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0x0f];
-    }
-  }
-  return out;
-}
 
 std::string with_query(const std::string& path, const Query& query) {
   std::string target = path;
