@@ -1,5 +1,8 @@
 #include "store/conflicts.hpp"
 
+#include <string_view>
+#include <unordered_map>
+
 namespace dps::store {
 
 Error record_conflict(const ProvisioningRecord& update, const std::string& pinned_device_id,
@@ -48,6 +51,82 @@ std::optional<Error> trust_conflict(const EnrollmentGroup& group,
         other.fingerprint == group.trust_path.front()) {
       const std::string message = "attestationMechanism.x509: enrollment group " + other.group_id +
                                   " has the same lead certificate: a device would match both";
+      return Error{ErrorCode::Conflict, message, message};
+    }
+  }
+  return std::nullopt;
+}
+
+Error individual_enrollment_conflict(const IndividualEnrollment& enrollment, bool id_taken) {
+  if (id_taken) {
+    const std::string message = "individual enrollment " + enrollment.id + " already exists";
+    return Error{ErrorCode::Conflict, message, message};
+  }
+  // The holder may be another owner's: naming it, or its owner, would tell one tenant about
+  // another's devices.
+  const std::string message =
+      "another individual enrollment already holds the device key " + enrollment.public_key_sha256;
+  return Error{ErrorCode::Conflict, message, message};
+}
+
+namespace {
+
+bool is_sha256_hex(std::string_view text) {
+  constexpr size_t kSha256HexDigits = 64;
+  if (text.size() != kSha256HexDigits) return false;
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+// The first text field of `e` holding a NUL byte, or nullptr.
+const char* field_with_nul(const IndividualEnrollment& e) {
+  const auto has_nul = [](std::string_view text) {
+    return text.find('\0') != std::string_view::npos;
+  };
+  if (has_nul(e.id)) return "id";
+  if (has_nul(e.owner)) return "owner";
+  if (has_nul(e.name)) return "name";
+  if (has_nul(e.certificate_pem)) return "certificate";
+  if (has_nul(e.template_id)) return "templateId";
+  for (const std::string& hub_id : e.hub_ids) {
+    if (has_nul(hub_id)) return "hubIds";
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<Error> individual_enrollment_batch_error(
+    std::span<const IndividualEnrollment> batch) {
+  std::unordered_map<std::string_view, size_t> ids;
+  std::unordered_map<std::string_view, size_t> keys;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const IndividualEnrollment& e = batch[i];
+    const std::string at = "individual enrollment " + std::to_string(i) + " (" + e.id + ")";
+    if (e.id.empty() || e.owner.empty()) {
+      return Error{ErrorCode::BadRequest, at + " has no id or no owner",
+                   "individual enrollment without id or owner"};
+    }
+    if (!is_sha256_hex(e.public_key_sha256)) {
+      const std::string message =
+          at + ": the device key hash is not a lowercase hex SHA-256 (64 digits)";
+      return Error{ErrorCode::BadRequest, message, message};
+    }
+    if (const char* field = field_with_nul(e)) {
+      const std::string message = at + ": " + field + " contains a NUL byte";
+      return Error{ErrorCode::BadRequest, message, message};
+    }
+    if (auto [first, fresh] = ids.try_emplace(e.id, i); !fresh) {
+      const std::string message = "individual enrollments " + std::to_string(first->second) +
+                                  " and " + std::to_string(i) + " of the batch have the id " + e.id;
+      return Error{ErrorCode::Conflict, message, message};
+    }
+    if (auto [first, fresh] = keys.try_emplace(e.public_key_sha256, i); !fresh) {
+      const std::string message = "individual enrollments " + std::to_string(first->second) +
+                                  " and " + std::to_string(i) +
+                                  " of the batch have the device key " + e.public_key_sha256;
       return Error{ErrorCode::Conflict, message, message};
     }
   }

@@ -21,6 +21,18 @@ Error record_conflict(const ProvisioningRecord& update, const std::string& pinne
 /// A hub insert or update that broke a unique key: its id, or (owner, hubId).
 Error hub_conflict(const Hub& hub);
 
+/// An individual-enrollment write that broke a unique key. `id_taken`: the enrollment's id exists
+/// (whatever its owner); otherwise another enrollment holds its device key. The text names the
+/// key the caller sent, never the enrollment holding it nor that one's owner.
+Error individual_enrollment_conflict(const IndividualEnrollment& enrollment, bool id_taken);
+
+/// What refuses a batch of individual enrollments before the database is asked, or nullopt:
+/// BadRequest for an enrollment without id or owner, with a device key that is not 64 lowercase
+/// hex digits (find_individual_enrollment could never match it), or with a NUL byte in any text
+/// (PostgreSQL's bulk path sends text arrays, which a NUL would silently cut); Conflict for two
+/// enrollments of the batch with one id or one key.
+std::optional<Error> individual_enrollment_batch_error(std::span<const IndividualEnrollment> batch);
+
 /// A stored trust-path entry of another group that overlaps a group being written: the other
 /// group's lead fingerprint is on the new path, or the new lead is on the other's path.
 struct TrustOverlap {

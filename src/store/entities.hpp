@@ -37,6 +37,26 @@ struct EnrollmentGroup {
   bool operator==(const EnrollmentGroup&) const = default;
 };
 
+/// One device enrolled on its own (beyond plgd; Azure DPS's individual enrollment). It wins over
+/// every group of its owner for its device: it admits a device no group admits, routes one to
+/// other hubs, or, disabled, refuses one a group admits. The device is known by its key: the
+/// SHA-256 of its SubjectPublicKeyInfo, unique across all owners (one device, one enrollment).
+struct IndividualEnrollment {
+  std::string id;  // UUID
+  std::string owner;
+  std::string name;
+  /// The device's certificate (PEM) when it was enrolled by one; empty when by its key alone.
+  std::string certificate_pem;
+  /// Lowercase hex SHA-256 of the device key's DER SubjectPublicKeyInfo: the handshake's lookup
+  /// key, derived from certificate_pem or a public key by whoever writes the enrollment.
+  std::string public_key_sha256;
+  std::vector<std::string> hub_ids;  // order = priority, as a group's
+  std::string template_id;           // empty = none
+  bool disabled = false;             // refuses the device, even when a group admits it
+
+  bool operator==(const IndividualEnrollment&) const = default;
+};
+
 struct GrpcClientConfig {
   std::string address;             // host:port
   std::string ca_pool;             // PEM; empty = the system's CAs
@@ -147,7 +167,10 @@ struct AclSection {
 struct ProvisioningRecord {
   std::string id;  // registration id: UUIDv5 of the leaf's SPKI
   std::string device_id;
+  /// The enrollment that admitted the device at its latest session: a group, or an individual
+  /// enrollment (then enrollment_group_id is empty). An update naming either replaces both.
   std::string enrollment_group_id;
+  std::string individual_enrollment_id;
   std::string owner;
   int64_t creation_date = 0;                 // set on first insert only
   std::vector<std::string> local_endpoints;  // empty in an update = leave as stored

@@ -1,8 +1,8 @@
 // The provisioning-record merge (ProvisioningRecord's rules) as ONE SQL statement that both
 // adapters run: PostgreSQL and SQLite (3.24+ upsert syntax) read it alike, so the rules cannot
-// drift apart. Parameters $1..$18, in order of first appearance: id, owner, device_id,
-// enrollment_group_id, creation_date, local_endpoints, then each section's JSON and date
-// (attestation, plgd_time, ownership, cloud, credential, acl).
+// drift apart. Parameters $1..$19, in order of first appearance: id, owner, device_id,
+// enrollment_group_id, individual_enrollment_id, creation_date, local_endpoints, then each
+// section's JSON and date (attestation, plgd_time, ownership, cloud, credential, acl).
 // In SET, `r.` columns are the stored row's values *before* the update, so each section's JSON
 // and its date column are decided by the same comparison.
 // - A record is one owner's: the key is (owner, id), so a device admitted under another owner
@@ -15,6 +15,9 @@
 // - A section is absent in the update when its JSON parameter is NULL; present sections replace
 //   the stored one unless the stored one is strictly newer (equal dates apply: a retried step).
 // - Scalars and local endpoints replace only when the update carries a value ('' / '[]' = keep).
+//   The admitting enrollment is one value in two columns: an update naming a group or an
+//   individual enrollment replaces both (a device moved from a group to an individual enrollment
+//   then shows only the latter); one naming neither keeps both.
 // - creation_date is only written by the INSERT branch.
 #pragma once
 
@@ -23,17 +26,22 @@
 namespace dps::store {
 
 inline constexpr std::string_view kRecordMergeSql = R"sql(
-INSERT INTO provisioning_records AS r (id, owner, device_id, enrollment_group_id, creation_date,
-  local_endpoints, attestation, attestation_date, plgd_time, plgd_time_date, ownership,
-  ownership_date, cloud, cloud_date, credential, credential_date, acl, acl_date)
-SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18
+INSERT INTO provisioning_records AS r (id, owner, device_id, enrollment_group_id,
+  individual_enrollment_id, creation_date, local_endpoints, attestation, attestation_date,
+  plgd_time, plgd_time_date, ownership, ownership_date, cloud, cloud_date, credential,
+  credential_date, acl, acl_date)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19
 WHERE NOT EXISTS (SELECT 1 FROM provisioning_records AS other
                   WHERE $3 <> '' AND other.device_id = $3
                     AND NOT (other.owner = $2 AND other.id = $1))
 ON CONFLICT (owner, id) DO UPDATE SET
   device_id = CASE WHEN r.device_id = '' THEN excluded.device_id ELSE r.device_id END,
-  enrollment_group_id = CASE WHEN excluded.enrollment_group_id <> ''
+  enrollment_group_id = CASE
+      WHEN excluded.enrollment_group_id <> '' OR excluded.individual_enrollment_id <> ''
     THEN excluded.enrollment_group_id ELSE r.enrollment_group_id END,
+  individual_enrollment_id = CASE
+      WHEN excluded.enrollment_group_id <> '' OR excluded.individual_enrollment_id <> ''
+    THEN excluded.individual_enrollment_id ELSE r.individual_enrollment_id END,
   local_endpoints = CASE WHEN excluded.local_endpoints <> '[]'
     THEN excluded.local_endpoints ELSE r.local_endpoints END,
   attestation = CASE WHEN excluded.attestation IS NOT NULL

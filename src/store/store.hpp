@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -43,6 +44,17 @@ struct HubFilter {
   std::vector<std::string> hub_ids;
 };
 
+/// Individual enrollments by id or device key hash (OR-ed, all empty = everything in scope),
+/// ordered by id. At a million enrollments a listing is read page by page: `after_id` (exclusive)
+/// and `limit` (0 = no limit) select one page of that order.
+struct IndividualEnrollmentFilter {
+  OwnerScope scope;
+  std::vector<std::string> ids;
+  std::vector<std::string> public_key_sha256s;
+  std::string after_id;
+  size_t limit = 0;
+};
+
 struct RecordFilter {
   OwnerScope scope;
   std::vector<std::string> ids;
@@ -80,6 +92,31 @@ class Store {
   virtual Result<std::vector<GroupRevision>> list_enrollment_group_revisions(int64_t after) = 0;
   /// How many groups `scope` holds, counted on the owner index (quotas: no group is read).
   virtual Result<size_t> count_enrollment_groups(const OwnerScope& scope) = 0;
+
+  // Individual enrollments. A device key (public_key_sha256) is held by one enrollment of one
+  // owner: a write naming a key another enrollment holds is refused with Conflict, whatever that
+  // enrollment's owner, and the message names neither it nor its owner. They are not part of the
+  // catalog (configuration_version is not bumped): a handshake looks its device up by key.
+
+  /// Inserts all of them in one transaction, all or nothing (the bulk-load path: callers pass
+  /// batches of thousands). Conflict when an id exists or a key is taken (also within the batch).
+  virtual Result<void> create_individual_enrollments(
+      std::span<const IndividualEnrollment> enrollments) = 0;
+  /// Replaces an existing enrollment of the same id and owner; NotFound otherwise; Conflict when
+  /// the new key is another enrollment's.
+  virtual Result<void> update_individual_enrollment(const IndividualEnrollment& enrollment) = 0;
+  virtual Result<std::vector<IndividualEnrollment>> list_individual_enrollments(
+      const IndividualEnrollmentFilter& filter) = 0;
+  /// Deletes exactly what list_individual_enrollments returns for `filter` (after_id and limit
+  /// included, so a huge deletion can go page by page).
+  virtual Result<size_t> delete_individual_enrollments(
+      const IndividualEnrollmentFilter& filter) = 0;
+  /// Counted on the owner index (quotas: no enrollment is read).
+  virtual Result<size_t> count_individual_enrollments(const OwnerScope& scope) = 0;
+  /// The enrollment (of any owner) holding `public_key_sha256`: one read of the unique key index,
+  /// the device side's lookup at every handshake.
+  virtual Result<std::optional<IndividualEnrollment>> find_individual_enrollment(
+      const std::string& public_key_sha256) = 0;
 
   virtual Result<void> upsert_hubs(std::span<const Hub> hubs) = 0;
   virtual Result<void> create_hub(const Hub& hub) = 0;

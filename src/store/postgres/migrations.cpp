@@ -116,10 +116,31 @@ ALTER TABLE enrollment_groups ADD COLUMN revision bigint NOT NULL DEFAULT 0;
 CREATE INDEX enrollment_groups_revision_id ON enrollment_groups (revision, id);
 )sql";
 
+// Individual enrollments, as sqlite/migrations.cpp's migration 4.
+constexpr std::string_view kMigration4IndividualEnrollments = R"sql(
+CREATE TABLE individual_enrollments (
+  id text COLLATE "C" PRIMARY KEY,
+  owner text NOT NULL,
+  name text NOT NULL,
+  certificate_pem text NOT NULL,
+  public_key_sha256 text NOT NULL,
+  hub_ids text NOT NULL,
+  template_id text NOT NULL,
+  disabled boolean NOT NULL
+);
+CREATE UNIQUE INDEX individual_enrollments_public_key_sha256
+  ON individual_enrollments (public_key_sha256);
+CREATE INDEX individual_enrollments_owner_id ON individual_enrollments (owner, id);
+
+ALTER TABLE provisioning_records
+  ADD COLUMN individual_enrollment_id text NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial", kMigration1Initial},
     Migration{2, "tenancy", kMigration2Tenancy},
     Migration{3, "group revisions", kMigration3GroupRevisions},
+    Migration{4, "individual enrollments", kMigration4IndividualEnrollments},
 };
 
 // Migrations run without the session's statement_timeout (for this transaction only): a long

@@ -7,6 +7,7 @@
 #include "store/postgres/connection_pool.hpp"
 #include "store/postgres/enrollment_group_table.hpp"
 #include "store/postgres/hub_table.hpp"
+#include "store/postgres/individual_enrollment_table.hpp"
 #include "store/postgres/migrations.hpp"
 #include "store/postgres/provisioning_record_table.hpp"
 #include "store/sql_credentials.hpp"
@@ -120,6 +121,61 @@ Result<size_t> PostgresStore::delete_enrollment_groups(const EnrollmentGroupFilt
   return write_configuration([&](postgres::Connection& db) {
     return postgres::enrollment_group_table::remove(db, filter);
   });
+}
+
+// --- individual enrollments: not part of the catalog, so no configuration_version bump (nor its
+// row lock: a bulk load does not hold up group and hub writers)
+
+Result<void> PostgresStore::create_individual_enrollments(
+    std::span<const IndividualEnrollment> enrollments) {
+  if (auto refused = individual_enrollment_batch_error(enrollments)) {
+    return tl::unexpected(std::move(*refused));
+  }
+  if (enrollments.empty()) return {};
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  return postgres::individual_enrollment_table::insert_all(**lease, enrollments);
+}
+
+Result<void> PostgresStore::update_individual_enrollment(const IndividualEnrollment& enrollment) {
+  if (auto refused = individual_enrollment_batch_error(std::span(&enrollment, 1))) {
+    return tl::unexpected(std::move(*refused));
+  }
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  auto updated = postgres::individual_enrollment_table::update(**lease, enrollment);
+  if (!updated) return tl::unexpected(updated.error());
+  if (!*updated) {
+    return fail(ErrorCode::NotFound, "individual enrollment " + enrollment.id + " not found");
+  }
+  return {};
+}
+
+Result<std::vector<IndividualEnrollment>> PostgresStore::list_individual_enrollments(
+    const IndividualEnrollmentFilter& filter) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  return postgres::individual_enrollment_table::list(**lease, filter);
+}
+
+Result<size_t> PostgresStore::delete_individual_enrollments(
+    const IndividualEnrollmentFilter& filter) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  return postgres::individual_enrollment_table::remove(**lease, filter);
+}
+
+Result<size_t> PostgresStore::count_individual_enrollments(const OwnerScope& scope) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  return postgres::individual_enrollment_table::count(**lease, scope);
+}
+
+Result<std::optional<IndividualEnrollment>> PostgresStore::find_individual_enrollment(
+    const std::string& public_key_sha256) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  return postgres::individual_enrollment_table::find(**lease, public_key_sha256);
 }
 
 // --- hubs

@@ -59,6 +59,16 @@ class PostgresStore final : public Store {
   Result<std::vector<GroupRevision>> list_enrollment_group_revisions(int64_t after) override;
   Result<size_t> count_enrollment_groups(const OwnerScope& scope) override;
 
+  Result<void> create_individual_enrollments(
+      std::span<const IndividualEnrollment> enrollments) override;
+  Result<void> update_individual_enrollment(const IndividualEnrollment& enrollment) override;
+  Result<std::vector<IndividualEnrollment>> list_individual_enrollments(
+      const IndividualEnrollmentFilter& filter) override;
+  Result<size_t> delete_individual_enrollments(const IndividualEnrollmentFilter& filter) override;
+  Result<size_t> count_individual_enrollments(const OwnerScope& scope) override;
+  Result<std::optional<IndividualEnrollment>> find_individual_enrollment(
+      const std::string& public_key_sha256) override;
+
   Result<void> upsert_hubs(std::span<const Hub> hubs) override;
   Result<void> create_hub(const Hub& hub) override;
   Result<void> update_hub(const Hub& hub) override;

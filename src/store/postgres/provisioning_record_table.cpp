@@ -29,7 +29,7 @@ WHERE ($1 IS NULL OR owner = $1)
 
 const std::string kSelect = R"sql(
 SELECT id, owner, device_id, enrollment_group_id, creation_date, local_endpoints,
-  attestation, plgd_time, ownership, cloud, credential, acl
+  attestation, plgd_time, ownership, cloud, credential, acl, individual_enrollment_id
 FROM provisioning_records)sql" +
                             std::string(kWhere) + "ORDER BY id";
 
@@ -51,6 +51,7 @@ Params merge_params(const ProvisioningRecord& update, int64_t now) {
       .text(update.owner)
       .text(update.device_id)
       .text(update.enrollment_group_id)
+      .text(update.individual_enrollment_id)
       .int8(update.creation_date != 0 ? update.creation_date : now)
       .text(codec::encode(update.local_endpoints));
   add_section(p, update.attestation);
@@ -98,6 +99,7 @@ Result<ProvisioningRecord> read(const QueryResult& rows, int row) {
   if (ok) ok = read_section(rows, row, 10, "credential", r.credential);
   if (ok) ok = read_section(rows, row, 11, "acl", r.acl);
   if (!ok) return tl::unexpected(ok.error());
+  r.individual_enrollment_id = rows.text(row, 12);
   return r;
 }
 

@@ -146,10 +146,34 @@ ALTER TABLE enrollment_groups ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX enrollment_groups_revision_id ON enrollment_groups (revision, id);
 )sql";
 
+// Individual enrollments: devices enrolled one by one, found at each handshake by the SHA-256 of
+// their key. The unique index on it is that lookup (one search, at a million rows as at one) and
+// the rule that one key is held by one enrollment of one owner. (owner, id) serves counting an
+// owner's enrollments and listing them page by page in id order. A record names the individual
+// enrollment that admitted its device; records written before have none ('').
+constexpr std::string_view kMigration4IndividualEnrollments = R"sql(
+CREATE TABLE individual_enrollments (
+  id TEXT PRIMARY KEY NOT NULL,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  certificate_pem TEXT NOT NULL,
+  public_key_sha256 TEXT NOT NULL,
+  hub_ids TEXT NOT NULL,
+  template_id TEXT NOT NULL,
+  disabled INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX individual_enrollments_public_key_sha256
+  ON individual_enrollments (public_key_sha256);
+CREATE INDEX individual_enrollments_owner_id ON individual_enrollments (owner, id);
+
+ALTER TABLE provisioning_records ADD COLUMN individual_enrollment_id TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial", kMigration1Initial},
     Migration{2, "tenancy", kMigration2Tenancy},
     Migration{3, "group revisions", kMigration3GroupRevisions},
+    Migration{4, "individual enrollments", kMigration4IndividualEnrollments},
 };
 
 constexpr std::string_view kSelectUserVersion = "PRAGMA user_version";

@@ -15,7 +15,7 @@ namespace {
 
 // The merge rules of ProvisioningRecord (record_merge_sql.hpp), in SQL so that concurrent writers
 // cannot interleave a read-modify-write. SQLite numbers `$NNN` parameters in order of first
-// appearance, which is $1..$18 in this statement, so it binds by the same indexes.
+// appearance, which is $1..$19 in this statement, so it binds by the same indexes.
 constexpr std::string_view kMerge = kRecordMergeSql;
 constexpr std::string_view kConflict = kRecordConflictSql;
 
@@ -31,7 +31,7 @@ WHERE (?1 IS NULL OR owner = ?1)
 
 const std::string kSelect = R"sql(
 SELECT id, owner, device_id, enrollment_group_id, creation_date, local_endpoints,
-  attestation, plgd_time, ownership, cloud, credential, acl
+  attestation, plgd_time, ownership, cloud, credential, acl, individual_enrollment_id
 FROM provisioning_records)sql" +
                             std::string(kWhere) + "ORDER BY id";
 
@@ -83,6 +83,7 @@ Result<ProvisioningRecord> read(const Statement& row) {
   if (ok) ok = read_section(row, 10, "credential", r.credential);
   if (ok) ok = read_section(row, 11, "acl", r.acl);
   if (!ok) return tl::unexpected(ok.error());
+  r.individual_enrollment_id = row.text(12);
   return r;
 }
 
@@ -98,14 +99,15 @@ Result<void> merge(Connection& db, const ProvisioningRecord& update) {
   stmt->bind(2, update.owner);
   stmt->bind(3, update.device_id);
   stmt->bind(4, update.enrollment_group_id);
-  stmt->bind(5, update.creation_date != 0 ? update.creation_date : unix_nanos());
-  stmt->bind(6, codec::encode(update.local_endpoints));
-  bind_section(*stmt, 7, update.attestation);
-  bind_section(*stmt, 9, update.plgd_time);
-  bind_section(*stmt, 11, update.ownership);
-  bind_section(*stmt, 13, update.cloud);
-  bind_section(*stmt, 15, update.credential);
-  bind_section(*stmt, 17, update.acl);
+  stmt->bind(5, update.individual_enrollment_id);
+  stmt->bind(6, update.creation_date != 0 ? update.creation_date : unix_nanos());
+  stmt->bind(7, codec::encode(update.local_endpoints));
+  bind_section(*stmt, 8, update.attestation);
+  bind_section(*stmt, 10, update.plgd_time);
+  bind_section(*stmt, 12, update.ownership);
+  bind_section(*stmt, 14, update.cloud);
+  bind_section(*stmt, 16, update.credential);
+  bind_section(*stmt, 18, update.acl);
   if (auto ran = stmt->run(); !ran) return ran;
   if (db.changes() > 0) return {};
   // Refused: say why (the rare path, so a second statement here costs nothing in the common one).

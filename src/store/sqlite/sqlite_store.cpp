@@ -12,6 +12,7 @@
 #include "store/sql_credentials.hpp"
 #include "store/sqlite/enrollment_group_table.hpp"
 #include "store/sqlite/hub_table.hpp"
+#include "store/sqlite/individual_enrollment_table.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/provisioning_record_table.hpp"
 #include "store/sqlite/statement.hpp"
@@ -162,6 +163,62 @@ Result<size_t> SqliteStore::count_enrollment_groups(const OwnerScope& scope) {
 Result<size_t> SqliteStore::delete_enrollment_groups(const EnrollmentGroupFilter& filter) {
   return write_configuration(
       [&] { return sqlite::enrollment_group_table::remove(*connection_, filter); });
+}
+
+// --- individual enrollments: not part of the catalog, so no configuration_version bump
+
+Result<void> SqliteStore::create_individual_enrollments(
+    std::span<const IndividualEnrollment> enrollments) {
+  if (auto refused = individual_enrollment_batch_error(enrollments)) {
+    return tl::unexpected(std::move(*refused));
+  }
+  if (enrollments.empty()) return {};
+  std::lock_guard lock(mutex_);
+  // One transaction (one fsync) for the batch, one prepared statement for every row; a conflict
+  // rolls the transaction back: all or nothing.
+  auto tx = sqlite::Transaction::begin(*connection_);
+  if (!tx) return tl::unexpected(tx.error());
+  for (const IndividualEnrollment& enrollment : enrollments) {
+    auto inserted = sqlite::individual_enrollment_table::insert(*connection_, enrollment);
+    if (!inserted) return inserted;
+  }
+  return tx->commit();
+}
+
+Result<void> SqliteStore::update_individual_enrollment(const IndividualEnrollment& enrollment) {
+  if (auto refused = individual_enrollment_batch_error(std::span(&enrollment, 1))) {
+    return tl::unexpected(std::move(*refused));
+  }
+  std::lock_guard lock(mutex_);
+  auto updated = sqlite::individual_enrollment_table::update(*connection_, enrollment);
+  if (!updated) return tl::unexpected(updated.error());
+  if (!*updated) {
+    return fail(ErrorCode::NotFound, "individual enrollment " + enrollment.id + " not found");
+  }
+  return {};
+}
+
+Result<std::vector<IndividualEnrollment>> SqliteStore::list_individual_enrollments(
+    const IndividualEnrollmentFilter& filter) {
+  std::lock_guard lock(mutex_);
+  return sqlite::individual_enrollment_table::list(*connection_, filter);
+}
+
+Result<size_t> SqliteStore::delete_individual_enrollments(
+    const IndividualEnrollmentFilter& filter) {
+  std::lock_guard lock(mutex_);
+  return sqlite::individual_enrollment_table::remove(*connection_, filter);
+}
+
+Result<size_t> SqliteStore::count_individual_enrollments(const OwnerScope& scope) {
+  std::lock_guard lock(mutex_);
+  return sqlite::individual_enrollment_table::count(*connection_, scope);
+}
+
+Result<std::optional<IndividualEnrollment>> SqliteStore::find_individual_enrollment(
+    const std::string& public_key_sha256) {
+  std::lock_guard lock(mutex_);
+  return sqlite::individual_enrollment_table::find(*connection_, public_key_sha256);
 }
 
 // --- hubs

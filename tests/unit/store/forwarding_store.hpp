@@ -32,6 +32,27 @@ class ForwardingStore : public Store {
   Result<size_t> count_enrollment_groups(const OwnerScope& scope) override {
     return inner_.count_enrollment_groups(scope);
   }
+  Result<void> create_individual_enrollments(
+      std::span<const IndividualEnrollment> enrollments) override {
+    return inner_.create_individual_enrollments(enrollments);
+  }
+  Result<void> update_individual_enrollment(const IndividualEnrollment& enrollment) override {
+    return inner_.update_individual_enrollment(enrollment);
+  }
+  Result<std::vector<IndividualEnrollment>> list_individual_enrollments(
+      const IndividualEnrollmentFilter& filter) override {
+    return inner_.list_individual_enrollments(filter);
+  }
+  Result<size_t> delete_individual_enrollments(const IndividualEnrollmentFilter& filter) override {
+    return inner_.delete_individual_enrollments(filter);
+  }
+  Result<size_t> count_individual_enrollments(const OwnerScope& scope) override {
+    return inner_.count_individual_enrollments(scope);
+  }
+  Result<std::optional<IndividualEnrollment>> find_individual_enrollment(
+      const std::string& public_key_sha256) override {
+    return inner_.find_individual_enrollment(public_key_sha256);
+  }
   Result<void> upsert_hubs(std::span<const Hub> hubs) override { return inner_.upsert_hubs(hubs); }
   Result<void> create_hub(const Hub& hub) override { return inner_.create_hub(hub); }
   Result<void> update_hub(const Hub& hub) override { return inner_.update_hub(hub); }

@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <latch>
 #include <thread>
@@ -63,7 +64,7 @@ TEST_F(PostgresStoreTest, ReplicasOpeningAFreshDatabaseAtOnceApplyTheMigrationsO
   }
   for (const auto& store : stores) ASSERT_TRUE(ok(store));
   EXPECT_EQ(sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations"),
-            "1,2,3");
+            "1,2,3,4");
   EXPECT_EQ(sql("SELECT count(*) FROM configuration_version"), "1");
   for (int i = 0; i < kReplicas; ++i) {
     ASSERT_TRUE(ok(
@@ -135,6 +136,63 @@ TEST_F(PostgresStoreTest, AFailedMigrationLeavesTheDatabaseAsItWas) {
   EXPECT_EQ(
       sql("SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = '" + schema_ + "'"),
       "hubs");
+}
+
+TEST_F(PostgresStoreTest, ADatabaseAtSchema3MigratesTo4KeepingItsRecords) {
+  std::string schema3 = R"sql(
+CREATE TABLE schema_migrations (
+  version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+)sql";
+  for (const postgres::Migration& m : postgres::migrations()) {
+    if (m.version > 3) continue;
+    schema3 += std::string(m.sql) + "INSERT INTO schema_migrations (version, name) VALUES (" +
+               std::to_string(m.version) + ", '" + std::string(m.name) + "');";
+  }
+  sql(schema3 + R"sql(
+INSERT INTO provisioning_records (id, owner, device_id, enrollment_group_id, creation_date,
+  local_endpoints) VALUES ('r1', 'alice', 'd1', 'g1', 5, '["coap://a"]');
+)sql");
+
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(sql("SELECT max(version) FROM schema_migrations"), "4");
+  const ProvisioningRecord kept{.id = "r1",
+                                .device_id = "d1",
+                                .enrollment_group_id = "g1",
+                                .owner = "alice",
+                                .creation_date = 5,
+                                .local_endpoints = {"coap://a"}};
+  auto records = store->list_provisioning_records({.scope = OwnerScope::every_owner()});
+  ASSERT_TRUE(ok(records));
+  EXPECT_EQ(*records, std::vector{kept});
+  const std::vector<IndividualEnrollment> enrollment = {
+      {.id = "e1", .owner = "alice", .public_key_sha256 = std::string(64, 'f')}};
+  ASSERT_TRUE(ok(store->create_individual_enrollments(enrollment)));
+  EXPECT_EQ(sql("SELECT count(*) FROM individual_enrollments"), "1");
+}
+
+TEST_F(PostgresStoreTest, ABulkLoadOfIndividualEnrollmentsIsOneTransaction) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  constexpr int kRows = 10'000;
+  std::vector<IndividualEnrollment> batch;
+  for (int i = 0; i < kRows; ++i) {
+    std::string key = std::to_string(i);
+    key = std::string(64 - key.size(), 'a') + key;
+    batch.push_back({.id = "e" + std::to_string(i),
+                     .owner = "alice",
+                     .certificate_pem = std::string(1'000, 'c'),
+                     .public_key_sha256 = key,
+                     .hub_ids = {"hub"}});
+  }
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(ok(store->create_individual_enrollments(batch)));
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  std::printf("[ bulk load ] %d individual enrollments in %lld ms\n", kRows,
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
+  EXPECT_EQ(sql("SELECT count(*) FROM individual_enrollments"), std::to_string(kRows));
+  EXPECT_EQ(sql("SELECT count(DISTINCT xmin::text) FROM individual_enrollments"), "1");
 }
 
 TEST_F(PostgresStoreTest, ReplicasShareDataAndConfigurationVersion) {

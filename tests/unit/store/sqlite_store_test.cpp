@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+#include "store/sqlite/individual_enrollment_table.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/statement.hpp"
 #include "store_contract_test.hpp"
@@ -43,6 +44,24 @@ std::string raw_sql(const std::filesystem::path& file, const std::string& sql) {
   sqlite3_free(error);
   sqlite3_close(db);
   return first;
+}
+
+// The `detail` column of every row of EXPLAIN QUERY PLAN `sql`, one per line.
+std::string query_plan(const std::filesystem::path& file, std::string_view sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  const std::string explain = "EXPLAIN QUERY PLAN " + std::string(sql);
+  EXPECT_EQ(sqlite3_prepare_v2(db, explain.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  std::string plan;
+  while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+    plan += "\n";
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return plan;
 }
 
 class SqliteStoreTest : public ::testing::Test {
@@ -95,6 +114,47 @@ TEST_F(SqliteStoreTest, ReopenDoesNotRerunMigrations) {
   auto version = (*reopened)->configuration_version();
   ASSERT_TRUE(ok(version));
   EXPECT_EQ(*version, 41);
+}
+
+TEST_F(SqliteStoreTest, ADatabaseAtSchema3MigratesTo4KeepingItsRecords) {
+  std::filesystem::create_directories(file().parent_path());
+  std::string schema3 = "PRAGMA user_version = 3;";
+  for (const sqlite::Migration& m : sqlite::migrations()) {
+    if (m.version <= 3) schema3 += m.sql;
+  }
+  raw_sql(file(), schema3 + R"sql(
+INSERT INTO provisioning_records (id, owner, device_id, enrollment_group_id, creation_date,
+  local_endpoints) VALUES ('r1', 'alice', 'd1', 'g1', 5, '["coap://a"]');
+)sql");
+  ASSERT_EQ(raw_sql(file(), "PRAGMA user_version"), "3");
+
+  auto store = SqliteStore::open(file());
+  ASSERT_TRUE(ok(store));
+  EXPECT_EQ(raw_sql(file(), "PRAGMA user_version"), "4");
+  const ProvisioningRecord kept{.id = "r1",
+                                .device_id = "d1",
+                                .enrollment_group_id = "g1",
+                                .owner = "alice",
+                                .creation_date = 5,
+                                .local_endpoints = {"coap://a"}};
+  auto records = (*store)->list_provisioning_records({.scope = OwnerScope::every_owner()});
+  ASSERT_TRUE(ok(records));
+  EXPECT_EQ(*records, std::vector{kept});
+  const std::vector<IndividualEnrollment> enrollment = {
+      {.id = "e1", .owner = "alice", .public_key_sha256 = std::string(64, 'f')}};
+  ASSERT_TRUE(ok((*store)->create_individual_enrollments(enrollment)));
+  EXPECT_EQ((*store)->count_individual_enrollments(OwnerScope::of("alice")), size_t{1});
+}
+
+TEST_F(SqliteStoreTest, IndividualEnrollmentLookupByKeySearchesTheUniqueIndex) {
+  // The handshake's lookup: one search at a million enrollments as at one, never a scan.
+  ASSERT_TRUE(ok(SqliteStore::open(file())));
+  const std::string plan = query_plan(file(), sqlite::individual_enrollment_table::kFindByKeySql);
+  EXPECT_NE(plan.find("SEARCH individual_enrollments USING INDEX "
+                      "individual_enrollments_public_key_sha256 (public_key_sha256=?)"),
+            std::string::npos)
+      << plan;
+  EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
 }
 
 TEST_F(SqliteStoreTest, OpenRefusesASchemaNewerThanThisBuild) {

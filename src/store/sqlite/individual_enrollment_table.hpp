@@ -1,0 +1,41 @@
+// The individual_enrollments table. Callers hold the store's mutex and own the transaction.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "store/sqlite/statement.hpp"
+#include "store/store.hpp"
+
+namespace dps::store::sqlite::individual_enrollment_table {
+
+/// The device side's lookup, `?1` the key hash: exposed so a test can check its query plan (a
+/// search of the unique key index, never a scan).
+inline constexpr std::string_view kFindByKeySql = R"sql(
+SELECT id, owner, name, certificate_pem, public_key_sha256, hub_ids, template_id, disabled
+FROM individual_enrollments WHERE public_key_sha256 = ?1
+)sql";
+
+/// Conflict (individual_enrollment_conflict) when the id exists or the key is taken. The
+/// statement is prepared once and reused: a batch is one loop over it in the caller's transaction.
+[[nodiscard]] Result<void> insert(Connection& db, const IndividualEnrollment& enrollment);
+/// @return false when no row has both the id and the owner of `enrollment`. Conflict when the new
+///         key is another enrollment's.
+[[nodiscard]] Result<bool> update(Connection& db, const IndividualEnrollment& enrollment);
+/// Ordered by id, one page when the filter asks for one.
+[[nodiscard]] Result<std::vector<IndividualEnrollment>> list(
+    Connection& db, const IndividualEnrollmentFilter& filter);
+/// Deletes the rows list() returns for the same filter (after_id and limit included).
+/// @return the number of rows deleted.
+[[nodiscard]] Result<size_t> remove(Connection& db, const IndividualEnrollmentFilter& filter);
+/// The number of enrollments in `scope`, counted on the (owner, id) index.
+[[nodiscard]] Result<size_t> count(Connection& db, const OwnerScope& scope);
+/// The enrollment holding `public_key_sha256`, of any owner.
+[[nodiscard]] Result<std::optional<IndividualEnrollment>> find(
+    Connection& db, const std::string& public_key_sha256);
+
+}  // namespace dps::store::sqlite::individual_enrollment_table
