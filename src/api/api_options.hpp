@@ -21,6 +21,9 @@ struct Quotas {
   /// Groups sharing one lead certificate name: every group named like a device's issuer costs
   /// that device's handshake a chain verification.
   uint32_t groups_per_lead_name = 4;
+  /// Individual enrollments are not in the catalog (a handshake looks its device up by key), so
+  /// they may be many: Azure DPS's limit per instance.
+  uint32_t individual_enrollments = 1'000'000;
 };
 
 struct ManagementApiOptions {

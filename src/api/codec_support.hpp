@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/json_codec.hpp"
 #include "api/json_reader.hpp"
@@ -24,6 +25,10 @@ std::optional<std::string> canonical_uuid(std::string_view text);
 
 /// A string field holding PEM or a secret (value_source.hpp); problems recorded on `reader`.
 std::string value_field(JsonReader& reader, std::string_view key, ValueKind kind);
+
+/// `hubIds`: UUIDs in canonical form, repeats dropped (order is priority). `required`: at least
+/// one. Problems recorded on `root`.
+std::vector<std::string> hub_ids_field(JsonReader& root, bool required);
 
 /// Puts `value` under `key` unless it is empty.
 void put_if(nlohmann::json& object, const char* key, const std::string& value);

@@ -29,20 +29,6 @@ void read_attestation(JsonReader& root, store::X509Attestation& x509) {
   mechanism->finish();
 }
 
-void read_hub_ids(JsonReader& root, std::vector<std::string>& out) {
-  const auto hub_ids = root.strings("hubIds");
-  for (size_t i = 0; i < hub_ids.size(); ++i) {
-    auto uuid = codec::canonical_uuid(hub_ids[i]);
-    if (!uuid) {
-      return root.fail("hubIds[" + std::to_string(i) + "]",
-                       "must be a UUID, got \"" + hub_ids[i] + "\"");
-    }
-    // Order is priority; a repeat adds nothing, so the first occurrence is kept.
-    if (std::find(out.begin(), out.end(), *uuid) == out.end()) out.push_back(std::move(*uuid));
-  }
-  if (out.empty()) root.fail("hubIds", "at least one hub id required");
-}
-
 // Not stored: checked against the group's trust path by the route (pki/possession.hpp).
 void read_proof(JsonReader& root, PossessionProof& proof) {
   auto reader = root.object("proofOfPossession");
@@ -141,8 +127,7 @@ Result<store::EnrollmentGroup> enrollment_group_from_json(std::string_view body,
   group.name = root.string("name");
   group.x509 = {};
   read_attestation(root, group.x509);
-  group.hub_ids.clear();
-  read_hub_ids(root, group.hub_ids);
+  group.hub_ids = codec::hub_ids_field(root, /*required=*/true);
   group.pre_shared_key = codec::value_field(root, "preSharedKey", ValueKind::Secret);
   if (!group.pre_shared_key.empty() && group.pre_shared_key.size() < kPskMinBytes) {
     root.fail("preSharedKey",

@@ -1,5 +1,6 @@
 // Shared codec helpers (codec_support.hpp). The object codecs are enrollment_group_codec.cpp and
 // hub_codec.cpp.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "api/codec_support.hpp"
@@ -67,6 +68,22 @@ std::string value_field(JsonReader& reader, std::string_view key, ValueKind kind
     return {};
   }
   return std::move(*value);
+}
+
+std::vector<std::string> hub_ids_field(JsonReader& root, bool required) {
+  std::vector<std::string> out;
+  const auto hub_ids = root.strings("hubIds");
+  for (size_t i = 0; i < hub_ids.size(); ++i) {
+    auto uuid = canonical_uuid(hub_ids[i]);
+    if (!uuid) {
+      root.fail("hubIds[" + std::to_string(i) + "]", "must be a UUID, got \"" + hub_ids[i] + "\"");
+      return out;
+    }
+    // Order is priority; a repeat adds nothing, so the first occurrence is kept.
+    if (std::find(out.begin(), out.end(), *uuid) == out.end()) out.push_back(std::move(*uuid));
+  }
+  if (required && out.empty()) root.fail("hubIds", "at least one hub id required");
+  return out;
 }
 
 void put_if(json& object, const char* key, const std::string& value) {

@@ -16,6 +16,7 @@ namespace dps::api {
 
 nlohmann::json to_json(const store::EnrollmentGroup& group);
 nlohmann::json to_json(const store::Hub& hub);
+nlohmann::json to_json(const store::IndividualEnrollment& enrollment);
 
 /// What a body is decoded for.
 ///
@@ -61,5 +62,13 @@ struct PossessionProof {
 /// (common/token_names.hpp).
 [[nodiscard]] Result<store::Hub> hub_from_json(std::string_view body, const BodyContext& context,
                                                const ApiTokenNames& api_tokens);
+
+/// Decodes and validates an individual enrollment body (management-api.md "Individual
+/// enrollments"). The device is named by exactly one of `attestationMechanism.x509.certificate`,
+/// `.publicKey` (PEM) or `.publicKeySha256` (hex): each becomes the stored key hash. `hubIds` is
+/// required unless `disabled` (a disabled enrollment refuses its device and sends it nowhere).
+/// PUT replaces every field (no field of it is unknown to its clients).
+[[nodiscard]] Result<store::IndividualEnrollment> individual_enrollment_from_json(
+    std::string_view body, const BodyContext& context);
 
 }  // namespace dps::api

@@ -26,7 +26,7 @@ struct Resource {
   ItemHandler update;
 };
 
-const std::array<Resource, 3> kResources{{
+const std::array<Resource, 4> kResources{{
     {"/api/v1/enrollment-groups",
      {{{"GET", routes::list_enrollment_groups},
        {"POST", routes::create_enrollment_group},
@@ -37,6 +37,12 @@ const std::array<Resource, 3> kResources{{
      {{{"GET", routes::list_hubs}, {"POST", routes::create_hub}, {"DELETE", routes::delete_hubs}}},
      "GET, POST, DELETE",
      routes::update_hub},
+    {"/api/v1/individual-enrollments",
+     {{{"GET", routes::list_individual_enrollments},
+       {"POST", routes::create_individual_enrollment},
+       {"DELETE", routes::delete_individual_enrollments}}},
+     "GET, POST, DELETE",
+     routes::update_individual_enrollment},
     {"/api/v1/provisioning-records",
      {{{"GET", routes::list_provisioning_records},
        {"DELETE", routes::delete_provisioning_records},

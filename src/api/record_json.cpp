@@ -151,6 +151,8 @@ json to_json(const store::ProvisioningRecord& record, RecordView view) {
   put_if(out, "id", record.id);
   put_if(out, "deviceId", record.device_id);
   put_if(out, "enrollmentGroupId", record.enrollment_group_id);
+  // (new) Set instead of enrollmentGroupId when the device's own enrollment admitted it.
+  put_if(out, "individualEnrollmentId", record.individual_enrollment_id);
   put_if(out, "owner", record.owner);
   // plgd prints an int64 even at 0; the OCF view kept the old omission.
   if (record.creation_date || view == RecordView::Plgd) {

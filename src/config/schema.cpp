@@ -181,6 +181,11 @@ const std::vector<Key>& table() {
             "(new) Most enrollment groups one owner may have with the same lead certificate "
             "name. Each group named like a device's issuer costs that device's handshake a chain "
             "verification, so this bounds what one owner's groups can cost another's devices."),
+      bound("apis.http.quotas.individualEnrollments", Kind::Uint,
+            DPS_CFG(http.quotas.individual_enrollments),
+            "(new) Most individual enrollments one owner may have; beyond it, creates answer 409. "
+            "A handshake finds its device's enrollment by an indexed read, so their number does "
+            "not slow devices down."),
       bound("apis.http.adminToken.enabled", Kind::Bool, DPS_CFG(http.admin_token.enabled),
             "(new) Create <dataDirectory>/admin.token (0600), a management API token signed by "
             "dps's API key (api-token-signing.key, never the key of device tokens), and accept "

@@ -26,6 +26,13 @@ ApiResponse create_hub(const ApiRequest& request, const Context& context);
 ApiResponse update_hub(const ApiRequest& request, std::string_view id, const Context& context);
 ApiResponse delete_hubs(const ApiRequest& request, const Context& context);
 
+// individual_enrollments.cpp
+ApiResponse list_individual_enrollments(const ApiRequest& request, const Context& context);
+ApiResponse create_individual_enrollment(const ApiRequest& request, const Context& context);
+ApiResponse update_individual_enrollment(const ApiRequest& request, std::string_view id,
+                                         const Context& context);
+ApiResponse delete_individual_enrollments(const ApiRequest& request, const Context& context);
+
 // provisioning_records.cpp
 ApiResponse list_provisioning_records(const ApiRequest& request, const Context& context);
 ApiResponse delete_provisioning_records(const ApiRequest& request, const Context& context);

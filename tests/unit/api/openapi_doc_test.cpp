@@ -20,7 +20,10 @@
 #include "auth/jwt_verifier.hpp"
 #include "http/routes.hpp"
 #include "metrics/metrics.hpp"
+#include "pki/x509_util.hpp"
 #include "provisioning/payloads.hpp"
+#include "support/jwt_test_tokens.hpp"
+#include "support/random_hex.hpp"
 
 #ifndef DPS_SOURCE_DIR
 #error "DPS_SOURCE_DIR must name the source tree (tests/unit/api/CMakeLists.txt)"
@@ -237,8 +240,15 @@ void expect_documented_answer(const Operation& op, unsigned status, const std::s
   }
 }
 
+/// An individual enrollment of a device key of its own (the store holds each key once).
+json individual_body() {
+  return {{"attestationMechanism", {{"publicKeySha256", test::random_hex(32)}}},
+          {"hubIds", {kHubA}}};
+}
+
 json body_for(const Operation& op) {
   if (op.method != "POST" && op.method != "PUT") return nullptr;
+  if (op.path.find("individual-enrollments") != std::string::npos) return individual_body();
   return op.path.find("enrollment-groups") != std::string::npos ? group_body() : hub_body("");
 }
 
@@ -263,6 +273,8 @@ class OpenApiDocument : public ApiTest {
     // Lists of more than one line, so the stream format is what gets checked.
     create("enrollment-groups", own_ca_group_body("second"));
     create("hubs", hub_body(""));
+    individual_id_ = create("individual-enrollments", individual_body())["id"];
+    create("individual-enrollments", individual_body());
 
     std::filesystem::create_directories(dir_.path() / "tokens");
     auto minter = auth::EmbeddedTokenMinter::load_or_create(dir_.path() / "tokens", "dps-test",
@@ -291,6 +303,7 @@ class OpenApiDocument : public ApiTest {
     std::string id = kAbsentId;
     if (path.find("/enrollment-groups/") != std::string::npos) id = group_id_;
     if (path.find("/hubs/") != std::string::npos) id = hub_id_;
+    if (path.find("/individual-enrollments/") != std::string::npos) id = individual_id_;
     return fill(path.substr(0, at) + id + path.substr(at + 4));
   }
 
@@ -307,6 +320,7 @@ class OpenApiDocument : public ApiTest {
 
   std::string group_id_;
   std::string hub_id_;
+  std::string individual_id_;
   std::unique_ptr<auth::EmbeddedTokenMinter> minter_;
   std::unique_ptr<auth::JwtVerifier> verifier_;
   std::string token_;
@@ -354,13 +368,14 @@ TEST_F(OpenApiDocument, EveryDocumentedApiOperationIsRoutedAndAnswersAsDocumente
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 22u);  // 11 operations, each with and without the plgd prefix
+  EXPECT_EQ(checked, 30u);  // 15 operations, each with and without the plgd prefix
 }
 
 TEST_F(OpenApiDocument, EveryRouteTheApiServesIsDocumentedWithItsAllowedMethods) {
   std::vector<std::string> paths{"/api", "/api/v1", "/api/v1/{id}"};
-  for (std::string resource : {"/api/v1/enrollment-groups", "/api/v1/hubs",
-                               "/api/v1/provisioning-records", "/api/v1/devices"}) {
+  for (std::string resource :
+       {"/api/v1/enrollment-groups", "/api/v1/hubs", "/api/v1/individual-enrollments",
+        "/api/v1/provisioning-records", "/api/v1/devices"}) {
     for (std::string suffix : {"", "/{id}", "/{id}/{id}", "/"}) paths.push_back(resource + suffix);
   }
   for (const std::string& base : {std::string{}, std::string(kPrefix)}) {
@@ -535,6 +550,13 @@ TEST_F(OpenApiDocument, FullObjectsMatchTheSchemasAndWhatTheSchemasRefuseTheServ
                             {"audience", "https://api.example.com"},
                             {"http", {{"timeout", "10s"}}}}}};
 
+  // By certificate: the answer then shows both the certificate and its key hash.
+  json individual{{"name", "full"},
+                  {"attestationMechanism",
+                   {{"x509", {{"certificate", test::make_leaf(pki.intermediate).cert_pem()}}}}},
+                  {"hubIds", {kHubA, kHubB}},
+                  {"disabled", true}};
+
   struct Kind {
     std::string collection;
     json body;
@@ -544,7 +566,9 @@ TEST_F(OpenApiDocument, FullObjectsMatchTheSchemasAndWhatTheSchemasRefuseTheServ
   };
   for (const Kind& kind : {Kind{"enrollment-groups", group, "EnrollmentGroupCreate",
                                 "EnrollmentGroupUpdate", "EnrollmentGroup"},
-                           Kind{"hubs", hub, "HubCreate", "HubUpdate", "Hub"}}) {
+                           Kind{"hubs", hub, "HubCreate", "HubUpdate", "Hub"},
+                           Kind{"individual-enrollments", individual, "IndividualEnrollmentCreate",
+                                "IndividualEnrollmentUpdate", "IndividualEnrollment"}}) {
     const std::string collection = "/api/v1/" + kind.collection;
     EXPECT_EQ(violation(kind.body, schema(kind.create_schema), "body"), "") << kind.create_schema;
     ApiResponse created = call("POST", collection, kind.body);
@@ -567,6 +591,42 @@ TEST_F(OpenApiDocument, FullObjectsMatchTheSchemasAndWhatTheSchemasRefuseTheServ
       EXPECT_NE(violation(bad, schema(kind.create_schema), "body"), "")
           << kind.create_schema << " " << field;
       EXPECT_EQ(call("POST", collection, bad).status, 400u) << kind.collection << " " << field;
+    }
+  }
+}
+
+// The schema's oneOf for naming a device accepts exactly the combinations the codec accepts.
+TEST_F(OpenApiDocument, IndividualAttestationMechanismsTheSchemaRefusesTheServerRefuses) {
+  const test::TestCert device = test::make_leaf(Pki::get().intermediate);
+  const json certificate{{"certificate", device.cert_pem()}};
+  const std::string key = test::public_key_pem(device.key.get());
+  const std::string hash = pki::spki_sha256_hex(device.get());
+  const std::vector<std::pair<json, bool>> mechanisms{
+      {{{"x509", certificate}}, true},
+      {{{"publicKey", key}}, true},
+      {{{"publicKeySha256", hash}}, true},
+      {{{"x509", certificate}, {"publicKeySha256", hash}}, true},
+      {{{"publicKey", key}, {"publicKeySha256", hash}}, true},
+      {{{"x509", certificate}, {"publicKey", key}}, false},
+      {{{"x509", certificate}, {"publicKey", key}, {"publicKeySha256", hash}}, false},
+      {json::object(), false},
+      {{{"publicKeySha256", hash.substr(1)}}, false},
+      {{{"x509", json::object()}}, false},
+      {{{"x509", certificate}, {"bogus", 1}}, false},
+  };
+  for (const auto& [mechanism, valid] : mechanisms) {
+    const json body{{"attestationMechanism", mechanism}, {"hubIds", {kHubA}}};
+    EXPECT_EQ(violation(body, schema("IndividualEnrollmentCreate"), "body").empty(), valid)
+        << mechanism.dump();
+    ApiResponse created = call("POST", "/api/v1/individual-enrollments", body);
+    EXPECT_EQ(created.status, valid ? 200u : 400u) << mechanism.dump() << ": " << created.body;
+    if (created.status == 200u) {
+      const json object = json::parse(created.body);
+      EXPECT_EQ(violation(object, schema("IndividualEnrollment"), "body"), "") << created.body;
+      ASSERT_EQ(call("DELETE",
+                     "/api/v1/individual-enrollments?idFilter=" + object["id"].get<std::string>())
+                    .status,
+                200u);
     }
   }
 }
