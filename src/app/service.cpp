@@ -109,8 +109,12 @@ api::ManagementApiOptions management_api_options(const config::Config& config) {
   options.api_tokens = ApiTokenNames{config.http.owner_claim, config.http.audience};
   options.require_proof_of_possession = config.http.require_proof_of_possession;
   const config::ApiQuotas& quotas = config.http.quotas;
-  options.quotas = {quotas.enrollment_groups, quotas.hubs, quotas.revoked_certificates_per_group,
-                    quotas.verification_codes, quotas.groups_per_lead_name};
+  options.quotas = {quotas.enrollment_groups,
+                    quotas.hubs,
+                    quotas.revoked_certificates_per_group,
+                    quotas.verification_codes,
+                    quotas.groups_per_lead_name,
+                    quotas.individual_enrollments};
   return options;
 }
 
@@ -241,6 +245,7 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   deps.router = parts->router.get();
   deps.catalogs = &parts->catalog->catalogs();
   deps.records = parts->records.get();
+  deps.enrollments = parts->store.get();
   deps.metrics = parts->metrics.get();
   deps.options.max_message_size = config.coap.max_message_size;
   deps.options.handshake_timeout = config.coap.handshake_timeout;

@@ -64,6 +64,7 @@ DeviceServer::DeviceServer(const DeviceServerOptions& options, SessionDependenci
                   metrics::Limit::MaxConnections, metrics::Limit::SourceConnectionRate},
                  deps_.metrics) {
   if (!deps_.blocking) deps_.blocking = blocking_.get_executor();
+  if (!deps_.store_reads) deps_.store_reads = store_reads_.get_executor();
 }
 
 DeviceServer::~DeviceServer() {
@@ -71,6 +72,7 @@ DeviceServer::~DeviceServer() {
   // A request still on the blocking pool resumes its session through io_: finish it before io_
   // goes (its completion is then queued on the stopped io_ and destroyed with it).
   blocking_.join();
+  store_reads_.join();
 }
 
 Result<std::unique_ptr<DeviceServer>> DeviceServer::create(const DeviceServerOptions& options,

@@ -48,6 +48,9 @@ class DeviceServer {
   /// holds at most a quarter of the pool.
   static constexpr size_t kBlockingThreads = 16;
   static constexpr size_t kOutboundCallsPerOwner = 4;
+  /// One indexed read each; SQLite serialises them on one connection anyway, PostgreSQL's pool
+  /// gets a few at once.
+  static constexpr size_t kStoreReadThreads = 4;
 
  private:
   DeviceServer(const DeviceServerOptions& options, SessionDependencies deps);
@@ -57,6 +60,9 @@ class DeviceServer {
   /// Runs the requests that may wait on the network (SessionDependencies::blocking), so that a
   /// slow OAuth2 authority holds these threads, never the I/O threads.
   boost::asio::thread_pool blocking_{kBlockingThreads};
+  /// Reads each session's individual enrollment (SessionDependencies::store_reads): apart from
+  /// `blocking_`, so that owners' slow authorities never delay another owner's admissions.
+  boost::asio::thread_pool store_reads_{kStoreReadThreads};
   SessionDependencies deps_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;

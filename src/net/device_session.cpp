@@ -22,10 +22,12 @@
 #include "net/tls_context.hpp"
 #include "pki/uuid.hpp"
 #include "pki/x509_util.hpp"
+#include "provisioning/admission.hpp"
 #include "provisioning/catalog.hpp"
 #include "provisioning/content.hpp"
 #include "provisioning/router.hpp"
 #include "provisioning/uris.hpp"
+#include "store/store.hpp"
 
 namespace dps::net {
 namespace {
@@ -90,6 +92,24 @@ metrics::Step step_of(std::string_view path) {
   return metrics::Step::Other;
 }
 
+metrics::HandshakeResult handshake_result_of(pki::TrustGroupIndex::RefusalKind kind) {
+  using Kind = pki::TrustGroupIndex::RefusalKind;
+  using metrics::HandshakeResult;
+  switch (kind) {
+    case Kind::NoGroup:
+      return HandshakeResult::NoGroup;
+    case Kind::Disabled:
+      return HandshakeResult::Disabled;
+    case Kind::Revoked:
+      return HandshakeResult::Revoked;
+    case Kind::Expired:
+      return HandshakeResult::Expired;
+    case Kind::NotVerified:
+      break;
+  }
+  return HandshakeResult::Failed;
+}
+
 class Session {
  public:
   Session(asio::ip::tcp::socket socket, const SessionDependencies& deps, uint64_t id,
@@ -107,8 +127,13 @@ class Session {
   awaitable<void> run() {
     // GCC 12 miscompiles `co_await` inside conditions of coroutine members (SIGILL at run
     // time), so every awaited value is first stored in a local.
-    const bool admitted = co_await handshake();
-    if (!admitted) co_return;
+    const bool handshaken = co_await handshake();
+    if (!handshaken) co_return;
+    const bool admitted = co_await admit();
+    if (!admitted) {
+      co_await close();
+      co_return;
+    }
     const bool greeted = co_await send(coap::make_csm(
         static_cast<uint32_t>(deps_.options.max_message_size), /*block_wise_transfer=*/true));
     if (greeted) co_await serve();
@@ -120,37 +145,78 @@ class Session {
     attach_handshake_outcome(stream_.native_handle(), &outcome_);
     beast::get_lowest_layer(stream_).expires_at(handshake_deadline_);
     auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kNoThrow);
-    count_handshake(ec);
     if (ec) {
-      const std::string why = !outcome_.refusal.empty() ? outcome_.refusal : ec.message();
-      if (const auto line = deps_.log_throttles->handshake_refused.next(); line.write) {
-        spdlog::warn("conn={} peer={} cn={} handshake refused: {}{}", id_, remote_,
-                     log::quoted(outcome_.peer.common_name), why, line.note());
-      }
+      const bool timed_out = ec == beast::error::timeout;
+      count_handshake(timed_out ? metrics::HandshakeResult::Timeout
+                                : metrics::HandshakeResult::Failed);
+      if (timed_out && deps_.metrics) deps_.metrics->on_limit(metrics::Limit::HandshakeTimeout);
+      log_refusal(ec.message());
       beast::get_lowest_layer(stream_).close();
       co_return false;
     }
-    spdlog::info("conn={} peer={} cn={} admitted by enrollment group {} (registration {})", id_,
-                 remote_, log::quoted(outcome_.peer.common_name), outcome_.peer.enrollment_group_id,
-                 outcome_.peer.registration_id);
     co_return true;
   }
 
-  void count_handshake(const boost::system::error_code& ec) {
-    if (!deps_.metrics) return;
-    using metrics::HandshakeResult;
-    HandshakeResult result = HandshakeResult::Ok;
-    if (!outcome_.refusal.empty()) {
-      result = outcome_.refusal_result;  // the verify callback refused the certificate
-    } else if (ec == beast::error::timeout) {
-      result = HandshakeResult::Timeout;
-      deps_.metrics->on_limit(metrics::Limit::HandshakeTimeout);
-    } else if (ec) {
-      result = HandshakeResult::Failed;
+  // Which enrollment admits the device (provisioning/admission.hpp): its individual enrollment is
+  // read off the I/O thread, then weighed against the group the handshake matched. A refused
+  // device is told why in an Abort (RFC 8323 §5.6) before the connection closes.
+  awaitable<bool> admit() {
+    auto individual = co_await read_individual_enrollment();
+    if (!individual) {
+      count_handshake(metrics::HandshakeResult::Failed);
+      log_refusal("individual enrollment not read: " + individual.error().internal);
+      co_await send(coap::make_abort("enrollment store unavailable, retry later"));
+      co_return false;
     }
-    deps_.metrics->on_handshake(result);
-    // The verify callback names the group once the catalog snapshot admitted the certificate.
-    if (!outcome_.peer.enrollment_group_id.empty()) deps_.metrics->on_enrollment_group_cache_hit();
+    auto catalog = deps_.catalogs->get();
+    const auto admission =
+        provisioning::admit(outcome_.peer, outcome_.group, *catalog, *individual,
+                            outcome_.leaf_validity, std::chrono::system_clock::now());
+    if (!admission.admitted) {
+      count_handshake(handshake_result_of(admission.refusal_kind));
+      log_refusal(admission.refusal);
+      co_await send(coap::make_abort("refused: " + admission.refusal_for_device));
+      co_return false;
+    }
+    count_handshake(metrics::HandshakeResult::Ok);
+    if (!admission.warning.empty()) {
+      spdlog::warn("conn={} peer={} cn={} {}", id_, remote_, log::quoted(outcome_.peer.common_name),
+                   admission.warning);
+    }
+    if (outcome_.peer.individual) {
+      spdlog::info("conn={} peer={} cn={} admitted by individual enrollment {} (registration {})",
+                   id_, remote_, log::quoted(outcome_.peer.common_name),
+                   outcome_.peer.individual->id, outcome_.peer.registration_id);
+    } else {
+      if (deps_.metrics) deps_.metrics->on_enrollment_group_cache_hit();
+      spdlog::info("conn={} peer={} cn={} admitted by enrollment group {} (registration {})", id_,
+                   remote_, log::quoted(outcome_.peer.common_name),
+                   outcome_.peer.enrollment_group_id, outcome_.peer.registration_id);
+    }
+    co_return true;
+  }
+
+  awaitable<Result<std::optional<store::IndividualEnrollment>>> read_individual_enrollment() {
+    using Found = Result<std::optional<store::IndividualEnrollment>>;
+    if (deps_.enrollments == nullptr) co_return Found{std::nullopt};
+    store::Store& store = *deps_.enrollments;
+    const std::string& key = outcome_.peer.key_hash;
+    auto executor = deps_.store_reads ? deps_.store_reads : deps_.blocking;
+    if (!executor) co_return store.find_individual_enrollment(key);
+    co_return co_await asio::co_spawn(
+        executor, [&]() -> awaitable<Found> { co_return store.find_individual_enrollment(key); },
+        asio::use_awaitable);
+  }
+
+  void log_refusal(const std::string& why) {
+    if (const auto line = deps_.log_throttles->handshake_refused.next(); line.write) {
+      spdlog::warn("conn={} peer={} cn={} handshake refused: {}{}", id_, remote_,
+                   log::quoted(outcome_.peer.common_name), why, line.note());
+    }
+  }
+
+  void count_handshake(metrics::HandshakeResult result) {
+    if (deps_.metrics) deps_.metrics->on_handshake(result);
   }
 
   // Reads and dispatches frames until the device leaves, idles out, or an answer asks to close.
@@ -299,11 +365,13 @@ class Session {
       return;
     }
     auto catalog = deps_.catalogs->get();
-    const auto* group = catalog->find_group(outcome_.peer.enrollment_group_id);
+    const auto* enrollment = provisioning::enrollment_of(outcome_.peer, *catalog);
+    if (!enrollment) return;  // deleted since the handshake: nothing to attach them to
     store::ProvisioningRecord update;
     update.id = outcome_.peer.registration_id;
-    update.enrollment_group_id = outcome_.peer.enrollment_group_id;
-    if (group) update.owner = group->owner;
+    update.owner = enrollment->owner;
+    (outcome_.peer.individual ? update.individual_enrollment_id : update.enrollment_group_id) =
+        enrollment->id;
     update.local_endpoints = std::move(endpoints);
     // Not tied to an answer, so nothing waits for it; failures only log (device-protocol §3.6).
     deps_.records->submit(std::move(update), [id = id_](Result<void> result) {

@@ -19,7 +19,8 @@ class CatalogHolder;
 }  // namespace dps::provisioning
 namespace dps::store {
 class RecordWriter;
-}
+class Store;
+}  // namespace dps::store
 namespace dps::metrics {
 class Metrics;
 }
@@ -39,6 +40,11 @@ struct SessionDependencies {
   const provisioning::Router* router = nullptr;
   provisioning::CatalogHolder* catalogs = nullptr;
   store::RecordWriter* records = nullptr;
+  /// Where a session reads its device's individual enrollment (Store::find_individual_enrollment)
+  /// before serving it; null: no individual enrollments (groups alone decide).
+  store::Store* enrollments = nullptr;
+  /// Runs those reads, so that no I/O thread waits on the database; empty: `blocking`.
+  boost::asio::any_io_executor store_reads;
   metrics::Metrics* metrics = nullptr;  // null: nothing is counted
   /// Where requests that may wait on the network run (Router::may_block: an OAuth2 token
   /// fetch), so that no I/O thread waits; empty: on the session's own thread.

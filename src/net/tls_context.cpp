@@ -8,6 +8,7 @@
 #include "pki/chain_verifier.hpp"
 #include "pki/pem.hpp"
 #include "pki/uuid.hpp"
+#include "pki/x509_util.hpp"
 #include "provisioning/catalog.hpp"
 
 namespace dps::net {
@@ -38,26 +39,9 @@ std::string common_name_of(X509* cert) {
   return cn;
 }
 
-metrics::HandshakeResult handshake_result_of(pki::TrustGroupIndex::RefusalKind kind) {
-  using Kind = pki::TrustGroupIndex::RefusalKind;
-  using metrics::HandshakeResult;
-  switch (kind) {
-    case Kind::NoGroup:
-      return HandshakeResult::NoGroup;
-    case Kind::Disabled:
-      return HandshakeResult::Disabled;
-    case Kind::Revoked:
-      return HandshakeResult::Revoked;
-    case Kind::Expired:
-      return HandshakeResult::Expired;
-    case Kind::NotVerified:
-      break;
-  }
-  return HandshakeResult::Failed;
-}
-
 // Replaces OpenSSL's chain verification: the trust anchors are the enrollment groups, not one
-// CA store, and the verdict names the group (device-protocol §2).
+// CA store, and the verdict names the group (device-protocol §2). A device no group admits still
+// completes the handshake (its individual enrollment may admit it); the session refuses it then.
 int verify_against_enrollment_groups(X509_STORE_CTX* store_ctx, void* arg) {
   auto* catalogs = static_cast<provisioning::CatalogHolder*>(arg);
   auto* ssl = static_cast<SSL*>(
@@ -78,19 +62,25 @@ int verify_against_enrollment_groups(X509_STORE_CTX* store_ctx, void* arg) {
     }
   }
   outcome->peer.common_name = common_name_of(leaf);
-  const auto catalog = catalogs->get();
-  pki::TrustGroupIndex::RefusalKind kind{};
-  auto match = catalog->trust().match(chain, std::chrono::system_clock::now(), &kind);
-  if (!match) {
-    outcome->refusal = match.error().internal;
-    outcome->refusal_result = handshake_result_of(kind);
-    X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_CERT_REJECTED);
-    return 0;
-  }
-  outcome->peer.enrollment_group_id = match->group_id;
   outcome->peer.registration_id = pki::registration_id(leaf);
+  outcome->peer.key_hash = pki::spki_sha256_hex(leaf);
+  outcome->leaf_validity = {pki::to_time_point(X509_get0_notBefore(leaf)),
+                            pki::to_time_point(X509_get0_notAfter(leaf))};
   auto pem = pki::to_pem(leaf);
   if (pem) outcome->peer.leaf_pem = std::move(*pem);
+  const auto catalog = catalogs->get();
+  auto match =
+      catalog->trust().match(chain, std::chrono::system_clock::now(), &outcome->group.refusal_kind);
+  if (match) {
+    outcome->group.group_id = match->group_id;
+  } else {
+    outcome->group.refusal = match.error().internal;
+    outcome->group.refusal_for_device = match.error().peer_message();
+  }
+  if (outcome->peer.key_hash.empty() || outcome->peer.registration_id.empty()) {
+    X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_UNSPECIFIED);
+    return 0;
+  }
   return 1;
 }
 

@@ -1,6 +1,8 @@
 // The device-facing TLS configuration (device-protocol §1): TLS 1.2 and 1.3, the device cipher
 // suites, P-256/P-384, a client certificate required, and certificate verification replaced by
-// enrollment-group matching so that a device no group admits fails the handshake itself.
+// enrollment-group matching. The handshake completes for any device that proves the key of its
+// certificate: whether an enrollment admits it is decided once its individual enrollment has been
+// read from the store (provisioning/admission.hpp), which the handshake cannot wait for.
 #pragma once
 
 #include <boost/asio/ssl/context.hpp>
@@ -8,7 +10,7 @@
 #include <string>
 
 #include "common/result.hpp"
-#include "metrics/metrics.hpp"
+#include "provisioning/admission.hpp"
 #include "provisioning/step.hpp"
 
 namespace dps::provisioning {
@@ -25,10 +27,9 @@ struct ServerTlsIdentity {
 /// What the verify callback learnt about the device; the session attaches one to each SSL
 /// before the handshake (attach_handshake_outcome) and reads it afterwards.
 struct HandshakeOutcome {
-  provisioning::PeerIdentity peer;
-  std::string refusal;  // why the device was refused; empty when admitted
-  /// How the refusal is counted (dps_handshakes_total); meaningful when `refusal` is set.
-  metrics::HandshakeResult refusal_result = metrics::HandshakeResult::Failed;
+  provisioning::PeerIdentity peer;  // who the certificate names; not yet admitted
+  provisioning::GroupVerdict group;
+  provisioning::LeafValidity leaf_validity;
 };
 
 /// Builds the server context. `catalogs` must outlive the context: the verify callback reads the

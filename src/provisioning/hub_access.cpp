@@ -27,8 +27,10 @@ Result<HubChoice> hub_for_device(const StepInput& in, const nlohmann::json& body
   if (!missing.empty()) {
     std::string ids;
     for (const auto& id : missing) ids += (ids.empty() ? "" : ", ") + id;
-    return fail(ErrorCode::BadRequest,
-                "enrollment group " + in.group.id + " links hubs that do not exist: " + ids);
+    return fail(
+        ErrorCode::BadRequest,
+        std::string(in.context.peer.individual ? "individual enrollment " : "enrollment group ") +
+            in.group.id + " links hubs that do not exist: " + ids);
   }
   return choose_hub(linked, selected_gateway_of(body));
 }

@@ -5,6 +5,7 @@
 #include "coap/options.hpp"
 #include "common/clock.hpp"
 #include "pki/uuid.hpp"
+#include "provisioning/admission.hpp"
 #include "provisioning/catalog.hpp"
 #include "provisioning/content.hpp"
 #include "provisioning/step_record.hpp"
@@ -51,7 +52,8 @@ store::ProvisioningRecord record_base(const PeerIdentity& peer, const store::Enr
                                       int64_t now, bool with_attestation) {
   store::ProvisioningRecord record;
   record.id = peer.registration_id;
-  record.enrollment_group_id = group.id;
+  // Which enrollment admitted the device: the record says whether it was a group or its own.
+  (peer.individual ? record.individual_enrollment_id : record.enrollment_group_id) = group.id;
   record.owner = group.owner;
   record.creation_date = now;
   if (with_attestation) {
@@ -72,7 +74,7 @@ bool Router::may_block(const PeerIdentity& peer, const Catalog& catalog,
   const bool cloud = path == uris::kCloudConfiguration;
   const bool credentials = path == uris::kCredentials;
   if (!cloud && !credentials) return false;
-  const store::EnrollmentGroup* group = catalog.find_group(peer.enrollment_group_id);
+  const store::EnrollmentGroup* group = enrollment_of(peer, catalog);
   if (group == nullptr) return false;
   // Only hubs that call out: dps's own minter and CA answer at once, on the I/O thread, and
   // never queue behind another owner's slow authority.
@@ -102,8 +104,7 @@ StepResult Router::handle(const PeerIdentity& peer, std::shared_ptr<const Catalo
     return error_result(request, coap::Code::BadOption,
                         "unknown critical option " + std::to_string(*option));
   }
-  const store::EnrollmentGroup* group =
-      peer.enrollment_group_id.empty() ? nullptr : catalog->find_group(peer.enrollment_group_id);
+  const store::EnrollmentGroup* group = enrollment_of(peer, *catalog);
   if (!group || group->disabled) {
     // The group was deleted or disabled since this session's handshake: it admits no one now.
     return error_result(request, coap::Code::Forbidden, "no enrollment group admits this device");
@@ -143,6 +144,7 @@ StepResult Router::refused_by_store(const coap::Message& request, const StepResu
   record.id = intended.record->id;
   record.owner = intended.record->owner;
   record.enrollment_group_id = intended.record->enrollment_group_id;
+  record.individual_enrollment_id = intended.record->individual_enrollment_id;
   record.creation_date = intended.record->creation_date;
   record.attestation = intended.record->attestation;
   set_step_status(record, *intended.step, {unix_nanos(), 0, refusal.internal});

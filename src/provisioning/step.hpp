@@ -27,12 +27,16 @@ namespace dps::provisioning {
 
 class Catalog;
 
-/// The device as authenticated at the TLS handshake.
+/// The device as authenticated at the TLS handshake and admitted (provisioning/admission.hpp).
 struct PeerIdentity {
   std::string registration_id;      // UUIDv5 of the leaf's SPKI: the record id
+  std::string key_hash;             // SHA-256 of the leaf's SPKI (hex): its individual enrollment
   std::string common_name;          // leaf subject CN
   std::string leaf_pem;             // for the attestation section
-  std::string enrollment_group_id;  // empty: the session matched no group
+  std::string enrollment_group_id;  // the admitting group; empty when none (or individually)
+  /// The individual enrollment that admitted the device, in a group's shape (id, owner, name,
+  /// hubs), as read once for this session; null when a group admitted it.
+  std::shared_ptr<const store::EnrollmentGroup> individual;
 };
 
 /// The services steps call; owned by the server, outlive every session.

@@ -1,0 +1,62 @@
+// Which enrollment admits a device. The TLS handshake matches the device's chain against the
+// catalog's groups in memory; its individual enrollment (if any) is read from the store by the
+// key's hash, once per session and off the I/O threads, because there may be a million of them
+// and the catalog does not hold them. This decides between the two:
+//  - an individual enrollment of the owner of the group that admits the device, or of any owner
+//    when no group admits it, wins: it admits the device (with its own hubs), or, disabled,
+//    refuses it;
+//  - an individual enrollment of ANOTHER owner than the admitting group's is ignored: anyone can
+//    copy a device's public key, while a group proved possession of the CA that vouches for it,
+//    so another owner can neither take nor deny that device (design.md "Trust boundaries");
+//  - without one, the group's verdict stands.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "pki/chain_verifier.hpp"
+#include "provisioning/step.hpp"
+#include "store/entities.hpp"
+
+namespace dps::provisioning {
+
+class Catalog;
+
+/// What the handshake's group matching concluded.
+struct GroupVerdict {
+  std::string group_id;            // empty: no group admits the device
+  std::string refusal;             // why not, for the log (names groups)
+  std::string refusal_for_device;  // the same without group ids
+  pki::TrustGroupIndex::RefusalKind refusal_kind = pki::TrustGroupIndex::RefusalKind::NotVerified;
+};
+
+struct Admission {
+  bool admitted = false;
+  std::string refusal;             // for the log; empty when admitted
+  std::string refusal_for_device;  // what the device is told (no ids of other owners)
+  pki::TrustGroupIndex::RefusalKind refusal_kind = pki::TrustGroupIndex::RefusalKind::NotVerified;
+  /// Something the operator should know even though the device was admitted (another owner's
+  /// individual enrollment names a device one of this owner's groups admits).
+  std::string warning;
+};
+
+/// The leaf's validity period, read at the handshake (an individual enrollment checks it itself:
+/// no group's verification did).
+struct LeafValidity {
+  std::optional<std::chrono::system_clock::time_point> not_before;
+  std::optional<std::chrono::system_clock::time_point> not_after;
+};
+
+/// Decides, and on admission fills `peer.enrollment_group_id` or `peer.individual`.
+/// `individual` is the enrollment holding the device's key, of any owner.
+Admission admit(PeerIdentity& peer, const GroupVerdict& group, const Catalog& catalog,
+                const std::optional<store::IndividualEnrollment>& individual,
+                const LeafValidity& leaf, std::chrono::system_clock::time_point now);
+
+/// The enrollment a request of `peer` runs under: its individual enrollment (in a group's shape),
+/// or its group as the catalog holds it now; null when that group was deleted since the
+/// handshake.
+const store::EnrollmentGroup* enrollment_of(const PeerIdentity& peer, const Catalog& catalog);
+
+}  // namespace dps::provisioning

@@ -1,0 +1,125 @@
+// provisioning::admit: which enrollment admits a device once the handshake's group verdict and
+// the device's individual enrollment (any owner's) are known. The rules protect owners from each
+// other: another owner's individual enrollment neither takes nor refuses a device a group admits.
+#include "provisioning/admission.hpp"
+
+#include <gtest/gtest.h>
+
+#include "provisioning/catalog.hpp"
+#include "support/test_pki.hpp"
+
+namespace dps::provisioning {
+namespace {
+
+using namespace std::chrono_literals;
+using Kind = pki::TrustGroupIndex::RefusalKind;
+
+class Admit : public ::testing::Test {
+ protected:
+  Admit() {
+    store::EnrollmentGroup group;
+    group.id = "group-a";
+    group.owner = "alice";
+    group.name = "line A";
+    group.x509.certificate_chain = ca_.chain_pem();
+    group.hub_ids = {"hub-a"};
+    catalog_ = Catalog::build({group}, {});
+  }
+
+  static store::IndividualEnrollment individual(const std::string& owner, bool disabled = false) {
+    store::IndividualEnrollment e;
+    e.id = "individual-" + owner;
+    e.owner = owner;
+    e.name = "one device";
+    e.public_key_sha256 = std::string(64, 'a');
+    e.hub_ids = {"hub-" + owner};
+    e.disabled = disabled;
+    return e;
+  }
+
+  static GroupVerdict admitted_by_group() { return {"group-a", {}, {}, Kind::NoGroup}; }
+  static GroupVerdict no_group() {
+    return {{}, "no enrollment group for issuer CN x", "no enrollment group", Kind::NoGroup};
+  }
+
+  Admission run(const GroupVerdict& verdict, const std::optional<store::IndividualEnrollment>& e,
+                LeafValidity validity = {now() - 1h, now() + 1h}) {
+    return admit(peer_, verdict, *catalog_, e, validity, now());
+  }
+  static std::chrono::system_clock::time_point now() {
+    static const auto fixed = std::chrono::system_clock::now();
+    return fixed;
+  }
+
+  test::TestCa ca_ = test::make_root_ca("admission test CA");
+  std::shared_ptr<const Catalog> catalog_;
+  PeerIdentity peer_;
+};
+
+TEST_F(Admit, AGroupAloneAdmitsAsBefore) {
+  const auto admission = run(admitted_by_group(), std::nullopt);
+  EXPECT_TRUE(admission.admitted);
+  EXPECT_EQ(peer_.enrollment_group_id, "group-a");
+  EXPECT_EQ(peer_.individual, nullptr);
+  EXPECT_EQ(enrollment_of(peer_, *catalog_)->id, "group-a");
+}
+
+TEST_F(Admit, NoGroupAndNoIndividualEnrollmentRefusesWithTheGroupsReason) {
+  const auto admission = run(no_group(), std::nullopt);
+  EXPECT_FALSE(admission.admitted);
+  EXPECT_EQ(admission.refusal_kind, Kind::NoGroup);
+  EXPECT_EQ(admission.refusal_for_device, "no enrollment group");
+  EXPECT_EQ(enrollment_of(peer_, *catalog_), nullptr);
+}
+
+TEST_F(Admit, AnIndividualEnrollmentAdmitsADeviceNoGroupAdmitsWithItsOwnHubs) {
+  const auto admission = run(no_group(), individual("bob"));
+  ASSERT_TRUE(admission.admitted) << admission.refusal;
+  ASSERT_NE(peer_.individual, nullptr);
+  EXPECT_TRUE(peer_.enrollment_group_id.empty());
+  const store::EnrollmentGroup* enrollment = enrollment_of(peer_, *catalog_);
+  EXPECT_EQ(enrollment->id, "individual-bob");
+  EXPECT_EQ(enrollment->owner, "bob");
+  EXPECT_EQ(enrollment->hub_ids, std::vector<std::string>{"hub-bob"});
+}
+
+TEST_F(Admit, TheSameOwnersIndividualEnrollmentWinsOverItsGroup) {
+  const auto admission = run(admitted_by_group(), individual("alice"));
+  ASSERT_TRUE(admission.admitted);
+  EXPECT_EQ(enrollment_of(peer_, *catalog_)->hub_ids, std::vector<std::string>{"hub-alice"});
+  EXPECT_TRUE(admission.warning.empty());
+}
+
+TEST_F(Admit, ADisabledIndividualEnrollmentRefusesADeviceItsOwnersGroupAdmits) {
+  const auto admission = run(admitted_by_group(), individual("alice", /*disabled=*/true));
+  EXPECT_FALSE(admission.admitted);
+  EXPECT_EQ(admission.refusal_kind, Kind::Disabled);
+  EXPECT_NE(admission.refusal.find("individual-alice"), std::string::npos);
+  EXPECT_EQ(admission.refusal_for_device.find("individual-alice"), std::string::npos)
+      << "the device is not told ids";
+}
+
+TEST_F(Admit, AnotherOwnersIndividualEnrollmentNeitherTakesNorRefusesAGroupsDevice) {
+  for (const bool disabled : {false, true}) {
+    peer_ = {};
+    const auto admission = run(admitted_by_group(), individual("mallory", disabled));
+    ASSERT_TRUE(admission.admitted) << "disabled=" << disabled;
+    EXPECT_EQ(peer_.enrollment_group_id, "group-a");
+    EXPECT_EQ(peer_.individual, nullptr);
+    EXPECT_EQ(enrollment_of(peer_, *catalog_)->owner, "alice");
+    EXPECT_NE(admission.warning.find("individual-mallory"), std::string::npos);
+  }
+}
+
+TEST_F(Admit, AnIndividualEnrollmentRefusesACertificateOutsideItsValidity) {
+  const auto expired = run(no_group(), individual("bob"), {now() - 2h, now() - 1h});
+  EXPECT_FALSE(expired.admitted);
+  EXPECT_EQ(expired.refusal_kind, Kind::Expired);
+  const auto early = run(no_group(), individual("bob"), {now() + 1h, now() + 2h});
+  EXPECT_FALSE(early.admitted);
+  const auto unreadable = run(no_group(), individual("bob"), {});
+  EXPECT_FALSE(unreadable.admitted);
+}
+
+}  // namespace
+}  // namespace dps::provisioning
