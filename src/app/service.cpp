@@ -23,6 +23,7 @@
 #include "net/device_server.hpp"
 #include "net/tls_context.hpp"
 #include "pki/embedded_ca.hpp"
+#include "pki/identity_trust.hpp"
 #include "pki/pem.hpp"
 #include "pki/server_identity.hpp"
 #include "provisioning/catalog.hpp"
@@ -236,8 +237,13 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
       parts->ca.get(), parts->tokens.get(), pki::certificate_uuid(identity->cert_chain_pem),
       parts->hub_tokens.get(), parts->hub_cas.get()});
 
+  // Devices that come back with the identity certificate dps's CA issued them.
+  auto identities =
+      context(pki::IdentityTrust::create(parts->ca->intermediates_pem() + parts->ca->root_pem()),
+              "certificateAuthority");
+  if (!identities) return tl::unexpected(identities.error());
   auto tls = net::make_device_tls_context({identity->cert_chain_pem, identity->key_pem},
-                                          parts->catalog->catalogs());
+                                          parts->catalog->catalogs(), std::move(*identities));
   if (!tls) return tl::unexpected(tls.error());
 
   net::SessionDependencies deps;

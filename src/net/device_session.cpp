@@ -161,22 +161,23 @@ class Session {
   // read off the I/O thread, then weighed against the group the handshake matched. A refused
   // device is told why in an Abort (RFC 8323 §5.6) before the connection closes.
   awaitable<bool> admit() {
+    if (outcome_.identity) {
+      const bool admitted = co_await admit_identity();
+      co_return admitted;
+    }
     auto individual = co_await read_individual_enrollment();
     if (!individual) {
-      count_handshake(metrics::HandshakeResult::Failed);
-      log_refusal("individual enrollment not read: " + individual.error().internal);
-      co_await send(coap::make_abort("enrollment store unavailable, retry later"));
-      co_return false;
+      co_return co_await refuse(metrics::HandshakeResult::Failed,
+                                "individual enrollment not read: " + individual.error().internal,
+                                "enrollment store unavailable, retry later");
     }
     auto catalog = deps_.catalogs->get();
     const auto admission =
         provisioning::admit(outcome_.peer, outcome_.group, *catalog, *individual,
                             outcome_.leaf_validity, std::chrono::system_clock::now());
     if (!admission.admitted) {
-      count_handshake(handshake_result_of(admission.refusal_kind));
-      log_refusal(admission.refusal);
-      co_await send(coap::make_abort("refused: " + admission.refusal_for_device));
-      co_return false;
+      co_return co_await refuse(handshake_result_of(admission.refusal_kind), admission.refusal,
+                                "refused: " + admission.refusal_for_device);
     }
     count_handshake(metrics::HandshakeResult::Ok);
     if (!admission.warning.empty()) {
@@ -196,16 +197,80 @@ class Session {
     co_return true;
   }
 
+  // An identity-certificate session: the device's record and enrollment as the store holds them
+  // now decide (provisioning::admit_identity).
+  awaitable<bool> admit_identity() {
+    const Result<std::string>& device = *outcome_.identity;
+    if (!device) {
+      const bool expired = device.error().internal.find("expired") != std::string::npos;
+      co_return co_await refuse(
+          expired ? metrics::HandshakeResult::Expired : metrics::HandshakeResult::Failed,
+          device.error().internal, device.error().peer_message());
+    }
+    if (deps_.enrollments == nullptr) {
+      co_return co_await refuse(metrics::HandshakeResult::Failed,
+                                "identity certificate without a store to check it against",
+                                "identity certificates are not accepted here");
+    }
+    auto facts = co_await on_store_reads([&]() { return read_identity_facts(*device); });
+    if (!facts) {
+      co_return co_await refuse(metrics::HandshakeResult::Failed,
+                                "device record not read: " + facts.error().internal,
+                                "enrollment store unavailable, retry later");
+    }
+    auto catalog = deps_.catalogs->get();
+    const auto admission = provisioning::admit_identity(outcome_.peer, *facts, *catalog);
+    if (!admission.admitted) {
+      co_return co_await refuse(handshake_result_of(admission.refusal_kind), admission.refusal,
+                                "refused: " + admission.refusal_for_device);
+    }
+    count_handshake(metrics::HandshakeResult::Ok);
+    spdlog::info("conn={} peer={} cn={} identity session of device {} (record {})", id_, remote_,
+                 log::quoted(outcome_.peer.common_name), *device, outcome_.peer.registration_id);
+    co_return true;
+  }
+
+  Result<provisioning::IdentityFacts> read_identity_facts(const std::string& device_id) {
+    provisioning::IdentityFacts facts;
+    facts.device_id = device_id;
+    facts.leaf_serial = outcome_.leaf_serial;
+    store::Store& store = *deps_.enrollments;
+    auto records =
+        store.list_provisioning_records({store::OwnerScope::every_owner(), {}, {device_id}, {}});
+    if (!records) return tl::unexpected(records.error());
+    if (records->empty()) return facts;
+    facts.record = std::move(records->front());
+    if (facts.record->individual_enrollment_id.empty()) return facts;
+    auto individual = store.list_individual_enrollments(
+        {store::OwnerScope::every_owner(), {facts.record->individual_enrollment_id}, {}, {}, 0});
+    if (!individual) return tl::unexpected(individual.error());
+    if (!individual->empty()) facts.individual = std::move(individual->front());
+    return facts;
+  }
+
+  // Runs `read` (store calls) on the store-read pool and resumes this session's strand.
+  template <class Read>
+  awaitable<std::invoke_result_t<Read>> on_store_reads(Read read) {
+    auto executor = deps_.store_reads ? deps_.store_reads : deps_.blocking;
+    if (!executor) co_return read();
+    co_return co_await asio::co_spawn(
+        executor, [&]() -> awaitable<std::invoke_result_t<Read>> { co_return read(); },
+        asio::use_awaitable);
+  }
+
+  awaitable<bool> refuse(metrics::HandshakeResult result, const std::string& why,
+                         const std::string& for_device) {
+    count_handshake(result);
+    log_refusal(why);
+    co_await send(coap::make_abort(for_device));
+    co_return false;
+  }
+
   awaitable<Result<std::optional<store::IndividualEnrollment>>> read_individual_enrollment() {
     using Found = Result<std::optional<store::IndividualEnrollment>>;
     if (deps_.enrollments == nullptr) co_return Found{std::nullopt};
-    store::Store& store = *deps_.enrollments;
-    const std::string& key = outcome_.peer.key_hash;
-    auto executor = deps_.store_reads ? deps_.store_reads : deps_.blocking;
-    if (!executor) co_return store.find_individual_enrollment(key);
-    co_return co_await asio::co_spawn(
-        executor, [&]() -> awaitable<Found> { co_return store.find_individual_enrollment(key); },
-        asio::use_awaitable);
+    co_return co_await on_store_reads(
+        [&]() { return deps_.enrollments->find_individual_enrollment(outcome_.peer.key_hash); });
   }
 
   void log_refusal(const std::string& why) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "pki/chain_verifier.hpp"
+#include "pki/identity_trust.hpp"
 #include "pki/pem.hpp"
 #include "pki/uuid.hpp"
 #include "pki/x509_util.hpp"
@@ -42,8 +43,20 @@ std::string common_name_of(X509* cert) {
 // Replaces OpenSSL's chain verification: the trust anchors are the enrollment groups, not one
 // CA store, and the verdict names the group (device-protocol §2). A device no group admits still
 // completes the handshake (its individual enrollment may admit it); the session refuses it then.
+struct VerifyInputs {
+  provisioning::CatalogHolder* catalogs = nullptr;
+  std::shared_ptr<const pki::IdentityTrust> identities;
+};
+
+// The context and what its verify callback reads, in one allocation that lives as long as the
+// context (callers hold the context through an aliasing shared_ptr).
+struct DeviceTls {
+  boost::asio::ssl::context context{boost::asio::ssl::context::tls_server};
+  VerifyInputs verify;
+};
+
 int verify_against_enrollment_groups(X509_STORE_CTX* store_ctx, void* arg) {
-  auto* catalogs = static_cast<provisioning::CatalogHolder*>(arg);
+  const auto* inputs = static_cast<const VerifyInputs*>(arg);
   auto* ssl = static_cast<SSL*>(
       X509_STORE_CTX_get_ex_data(store_ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
   auto* outcome =
@@ -66,9 +79,19 @@ int verify_against_enrollment_groups(X509_STORE_CTX* store_ctx, void* arg) {
   outcome->peer.key_hash = pki::spki_sha256_hex(leaf);
   outcome->leaf_validity = {pki::to_time_point(X509_get0_notBefore(leaf)),
                             pki::to_time_point(X509_get0_notAfter(leaf))};
+  outcome->leaf_serial = pki::serial_hex(leaf);
   auto pem = pki::to_pem(leaf);
   if (pem) outcome->peer.leaf_pem = std::move(*pem);
-  const auto catalog = catalogs->get();
+  if (outcome->peer.key_hash.empty() || outcome->peer.registration_id.empty()) {
+    X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_UNSPECIFIED);
+    return 0;
+  }
+  const auto now = std::chrono::system_clock::now();
+  if (inputs->identities) {
+    outcome->identity = inputs->identities->device_of(chain, now);
+    if (outcome->identity) return 1;  // the session checks it against the device's record
+  }
+  const auto catalog = inputs->catalogs->get();
   auto match =
       catalog->trust().match(chain, std::chrono::system_clock::now(), &outcome->group.refusal_kind);
   if (match) {
@@ -76,10 +99,6 @@ int verify_against_enrollment_groups(X509_STORE_CTX* store_ctx, void* arg) {
   } else {
     outcome->group.refusal = match.error().internal;
     outcome->group.refusal_for_device = match.error().peer_message();
-  }
-  if (outcome->peer.key_hash.empty() || outcome->peer.registration_id.empty()) {
-    X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_UNSPECIFIED);
-    return 0;
   }
   return 1;
 }
@@ -91,9 +110,12 @@ void attach_handshake_outcome(SSL* ssl, HandshakeOutcome* outcome) {
 }
 
 Result<std::shared_ptr<boost::asio::ssl::context>> make_device_tls_context(
-    const ServerTlsIdentity& identity, provisioning::CatalogHolder& catalogs) {
+    const ServerTlsIdentity& identity, provisioning::CatalogHolder& catalogs,
+    std::shared_ptr<const pki::IdentityTrust> identities) {
   namespace ssl = boost::asio::ssl;
-  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  auto holder = std::make_shared<DeviceTls>();
+  holder->verify = {&catalogs, std::move(identities)};
+  std::shared_ptr<ssl::context> context(holder, &holder->context);
   SSL_CTX* ctx = context->native_handle();
   boost::system::error_code ec;
   auto fail_with = [](const std::string& what) {
@@ -122,7 +144,7 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_device_tls_context(
   if (ec) return fail(ErrorCode::Internal, "device TLS context: private key: " + ec.message());
   if (SSL_CTX_check_private_key(ctx) != 1) return fail_with("key does not match certificate");
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-  SSL_CTX_set_cert_verify_callback(ctx, verify_against_enrollment_groups, &catalogs);
+  SSL_CTX_set_cert_verify_callback(ctx, verify_against_enrollment_groups, &holder->verify);
   return context;
 }
 

@@ -7,6 +7,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/result.hpp"
@@ -15,6 +16,9 @@
 
 namespace dps::provisioning {
 class CatalogHolder;
+}
+namespace dps::pki {
+class IdentityTrust;
 }
 
 namespace dps::net {
@@ -30,12 +34,18 @@ struct HandshakeOutcome {
   provisioning::PeerIdentity peer;  // who the certificate names; not yet admitted
   provisioning::GroupVerdict group;
   provisioning::LeafValidity leaf_validity;
+  std::string leaf_serial;  // hex, as revocation lists name certificates
+  /// Set when dps's own CA issued the certificate (an identity-certificate session): the device
+  /// id it names, or why it is refused. Groups are not consulted for such a certificate.
+  std::optional<Result<std::string>> identity;
 };
 
 /// Builds the server context. `catalogs` must outlive the context: the verify callback reads the
-/// current snapshot on every handshake.
+/// current snapshot on every handshake. `identities` recognises the identity certificates dps
+/// issued (null: none are, every certificate is matched against the groups).
 Result<std::shared_ptr<boost::asio::ssl::context>> make_device_tls_context(
-    const ServerTlsIdentity& identity, provisioning::CatalogHolder& catalogs);
+    const ServerTlsIdentity& identity, provisioning::CatalogHolder& catalogs,
+    std::shared_ptr<const pki::IdentityTrust> identities = nullptr);
 
 /// Points the verify callback of `ssl` at `outcome` (which must outlive the handshake).
 void attach_handshake_outcome(SSL* ssl, HandshakeOutcome* outcome);

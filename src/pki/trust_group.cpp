@@ -217,6 +217,13 @@ bool TrustGroup::is_lead(X509* cert) const {
   return !trust_path_.empty() && spki_sha256_hex(cert) == trust_path_.front();
 }
 
+bool TrustGroup::lists(std::string_view serial_hex, std::string_view key_hash) const {
+  if (revoked_.empty()) return false;
+  const auto serial = normalise_hex(serial_hex);
+  const auto key = normalise_hex(key_hash);
+  return (serial && revoked_.contains(*serial)) || (key && revoked_.contains(*key));
+}
+
 std::optional<std::string> TrustGroup::revocation_reason(
     std::span<X509* const> verified_chain) const {
   if (verified_chain.empty()) return std::nullopt;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -70,6 +71,10 @@ class TrustGroup {
   /// issuer's key) lists the leaf or an intermediate. CRL dates are not enforced: a stale CRL is
   /// still a valid deny list.
   std::optional<std::string> revocation_reason(std::span<X509* const> verified_chain) const;
+  /// True when the revocation list (not the CRLs) names `serial_hex` or `key_hash`: how a
+  /// certificate this group never verified (the identity certificate a device was issued) is
+  /// revoked.
+  bool lists(std::string_view serial_hex, std::string_view key_hash) const;
 
   /// A parsed CRL bound to the chain certificate whose key verified it (null when its issuer is
   /// not in the chain: then it is verified against the device's intermediate at match time).

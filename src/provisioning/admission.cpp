@@ -1,5 +1,7 @@
 #include "provisioning/admission.hpp"
 
+#include "pki/device_key.hpp"
+#include "pki/trust_group.hpp"
 #include "provisioning/catalog.hpp"
 
 namespace dps::provisioning {
@@ -69,6 +71,60 @@ Admission admit(PeerIdentity& peer, const GroupVerdict& group, const Catalog& ca
                   " of another owner names this device; enrollment group " + admitting->id +
                   " admits it for its own owner, who keeps it";
   }
+  return out;
+}
+
+Admission admit_identity(PeerIdentity& peer, const IdentityFacts& facts, const Catalog& catalog) {
+  const std::string device = "device " + facts.device_id;
+  const auto& record = facts.record;
+  if (!record) {
+    return refused(device + " has no provisioning record (deleted: revoked)",
+                   "no provisioning record for this device", RefusalKind::Revoked);
+  }
+  const std::string issued =
+      record->credential ? record->credential->identity_certificate_pem : std::string{};
+  auto issued_key = issued.empty() ? Result<std::string>(tl::unexpected(Error{}))
+                                   : pki::device_key_hash_of_certificate(issued);
+  if (!issued_key || *issued_key != peer.key_hash) {
+    return refused(device + ": not the identity certificate dps last issued it (renewed since?)",
+                   "not this device's current identity certificate", RefusalKind::Revoked);
+  }
+  if (!record->individual_enrollment_id.empty()) {
+    const auto& e = facts.individual;
+    if (!e || e->id != record->individual_enrollment_id || e->owner != record->owner) {
+      return refused(device + ": individual enrollment " + record->individual_enrollment_id +
+                         " no longer exists",
+                     "this device's enrollment was deleted", RefusalKind::NoGroup);
+    }
+    if (e->disabled) {
+      return refused(device + ": individual enrollment " + e->id + " is disabled",
+                     "this device's enrollment is disabled", RefusalKind::Disabled);
+    }
+    peer.individual = as_group(*e);
+    peer.enrollment_group_id.clear();
+  } else {
+    const store::EnrollmentGroup* group = catalog.find_group(record->enrollment_group_id);
+    if (!group || group->owner != record->owner) {
+      return refused(
+          device + ": enrollment group " + record->enrollment_group_id + " no longer exists",
+          "this device's enrollment was deleted", RefusalKind::NoGroup);
+    }
+    if (group->disabled) {
+      return refused(device + ": enrollment group " + group->id + " is disabled",
+                     "this device's enrollment is disabled", RefusalKind::Disabled);
+    }
+    const auto trust = catalog.trust_group(group->id);
+    if (trust && trust->lists(facts.leaf_serial, peer.key_hash)) {
+      return refused(device + ": identity certificate revoked by enrollment group " + group->id,
+                     "certificate revoked", RefusalKind::Revoked);
+    }
+    peer.enrollment_group_id = group->id;
+    peer.individual.reset();
+  }
+  peer.registration_id = record->id;
+  peer.identity_device_id = facts.device_id;
+  Admission out;
+  out.admitted = true;
   return out;
 }
 

@@ -54,6 +54,21 @@ Admission admit(PeerIdentity& peer, const GroupVerdict& group, const Catalog& ca
                 const std::optional<store::IndividualEnrollment>& individual,
                 const LeafValidity& leaf, std::chrono::system_clock::time_point now);
 
+/// What an identity-certificate session is checked against, read from the store for it.
+struct IdentityFacts {
+  std::string device_id;                                  // the certificate's (CN uuid:<id>)
+  std::string leaf_serial;                                // hex
+  std::optional<store::ProvisioningRecord> record;        // the one holding device_id
+  std::optional<store::IndividualEnrollment> individual;  // the record's, when it names one
+};
+
+/// Admits an identity-certificate session when the device's record exists (deleting the record
+/// revokes the device), the certificate is the one dps last issued it (a renewal supersedes the
+/// old one), and the enrollment that admitted it still does: not deleted, not disabled, not
+/// moved to another owner, and the certificate's serial or key not on its group's revocation
+/// list. Fills `peer` as the record's (registration id, enrollment) and sets identity_device_id.
+Admission admit_identity(PeerIdentity& peer, const IdentityFacts& facts, const Catalog& catalog);
+
 /// The enrollment a request of `peer` runs under: its individual enrollment (in a group's shape),
 /// or its group as the catalog holds it now; null when that group was deleted since the
 /// handshake.

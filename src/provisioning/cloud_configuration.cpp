@@ -18,6 +18,12 @@ Result<std::string> device_id_of(const StepInput& in, const nlohmann::json& body
                 "\"di\" is not a UUID: " + quote_untrusted(it->get_ref<const std::string&>()));
   }
   std::string id = uuid->to_string();
+  const std::string& own = in.context.peer.identity_device_id;
+  if (!own.empty() && id != own) {
+    return fail(ErrorCode::Forbidden,
+                "identity session of device " + own + " asked for device " + id + ": refused",
+                "an identity session serves only its own device");
+  }
   const char* taken_by = in.context.catalog->is_hub_id(id)     ? "a hub"
                          : id == in.context.services.server_id ? "this server's certificate"
                                                                : nullptr;

@@ -109,6 +109,12 @@ StepResult Router::handle(const PeerIdentity& peer, std::shared_ptr<const Catalo
     // The group was deleted or disabled since this session's handshake: it admits no one now.
     return error_result(request, coap::Code::Forbidden, "no enrollment group admits this device");
   }
+  if (!peer.identity_device_id.empty() && route->step == Step::Ownership) {
+    // Ownership is settled on the manufacturer session; the identity certificate it led to
+    // cannot reopen it (nor move the device to another owner).
+    return error_result(request, coap::Code::Forbidden,
+                        "ownership is never changed over an identity-certificate session");
+  }
   auto format = response_format(request);
   if (!format) return error_result(request, coap::Code::NotAcceptable, format.error().internal);
 
@@ -119,7 +125,9 @@ StepResult Router::handle(const PeerIdentity& peer, std::shared_ptr<const Catalo
   StepInput input{context, request, *group, owner_uuid};
 
   StepResult result;
-  result.record = record_base(peer, *group, now_ns, first_request_of_session);
+  // The attestation section is the manufacturer certificate's: an identity session keeps it.
+  const bool attests = first_request_of_session && peer.identity_device_id.empty();
+  result.record = record_base(peer, *group, now_ns, attests);
   result.step = route->step;
   auto body = route->run(input, *result.record);
   if (!body) {

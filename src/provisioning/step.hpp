@@ -37,6 +37,9 @@ struct PeerIdentity {
   /// The individual enrollment that admitted the device, in a group's shape (id, owner, name,
   /// hubs), as read once for this session; null when a group admitted it.
   std::shared_ptr<const store::EnrollmentGroup> individual;
+  /// Set on an identity-certificate session (the device reconnected with the certificate dps
+  /// issued it): its device id. Such a session serves only that device and never ownership.
+  std::string identity_device_id;
 };
 
 /// The services steps call; owned by the server, outlive every session.

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "pki/x509_util.hpp"
 #include "provisioning/catalog.hpp"
 #include "support/test_pki.hpp"
 
@@ -119,6 +120,84 @@ TEST_F(Admit, AnIndividualEnrollmentRefusesACertificateOutsideItsValidity) {
   EXPECT_FALSE(early.admitted);
   const auto unreadable = run(no_group(), individual("bob"), {});
   EXPECT_FALSE(unreadable.admitted);
+}
+
+// An identity-certificate session: the record dps keeps for the device decides.
+class AdmitIdentity : public Admit {
+ protected:
+  AdmitIdentity() {
+    identity_ = test::make_leaf(ca_, {.common_name = "uuid:" + kDevice});
+    peer_.key_hash = pki::spki_sha256_hex(identity_.get());
+    store::ProvisioningRecord record;
+    record.id = "registration-1";
+    record.owner = "alice";
+    record.device_id = kDevice;
+    record.enrollment_group_id = "group-a";
+    record.credential.emplace();
+    record.credential->identity_certificate_pem = identity_.cert_pem();
+    facts_.device_id = kDevice;
+    facts_.leaf_serial = pki::serial_hex(identity_.get());
+    facts_.record = record;
+  }
+
+  Admission run_identity() { return admit_identity(peer_, facts_, *catalog_); }
+
+  inline static const std::string kDevice = "2f1e0b6c-54c8-4a39-9d2e-6f0a7f3b9c11";
+  test::TestCert identity_;
+  IdentityFacts facts_;
+};
+
+TEST_F(AdmitIdentity, TheCurrentCertificateOfARecordedDeviceIsAdmittedAsThatRecord) {
+  const auto admission = run_identity();
+  ASSERT_TRUE(admission.admitted) << admission.refusal;
+  EXPECT_EQ(peer_.registration_id, "registration-1");
+  EXPECT_EQ(peer_.identity_device_id, kDevice);
+  EXPECT_EQ(enrollment_of(peer_, *catalog_)->id, "group-a");
+}
+
+TEST_F(AdmitIdentity, ADeletedRecordRevokesTheDevice) {
+  facts_.record.reset();
+  const auto admission = run_identity();
+  EXPECT_FALSE(admission.admitted);
+  EXPECT_EQ(admission.refusal_kind, Kind::Revoked);
+}
+
+TEST_F(AdmitIdentity, ACertificateSupersededByARenewalIsRefused) {
+  facts_.record->credential->identity_certificate_pem =
+      test::make_leaf(ca_, {.common_name = "uuid:" + kDevice}).cert_pem();
+  EXPECT_FALSE(run_identity().admitted);
+}
+
+TEST_F(AdmitIdentity, ADisabledOrDeletedOrForeignEnrollmentRefuses) {
+  facts_.record->enrollment_group_id = "no-such-group";
+  EXPECT_FALSE(run_identity().admitted);
+  facts_.record->enrollment_group_id = "group-a";
+  facts_.record->owner = "mallory";  // the group is alice's now: not the record's enrollment
+  EXPECT_FALSE(run_identity().admitted);
+  facts_.record->owner = "alice";
+  facts_.record->enrollment_group_id.clear();
+  facts_.record->individual_enrollment_id = "individual-alice";
+  EXPECT_FALSE(run_identity().admitted) << "the individual enrollment was deleted";
+  facts_.individual = individual("alice", /*disabled=*/true);
+  const auto disabled = run_identity();
+  EXPECT_FALSE(disabled.admitted);
+  EXPECT_EQ(disabled.refusal_kind, Kind::Disabled);
+  facts_.individual->disabled = false;
+  const auto admitted = run_identity();
+  ASSERT_TRUE(admitted.admitted) << admitted.refusal;
+  EXPECT_EQ(enrollment_of(peer_, *catalog_)->hub_ids, std::vector<std::string>{"hub-alice"});
+}
+
+TEST_F(AdmitIdentity, TheGroupsRevocationListRevokesTheIdentityCertificate) {
+  store::EnrollmentGroup group = *catalog_->find_group("group-a");
+  group.revoked_certificates = {facts_.leaf_serial};
+  catalog_ = Catalog::build({group}, {});
+  const auto by_serial = run_identity();
+  EXPECT_FALSE(by_serial.admitted);
+  EXPECT_EQ(by_serial.refusal_kind, Kind::Revoked);
+  group.revoked_certificates = {peer_.key_hash};
+  catalog_ = Catalog::build({group}, {});
+  EXPECT_FALSE(run_identity().admitted);
 }
 
 }  // namespace
