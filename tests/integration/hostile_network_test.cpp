@@ -205,8 +205,11 @@ TEST_F(HostileNetwork, UntrustedCertificateFloodIsRefusedAndCountedExactly) {
   const Scrape before = scrape();
   auto fleet = start_fleet(30, 10);
   const uint16_t dps_port = port();
-  size_t refused_in_handshake = 0;  // TLS 1.2: the handshake itself fails
-  size_t refused_by_alert = 0;      // TLS 1.3: the client finishes first, then reads the alert
+  size_t refused_in_handshake = 0;  // no certificate, TLS 1.2: the handshake itself fails
+  size_t refused_by_alert = 0;      // no certificate, TLS 1.3: the client finishes, then the alert
+  // A certificate no enrollment admits: the handshake completes (its individual enrollment is
+  // read after it), then an Abort says why and the connection closes, without a CSM.
+  size_t refused_by_abort = 0;
   size_t admitted = 0;
   Attack attack;
   attack.run(kUnknown + kNoCert, 20, [&](size_t i) -> awaitable<void> {
@@ -218,14 +221,19 @@ TEST_F(HostileNetwork, UntrustedCertificateFloodIsRefusedAndCountedExactly) {
       co_return;
     }
     const ClosedSession end = co_await until_closed(**session, 15s);
+    const coap::Message* abort = end.first(coap::Code::Abort);
     if (end.closed && !end.csm && end.seen.empty()) {
       ++refused_by_alert;
+    } else if (end.closed && !end.csm && end.seen.size() == 1 && abort &&
+               abort->payload_text().starts_with("refused: no enrollment")) {
+      ++refused_by_abort;
     } else {
       ++admitted;
     }
   });
   EXPECT_EQ(admitted, 0u) << "an untrusted client got a session";
-  EXPECT_EQ(refused_in_handshake + refused_by_alert, kUnknown + kNoCert);
+  EXPECT_EQ(refused_by_abort, kUnknown);
+  EXPECT_EQ(refused_in_handshake + refused_by_alert, kNoCert);
 
   const std::string fleet_line = expect_all_provisioned(fleet->join());
   const Scrape after = scrape_until([&](const Scrape& s) {
@@ -238,7 +246,8 @@ TEST_F(HostileNetwork, UntrustedCertificateFloodIsRefusedAndCountedExactly) {
   EXPECT_EQ(after.handshakes("timeout") - before.handshakes("timeout"), 0);
   report(count_text(kUnknown, "unknown-CA") + " + " + count_text(kNoCert, "certificate-less") +
          " handshakes (" + std::to_string(refused_in_handshake) + " failed in the handshake, " +
-         std::to_string(refused_by_alert) + " by alert after it); handshakes no_group +" +
+         std::to_string(refused_by_alert) + " by alert after it, " +
+         std::to_string(refused_by_abort) + " by Abort after it); handshakes no_group +" +
          num(after.handshakes("no_group") - before.handshakes("no_group")) + ", failed +" +
          num(after.handshakes("failed") - before.handshakes("failed")) + "; " + fleet_line);
   expect_rss_bounded(finish_rss());

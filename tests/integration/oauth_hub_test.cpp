@@ -17,7 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kOwnerClaim = "https://plgd.dev/owner";
 constexpr const char* kDeviceIdClaim = "https://plgd.dev/deviceId";
 
 json jwt_claims(const std::string& jwt) {
@@ -43,7 +42,7 @@ class OAuthHub : public ApiTest {
   /// kApiHub with an OAuth2 client of the test authority, as a plgd hub configures it.
   static json oauth_hub_body() {
     json hub = hub_body(kApiHub);
-    hub["authorization"] = {{"ownerClaim", kOwnerClaim},
+    hub["authorization"] = {{"ownerClaim", kPlgdOwnerClaim},
                             {"deviceIdClaim", kDeviceIdClaim},
                             {"provider",
                              {{"name", "plgd"},
@@ -74,7 +73,7 @@ TEST_F(OAuthHub, DeviceGetsItsHubTokenFromTheAuthorityWithItsOwnerAndDeviceId) {
   const json claims = jwt_claims(device.hub.at);
   ASSERT_TRUE(claims.is_object()) << device.hub.at;
   EXPECT_EQ(claims.value("iss", ""), oauth_->authority()) << "issued by the hub's authority";
-  EXPECT_EQ(claims.value(kOwnerClaim, ""), kOwnerA);
+  EXPECT_EQ(claims.value(kPlgdOwnerClaim, ""), kOwnerA);
   EXPECT_EQ(claims.value(kDeviceIdClaim, ""), device.device_id);
   EXPECT_EQ(claims.value("aud", ""), "https://hub.test/api");
   EXPECT_EQ(oauth_->counts().token - before, 1);

@@ -28,7 +28,6 @@ namespace {
 using nlohmann::json;
 using test::chains_to;
 
-constexpr const char* kOwnerClaim = "https://plgd.dev/owner";
 
 bool has_ocf_identity_eku(const std::string& chain_pem) {
   auto chain = pki::parse_certificates_pem(chain_pem);
@@ -49,7 +48,7 @@ class PlgdCa : public ApiTest {
  protected:
   static void SetUpTestSuite() {
     oauth_ = new test::OAuthServer();
-    ca_ = new test::PlgdCaServer({oauth_->authority(), kOwnerClaim, kApiHub, ""});
+    ca_ = new test::PlgdCaServer({oauth_->authority(), kPlgdOwnerClaim, kApiHub, ""});
   }
   static void TearDownTestSuite() {
     delete ca_;
@@ -67,7 +66,7 @@ class PlgdCa : public ApiTest {
   /// kApiHub as a plgd hub is configured: an OAuth2 client and plgd's certificate authority.
   static json plgd_hub_body(const std::string& hub_id = kApiHub) {
     json hub = hub_body(hub_id);
-    hub["authorization"] = {{"ownerClaim", kOwnerClaim},
+    hub["authorization"] = {{"ownerClaim", kPlgdOwnerClaim},
                             {"provider",
                              {{"name", "plgd"},
                               {"authority", oauth_->authority()},
@@ -163,7 +162,7 @@ TEST_F(PlgdCa, MutualTlsToTheCaWithTheHubsClientCertificateAndNoSecretInLogsOrRe
   test::LeafOptions leaf_options;
   leaf_options.common_name = "dps (client of the CA)";
   const test::TestCert client = test::make_leaf(client_root, leaf_options);
-  test::PlgdCaServer strict({oauth_->authority(), kOwnerClaim, kApiHub, client_root.cert_pem()});
+  test::PlgdCaServer strict({oauth_->authority(), kPlgdOwnerClaim, kApiHub, client_root.cert_pem()});
 
   json hub = plgd_hub_body();
   hub["certificateAuthority"]["grpc"]["address"] = strict.address();
@@ -194,7 +193,7 @@ TEST_F(PlgdCa, MutualTlsToTheCaWithTheHubsClientCertificateAndNoSecretInLogsOrRe
 
 TEST_F(PlgdCa, CaRequiringAClientCertificateDoesNotServeAHubWithout) {
   const test::TestCa client_root = test::make_root_ca("itest plgd ca client root 2");
-  test::PlgdCaServer strict({oauth_->authority(), kOwnerClaim, kApiHub, client_root.cert_pem()});
+  test::PlgdCaServer strict({oauth_->authority(), kPlgdOwnerClaim, kApiHub, client_root.cert_pem()});
   json hub = plgd_hub_body();
   hub["certificateAuthority"]["grpc"]["address"] = strict.address();
   hub["certificateAuthority"]["grpc"]["tls"] = {{"caPool", {strict.tls_root_pem()}}};

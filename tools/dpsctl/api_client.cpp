@@ -49,6 +49,11 @@ CliError unreachable(const std::string& message) {
   return CliError(ExitCode::Unreachable, message);
 }
 
+// Failed before any byte of the request left: retrying cannot apply it twice.
+CliError unreachable_unsent(const std::string& message) {
+  return CliError(ExitCode::Unreachable, message, 0, /*request_sent=*/false);
+}
+
 // Runs one asynchronous operation to completion or to the deadline, whichever comes first; on
 // the deadline `cancel` aborts it and the operation's handler is drained before returning.
 // Synchronous Beast calls cannot be bounded in time, hence async operations run in place.
@@ -126,11 +131,11 @@ class Exchange {
                                  });
         },
         [&] { resolver.cancel(); });
-    if (ec) throw unreachable("cannot resolve " + url.host + ": " + describe(ec));
+    if (ec) throw unreachable_unsent("cannot resolve " + url.host + ": " + describe(ec));
     tcp::socket socket(io_);
     ec = deadline_.complete([&](auto handler) { asio::async_connect(socket, endpoints, handler); },
                             [&] { socket.close(); });
-    if (ec) throw unreachable("cannot connect to " + url.authority() + ": " + describe(ec));
+    if (ec) throw unreachable_unsent("cannot connect to " + url.authority() + ": " + describe(ec));
     return socket;
   }
 
@@ -147,8 +152,8 @@ class Exchange {
     const error_code ec = deadline_.complete(
         [&](auto handler) { stream.async_handshake(ssl::stream_base::client, handler); }, close);
     if (ec) {
-      throw unreachable("TLS handshake with " + url.authority() +
-                        " failed: " + handshake_failure(stream.native_handle(), ec));
+      throw unreachable_unsent("TLS handshake with " + url.authority() +
+                               " failed: " + handshake_failure(stream.native_handle(), ec));
     }
     // No TLS close_notify afterwards: the answer is complete by its Content-Length, and waiting
     // for the server's close_notify would only add a round trip.
@@ -188,6 +193,8 @@ ApiClient::ApiClient(ConnectionSettings settings) : settings_(std::move(settings
 ApiClient::~ApiClient() = default;
 
 ssl::context& ApiClient::tls_context() {
+  // Once built, an SSL_CTX is safe to share: OpenSSL locks what connections change in it.
+  const std::lock_guard lock(tls_mutex_);
   if (tls_) return *tls_;
   auto context = std::make_unique<ssl::context>(ssl::context::tls_client);
   context->set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "global_options.hpp"
@@ -35,12 +36,14 @@ class ApiClient {
   /// @throws CliError Unauthorized when no token was found; Usage when --ca cannot be loaded;
   ///         Unreachable when the server cannot be reached, the TLS handshake fails or the
   ///         deadline passes.
+  /// Thread-safe: each call has its own connection (bulk-create sends from several threads).
   HttpReply send(Method method, const std::string& target, const std::string& json_body = "");
 
  private:
   boost::asio::ssl::context& tls_context();
 
   ConnectionSettings settings_;
+  std::mutex tls_mutex_;                            // guards building tls_
   std::unique_ptr<boost::asio::ssl::context> tls_;  // built on the first https request
 };
 

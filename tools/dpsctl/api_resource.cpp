@@ -35,7 +35,8 @@ std::string error_text(const HttpReply& reply) {
 
 void check(const HttpReply& reply) {
   if (reply.status >= 200 && reply.status < 300) return;
-  throw CliError(exit_code_for_status(reply.status), error_text(reply));
+  throw CliError(exit_code_for_status(reply.status), error_text(reply), reply.status,
+                 /*request_sent=*/true);
 }
 
 json parse_answer(const HttpReply& reply) {
@@ -74,6 +75,31 @@ std::vector<json> ApiResource::list(const Query& query) {
                    "unexpected line in the list stream: " + std::string(text.substr(0, 200)));
   }
   return objects;
+}
+
+size_t ApiResource::list_pages(const Query& query, size_t page_size,
+                               const std::function<void(const std::vector<json>&)>& on_page) {
+  size_t total = 0;
+  std::string after;
+  for (;;) {
+    Query paged = query;
+    if (!after.empty()) paged.emplace_back("after", after);
+    paged.emplace_back("limit", std::to_string(page_size));
+    const std::vector<json> page = list(paged);
+    on_page(page);
+    total += page.size();
+    if (page.size() < page_size) return total;
+    const json& last = page.back();
+    std::string next = last.is_object() && last.contains("id") && last["id"].is_string()
+                           ? last["id"].get<std::string>()
+                           : std::string();
+    // Without an id beyond the last one, asking again would return the same page forever.
+    if (next.empty() || next == after) {
+      throw CliError(ExitCode::ApiRefused,
+                     "the server's pages of " + noun_ + "s do not advance (no new last id)");
+    }
+    after = std::move(next);
+  }
 }
 
 json ApiResource::get(const std::string& id) {

@@ -3,6 +3,7 @@
 // lines turned into CliErrors carrying the server's message and the matching exit code.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -26,6 +27,11 @@ class ApiResource {
 
   /// GET with `query`: the objects of the stream, in the server's order.
   std::vector<nlohmann::json> list(const Query& query);
+  /// For paged collections (`after`, `limit`): GETs `query` page after page of `page_size`
+  /// objects, each after the last id of the one before, handing every page to `on_page` as it
+  /// comes, until a page is short; so only one page is ever held. Returns the object count.
+  size_t list_pages(const Query& query, size_t page_size,
+                    const std::function<void(const std::vector<nlohmann::json>&)>& on_page);
   /// A list with one idFilter; CliError(NotFound) when it yields nothing.
   nlohmann::json get(const std::string& id);
   /// POST: the created object.

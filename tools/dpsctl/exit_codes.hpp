@@ -27,10 +27,21 @@ enum class ExitCode : int {
 class CliError : public std::runtime_error {
  public:
   CliError(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  /// With what a caller deciding to retry needs: the HTTP status answered (0: none), and whether
+  /// the request may have reached the server (false: it failed before being sent).
+  CliError(ExitCode code, const std::string& message, unsigned http_status, bool request_sent)
+      : std::runtime_error(message),
+        code_(code),
+        http_status_(http_status),
+        request_sent_(request_sent) {}
   ExitCode code() const { return code_; }
+  unsigned http_status() const { return http_status_; }
+  bool request_sent() const { return request_sent_; }
 
  private:
   ExitCode code_;
+  unsigned http_status_ = 0;
+  bool request_sent_ = true;
 };
 
 /// The exit code an HTTP status maps to (see the table above); 2xx is not an error.

@@ -1,5 +1,5 @@
 // dpsctl: the operators' command line over dps's management API (management-api.md).
-//   dpsctl [global options] <enrollment-groups|hubs|records> <verb> [args]
+//   dpsctl [global options] <enrollment-groups|hubs|individual-enrollments|records> <verb> [args]
 // Parsing and help are CLI11's; each resource registers its verbs (groups_command.cpp, ...);
 // the chosen verb's action runs after parsing, and every failure ends here as one stderr line
 // "dpsctl: ..." with the exit code of exit_codes.hpp.
@@ -11,6 +11,7 @@
 #include "exit_codes.hpp"
 #include "groups_command.hpp"
 #include "hubs_command.hpp"
+#include "individual_enrollments_command.hpp"
 #include "records_command.hpp"
 
 namespace {
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   add_global_options(app, line.globals);
   add_groups_command(app, line);
   add_hubs_command(app, line);
+  add_individual_enrollments_command(app, line);
   add_records_command(app, line);
 
   try {

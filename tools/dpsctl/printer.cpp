@@ -27,11 +27,33 @@ void Printer::objects(const std::vector<json>& objects, const TableShape& shape)
 
 void Printer::object(const json& object, const TableShape& shape) { objects({object}, shape); }
 
+void Printer::page(const std::vector<json>& objects, const TableShape& shape) {
+  if (json_) {
+    for (const auto& object : objects) out_ << dump(object) << '\n';
+  } else {
+    Table table(shape.headers);
+    for (const auto& object : objects) table.add_row(shape.row(object));
+    const bool first = page_widths_.empty();
+    if (first) page_widths_ = table.widths();
+    table.print(out_, page_widths_, /*with_headers=*/first);
+  }
+  // A page is what the operator sees while the next one is fetched.
+  out_.flush();
+}
+
 void Printer::deleted(const std::string& count, const std::string& what) {
+  this->count("deleted", count, what);
+}
+
+void Printer::created(const std::string& count, const std::string& what) {
+  this->count("created", count, what);
+}
+
+void Printer::count(const char* verb, const std::string& count, const std::string& what) {
   if (json_) {
     out_ << dump(json{{"count", count}}) << '\n';
   } else {
-    out_ << "deleted " << count << ' ' << what << '\n';
+    out_ << verb << ' ' << count << ' ' << what << '\n';
   }
 }
 

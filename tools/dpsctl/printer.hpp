@@ -23,12 +23,21 @@ class Printer {
 
   void objects(const std::vector<nlohmann::json>& objects, const TableShape& shape);
   void object(const nlohmann::json& object, const TableShape& shape);
+  /// One page of a list too long to hold at once, printed as it arrives: JSON lines as
+  /// objects() has them, or table rows aligned on the first page's column widths, under one
+  /// header row. Call it for the first page even when empty (the headers still print).
+  void page(const std::vector<nlohmann::json>& objects, const TableShape& shape);
   /// {"count":"N"} with --json, else "deleted N <what>".
   void deleted(const std::string& count, const std::string& what);
+  /// {"count":"N"} with --json, else "created N <what>".
+  void created(const std::string& count, const std::string& what);
 
  private:
+  void count(const char* verb, const std::string& count, const std::string& what);
+
   bool json_;
   std::ostream& out_;
+  std::vector<size_t> page_widths_;  // empty until the first page()
 };
 
 /// The string at `path` inside `object` ("" when absent or not a string).

@@ -20,6 +20,8 @@ inline constexpr const char* kLocalGateway = "coaps+tcp://127.0.0.1:5684";
 inline constexpr const char* kGroupsPath = "/api/v1/enrollment-groups";
 inline constexpr const char* kHubsPath = "/api/v1/hubs";
 inline constexpr const char* kRecordsPath = "/api/v1/provisioning-records";
+/// The owner claim plgd's hubs use (hubs that take tokens from an OAuth2 authority).
+inline constexpr const char* kPlgdOwnerClaim = "https://plgd.dev/owner";
 inline constexpr const char* kPlgdPrefix = "/device-provisioning-service";
 /// The API's request body limit (http::HttpServerOptions::max_body_size).
 inline constexpr size_t kBodyLimit = 1 << 20;
