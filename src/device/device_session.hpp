@@ -36,6 +36,9 @@ struct SessionOptions {
   bool reject_short_messages = true;
   /// Send a CSM after the handshake, as generic CoAP clients do. Devices send none.
   bool send_csm = false;
+  /// The client certificate is the identity dps issued (not the manufacturer's): a Provisioner
+  /// records the steps run on this session as Session::Identity.
+  bool identity = false;
 };
 
 class DeviceSession {
@@ -83,6 +86,7 @@ class DeviceSession {
   std::string tls_version() const;
   std::string cipher() const;
   Stream& stream() { return stream_; }
+  const SessionOptions& options() const { return options_; }
 
  private:
   DeviceSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<ClientTls> tls,

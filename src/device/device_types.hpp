@@ -18,6 +18,16 @@ enum class Step { Time, Ownership, CloudConfiguration, Credentials, Acls };
 
 std::string_view to_string(Step step);
 
+/// Which TLS session a step ran on: the manufacturer-certificate session of first provisioning,
+/// or an identity session, where the device comes back with the certificate dps issued it to
+/// refresh its hub token, fetch its ACLs and renew that certificate (device-protocol §1).
+enum class Session { Manufacturer, Identity };
+
+std::string_view to_string(Session session);
+
+/// "acls" on the manufacturer session, "identity acls" on an identity session.
+std::string step_name(Step step, Session session);
+
 /// One `{uri, id}` entry of `x.org.iotivity.servers` (device-protocol §3.3), also the shape of
 /// `selectedGateway` in the cloud-configuration request.
 struct Gateway {
@@ -61,6 +71,14 @@ struct StepOutcome {
   std::string payload;                  // decoded payload as JSON text (or the diagnostic text)
   int64_t latency_us = 0;               // request written → response read
   std::string error;                    // why the device would reject it (empty when ok)
+  Session session = Session::Manufacturer;
+};
+
+/// What an identity session runs, in this order (device-protocol §1: a device that comes back).
+struct IdentitySessionSteps {
+  bool cloud_configuration = true;  // hub token refresh: the same request as first provisioning
+  bool acls = true;
+  bool credentials = false;  // renewal: fresh key and CSR; the renewed identity replaces the old
 };
 
 /// Knobs of a device run. Defaults are what an iotivity-lite device does.
@@ -81,11 +99,14 @@ struct DeviceConfig {
   bool send_csm = false;
 };
 
-/// The outcome of a full flow (time session + provisioning session).
+/// The outcome of a full flow (time session + provisioning session), and of any identity session
+/// run after it: hub and credentials then hold the latest answers (refreshed token, renewed
+/// certificate).
 struct ProvisionResult {
   bool ok = false;
-  std::optional<Step> failed_step;  // set when !ok and a step failed
-  std::string error;                // step error, or a connection failure
+  std::optional<Step> failed_step;                 // set when !ok and a step failed
+  Session failed_session = Session::Manufacturer;  // the session of failed_step
+  std::string error;                               // step error, or a connection failure
   std::vector<StepOutcome> steps;
   std::string device_id;
   std::string server_time;  // `time` of the time step

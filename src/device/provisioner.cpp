@@ -69,12 +69,29 @@ asio::awaitable<Result<DeviceSessionPtr>> Provisioner::connect(Step step) {
   co_return co_await DeviceSession::connect(tls_, session_options(step));
 }
 
-void Provisioner::record(const StepOutcome& outcome) {
+std::string_view to_string(Session session) {
+  return session == Session::Identity ? "identity" : "manufacturer";
+}
+
+std::string step_name(Step step, Session session) {
+  std::string name(to_string(step));
+  return session == Session::Identity ? "identity " + name : name;
+}
+
+void Provisioner::record(StepOutcome& outcome, const DeviceSession* session) {
+  if (session != nullptr && session->options().identity) outcome.session = Session::Identity;
   result_.steps.push_back(outcome);
   if (!outcome.ok && !result_.failed_step) {
     result_.failed_step = outcome.step;
-    result_.error = std::string(to_string(outcome.step)) + ": " + outcome.error;
+    result_.failed_session = outcome.session;
+    result_.error = step_name(outcome.step, outcome.session) + ": " + outcome.error;
   }
+}
+
+ProvisionResult Provisioner::finish(Clock::time_point start) {
+  result_.ok = result_.error.empty() && !result_.failed_step;
+  result_.total_us += micros_since(start);
+  return result_;
 }
 
 template <class Check>
@@ -93,7 +110,7 @@ asio::awaitable<StepOutcome> Provisioner::exchange(DeviceSession& session, Step 
     outcome.error = check(*response);
     outcome.ok = outcome.error.empty();
   }
-  record(outcome);
+  record(outcome, &session);
   co_return outcome;
 }
 
@@ -128,7 +145,7 @@ asio::awaitable<StepOutcome> Provisioner::credentials(DeviceSession& session) {
   auto csr = make_device_csr(config_.device_id);
   if (!csr) {
     StepOutcome outcome{Step::Credentials, false, coap::Code::Empty, {}, 0, csr.error().internal};
-    record(outcome);
+    record(outcome, &session);
     co_return outcome;
   }
   auto request = make_credentials_request(config_.device_id, csr->csr_pem);
@@ -152,34 +169,31 @@ asio::awaitable<StepOutcome> Provisioner::acls(DeviceSession& session) {
 
 asio::awaitable<ProvisionResult> Provisioner::run() {
   const auto start = Clock::now();
-  auto finish = [&](std::string error) {
-    if (!error.empty() && result_.error.empty()) result_.error = std::move(error);
-    result_.ok = result_.error.empty() && !result_.failed_step;
-    result_.total_us = micros_since(start);
-    return result_;
+  auto connect_failed = [&](Step step, const Error& error) {
+    StepOutcome outcome{step, false, coap::Code::Empty, {}, 0, "connect: " + error.internal};
+    record(outcome, nullptr);
   };
   {
     auto session = co_await connect(Step::Time);
     if (!session) {
-      record({Step::Time, false, coap::Code::Empty, {}, 0, "connect: " + session.error().internal});
-      co_return finish({});
+      connect_failed(Step::Time, session.error());
+      co_return finish(start);
     }
     const bool ok = (co_await time(**session)).ok;
     co_await (*session)->close();
-    if (!ok) co_return finish({});
+    if (!ok) co_return finish(start);
   }
   auto session = co_await connect(Step::Ownership);
   if (!session) {
-    record(
-        {Step::Ownership, false, coap::Code::Empty, {}, 0, "connect: " + session.error().internal});
-    co_return finish({});
+    connect_failed(Step::Ownership, session.error());
+    co_return finish(start);
   }
   for (auto step : {&Provisioner::ownership, &Provisioner::cloud_configuration,
                     &Provisioner::credentials, &Provisioner::acls}) {
     if (!(co_await (this->*step)(**session)).ok) break;
   }
   co_await (*session)->close();
-  co_return finish({});
+  co_return finish(start);
 }
 
 asio::awaitable<ProvisionResult> provision(DeviceConfig config, std::shared_ptr<ClientTls> tls) {
@@ -187,15 +201,15 @@ asio::awaitable<ProvisionResult> provision(DeviceConfig config, std::shared_ptr<
   co_return co_await device.run();
 }
 
-ProvisionResult provision_blocking(const DeviceConfig& config, const ClientTlsOptions& options) {
+namespace {
+
+/// Runs `flow` (a coroutine returning ProvisionResult) on a private io_context; an escaped
+/// exception becomes the result's error.
+template <class Flow>
+ProvisionResult run_blocking(Flow flow) {
   ProvisionResult result;
-  auto tls = ClientTls::create(options);
-  if (!tls) {
-    result.error = "TLS setup: " + tls.error().internal;
-    return result;
-  }
   asio::io_context io;
-  asio::co_spawn(io, provision(config, *tls), [&](std::exception_ptr e, ProvisionResult r) {
+  asio::co_spawn(io, std::move(flow), [&](std::exception_ptr e, ProvisionResult r) {
     if (!e) {
       result = std::move(r);
       return;
@@ -210,6 +224,34 @@ ProvisionResult provision_blocking(const DeviceConfig& config, const ClientTlsOp
   });
   io.run();
   return result;
+}
+
+}  // namespace
+
+ProvisionResult provision_blocking(const DeviceConfig& config, const ClientTlsOptions& options,
+                                   std::optional<IdentitySessionSteps> then_identity) {
+  auto tls = ClientTls::create(options);
+  if (!tls) {
+    ProvisionResult result;
+    result.error = "TLS setup: " + tls.error().internal;
+    return result;
+  }
+  return run_blocking([&]() -> asio::awaitable<ProvisionResult> {
+    Provisioner device(config, *tls);
+    auto result = co_await device.run();
+    if (!result.ok || !then_identity) co_return result;
+    co_return co_await device.identity_session(result.credentials, options, *then_identity);
+  });
+}
+
+ProvisionResult identity_session_blocking(const DeviceConfig& config,
+                                          const IssuedCredentials& identity,
+                                          const ClientTlsOptions& trust,
+                                          IdentitySessionSteps steps) {
+  return run_blocking([&]() -> asio::awaitable<ProvisionResult> {
+    Provisioner device(config, nullptr);
+    co_return co_await device.identity_session(identity, trust, steps);
+  });
 }
 
 }  // namespace dps::device

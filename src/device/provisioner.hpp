@@ -2,12 +2,17 @@
 // dates unchecked and closes; session 2 runs ownership, cloud-configuration, credentials and acls.
 // Every answer goes through the device's checks (checks.hpp).
 //
+// An identity session (identity_session.cpp) comes back later with the certificate dps issued: it
+// refreshes the hub token, fetches ACLs and renews the certificate.
+//
 // Coroutine API for running many devices on one io_context (load generator), plus a blocking
 // wrapper that runs its own io_context.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <memory>
+#include <optional>
 
 #include "device/device_session.hpp"
 #include "device/device_types.hpp"
@@ -32,6 +37,21 @@ class Provisioner {
   /// Connects a session as the device would for `step` (dates unchecked for Step::Time).
   awaitable<Result<DeviceSessionPtr>> connect(Step step);
 
+  /// Connects an identity session: `identity`'s chain and key as the client certificate, the
+  /// server trusted as `trust` says (its ca_pem, TLS version, ciphers; its certificate and key are
+  /// ignored). Steps run on it are recorded as Session::Identity. Fails as connect() does, or with
+  /// BadRequest when the identity does not load (chain and key do not match).
+  awaitable<Result<DeviceSessionPtr>> connect_identity(const IssuedCredentials& identity,
+                                                       const ClientTlsOptions& trust);
+
+  /// One identity session running `steps` (stops at the first failure) and closing. The `di`
+  /// sent is config().device_id (the identity's subject_uuid for a device telling the truth).
+  /// result() then holds the refreshed hub and, after a renewal, the renewed credentials; ok is
+  /// recomputed over every step recorded so far.
+  awaitable<ProvisionResult> identity_session(const IssuedCredentials& identity,
+                                              const ClientTlsOptions& trust,
+                                              IdentitySessionSteps steps);
+
   awaitable<StepOutcome> time(DeviceSession& session);
   awaitable<StepOutcome> ownership(DeviceSession& session);
   awaitable<StepOutcome> cloud_configuration(DeviceSession& session);
@@ -53,7 +73,10 @@ class Provisioner {
   template <class Check>
   awaitable<StepOutcome> exchange(DeviceSession& session, Step step, coap::Message request,
                                   Check check);
-  void record(const StepOutcome& outcome);
+  void record(StepOutcome& outcome, const DeviceSession* session);
+  /// Sets ok and total time once a run ends; `error` (a failure outside any step) when no step
+  /// failed.
+  ProvisionResult finish(std::chrono::steady_clock::time_point start);
 
   DeviceConfig config_;
   std::shared_ptr<ClientTls> tls_;
@@ -64,7 +87,17 @@ class Provisioner {
 boost::asio::awaitable<ProvisionResult> provision(DeviceConfig config,
                                                   std::shared_ptr<ClientTls> tls);
 
-/// Blocking convenience: builds the TLS context, runs the flow on a private io_context.
-ProvisionResult provision_blocking(const DeviceConfig& config, const ClientTlsOptions& tls);
+/// Blocking convenience: builds the TLS context, runs the flow on a private io_context. With
+/// `then_identity`, a successful flow is followed by an identity session with the issued
+/// credentials (trusting the server as `tls` does).
+ProvisionResult provision_blocking(const DeviceConfig& config, const ClientTlsOptions& tls,
+                                   std::optional<IdentitySessionSteps> then_identity = {});
+
+/// Blocking identity session only: a device that provisioned earlier and comes back with
+/// `identity` (config.device_id should be its subject_uuid).
+ProvisionResult identity_session_blocking(const DeviceConfig& config,
+                                          const IssuedCredentials& identity,
+                                          const ClientTlsOptions& trust,
+                                          IdentitySessionSteps steps);
 
 }  // namespace dps::device

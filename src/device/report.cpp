@@ -16,27 +16,74 @@ std::string code_text(coap::Code code) {
 
 }  // namespace
 
+namespace {
+
+/// Which identity-session steps succeeded (none ran: all false).
+struct IdentitySummary {
+  bool ran = false;
+  bool token_refreshed = false;
+  bool acls = false;
+  bool renewed = false;
+};
+
+IdentitySummary identity_summary(const ProvisionResult& result) {
+  IdentitySummary summary;
+  for (const auto& s : result.steps) {
+    if (s.session != Session::Identity) continue;
+    summary.ran = true;
+    if (!s.ok) continue;
+    summary.token_refreshed |= s.step == Step::CloudConfiguration;
+    summary.acls |= s.step == Step::Acls;
+    summary.renewed |= s.step == Step::Credentials;
+  }
+  return summary;
+}
+
+bool ran_manufacturer_session(const ProvisionResult& result) {
+  for (const auto& s : result.steps) {
+    if (s.session == Session::Manufacturer) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::string format_text(const ProvisionResult& result) {
   std::string out;
   char line[256];
   for (const auto& s : result.steps) {
-    std::snprintf(line, sizeof line, "%-20s %-5s %9lld us  %s",
-                  std::string(to_string(s.step)).c_str(), code_text(s.code).c_str(),
+    std::snprintf(line, sizeof line, "%-28s %-5s %9lld us  %s",
+                  step_name(s.step, s.session).c_str(), code_text(s.code).c_str(),
                   static_cast<long long>(s.latency_us), s.ok ? "ok" : "FAILED");
     out += line;
     if (!s.ok) out += ": " + s.error;
     out += '\n';
   }
-  if (result.ok) {
+  const auto identity = identity_summary(result);
+  if (!result.ok) {
+    const bool identity_failed = result.failed_step && result.failed_session == Session::Identity;
+    out += (identity_failed ? "identity session of device " : "provisioning of device ") +
+           result.device_id + " FAILED";
+    if (result.failed_step) {
+      out += " at step " + step_name(*result.failed_step, result.failed_session);
+    }
+    out += ": " + result.error + '\n';
+    return out;
+  }
+  if (ran_manufacturer_session(result) || !identity.ran) {
     out += "provisioned device " + result.device_id + ": owner " + result.owner_uuid + ", hub " +
            result.hub.sid + " at " + result.hub.cis + ", " +
            std::to_string(result.credentials.credtypes.size()) + " creds, " +
            std::to_string(result.ace_count) + " ACEs, total " +
            std::to_string(result.total_us / 1000) + " ms\n";
-  } else {
-    out += "provisioning of device " + result.device_id + " FAILED";
-    if (result.failed_step) out += " at step " + std::string(to_string(*result.failed_step));
-    out += ": " + result.error + '\n';
+  }
+  if (identity.ran) {
+    out += "identity session of device " + result.device_id + ":";
+    if (identity.token_refreshed)
+      out += " hub token refreshed (" + result.hub.sid + " at " + result.hub.cis + ")";
+    if (identity.acls) out += " " + std::to_string(result.ace_count) + " ACEs";
+    if (identity.renewed) out += " certificate renewed";
+    out += "\n";
   }
   return out;
 }
@@ -47,19 +94,27 @@ std::string format_json(const ProvisionResult& result) {
     json payload = json::parse(s.payload, nullptr, false);
     if (payload.is_discarded()) payload = s.payload;
     steps.push_back({{"step", to_string(s.step)},
+                     {"session", to_string(s.session)},
                      {"code", code_text(s.code)},
                      {"latencyUs", s.latency_us},
                      {"ok", s.ok},
                      {"error", s.error},
                      {"payload", payload}});
   }
+  const auto identity = identity_summary(result);
   json servers = json::array();
   for (const auto& g : result.hub.servers) servers.push_back({{"uri", g.uri}, {"id", g.id}});
   json j = {{"ok", result.ok},
             {"deviceId", result.device_id},
             {"failedStep", result.failed_step ? json(to_string(*result.failed_step)) : json()},
+            {"failedSession", result.failed_step ? json(to_string(result.failed_session)) : json()},
             {"error", result.error},
             {"steps", steps},
+            {"identitySession",
+             {{"ran", identity.ran},
+              {"tokenRefreshed", identity.token_refreshed},
+              {"aclsFetched", identity.acls},
+              {"renewed", identity.renewed}}},
             {"serverTime", result.server_time},
             {"ownerUuid", result.owner_uuid},
             {"hub",

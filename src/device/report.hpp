@@ -11,11 +11,13 @@
 
 namespace dps::device {
 
-/// One line per step ("ownership  2.05  1234 us  ok") and a summary line.
+/// One line per step ("ownership  2.05  1234 us  ok"; "identity acls ..." for the steps of an
+/// identity session) and a summary line per session kind.
 std::string format_text(const ProvisionResult& result);
 
-/// One JSON object: ok, deviceId, failedStep, error, steps[{step, code, latencyUs, ok, error,
-/// payload}], ownerUuid, serverTime, hub, credentials, aceCount, totalUs.
+/// One JSON object: ok, deviceId, failedStep, failedSession, error, steps[{step, session, code,
+/// latencyUs, ok, error, payload}], identitySession{ran, tokenRefreshed, aclsFetched, renewed},
+/// ownerUuid, serverTime, hub, credentials, aceCount, totalUs.
 std::string format_json(const ProvisionResult& result);
 
 /// "host:port" or "[v6]:port" → {host, port}; nullopt when malformed.

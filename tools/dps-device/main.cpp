@@ -1,7 +1,9 @@
 // dps-device: a device's DPS flow from the command line (thin: everything lives in src/device).
 //   dps-device provision --server HOST:PORT --cert mfg.pem --key mfg.key --ca dps-ca.pem
+//       [--identity-session [--renew]] [--save-identity DIR]
+//   dps-device refresh --server HOST:PORT --identity DIR --ca dps-ca.pem [--acls] [--renew]
 //   dps-device demo-pki --out DIR
-// Exit codes: 0 success, 1 a step failed, 2 usage error.
+// Exit codes: 0 success, 1 a step failed (or the identity could not be saved), 2 usage error.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
@@ -9,6 +11,7 @@
 #include <sstream>
 
 #include "device/demo_pki.hpp"
+#include "device/identity_files.hpp"
 #include "device/provisioner.hpp"
 #include "device/report.hpp"
 
@@ -24,43 +27,131 @@ std::string slurp(const std::string& path) {
   return out.str();
 }
 
-struct ProvisionArgs {
+namespace dev = dps::device;
+
+/// Options every subcommand that talks to dps shares.
+struct ServerArgs {
   std::string server;
-  std::string cert;
-  std::string key;
   std::string ca;
-  std::string device_id;
-  std::string gateway_uri;
-  std::string gateway_id;
   bool tls12 = false;
   bool json = false;
   int timeout_ms = 10'000;
 };
 
-int run_provision(const ProvisionArgs& args) {
-  namespace dev = dps::device;
+struct ProvisionArgs {
+  ServerArgs common;
+  std::string cert;
+  std::string key;
+  std::string device_id;
+  std::string gateway_uri;
+  std::string gateway_id;
+  bool identity_session = false;
+  bool renew = false;
+  std::string save_identity;
+};
+
+struct RefreshArgs {
+  ServerArgs common;
+  std::string identity;
+  bool acls = false;
+  bool renew = false;
+};
+
+void add_server_options(CLI::App& command, ServerArgs& args) {
+  command.add_option("--server", args.server, "DPS address HOST:PORT")->required();
+  command.add_option("--ca", args.ca, "CA PEM that the DPS server certificate chains to")
+      ->required()
+      ->check(CLI::ExistingFile);
+  command.add_option("--timeout-ms", args.timeout_ms, "Connect and per-step timeout")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command.add_flag("--tls12", args.tls12, "Offer TLS 1.2 only, as iotivity-lite does");
+  command.add_flag("--json", args.json, "Print the result as one JSON object");
+}
+
+/// Config and TLS trust from the shared options; nullopt (after printing why) on a bad --server.
+std::optional<std::pair<dev::DeviceConfig, dev::ClientTlsOptions>> server_setup(
+    const ServerArgs& args) {
   auto endpoint = dev::parse_host_port(args.server);
   if (!endpoint) {
     std::cerr << "dps-device: --server: expected HOST:PORT, got '" << args.server << "'\n";
-    return kExitUsage;
+    return std::nullopt;
   }
   dev::DeviceConfig config;
   config.host = endpoint->first;
   config.port = endpoint->second;
-  config.device_id = args.device_id;
   config.connect_timeout = config.step_timeout = std::chrono::milliseconds(args.timeout_ms);
-  if (!args.gateway_uri.empty() || !args.gateway_id.empty()) {
-    config.selected_gateway = dev::Gateway{args.gateway_uri, args.gateway_id};
-  }
   dev::ClientTlsOptions tls;
-  tls.cert_chain_pem = slurp(args.cert);
-  tls.key_pem = slurp(args.key);
   tls.ca_pem = slurp(args.ca);
   tls.force_tls12 = args.tls12;
-  const auto result = dev::provision_blocking(config, tls);
+  return std::pair{std::move(config), std::move(tls)};
+}
+
+int report(const ServerArgs& args, const dev::ProvisionResult& result) {
   std::cout << (args.json ? dev::format_json(result) + "\n" : dev::format_text(result));
   if (!result.ok && result.steps.empty()) std::cerr << "dps-device: " << result.error << "\n";
   return result.ok ? 0 : kExitFailed;
+}
+
+/// Saves the latest valid identity: after a successful run, or when only the identity session
+/// failed (the manufacturer session's, or a failed renewal's previous, certificate still holds).
+int save_latest_identity(const std::string& option, const std::string& dir,
+                         const dev::ProvisionResult& result) {
+  const bool issued_and_valid =
+      result.ok || (result.failed_step && result.failed_session == dev::Session::Identity);
+  if (!issued_and_valid || result.credentials.cert_chain_pem.empty()) {
+    std::cerr << "dps-device: " << option << ": no identity issued, nothing saved in " << dir
+              << "\n";
+    return kExitFailed;
+  }
+  if (auto saved = dev::save_identity(dir, result.credentials); !saved) {
+    std::cerr << "dps-device: " << option << " " << dir << ": " << saved.error().internal << "\n";
+    return kExitFailed;
+  }
+  if (!result.ok) std::cerr << "dps-device: saved the last valid identity in " << dir << "\n";
+  return 0;
+}
+
+int run_provision(const ProvisionArgs& args) {
+  auto setup = server_setup(args.common);
+  if (!setup) return kExitUsage;
+  auto& [config, tls] = *setup;
+  config.device_id = args.device_id;
+  if (!args.gateway_uri.empty() || !args.gateway_id.empty()) {
+    config.selected_gateway = dev::Gateway{args.gateway_uri, args.gateway_id};
+  }
+  tls.cert_chain_pem = slurp(args.cert);
+  tls.key_pem = slurp(args.key);
+  std::optional<dev::IdentitySessionSteps> identity;
+  if (args.identity_session) identity = dev::IdentitySessionSteps{true, true, args.renew};
+  const auto result = dev::provision_blocking(config, tls, identity);
+  const int status = report(args.common, result);
+  if (args.save_identity.empty()) return status;
+  const int saved = save_latest_identity("--save-identity", args.save_identity, result);
+  return status != 0 ? status : saved;
+}
+
+int run_refresh(const RefreshArgs& args) {
+  auto setup = server_setup(args.common);
+  if (!setup) return kExitUsage;
+  auto& [config, trust] = *setup;
+  auto identity = dev::load_identity(args.identity);
+  if (!identity) {
+    std::cerr << "dps-device: --identity: " << identity.error().internal << "\n";
+    return kExitUsage;
+  }
+  if (identity->not_after <= std::chrono::system_clock::now()) {
+    std::cerr << "dps-device: --identity: the identity certificate in " << args.identity
+              << " has expired: provision again with the manufacturer certificate\n";
+    return kExitFailed;
+  }
+  config.device_id = identity->subject_uuid;
+  const auto result = dev::identity_session_blocking(
+      config, *identity, trust, dev::IdentitySessionSteps{true, args.acls, args.renew});
+  const int status = report(args.common, result);
+  // The renewed identity replaces the old one, which dps no longer accepts.
+  if (status != 0 || !args.renew) return status;
+  return save_latest_identity("--identity", args.identity, result);
 }
 
 int run_demo_pki(const std::string& out) {
@@ -83,25 +174,49 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   ProvisionArgs args;
-  auto* provision = app.add_subcommand("provision", "Run the device's provisioning flow");
-  provision->add_option("--server", args.server, "DPS address HOST:PORT")->required();
+  auto* provision = app.add_subcommand(
+      "provision",
+      "Run the device's provisioning flow over its manufacturer certificate (time, ownership, "
+      "cloud-configuration, credentials, acls)");
+  add_server_options(*provision, args.common);
   provision->add_option("--cert", args.cert, "Manufacturer certificate PEM (leaf first)")
       ->required()
       ->check(CLI::ExistingFile);
   provision->add_option("--key", args.key, "Manufacturer private key PEM")
       ->required()
       ->check(CLI::ExistingFile);
-  provision->add_option("--ca", args.ca, "CA PEM that the DPS server certificate chains to")
-      ->required()
-      ->check(CLI::ExistingFile);
-  provision->add_option("--device-id", args.device_id, "Device id (default: random UUID)");
+  provision->add_option("--device-id", args.device_id,
+                        "Device id (default: derived from the certificate's key)");
   provision->add_option("--gateway-uri", args.gateway_uri, "selectedGateway uri");
   provision->add_option("--gateway-id", args.gateway_id, "selectedGateway id (hub id)");
-  provision->add_option("--timeout-ms", args.timeout_ms, "Per-step timeout")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  provision->add_flag("--tls12", args.tls12, "Offer TLS 1.2 only, as iotivity-lite does");
-  provision->add_flag("--json", args.json, "Print the result as one JSON object");
+  auto* identity_flag = provision->add_flag(
+      "--identity-session", args.identity_session,
+      "After provisioning, reconnect with the issued identity certificate and refresh the hub "
+      "token (cloud-configuration) and fetch the ACLs over it");
+  provision
+      ->add_flag("--renew", args.renew,
+                 "Also renew the identity certificate over the identity session (fresh key and "
+                 "CSR; dps stops accepting the previous certificate)")
+      ->needs(identity_flag);
+  provision->add_option("--save-identity", args.save_identity,
+                        "Write the issued identity (identity-chain.pem, identity-key.pem 0600, "
+                        "trust-ca.pem, device-id) into DIR for a later 'refresh'");
+
+  RefreshArgs refresh_args;
+  auto* refresh = app.add_subcommand(
+      "refresh",
+      "Come back as a provisioned device: connect with the identity certificate saved by "
+      "'provision --save-identity' and refresh the hub token (identity session only)");
+  add_server_options(*refresh, refresh_args.common);
+  refresh
+      ->add_option("--identity", refresh_args.identity,
+                   "Identity directory written by 'provision --save-identity'")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  refresh->add_flag("--acls", refresh_args.acls, "Also fetch the ACLs");
+  refresh->add_flag("--renew", refresh_args.renew,
+                    "Also renew the identity certificate and save the renewed identity back into "
+                    "the --identity directory");
 
   std::string out_dir;
   auto* demo = app.add_subcommand("demo-pki", "Create a demo manufacturer PKI (idempotent)");
@@ -114,6 +229,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (provision->parsed()) return run_provision(args);
+    if (refresh->parsed()) return run_refresh(refresh_args);
     return run_demo_pki(out_dir);
   } catch (const std::exception& e) {
     std::cerr << "dps-device: " << e.what() << "\n";

@@ -31,5 +31,44 @@ TEST(DeviceReport, NamesTheFailedStep) {
   EXPECT_FALSE(j["ok"].get<bool>());
 }
 
+TEST(DeviceReport, NamesTheStepsOfAnIdentitySession) {
+  ProvisionResult r;
+  r.ok = true;
+  r.device_id = "d";
+  r.hub.sid = "hub";
+  r.hub.cis = "coaps+tcp://hub:5684";
+  r.steps.push_back({Step::Acls, true, coap::Code::Content, "", 10, ""});
+  StepOutcome refreshed{Step::CloudConfiguration, true, coap::Code::Changed, "", 11, ""};
+  refreshed.session = Session::Identity;
+  r.steps.push_back(refreshed);
+  const std::string text = format_text(r);
+  EXPECT_NE(text.find("identity cloud-configuration"), std::string::npos) << text;
+  EXPECT_NE(text.find("hub token refreshed (hub at coaps+tcp://hub:5684)"), std::string::npos)
+      << text;
+  const auto j = nlohmann::json::parse(format_json(r));
+  EXPECT_EQ(j["steps"][0]["session"], "manufacturer");
+  EXPECT_EQ(j["steps"][1]["session"], "identity");
+  EXPECT_TRUE(j["identitySession"]["tokenRefreshed"].get<bool>());
+  EXPECT_FALSE(j["identitySession"]["renewed"].get<bool>());
+}
+
+TEST(DeviceReport, NamesAFailedIdentityStep) {
+  ProvisionResult r;
+  r.device_id = "d";
+  r.failed_step = Step::CloudConfiguration;
+  r.failed_session = Session::Identity;
+  r.error = "identity cloud-configuration: expected 2.04, got 4.03";
+  StepOutcome refused{Step::CloudConfiguration, false, coap::Code::Forbidden, "", 9, "4.03"};
+  refused.session = Session::Identity;
+  r.steps.push_back(refused);
+  const std::string text = format_text(r);
+  EXPECT_NE(text.find("identity session of device d FAILED at step identity cloud-configuration"),
+            std::string::npos)
+      << text;
+  const auto j = nlohmann::json::parse(format_json(r));
+  EXPECT_EQ(j["failedStep"], "cloud-configuration");
+  EXPECT_EQ(j["failedSession"], "identity");
+}
+
 }  // namespace
 }  // namespace dps::device
