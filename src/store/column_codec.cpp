@@ -130,6 +130,20 @@ AclSection from_json(const json& j) {
   return {status_from(j), str(j, "accessControlList")};
 }
 
+template <>
+PreConfigurationSection from_json(const json& j) {
+  return {status_from(j), str(j, "updates"), str(j, "results")};
+}
+
+template <>
+std::vector<ResourceUpdate> from_json(const json& j) {
+  std::vector<ResourceUpdate> updates;
+  for (const json& u : j.get<std::vector<json>>()) {
+    updates.push_back({str(u, "href"), str(u, "representation")});
+  }
+  return updates;
+}
+
 }  // namespace
 
 std::string encode(const std::vector<std::string>& strings) { return dump(json(strings)); }
@@ -198,6 +212,23 @@ std::string encode(const AclSection& s) {
       {{"status", status_json(s.status)}, {"accessControlList", s.access_control_list_json}});
 }
 
+std::string encode(const PreConfigurationSection& s) {
+  // updates_json / results_json kept as strings, byte for byte, as CredentialSection's.
+  return dump({{"status", status_json(s.status)},
+               {"updates", s.updates_json},
+               {"results", s.results_json}});
+}
+
+std::string encode(const std::vector<ResourceUpdate>& updates) {
+  // representation_json stays a string: re-parsing could reorder its keys, and the variables in
+  // its values must reach the device exactly as the owner wrote them.
+  json array = json::array();
+  for (const ResourceUpdate& u : updates) {
+    array.push_back({{"href", u.href}, {"representation", u.representation_json}});
+  }
+  return dump(array);
+}
+
 template <class T>
 Result<T> decode(std::string_view text, std::string_view column) {
   try {
@@ -217,5 +248,7 @@ template Result<OwnershipSection> decode(std::string_view, std::string_view);
 template Result<CloudSection> decode(std::string_view, std::string_view);
 template Result<CredentialSection> decode(std::string_view, std::string_view);
 template Result<AclSection> decode(std::string_view, std::string_view);
+template Result<PreConfigurationSection> decode(std::string_view, std::string_view);
+template Result<std::vector<ResourceUpdate>> decode(std::string_view, std::string_view);
 
 }  // namespace dps::store::codec

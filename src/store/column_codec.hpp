@@ -28,6 +28,9 @@ std::string encode(const OwnershipSection& section);
 std::string encode(const CloudSection& section);
 std::string encode(const CredentialSection& section);
 std::string encode(const AclSection& section);
+std::string encode(const PreConfigurationSection& section);
+/// A template's pre-configuration: an array of {href, representation} (the JSON kept as a string).
+std::string encode(const std::vector<ResourceUpdate>& updates);
 
 /// Decodes text produced by encode() for the same T. Defined for exactly the types above.
 /// @param column names the column in the error message.

@@ -33,6 +33,7 @@ struct EnrollmentGroup {
   /// groups of different owners from sharing trust with it (Store::create_enrollment_group).
   /// Empty: not computed (then nothing is checked or claimed).
   std::vector<std::string> trust_path;
+  std::string template_id;  // (new) an EnrollmentTemplate of the same owner; empty = none
 
   bool operator==(const EnrollmentGroup&) const = default;
 };
@@ -55,6 +56,33 @@ struct IndividualEnrollment {
   bool disabled = false;             // refuses the device, even when a group admits it
 
   bool operator==(const IndividualEnrollment&) const = default;
+};
+
+/// One resource update a device applies after provisioning (pre-configuration): `href` an absolute
+/// OCF path, `representation_json` a JSON object (sent as CBOR) whose string values may hold the
+/// variables {{deviceId}}, {{owner}} and {{hubId}}, substituted per device.
+struct ResourceUpdate {
+  std::string href;
+  std::string representation_json;
+  bool operator==(const ResourceUpdate&) const = default;
+};
+
+/// What groups and individual enrollments that name it add to their devices' provisioning
+/// (beyond plgd; AWS IoT's provisioning templates): extra ACEs, certificate and token
+/// lifetimes, and pre-configuration. Owner-scoped; a reference from another owner's enrollment
+/// resolves to nothing.
+struct EnrollmentTemplate {
+  std::string id;  // UUID
+  std::string owner;
+  std::string name;
+  /// JSON array of ACEs in the device's aclist2 form ({"subject", "resources", "permission"}),
+  /// validated on the way in; appended to the ACEs every device gets, duplicates dropped.
+  std::string access_control_list_json = "[]";
+  int64_t identity_certificate_validity_seconds = 0;  // 0 = the CA's default
+  int64_t token_lifetime_seconds = 0;                 // 0 = the minter's default
+  std::vector<ResourceUpdate> pre_configuration;
+
+  bool operator==(const EnrollmentTemplate&) const = default;
 };
 
 struct GrpcClientConfig {
@@ -159,6 +187,15 @@ struct AclSection {
   bool operator==(const AclSection&) const = default;
 };
 
+/// (new) The pre-configuration step: what was sent (GET) and what the device reported applying
+/// (POST). A report keeps the updates sent; status is the latest exchange's.
+struct PreConfigurationSection {
+  StepStatus status;
+  std::string updates_json;  // JSON array of {href, representation} sent, variables substituted
+  std::string results_json;  // JSON array of {href, code, error} reported; "" = no report yet
+  bool operator==(const PreConfigurationSection&) const = default;
+};
+
 /// One record per owner and registration id: a device admitted under another owner gets a record
 /// of that owner, and the first one keeps its owner. As an *update*, absent sections and empty
 /// scalar fields mean "leave as stored"; present sections replace the stored one only if their
@@ -180,6 +217,7 @@ struct ProvisioningRecord {
   std::optional<CloudSection> cloud;
   std::optional<CredentialSection> credential;
   std::optional<AclSection> acl;
+  std::optional<PreConfigurationSection> pre_configuration;
 
   bool operator==(const ProvisioningRecord&) const = default;
 };

@@ -1,8 +1,9 @@
 // The provisioning-record merge (ProvisioningRecord's rules) as ONE SQL statement that both
 // adapters run: PostgreSQL and SQLite (3.24+ upsert syntax) read it alike, so the rules cannot
-// drift apart. Parameters $1..$19, in order of first appearance: id, owner, device_id,
+// drift apart. Parameters $1..$21, in order of first appearance: id, owner, device_id,
 // enrollment_group_id, individual_enrollment_id, creation_date, local_endpoints, then each
-// section's JSON and date (attestation, plgd_time, ownership, cloud, credential, acl).
+// section's JSON and date (attestation, plgd_time, ownership, cloud, credential, acl,
+// pre_configuration).
 // In SET, `r.` columns are the stored row's values *before* the update, so each section's JSON
 // and its date column are decided by the same comparison.
 // - A record is one owner's: the key is (owner, id), so a device admitted under another owner
@@ -29,10 +30,11 @@ inline constexpr std::string_view kRecordMergeSql = R"sql(
 INSERT INTO provisioning_records AS r (id, owner, device_id, enrollment_group_id,
   individual_enrollment_id, creation_date, local_endpoints, attestation, attestation_date,
   plgd_time, plgd_time_date, ownership, ownership_date, cloud, cloud_date, credential,
-  credential_date, acl, acl_date)
-SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19
+  credential_date, acl, acl_date, pre_configuration, pre_configuration_date)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+  $21
 WHERE NOT EXISTS (SELECT 1 FROM provisioning_records AS other
-                  WHERE $3 <> '' AND other.device_id = $3
+                  WHERE $3 <> '' AND other.device_id = $3 AND other.device_id <> ''
                     AND NOT (other.owner = $2 AND other.id = $1))
 ON CONFLICT (owner, id) DO UPDATE SET
   device_id = CASE WHEN r.device_id = '' THEN excluded.device_id ELSE r.device_id END,
@@ -79,7 +81,15 @@ ON CONFLICT (owner, id) DO UPDATE SET
     THEN excluded.acl ELSE r.acl END,
   acl_date = CASE WHEN excluded.acl IS NOT NULL
       AND (r.acl_date IS NULL OR excluded.acl_date >= r.acl_date)
-    THEN excluded.acl_date ELSE r.acl_date END
+    THEN excluded.acl_date ELSE r.acl_date END,
+  pre_configuration = CASE WHEN excluded.pre_configuration IS NOT NULL
+      AND (r.pre_configuration_date IS NULL
+        OR excluded.pre_configuration_date >= r.pre_configuration_date)
+    THEN excluded.pre_configuration ELSE r.pre_configuration END,
+  pre_configuration_date = CASE WHEN excluded.pre_configuration IS NOT NULL
+      AND (r.pre_configuration_date IS NULL
+        OR excluded.pre_configuration_date >= r.pre_configuration_date)
+    THEN excluded.pre_configuration_date ELSE r.pre_configuration_date END
 WHERE excluded.device_id = '' OR r.device_id = '' OR r.device_id = excluded.device_id
 )sql";
 
@@ -87,11 +97,14 @@ WHERE excluded.device_id = '' OR r.device_id = '' OR r.device_id = excluded.devi
 /// first appearance, which is how SQLite numbers them). One row:
 /// the device id this record is pinned to ('' if none, or no such record) and whether another
 /// record holds $3.
+// `device_id <> ''` in both lookups repeats the partial unique index's predicate: SQLite uses
+// provisioning_records_device_id_unique only when the query states it (it does not infer it from
+// `$3 <> ''`), and without it every record update scanned the table (bench/RESULTS.md).
 inline constexpr std::string_view kRecordConflictSql = R"sql(
 SELECT
   coalesce((SELECT device_id FROM provisioning_records WHERE id = $1 AND owner = $2), ''),
   EXISTS (SELECT 1 FROM provisioning_records
-          WHERE device_id = $3 AND NOT (owner = $2 AND id = $1))
+          WHERE device_id = $3 AND device_id <> '' AND NOT (owner = $2 AND id = $1))
 )sql";
 
 }  // namespace dps::store

@@ -55,6 +55,11 @@ struct IndividualEnrollmentFilter {
   size_t limit = 0;
 };
 
+struct TemplateFilter {
+  OwnerScope scope;
+  std::vector<std::string> ids;
+};
+
 struct RecordFilter {
   OwnerScope scope;
   std::vector<std::string> ids;
@@ -118,6 +123,15 @@ class Store {
   virtual Result<std::optional<IndividualEnrollment>> find_individual_enrollment(
       const std::string& public_key_sha256) = 0;
 
+  // Enrollment templates: part of the configuration (each write bumps configuration_version, the
+  // catalog holds them all), like hubs.
+  virtual Result<void> create_template(const EnrollmentTemplate& t) = 0;
+  /// NotFound unless a template of the same id and owner exists.
+  virtual Result<void> update_template(const EnrollmentTemplate& t) = 0;
+  /// Ordered by id.
+  virtual Result<std::vector<EnrollmentTemplate>> list_templates(const TemplateFilter& filter) = 0;
+  virtual Result<size_t> delete_templates(const TemplateFilter& filter) = 0;
+
   virtual Result<void> upsert_hubs(std::span<const Hub> hubs) = 0;
   virtual Result<void> create_hub(const Hub& hub) = 0;
   virtual Result<void> update_hub(const Hub& hub) = 0;
@@ -138,7 +152,7 @@ class Store {
       const RecordFilter& filter) = 0;
   virtual Result<size_t> delete_provisioning_records(const RecordFilter& filter) = 0;
 
-  /// Monotonic counter bumped by every change of groups or hubs (by any writer of this database),
+  /// Monotonic counter bumped by every change of groups, hubs or templates (by any writer of this database),
   /// so caches can tell they are stale without reloading on every handshake.
   virtual Result<int64_t> configuration_version() = 0;
 

@@ -136,11 +136,31 @@ ALTER TABLE provisioning_records
   ADD COLUMN individual_enrollment_id text NOT NULL DEFAULT '';
 )sql";
 
+// Enrollment templates and pre-configuration, as sqlite/migrations.cpp's migration 5.
+constexpr std::string_view kMigration5Templates = R"sql(
+CREATE TABLE enrollment_templates (
+  id text COLLATE "C" PRIMARY KEY,
+  owner text NOT NULL,
+  name text NOT NULL,
+  access_control_list text NOT NULL,
+  identity_certificate_validity_seconds bigint NOT NULL,
+  token_lifetime_seconds bigint NOT NULL,
+  pre_configuration text NOT NULL
+);
+CREATE INDEX enrollment_templates_owner ON enrollment_templates (owner);
+
+ALTER TABLE enrollment_groups ADD COLUMN template_id text NOT NULL DEFAULT '';
+
+ALTER TABLE provisioning_records ADD COLUMN pre_configuration text;
+ALTER TABLE provisioning_records ADD COLUMN pre_configuration_date bigint;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial", kMigration1Initial},
     Migration{2, "tenancy", kMigration2Tenancy},
     Migration{3, "group revisions", kMigration3GroupRevisions},
     Migration{4, "individual enrollments", kMigration4IndividualEnrollments},
+    Migration{5, "templates and pre-configuration", kMigration5Templates},
 };
 
 // Migrations run without the session's statement_timeout (for this transaction only): a long

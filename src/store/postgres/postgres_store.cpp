@@ -10,6 +10,7 @@
 #include "store/postgres/individual_enrollment_table.hpp"
 #include "store/postgres/migrations.hpp"
 #include "store/postgres/provisioning_record_table.hpp"
+#include "store/postgres/template_table.hpp"
 #include "store/sql_credentials.hpp"
 
 namespace dps::store {
@@ -176,6 +177,34 @@ Result<std::optional<IndividualEnrollment>> PostgresStore::find_individual_enrol
   auto lease = pool_->acquire();
   if (!lease) return tl::unexpected(lease.error());
   return postgres::individual_enrollment_table::find(**lease, public_key_sha256);
+}
+
+// --- enrollment templates: configuration, like hubs
+
+Result<void> PostgresStore::create_template(const EnrollmentTemplate& t) {
+  return write_configuration(
+      [&](postgres::Connection& db) { return postgres::template_table::insert(db, t); });
+}
+
+Result<void> PostgresStore::update_template(const EnrollmentTemplate& t) {
+  return write_configuration([&](postgres::Connection& db) -> Result<void> {
+    auto updated = postgres::template_table::update(db, t);
+    if (!updated) return tl::unexpected(updated.error());
+    if (!*updated) return fail(ErrorCode::NotFound, "enrollment template " + t.id + " not found");
+    return {};
+  });
+}
+
+Result<std::vector<EnrollmentTemplate>> PostgresStore::list_templates(
+    const TemplateFilter& filter) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  return postgres::template_table::list(**lease, filter);
+}
+
+Result<size_t> PostgresStore::delete_templates(const TemplateFilter& filter) {
+  return write_configuration(
+      [&](postgres::Connection& db) { return postgres::template_table::remove(db, filter); });
 }
 
 // --- hubs

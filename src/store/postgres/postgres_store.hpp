@@ -1,5 +1,5 @@
 // The scale-out Store adapter: PostgreSQL through libpq, and the listener that tells replicas
-// when the configuration (groups, hubs) changed.
+// when the configuration (groups, hubs, templates) changed.
 #pragma once
 
 #include <chrono>
@@ -69,6 +69,11 @@ class PostgresStore final : public Store {
   Result<std::optional<IndividualEnrollment>> find_individual_enrollment(
       const std::string& public_key_sha256) override;
 
+  Result<void> create_template(const EnrollmentTemplate& t) override;
+  Result<void> update_template(const EnrollmentTemplate& t) override;
+  Result<std::vector<EnrollmentTemplate>> list_templates(const TemplateFilter& filter) override;
+  Result<size_t> delete_templates(const TemplateFilter& filter) override;
+
   Result<void> upsert_hubs(std::span<const Hub> hubs) override;
   Result<void> create_hub(const Hub& hub) override;
   Result<void> update_hub(const Hub& hub) override;
@@ -95,7 +100,7 @@ class PostgresStore final : public Store {
 
   /// Runs `write(Connection&)` in one transaction and, if it changed any row, bumps
   /// configuration_version and notifies kConfigurationChannel in that same transaction (so no
-  /// reader sees new groups/hubs with an old version). `write` returns Result<T>.
+  /// reader sees new configuration with an old version). `write` returns Result<T>.
   template <class Write>
   auto write_configuration(Write&& write) -> decltype(write(std::declval<postgres::Connection&>()));
 

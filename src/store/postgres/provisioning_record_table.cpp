@@ -29,7 +29,8 @@ WHERE ($1 IS NULL OR owner = $1)
 
 const std::string kSelect = R"sql(
 SELECT id, owner, device_id, enrollment_group_id, creation_date, local_endpoints,
-  attestation, plgd_time, ownership, cloud, credential, acl, individual_enrollment_id
+  attestation, plgd_time, ownership, cloud, credential, acl, individual_enrollment_id,
+  pre_configuration
 FROM provisioning_records)sql" +
                             std::string(kWhere) + "ORDER BY id";
 
@@ -60,6 +61,7 @@ Params merge_params(const ProvisioningRecord& update, int64_t now) {
   add_section(p, update.cloud);
   add_section(p, update.credential);
   add_section(p, update.acl);
+  add_section(p, update.pre_configuration);
   return p;
 }
 
@@ -100,6 +102,9 @@ Result<ProvisioningRecord> read(const QueryResult& rows, int row) {
   if (ok) ok = read_section(rows, row, 11, "acl", r.acl);
   if (!ok) return tl::unexpected(ok.error());
   r.individual_enrollment_id = rows.text(row, 12);
+  if (auto pre = read_section(rows, row, 13, "pre_configuration", r.pre_configuration); !pre) {
+    return tl::unexpected(pre.error());
+  }
   return r;
 }
 

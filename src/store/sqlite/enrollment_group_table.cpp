@@ -16,16 +16,16 @@ namespace {
 constexpr std::string_view kInsert = R"sql(
 INSERT INTO enrollment_groups (id, owner, name, certificate_chain, lead_certificate_name,
   expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl,
-  trust_path, revision)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+  trust_path, template_id, revision)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
   (SELECT version + 1 FROM configuration_version WHERE singleton = 1))
 )sql";
 
 constexpr std::string_view kUpsert = R"sql(
 INSERT INTO enrollment_groups (id, owner, name, certificate_chain, lead_certificate_name,
   expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl,
-  trust_path, revision)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+  trust_path, template_id, revision)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
   (SELECT version + 1 FROM configuration_version WHERE singleton = 1))
 ON CONFLICT (id) DO UPDATE SET
   owner = excluded.owner, name = excluded.name, certificate_chain = excluded.certificate_chain,
@@ -33,13 +33,14 @@ ON CONFLICT (id) DO UPDATE SET
   expired_certificate_enabled = excluded.expired_certificate_enabled,
   hub_ids = excluded.hub_ids, pre_shared_key = excluded.pre_shared_key,
   disabled = excluded.disabled, revoked_certificates = excluded.revoked_certificates,
-  crl = excluded.crl, trust_path = excluded.trust_path, revision = excluded.revision
+  crl = excluded.crl, trust_path = excluded.trust_path, template_id = excluded.template_id,
+  revision = excluded.revision
 )sql";
 
 constexpr std::string_view kUpdate = R"sql(
 UPDATE enrollment_groups SET name = ?3, certificate_chain = ?4, lead_certificate_name = ?5,
   expired_certificate_enabled = ?6, hub_ids = ?7, pre_shared_key = ?8, disabled = ?9,
-  revoked_certificates = ?10, crl = ?11, trust_path = ?12,
+  revoked_certificates = ?10, crl = ?11, trust_path = ?12, template_id = ?13,
   revision = (SELECT version + 1 FROM configuration_version WHERE singleton = 1)
 WHERE id = ?1 AND owner = ?2
 )sql";
@@ -57,7 +58,7 @@ WHERE (?1 IS NULL OR owner = ?1)
 
 const std::string kSelect = R"sql(
 SELECT id, owner, name, certificate_chain, lead_certificate_name, expired_certificate_enabled,
-  hub_ids, pre_shared_key, disabled, revoked_certificates, crl, trust_path
+  hub_ids, pre_shared_key, disabled, revoked_certificates, crl, trust_path, template_id
 FROM enrollment_groups)sql" +
                             std::string(kWhere) + "ORDER BY id";
 
@@ -73,7 +74,7 @@ WHERE (?1 IS NULL OR owner = ?1) AND id IN (SELECT value FROM json_each(?2))
 )sql";
 const std::string kSelectIds = R"sql(
 SELECT id, owner, name, certificate_chain, lead_certificate_name, expired_certificate_enabled,
-  hub_ids, pre_shared_key, disabled, revoked_certificates, crl, trust_path
+  hub_ids, pre_shared_key, disabled, revoked_certificates, crl, trust_path, template_id
 FROM enrollment_groups)sql" + std::string(kWhereIds) +
                                "ORDER BY id";
 const std::string kDeleteIds = "DELETE FROM enrollment_groups" + std::string(kWhereIds);
@@ -121,6 +122,7 @@ Result<void> write(Connection& db, std::string_view sql, const EnrollmentGroup& 
   stmt->bind(10, codec::encode(g.revoked_certificates));
   stmt->bind(11, g.crl);
   stmt->bind(12, codec::encode(g.trust_path));
+  stmt->bind(13, g.template_id);
   return stmt->run();
 }
 
@@ -183,6 +185,7 @@ Result<EnrollmentGroup> read(const Statement& row) {
       codec::decode<std::vector<std::string>>(row.text(11), "enrollment_groups.trust_path");
   if (!trust_path) return tl::unexpected(trust_path.error());
   g.trust_path = std::move(*trust_path);
+  g.template_id = row.text(12);
   return g;
 }
 

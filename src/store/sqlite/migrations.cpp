@@ -169,11 +169,34 @@ CREATE INDEX individual_enrollments_owner_id ON individual_enrollments (owner, i
 ALTER TABLE provisioning_records ADD COLUMN individual_enrollment_id TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Enrollment templates and pre-configuration: a template is one owner's (listed by owner), its
+// ACEs and resource updates JSON text (column_codec.hpp). Groups name the template they use, as
+// individual enrollments already do ('' = none, also for groups written before). Records gain the
+// pre-configuration step, a section like the others: JSON plus its status date for the merge.
+constexpr std::string_view kMigration5Templates = R"sql(
+CREATE TABLE enrollment_templates (
+  id TEXT PRIMARY KEY NOT NULL,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  access_control_list TEXT NOT NULL,
+  identity_certificate_validity_seconds INTEGER NOT NULL,
+  token_lifetime_seconds INTEGER NOT NULL,
+  pre_configuration TEXT NOT NULL
+);
+CREATE INDEX enrollment_templates_owner ON enrollment_templates (owner);
+
+ALTER TABLE enrollment_groups ADD COLUMN template_id TEXT NOT NULL DEFAULT '';
+
+ALTER TABLE provisioning_records ADD COLUMN pre_configuration TEXT;
+ALTER TABLE provisioning_records ADD COLUMN pre_configuration_date INTEGER;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial", kMigration1Initial},
     Migration{2, "tenancy", kMigration2Tenancy},
     Migration{3, "group revisions", kMigration3GroupRevisions},
     Migration{4, "individual enrollments", kMigration4IndividualEnrollments},
+    Migration{5, "templates and pre-configuration", kMigration5Templates},
 };
 
 constexpr std::string_view kSelectUserVersion = "PRAGMA user_version";

@@ -15,7 +15,7 @@ namespace {
 
 // The merge rules of ProvisioningRecord (record_merge_sql.hpp), in SQL so that concurrent writers
 // cannot interleave a read-modify-write. SQLite numbers `$NNN` parameters in order of first
-// appearance, which is $1..$19 in this statement, so it binds by the same indexes.
+// appearance, which is $1..$21 in this statement, so it binds by the same indexes.
 constexpr std::string_view kMerge = kRecordMergeSql;
 constexpr std::string_view kConflict = kRecordConflictSql;
 
@@ -31,7 +31,8 @@ WHERE (?1 IS NULL OR owner = ?1)
 
 const std::string kSelect = R"sql(
 SELECT id, owner, device_id, enrollment_group_id, creation_date, local_endpoints,
-  attestation, plgd_time, ownership, cloud, credential, acl, individual_enrollment_id
+  attestation, plgd_time, ownership, cloud, credential, acl, individual_enrollment_id,
+  pre_configuration
 FROM provisioning_records)sql" +
                             std::string(kWhere) + "ORDER BY id";
 
@@ -84,6 +85,9 @@ Result<ProvisioningRecord> read(const Statement& row) {
   if (ok) ok = read_section(row, 11, "acl", r.acl);
   if (!ok) return tl::unexpected(ok.error());
   r.individual_enrollment_id = row.text(12);
+  if (auto pre = read_section(row, 13, "pre_configuration", r.pre_configuration); !pre) {
+    return tl::unexpected(pre.error());
+  }
   return r;
 }
 
@@ -108,6 +112,7 @@ Result<void> merge(Connection& db, const ProvisioningRecord& update) {
   bind_section(*stmt, 14, update.cloud);
   bind_section(*stmt, 16, update.credential);
   bind_section(*stmt, 18, update.acl);
+  bind_section(*stmt, 20, update.pre_configuration);
   if (auto ran = stmt->run(); !ran) return ran;
   if (db.changes() > 0) return {};
   // Refused: say why (the rare path, so a second statement here costs nothing in the common one).

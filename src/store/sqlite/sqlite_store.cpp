@@ -16,6 +16,7 @@
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/provisioning_record_table.hpp"
 #include "store/sqlite/statement.hpp"
+#include "store/sqlite/template_table.hpp"
 
 namespace dps::store {
 
@@ -219,6 +220,30 @@ Result<std::optional<IndividualEnrollment>> SqliteStore::find_individual_enrollm
     const std::string& public_key_sha256) {
   std::lock_guard lock(mutex_);
   return sqlite::individual_enrollment_table::find(*connection_, public_key_sha256);
+}
+
+// --- enrollment templates: configuration, like hubs
+
+Result<void> SqliteStore::create_template(const EnrollmentTemplate& t) {
+  return write_configuration([&] { return sqlite::template_table::insert(*connection_, t); });
+}
+
+Result<void> SqliteStore::update_template(const EnrollmentTemplate& t) {
+  return write_configuration([&]() -> Result<void> {
+    auto updated = sqlite::template_table::update(*connection_, t);
+    if (!updated) return tl::unexpected(updated.error());
+    if (!*updated) return fail(ErrorCode::NotFound, "enrollment template " + t.id + " not found");
+    return {};
+  });
+}
+
+Result<std::vector<EnrollmentTemplate>> SqliteStore::list_templates(const TemplateFilter& filter) {
+  std::lock_guard lock(mutex_);
+  return sqlite::template_table::list(*connection_, filter);
+}
+
+Result<size_t> SqliteStore::delete_templates(const TemplateFilter& filter) {
+  return write_configuration([&] { return sqlite::template_table::remove(*connection_, filter); });
 }
 
 // --- hubs

@@ -51,6 +51,11 @@ class SqliteStore final : public Store {
   Result<std::optional<IndividualEnrollment>> find_individual_enrollment(
       const std::string& public_key_sha256) override;
 
+  Result<void> create_template(const EnrollmentTemplate& t) override;
+  Result<void> update_template(const EnrollmentTemplate& t) override;
+  Result<std::vector<EnrollmentTemplate>> list_templates(const TemplateFilter& filter) override;
+  Result<size_t> delete_templates(const TemplateFilter& filter) override;
+
   Result<void> upsert_hubs(std::span<const Hub> hubs) override;
   Result<void> create_hub(const Hub& hub) override;
   Result<void> update_hub(const Hub& hub) override;
@@ -76,7 +81,7 @@ class SqliteStore final : public Store {
   explicit SqliteStore(std::unique_ptr<sqlite::Connection> connection);
 
   /// Runs `write` in one IMMEDIATE transaction and, if it changed any row, bumps
-  /// configuration_version in that same transaction (so a reader never sees new groups/hubs with
+  /// configuration_version in that same transaction (so a reader never sees new configuration with
   /// an old version). `write` returns Result<T>.
   template <class Write>
   auto write_configuration(Write&& write) -> decltype(write());

@@ -52,6 +52,31 @@ TEST(ColumnCodec, MissingAndUnknownKeysAreToleratedWrongTypesAreNot) {
   EXPECT_TRUE(decoded->gateways.empty());
 }
 
+TEST(ColumnCodec, ResourceUpdatesKeepTheirRepresentationByteForByte) {
+  // The owner's key order and spacing, and the unsubstituted variables, reach the device as
+  // written: re-parsing the representation would reorder its keys.
+  const std::vector<ResourceUpdate> updates = {{"/oic/con", R"({"z": 1, "a": "{{deviceId}}"})"},
+                                               {"/light/1", R"({"state":true})"}};
+  const std::string text = encode(updates);
+  auto decoded = decode<std::vector<ResourceUpdate>>(text, "pre_configuration");
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(*decoded, updates);
+  auto empty = decode<std::vector<ResourceUpdate>>(encode(std::vector<ResourceUpdate>{}), "p");
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->empty());
+  auto corrupt = decode<std::vector<ResourceUpdate>>(R"({"href":"/x"})", "templates.pre");
+  ASSERT_FALSE(corrupt);  // an object where the array belongs
+  EXPECT_NE(corrupt.error().internal.find("templates.pre"), std::string::npos);
+}
+
+TEST(ColumnCodec, PreConfigurationSectionRoundTrips) {
+  const PreConfigurationSection section{
+      {42, 68, "device refused /x"}, R"([{"href":"/x","representation":{}}])", ""};
+  auto decoded = decode<PreConfigurationSection>(encode(section), "pre_configuration");
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(*decoded, section);
+}
+
 TEST(ColumnCodec, CorruptTextIsAnInternalErrorNamingTheColumn) {
   const std::pair<std::string, std::string> cases[] = {
       {"{not json", "truncated"},

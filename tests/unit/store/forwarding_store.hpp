@@ -53,6 +53,18 @@ class ForwardingStore : public Store {
       const std::string& public_key_sha256) override {
     return inner_.find_individual_enrollment(public_key_sha256);
   }
+  Result<void> create_template(const EnrollmentTemplate& t) override {
+    return inner_.create_template(t);
+  }
+  Result<void> update_template(const EnrollmentTemplate& t) override {
+    return inner_.update_template(t);
+  }
+  Result<std::vector<EnrollmentTemplate>> list_templates(const TemplateFilter& filter) override {
+    return inner_.list_templates(filter);
+  }
+  Result<size_t> delete_templates(const TemplateFilter& filter) override {
+    return inner_.delete_templates(filter);
+  }
   Result<void> upsert_hubs(std::span<const Hub> hubs) override { return inner_.upsert_hubs(hubs); }
   Result<void> create_hub(const Hub& hub) override { return inner_.create_hub(hub); }
   Result<void> update_hub(const Hub& hub) override { return inner_.update_hub(hub); }

@@ -64,7 +64,7 @@ TEST_F(PostgresStoreTest, ReplicasOpeningAFreshDatabaseAtOnceApplyTheMigrationsO
   }
   for (const auto& store : stores) ASSERT_TRUE(ok(store));
   EXPECT_EQ(sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations"),
-            "1,2,3,4");
+            "1,2,3,4,5");
   EXPECT_EQ(sql("SELECT count(*) FROM configuration_version"), "1");
   for (int i = 0; i < kReplicas; ++i) {
     ASSERT_TRUE(ok(
@@ -138,7 +138,7 @@ TEST_F(PostgresStoreTest, AFailedMigrationLeavesTheDatabaseAsItWas) {
       "hubs");
 }
 
-TEST_F(PostgresStoreTest, ADatabaseAtSchema3MigratesTo4KeepingItsRecords) {
+TEST_F(PostgresStoreTest, ADatabaseAtSchema3MigratesKeepingItsRecords) {
   std::string schema3 = R"sql(
 CREATE TABLE schema_migrations (
   version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
@@ -155,7 +155,7 @@ INSERT INTO provisioning_records (id, owner, device_id, enrollment_group_id, cre
 
   auto store = open_store();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(sql("SELECT max(version) FROM schema_migrations"), "4");
+  EXPECT_EQ(sql("SELECT max(version) FROM schema_migrations"), kLatest);
   const ProvisioningRecord kept{.id = "r1",
                                 .device_id = "d1",
                                 .enrollment_group_id = "g1",
@@ -169,6 +169,61 @@ INSERT INTO provisioning_records (id, owner, device_id, enrollment_group_id, cre
       {.id = "e1", .owner = "alice", .public_key_sha256 = std::string(64, 'f')}};
   ASSERT_TRUE(ok(store->create_individual_enrollments(enrollment)));
   EXPECT_EQ(sql("SELECT count(*) FROM individual_enrollments"), "1");
+}
+
+TEST_F(PostgresStoreTest, ADatabaseAtSchema4MigratesTo5KeepingItsGroupsAndRecords) {
+  std::string schema4 = R"sql(
+CREATE TABLE schema_migrations (
+  version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+)sql";
+  for (const postgres::Migration& m : postgres::migrations()) {
+    if (m.version > 4) continue;
+    schema4 += std::string(m.sql) + "INSERT INTO schema_migrations (version, name) VALUES (" +
+               std::to_string(m.version) + ", '" + std::string(m.name) + "');";
+  }
+  sql(schema4 + R"sql(
+INSERT INTO enrollment_groups (id, owner, name, certificate_chain, lead_certificate_name,
+  expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl,
+  trust_path, revision)
+VALUES ('g1', 'alice', 'n', 'chain', 'lead', true, '["h1"]', '\x00ff', false, '[]', '', '["k"]', 3);
+INSERT INTO provisioning_records (id, owner, device_id, enrollment_group_id, creation_date,
+  local_endpoints, acl, acl_date, individual_enrollment_id)
+VALUES ('r1', 'alice', 'd1', 'g1', 5, '[]',
+  '{"status":{"date":7,"coapCode":68,"errorMessage":""},"accessControlList":"[]"}', 7, '');
+)sql");
+
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(sql("SELECT max(version) FROM schema_migrations"), "5");
+  EnrollmentGroup group{.id = "g1", .owner = "alice", .name = "n", .hub_ids = {"h1"}};
+  group.x509 = {"chain", "lead", true};
+  group.pre_shared_key = std::string("\x00\xff", 2);
+  group.trust_path = {"k"};
+  auto groups = store->list_enrollment_groups({.scope = OwnerScope::every_owner()});
+  ASSERT_TRUE(ok(groups));
+  EXPECT_EQ(*groups, std::vector{group});  // template_id '' = none
+  ProvisioningRecord record{.id = "r1",
+                            .device_id = "d1",
+                            .enrollment_group_id = "g1",
+                            .owner = "alice",
+                            .creation_date = 5};
+  record.acl = AclSection{{7, 68, ""}, "[]"};
+  auto records = store->list_provisioning_records({.scope = OwnerScope::every_owner()});
+  ASSERT_TRUE(ok(records));
+  EXPECT_EQ(*records, std::vector{record});  // no pre-configuration section yet
+
+  // The new columns take writes.
+  group.template_id = "t1";
+  ASSERT_TRUE(ok(store->create_template(make_template("t1", "alice"))));
+  ASSERT_TRUE(ok(store->update_enrollment_group(group)));
+  record.pre_configuration = PreConfigurationSection{{9, 69, ""}, "[]", ""};
+  const std::vector<ProvisioningRecord> updates = {record};
+  ASSERT_TRUE(ok(all_applied(store->apply_record_updates(updates))));
+  groups = store->list_enrollment_groups({.scope = OwnerScope::every_owner()});
+  records = store->list_provisioning_records({.scope = OwnerScope::every_owner()});
+  ASSERT_TRUE(ok(groups) && ok(records));
+  EXPECT_EQ(*groups, std::vector{group});
+  EXPECT_EQ(*records, std::vector{record});
 }
 
 TEST_F(PostgresStoreTest, ABulkLoadOfIndividualEnrollmentsIsOneTransaction) {

@@ -79,11 +79,13 @@ TEST_P(StoreContract, RecordEverySectionIsDateGuarded) {
   other.credential->pre_shared_key_subject_id = "x";
   other.acl->access_control_list_json = "[]";
   other.plgd_time->status.coap_code = 0;
+  other.pre_configuration->updates_json = "[]";
   ASSERT_TRUE(ok(apply(store(), {other})));
   EXPECT_EQ(stored(store(), "r1"), current);
 
   for (auto* s : {&other.attestation->status, &other.plgd_time->status, &other.ownership->status,
-                  &other.cloud->status, &other.credential->status, &other.acl->status}) {
+                  &other.cloud->status, &other.credential->status, &other.acl->status,
+                  &other.pre_configuration->status}) {
     s->date = 200;
   }
   ASSERT_TRUE(ok(apply(store(), {other})));

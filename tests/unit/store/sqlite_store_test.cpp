@@ -1,5 +1,6 @@
 // SqliteStore: runs the Store contract, plus what only the SQLite adapter has (file, WAL,
 // migrations, error mapping). Raw sqlite3 calls inspect or damage the file from outside.
+#include "store/record_merge_sql.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
@@ -116,7 +117,7 @@ TEST_F(SqliteStoreTest, ReopenDoesNotRerunMigrations) {
   EXPECT_EQ(*version, 41);
 }
 
-TEST_F(SqliteStoreTest, ADatabaseAtSchema3MigratesTo4KeepingItsRecords) {
+TEST_F(SqliteStoreTest, ADatabaseAtSchema3MigratesKeepingItsRecords) {
   std::filesystem::create_directories(file().parent_path());
   std::string schema3 = "PRAGMA user_version = 3;";
   for (const sqlite::Migration& m : sqlite::migrations()) {
@@ -130,7 +131,8 @@ INSERT INTO provisioning_records (id, owner, device_id, enrollment_group_id, cre
 
   auto store = SqliteStore::open(file());
   ASSERT_TRUE(ok(store));
-  EXPECT_EQ(raw_sql(file(), "PRAGMA user_version"), "4");
+  EXPECT_EQ(raw_sql(file(), "PRAGMA user_version"),
+            std::to_string(sqlite::latest_schema_version()));
   const ProvisioningRecord kept{.id = "r1",
                                 .device_id = "d1",
                                 .enrollment_group_id = "g1",
@@ -146,6 +148,58 @@ INSERT INTO provisioning_records (id, owner, device_id, enrollment_group_id, cre
   EXPECT_EQ((*store)->count_individual_enrollments(OwnerScope::of("alice")), size_t{1});
 }
 
+TEST_F(SqliteStoreTest, ADatabaseAtSchema4MigratesTo5KeepingItsGroupsAndRecords) {
+  std::filesystem::create_directories(file().parent_path());
+  std::string schema4 = "PRAGMA user_version = 4;";
+  for (const sqlite::Migration& m : sqlite::migrations()) {
+    if (m.version <= 4) schema4 += m.sql;
+  }
+  raw_sql(file(), schema4 + R"sql(
+INSERT INTO enrollment_groups (id, owner, name, certificate_chain, lead_certificate_name,
+  expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl,
+  trust_path, revision)
+VALUES ('g1', 'alice', 'n', 'chain', 'lead', 1, '["h1"]', x'00ff', 0, '[]', '', '["k"]', 3);
+INSERT INTO provisioning_records (id, owner, device_id, enrollment_group_id, creation_date,
+  local_endpoints, acl, acl_date, individual_enrollment_id)
+VALUES ('r1', 'alice', 'd1', 'g1', 5, '[]',
+  '{"status":{"date":7,"coapCode":68,"errorMessage":""},"accessControlList":"[]"}', 7, '');
+)sql");
+  ASSERT_EQ(raw_sql(file(), "PRAGMA user_version"), "4");
+
+  auto store = SqliteStore::open(file());
+  ASSERT_TRUE(ok(store));
+  EXPECT_EQ(raw_sql(file(), "PRAGMA user_version"), "5");
+  EnrollmentGroup group{.id = "g1", .owner = "alice", .name = "n", .hub_ids = {"h1"}};
+  group.x509 = {"chain", "lead", true};
+  group.pre_shared_key = std::string("\x00\xff", 2);
+  group.trust_path = {"k"};
+  auto groups = (*store)->list_enrollment_groups({.scope = OwnerScope::every_owner()});
+  ASSERT_TRUE(ok(groups));
+  EXPECT_EQ(*groups, std::vector{group});  // template_id '' = none
+  ProvisioningRecord record{.id = "r1",
+                            .device_id = "d1",
+                            .enrollment_group_id = "g1",
+                            .owner = "alice",
+                            .creation_date = 5};
+  record.acl = AclSection{{7, 68, ""}, "[]"};
+  auto records = (*store)->list_provisioning_records({.scope = OwnerScope::every_owner()});
+  ASSERT_TRUE(ok(records));
+  EXPECT_EQ(*records, std::vector{record});  // no pre-configuration section yet
+
+  // The new columns take writes.
+  group.template_id = "t1";
+  ASSERT_TRUE(ok((*store)->create_template(make_template("t1", "alice"))));
+  ASSERT_TRUE(ok((*store)->update_enrollment_group(group)));
+  record.pre_configuration = PreConfigurationSection{{9, 69, ""}, "[]", ""};
+  const std::vector<ProvisioningRecord> updates = {record};
+  ASSERT_TRUE(ok(all_applied((*store)->apply_record_updates(updates))));
+  groups = (*store)->list_enrollment_groups({.scope = OwnerScope::every_owner()});
+  records = (*store)->list_provisioning_records({.scope = OwnerScope::every_owner()});
+  ASSERT_TRUE(ok(groups) && ok(records));
+  EXPECT_EQ(*groups, std::vector{group});
+  EXPECT_EQ(*records, std::vector{record});
+}
+
 TEST_F(SqliteStoreTest, IndividualEnrollmentLookupByKeySearchesTheUniqueIndex) {
   // The handshake's lookup: one search at a million enrollments as at one, never a scan.
   ASSERT_TRUE(ok(SqliteStore::open(file())));
@@ -155,6 +209,20 @@ TEST_F(SqliteStoreTest, IndividualEnrollmentLookupByKeySearchesTheUniqueIndex) {
             std::string::npos)
       << plan;
   EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
+}
+
+TEST_F(SqliteStoreTest, RecordUpdatesFindADeviceIdByItsIndexNotByAScan) {
+  // Every step's record update checks that no other record holds its device id: with a scan,
+  // provisioning got slower with every record stored (bench/RESULTS.md).
+  ASSERT_TRUE(ok(SqliteStore::open(file())));
+  for (const std::string_view sql : {kRecordMergeSql, kRecordConflictSql}) {
+    const std::string plan = query_plan(file(), sql);
+    EXPECT_NE(plan.find("USING INDEX provisioning_records_device_id_unique"), std::string::npos)
+        << plan;
+    // (SCAN CONSTANT ROW is the VALUES row of the statement itself, not a table.)
+    EXPECT_EQ(plan.find("SCAN provisioning_records"), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("SCAN other"), std::string::npos) << plan;
+  }
 }
 
 TEST_F(SqliteStoreTest, OpenRefusesASchemaNewerThanThisBuild) {

@@ -47,6 +47,7 @@ EnrollmentGroup make_group(const std::string& id, const std::string& owner) {
   g.disabled = true;
   g.revoked_certificates = {"0a1b", "deadbeef"};
   g.crl = "-----BEGIN X509 CRL-----\nMII\n-----END X509 CRL-----\n";
+  g.template_id = "tpl-" + id;
   return g;
 }
 
@@ -78,6 +79,21 @@ Hub make_hub(const std::string& id, const std::string& owner) {
   return h;
 }
 
+EnrollmentTemplate make_template(const std::string& id, const std::string& owner) {
+  EnrollmentTemplate t;
+  t.id = id;
+  t.owner = owner;
+  t.name = "template \"" + id + "\" – ünïcode";
+  t.access_control_list_json =
+      R"([{"subject":{"conntype":"anon-clear"},"resources":[{"href":"/light/1"}],"permission":2}])";
+  t.identity_certificate_validity_seconds = 86'400;
+  t.token_lifetime_seconds = 3'600;
+  // Key order and spacing of a representation are the owner's: they must come back unchanged.
+  t.pre_configuration = {{"/oic/con", R"({"n": "{{deviceId}}", "a": 1})"},
+                         {"/light/1", R"({"state":true,"owner":"{{owner}}"})"}};
+  return t;
+}
+
 ProvisioningRecord make_record(const std::string& id, const std::string& owner, int64_t date) {
   ProvisioningRecord r;
   r.id = id;
@@ -100,6 +116,10 @@ ProvisioningRecord make_record(const std::string& id, const std::string& owner, 
                                    std::string("\x00\x01\xfe\xff", 4),
                                    R"([{"id":1,"subject":"x"}])"};
   r.acl = AclSection{{date, 0, "device rejected ACLs: 4.00"}, R"([{"aceid":1}])"};
+  r.pre_configuration = PreConfigurationSection{
+      {date, 68, ""},
+      R"([{"href":"/oic/con","representation":{"n":"device-)" + id + R"("}}])",
+      R"([{"href":"/oic/con","code":68,"error":""}])"};
   return r;
 }
 

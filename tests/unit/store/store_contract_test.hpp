@@ -75,6 +75,7 @@ class StoreContract : public ::testing::TestWithParam<StoreFactory> {
 /// Objects with every field set to a non-default value, so round trips prove each column.
 EnrollmentGroup make_group(const std::string& id, const std::string& owner);
 Hub make_hub(const std::string& id, const std::string& owner);
+EnrollmentTemplate make_template(const std::string& id, const std::string& owner);
 /// A record with every section present, all sections dated `date`.
 ProvisioningRecord make_record(const std::string& id, const std::string& owner, int64_t date);
 
