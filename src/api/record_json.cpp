@@ -66,6 +66,20 @@ json gateways_json(const store::CloudSection& cloud) {
   return gateways;
 }
 
+// (new) The same in both views: plgd has no such section.
+void put_pre_configuration(const store::ProvisioningRecord& record, json& out) {
+  const auto& p = record.pre_configuration;
+  if (!p) return;
+  json section{{"status", status_json(p->status)}};
+  if (json updates = parse_list(p->updates_json); !updates.empty()) {
+    section["updates"] = std::move(updates);
+  }
+  if (json results = parse_list(p->results_json); !results.empty()) {
+    section["results"] = std::move(results);
+  }
+  out["preConfiguration"] = std::move(section);
+}
+
 // plgd's HTTP gateway emits unpopulated fields and then drops null, "", {} and []
 // (plgd_record_messages.hpp): zero numbers stay, empty text and lists go.
 void put_plgd_sections(const store::ProvisioningRecord& record, json& out) {
@@ -108,6 +122,7 @@ void put_plgd_sections(const store::ProvisioningRecord& record, json& out) {
     if (!list.empty()) acl["accessControlList"] = std::move(list);
     out["acl"] = std::move(acl);
   }
+  put_pre_configuration(record, out);
 }
 
 void put_ocf_sections(const store::ProvisioningRecord& record, json& out) {
@@ -142,6 +157,7 @@ void put_ocf_sections(const store::ProvisioningRecord& record, json& out) {
     if (!list.empty()) acl["accessControlList"] = std::move(list);
     out["acl"] = std::move(acl);
   }
+  put_pre_configuration(record, out);
 }
 
 }  // namespace

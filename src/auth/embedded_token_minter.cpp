@@ -88,7 +88,7 @@ Result<std::string> EmbeddedTokenMinter::token_for(const TokenRequest& request) 
   }
   std::vector<std::string> audience;
   if (!request.audience.empty()) audience.push_back(request.audience);
-  return mint(claims, audience, validity_);
+  return mint(claims, audience, request.lifetime.count() > 0 ? request.lifetime : validity_);
 }
 
 Result<std::string> EmbeddedTokenMinter::mint(const std::map<std::string, std::string>& claims,

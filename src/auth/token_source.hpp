@@ -3,6 +3,7 @@
 // and, later, an OAuth2 client-credentials client for hubs with an external authority.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "common/result.hpp"
@@ -16,6 +17,9 @@ struct TokenRequest {
   std::string device_id_claim;  // empty = no device claim
   std::string hub_id;           // which hub the token is for (selects provider/caching)
   std::string audience;         // `aud`; empty = omitted
+  /// How long a token dps mints itself lives (an enrollment template's); zero = the minter's
+  /// default. An OAuth2 authority decides its tokens' lifetime and ignores this.
+  std::chrono::seconds lifetime{0};
 };
 
 class TokenSource {

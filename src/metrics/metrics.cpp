@@ -39,7 +39,7 @@ constexpr std::array<std::string_view, kLimitCount> kLimitLabels{
     "api_max_connections",   "api_source_connection_rate",
     "api_handshake_timeout", "api_auth_failures"};
 constexpr std::array<std::string_view, kStepCount> kStepLabels{
-    "time", "ownership", "cloudConfiguration", "credentials", "acls", "other"};
+    "time", "ownership", "cloudConfiguration", "credentials", "acls", "preConfiguration", "other"};
 // Methods the API is asked with; anything else is "other" (a client's typo must not add series).
 constexpr std::array<std::string_view, 8> kMethods{"GET",   "HEAD",   "POST",    "PUT",
                                                    "PATCH", "DELETE", "OPTIONS", "other"};

@@ -29,8 +29,16 @@ enum class HandshakeResult : uint8_t {
 inline constexpr size_t kHandshakeResultCount = 7;
 
 /// The provisioning step of a device request (label `step`); Other = a path no step serves.
-enum class Step : uint8_t { Time, Ownership, CloudConfiguration, Credentials, Acls, Other };
-inline constexpr size_t kStepCount = 6;
+enum class Step : uint8_t {
+  Time,
+  Ownership,
+  CloudConfiguration,
+  Credentials,
+  Acls,
+  PreConfiguration,
+  Other
+};
+inline constexpr size_t kStepCount = 7;
 
 /// A limit that refused or ended something (label `limit` of dps_limits_triggered_total), each
 /// configurable (docs/configuration.md).

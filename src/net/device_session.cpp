@@ -89,6 +89,7 @@ metrics::Step step_of(std::string_view path) {
   if (path == uris::kCloudConfiguration) return metrics::Step::CloudConfiguration;
   if (path == uris::kCredentials) return metrics::Step::Credentials;
   if (path == uris::kAcls) return metrics::Step::Acls;
+  if (path == uris::kPreConfiguration) return metrics::Step::PreConfiguration;
   return metrics::Step::Other;
 }
 

@@ -3,6 +3,7 @@
 // Includes only std and common/ (style.md: interfaces are light headers).
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "common/result.hpp"
@@ -32,6 +33,10 @@ class CertificateSigner {
   ///         device retries the same step), Internal for local failures.
   /// @warning Called concurrently from many sessions: implementations must be thread-safe.
   virtual Result<IssuedCertificate> sign(const ValidatedCsr& csr) = 0;
+  /// The same with a validity of its own (an enrollment template's), clamped as the signer clamps
+  /// its default; zero = the default.
+  virtual Result<IssuedCertificate> sign(const ValidatedCsr& csr,
+                                         std::chrono::seconds validity) = 0;
 };
 
 }  // namespace dps::pki

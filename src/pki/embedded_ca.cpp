@@ -169,6 +169,11 @@ Result<X509Ptr> EmbeddedCa::issue(CertificateProfile profile) const {
 }
 
 Result<IssuedCertificate> EmbeddedCa::sign(const ValidatedCsr& csr) {
+  return sign(csr, std::chrono::seconds::zero());
+}
+
+Result<IssuedCertificate> EmbeddedCa::sign(const ValidatedCsr& csr, std::chrono::seconds validity) {
+  if (validity <= std::chrono::seconds::zero()) validity = identity_validity_;
   const auto now = std::chrono::system_clock::now();
   // The subject is dps's, not the CSR's: exactly CN=uuid:<the device id checked against the
   // request>, so no other attribute a device put in its CSR reaches a certificate peers trust.
@@ -178,7 +183,7 @@ Result<IssuedCertificate> EmbeddedCa::sign(const ValidatedCsr& csr) {
       subject->get(),
       nullptr,  // public_key_info below
       now - kBackdate,
-      now + identity_validity_,
+      now + validity,
       {{NID_basic_constraints, "critical,CA:FALSE"},
        {NID_key_usage, "critical,digitalSignature,keyAgreement"},
        {NID_ext_key_usage, "clientAuth,serverAuth," + std::string(kOcfIdentityEku)},

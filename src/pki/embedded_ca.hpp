@@ -43,6 +43,8 @@ class EmbeddedCa final : public CertificateSigner {
   /// identity_validity clamped to the CA's notAfter, ECDSA-SHA256. Thread-safe: reads only
   /// immutable state.
   [[nodiscard]] Result<IssuedCertificate> sign(const ValidatedCsr& csr) override;
+  [[nodiscard]] Result<IssuedCertificate> sign(const ValidatedCsr& csr,
+                                               std::chrono::seconds validity) override;
 
   /// Issues any certificate under this CA (server identity, tests). not_after is clamped to the
   /// CA's notAfter; Internal error if the CA has expired. Thread-safe.

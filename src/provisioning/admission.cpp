@@ -24,6 +24,7 @@ std::shared_ptr<const store::EnrollmentGroup> as_group(const store::IndividualEn
   group->owner = e.owner;
   group->name = e.name;
   group->hub_ids = e.hub_ids;
+  group->template_id = e.template_id;
   return group;
 }
 

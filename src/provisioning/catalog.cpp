@@ -93,7 +93,11 @@ class Catalog::Writer {
     --next_.group_count_;
   }
 
-  void finish(std::vector<store::Hub> hubs) {
+  void finish(std::vector<store::Hub> hubs, std::vector<store::EnrollmentTemplate> templates) {
+    for (auto& t : templates) {
+      std::string id = t.id;
+      next_.templates_.emplace(std::move(id), std::move(t));
+    }
     for (auto& hub : hubs) {
       next_.hub_ids_.insert(hub.hub_id);
       std::string key = hub_key(hub.owner, hub.hub_id);
@@ -146,20 +150,19 @@ const Catalog::Entry* Catalog::find_entry(const std::string& id) const {
 std::shared_ptr<const Catalog> Catalog::build(std::vector<store::EnrollmentGroup> groups,
                                               std::vector<store::Hub> hubs,
                                               std::vector<std::string>* skipped,
-                                              const Catalog* previous) {
+                                              const Catalog* previous,
+                                              std::vector<store::EnrollmentTemplate> templates) {
   auto catalog = std::make_shared<Catalog>();
   Writer writer(*catalog, previous, /*incremental=*/false, skipped);
   for (auto& group : groups) writer.put(std::move(group), kUnknownRevision);
-  writer.finish(std::move(hubs));
+  writer.finish(std::move(hubs), std::move(templates));
   return catalog;
 }
 
-std::shared_ptr<const Catalog> Catalog::update(const Catalog* previous,
-                                               const std::vector<store::GroupRevision>& revisions,
-                                               bool complete,
-                                               std::vector<store::EnrollmentGroup> fetched,
-                                               std::vector<store::Hub> hubs,
-                                               std::vector<std::string>* skipped) {
+std::shared_ptr<const Catalog> Catalog::update(
+    const Catalog* previous, const std::vector<store::GroupRevision>& revisions, bool complete,
+    std::vector<store::EnrollmentGroup> fetched, std::vector<store::Hub> hubs,
+    std::vector<std::string>* skipped, std::vector<store::EnrollmentTemplate> templates) {
   auto catalog = std::make_shared<Catalog>();
   Writer writer(*catalog, previous, /*incremental=*/previous != nullptr, skipped);
   catalog->watermark_ = complete || previous == nullptr ? -1 : previous->watermark_;
@@ -195,7 +198,7 @@ std::shared_ptr<const Catalog> Catalog::update(const Catalog* previous,
   // Created between the two reads (a full read): its revision is not known, so the next refresh
   // reads it again.
   for (auto& [id, group] : by_id) writer.put(std::move(*group), kUnknownRevision);
-  writer.finish(std::move(hubs));
+  writer.finish(std::move(hubs), std::move(templates));
   return catalog;
 }
 
@@ -248,7 +251,7 @@ Result<std::vector<store::EnrollmentGroup>> read_groups(store::Store& store,
 // created in between is listed but not counted, which only sends this refresh the long way.
 Result<std::optional<std::shared_ptr<const Catalog>>> load_changes(
     store::Store& store, std::vector<std::string>* skipped, const Catalog& previous,
-    std::vector<store::Hub>& hubs) {
+    std::vector<store::Hub>& hubs, std::vector<store::EnrollmentTemplate>& templates) {
   auto total = store.count_enrollment_groups(store::OwnerScope::every_owner());
   if (!total) return tl::unexpected(total.error());
   auto changed = store.list_enrollment_group_revisions(previous.watermark());
@@ -259,7 +262,7 @@ Result<std::optional<std::shared_ptr<const Catalog>>> load_changes(
   auto fetched = read_groups(store, previous.stale_ids(*changed));
   if (!fetched) return tl::unexpected(fetched.error());
   return Catalog::update(&previous, *changed, /*complete=*/false, std::move(*fetched),
-                         std::move(hubs), skipped);
+                         std::move(hubs), skipped, std::move(templates));
 }
 
 }  // namespace
@@ -269,8 +272,11 @@ Result<std::shared_ptr<const Catalog>> load_catalog(store::Store& store,
                                                     const Catalog* previous) {
   auto hubs = store.list_hubs({store::OwnerScope::every_owner(), {}, {}});
   if (!hubs) return tl::unexpected(hubs.error());
+  // Like hubs, templates are few (a per-owner quota) and read whole at each reload.
+  auto templates = store.list_templates({store::OwnerScope::every_owner(), {}});
+  if (!templates) return tl::unexpected(templates.error());
   if (previous != nullptr && previous->watermark() >= 0) {
-    auto changes = load_changes(store, skipped, *previous, *hubs);
+    auto changes = load_changes(store, skipped, *previous, *hubs, *templates);
     if (!changes) return tl::unexpected(changes.error());
     if (*changes) return std::move(**changes);
   }
@@ -286,7 +292,14 @@ Result<std::shared_ptr<const Catalog>> load_catalog(store::Store& store,
                      : read_groups(store, stale);
   if (!fetched) return tl::unexpected(fetched.error());
   return Catalog::update(previous, *revisions, /*complete=*/true, std::move(*fetched),
-                         std::move(*hubs), skipped);
+                         std::move(*hubs), skipped, std::move(*templates));
+}
+
+const store::EnrollmentTemplate* Catalog::find_template(const std::string& owner,
+                                                        const std::string& id) const {
+  if (id.empty()) return nullptr;
+  auto it = templates_.find(id);
+  return it != templates_.end() && it->second.owner == owner ? &it->second : nullptr;
 }
 
 std::set<std::string, std::less<>> Catalog::hub_record_ids() const {

@@ -34,10 +34,10 @@ class Catalog {
   /// With `previous`, a group whose trust inputs (id, owner, x509, revoked certificates, CRL,
   /// disabled) equal those it had there takes its parsed TrustGroup from there instead of being
   /// parsed and verified again; `previous` is only read and may keep serving meanwhile.
-  static std::shared_ptr<const Catalog> build(std::vector<store::EnrollmentGroup> groups,
-                                              std::vector<store::Hub> hubs,
-                                              std::vector<std::string>* skipped = nullptr,
-                                              const Catalog* previous = nullptr);
+  static std::shared_ptr<const Catalog> build(
+      std::vector<store::EnrollmentGroup> groups, std::vector<store::Hub> hubs,
+      std::vector<std::string>* skipped = nullptr, const Catalog* previous = nullptr,
+      std::vector<store::EnrollmentTemplate> templates = {});
 
   /// The store's path (load_catalog). `revisions` lists every group the store holds (`complete`),
   /// or only those written since previous->watermark() (then no group is taken to be deleted);
@@ -45,12 +45,11 @@ class Catalog {
   /// group that `previous` holds at the same revision is taken over whole (entity and parsed
   /// trust, shared); a fetched one is built as by build(). A group listed but neither fetched nor
   /// current in `previous` was deleted between the two reads and is left out.
-  static std::shared_ptr<const Catalog> update(const Catalog* previous,
-                                               const std::vector<store::GroupRevision>& revisions,
-                                               bool complete,
-                                               std::vector<store::EnrollmentGroup> fetched,
-                                               std::vector<store::Hub> hubs,
-                                               std::vector<std::string>* skipped = nullptr);
+  static std::shared_ptr<const Catalog> update(
+      const Catalog* previous, const std::vector<store::GroupRevision>& revisions, bool complete,
+      std::vector<store::EnrollmentGroup> fetched, std::vector<store::Hub> hubs,
+      std::vector<std::string>* skipped = nullptr,
+      std::vector<store::EnrollmentTemplate> templates = {});
   /// The ids of `revisions` that this snapshot does not hold at that revision.
   std::vector<std::string> stale_ids(const std::vector<store::GroupRevision>& revisions) const;
   /// The highest group revision the store listed to this snapshot's line of updates (-1: none):
@@ -62,6 +61,10 @@ class Catalog {
   /// owner are listed in `missing`.
   std::vector<const store::Hub*> linked_hubs(const store::EnrollmentGroup& group,
                                              std::vector<std::string>* missing) const;
+  /// The template `id` if `owner` holds it: an enrollment naming another owner's template (or a
+  /// deleted one) gets none. Null for an empty id.
+  const store::EnrollmentTemplate* find_template(const std::string& owner,
+                                                 const std::string& id) const;
   /// True when some hub of any owner has this hub id (a UUID no device may take as its own id).
   bool is_hub_id(const std::string& id) const { return hub_ids_.contains(id); }
   /// The record ids of every hub of every owner (what per-hub clients are kept for).
@@ -99,6 +102,7 @@ class Catalog {
   // Keyed by owner + '\n' + hubId: hub ids are only unique within an owner (tenancy).
   std::unordered_map<std::string, store::Hub> hubs_;
   std::unordered_set<std::string> hub_ids_;
+  std::unordered_map<std::string, store::EnrollmentTemplate> templates_;  // by id
   std::shared_ptr<const pki::TrustGroupIndex> trust_;
 };
 

@@ -12,10 +12,13 @@ Result<std::string> device_id_of(const StepInput& in, const nlohmann::json& body
   auto it = body.find("di");
   if (it == body.end()) return fail(ErrorCode::BadRequest, "missing \"di\"");
   if (!it->is_string()) return fail(ErrorCode::BadRequest, "\"di\" is not a text string");
-  auto uuid = pki::Uuid::parse(it->get_ref<const std::string&>());
+  return device_id_of(in, std::string_view(it->get_ref<const std::string&>()));
+}
+
+Result<std::string> device_id_of(const StepInput& in, std::string_view di) {
+  auto uuid = pki::Uuid::parse(di);
   if (!uuid || uuid->is_nil()) {
-    return fail(ErrorCode::BadRequest,
-                "\"di\" is not a UUID: " + quote_untrusted(it->get_ref<const std::string&>()));
+    return fail(ErrorCode::BadRequest, "\"di\" is not a UUID: " + quote_untrusted(di));
   }
   std::string id = uuid->to_string();
   const std::string& own = in.context.peer.identity_device_id;
@@ -52,6 +55,9 @@ Result<StepBody> run_cloud_configuration(const StepInput& in, store::Provisionin
   token_request.device_id_claim = hub.authorization.device_id_claim;
   token_request.hub_id = hub.hub_id;
   token_request.audience = hub.authorization.provider.audience;
+  if (const auto* t = template_of(in)) {
+    token_request.lifetime = std::chrono::seconds(t->token_lifetime_seconds);
+  }
   auto token = hub_token(in, hub, token_request);
   if (!token) return tl::unexpected(token.error());
 

@@ -81,8 +81,12 @@ Result<StepBody> run_credentials(const StepInput& in, store::ProvisioningRecord&
   auto choice = hub_for_device(in, *body);
   if (!choice) return tl::unexpected(choice.error());
   const store::Hub& hub = *choice->hub;
-  auto issued = hub.certificate_authority.address.empty() ? in.context.services.signer->sign(*csr)
-                                                          : sign_with_hub_ca(in, hub, *pem, *csr);
+  const auto* t = template_of(in);
+  const std::chrono::seconds validity(t ? t->identity_certificate_validity_seconds : 0);
+  // A hub's own CA decides its certificates' validity; the template's applies to dps's CA.
+  auto issued = hub.certificate_authority.address.empty()
+                    ? in.context.services.signer->sign(*csr, validity)
+                    : sign_with_hub_ca(in, hub, *pem, *csr);
   if (!issued) return tl::unexpected(issued.error());
 
   IssuedCredentials creds;

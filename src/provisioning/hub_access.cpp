@@ -35,6 +35,10 @@ Result<HubChoice> hub_for_device(const StepInput& in, const nlohmann::json& body
   return choose_hub(linked, selected_gateway_of(body));
 }
 
+const store::EnrollmentTemplate* template_of(const StepInput& in) {
+  return in.context.catalog->find_template(in.group.owner, in.group.template_id);
+}
+
 Result<std::string> hub_token(const StepInput& in, const store::Hub& hub,
                               const auth::TokenRequest& request) {
   if (hub.authorization.provider.authority.empty()) {

@@ -77,6 +77,29 @@ json credentials_payload(const IssuedCredentials& creds) {
   return json{{"creds", std::move(list)}};
 }
 
+json pre_configuration_payload(const json& updates) {
+  json list = json::array();
+  for (const auto& update : updates) {
+    list.push_back(json{{"href", update.at("href")}, {"rep", update.at("representation")}});
+  }
+  return json{{"updates", std::move(list)}};
+}
+
+void add_template_aces(json& payload, const json& template_aces) {
+  json& list = payload["aclist2"];
+  for (const auto& given : template_aces) {
+    json resources = json::array();
+    for (json resource : given.value("resources", json::array())) {
+      resource["if"] = json::array({"*"});
+      resources.push_back(std::move(resource));
+    }
+    json entry = ace(given.value("subject", json::object()), std::move(resources),
+                     given.value("permission", 0));
+    // An ACE a device already gets is not sent twice (the device keeps both otherwise).
+    if (std::find(list.begin(), list.end(), entry) == list.end()) list.push_back(std::move(entry));
+  }
+}
+
 json acls_payload(const std::string& owner_uuid, const std::vector<std::string>& hub_ids) {
   json list = json::array();
   list.push_back(

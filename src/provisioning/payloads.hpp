@@ -40,5 +40,13 @@ nlohmann::json credentials_payload(const IssuedCredentials& creds);
 
 /// §3.5 {"aclist2": [owner ACE, anonymous ACE, one ACE per distinct hub id]}.
 nlohmann::json acls_payload(const std::string& owner_uuid, const std::vector<std::string>& hub_ids);
+/// Appends an enrollment template's ACEs (the API's form: subject, resources, permission; checked
+/// when the template was written) to an acls_payload, each resource with "if": ["*"] and dps's
+/// tag like the others; an ACE equal to one already in the list is left out.
+void add_template_aces(nlohmann::json& payload, const nlohmann::json& template_aces);
+
+/// (dps extension) GET pre-configuration: {"updates": [{"href": ..., "rep": {...}}]} from
+/// `updates`, an array of {"href", "representation"} (substituted).
+nlohmann::json pre_configuration_payload(const nlohmann::json& updates);
 
 }  // namespace dps::provisioning

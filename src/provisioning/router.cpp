@@ -33,6 +33,10 @@ constexpr std::array kRoutes{
     Route{uris::kCredentials, coap::Code::Post, coap::Code::Changed, Step::Credentials,
           run_credentials},
     Route{uris::kAcls, coap::Code::Get, coap::Code::Content, Step::Acls, run_acls},
+    Route{uris::kPreConfiguration, coap::Code::Get, coap::Code::Content, Step::PreConfiguration,
+          run_pre_configuration},
+    Route{uris::kPreConfiguration, coap::Code::Post, coap::Code::Changed, Step::PreConfiguration,
+          run_pre_configuration_report},
 };
 
 // The attestation happened at the handshake; the record notes it with a success status

@@ -1,4 +1,5 @@
-// The three steps that only read the enrollment group: time, ownership and ACLs.
+// The three steps that only read the enrollment group: time, ownership and ACLs (the group's
+// ACEs plus its template's).
 #include <algorithm>
 
 #include "provisioning/catalog.hpp"
@@ -24,6 +25,12 @@ Result<StepBody> run_acls(const StepInput& in, store::ProvisioningRecord& record
     hub_ids.push_back(hub->hub_id);
   }
   auto body = acls_payload(in.owner_uuid, hub_ids);
+  if (const auto* t = template_of(in)) {
+    // Written by the API after validation; a row edited by hand that no longer parses adds
+    // nothing rather than failing every device.
+    auto extra = nlohmann::json::parse(t->access_control_list_json, nullptr, false);
+    if (extra.is_array()) add_template_aces(body, extra);
+  }
   record.acl.emplace();
   record.acl->access_control_list_json = body["aclist2"].dump();
   return body;

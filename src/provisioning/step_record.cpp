@@ -23,6 +23,8 @@ void set_step_status(store::ProvisioningRecord& record, Step step, store::StepSt
       return stamp(record.credential, std::move(status));
     case Step::Acls:
       return stamp(record.acl, std::move(status));
+    case Step::PreConfiguration:
+      return stamp(record.pre_configuration, std::move(status));
   }
 }
 

@@ -5,7 +5,7 @@
 
 namespace dps::provisioning {
 
-enum class Step { PlgdTime, Ownership, CloudConfiguration, Credentials, Acls };
+enum class Step { PlgdTime, Ownership, CloudConfiguration, Credentials, Acls, PreConfiguration };
 
 void set_step_status(store::ProvisioningRecord& record, Step step, store::StepStatus status);
 

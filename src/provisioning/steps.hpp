@@ -31,6 +31,14 @@ Result<StepBody> run_ownership(const StepInput& in, store::ProvisioningRecord& r
 Result<StepBody> run_cloud_configuration(const StepInput& in, store::ProvisioningRecord& record);
 Result<StepBody> run_credentials(const StepInput& in, store::ProvisioningRecord& record);
 Result<StepBody> run_acls(const StepInput& in, store::ProvisioningRecord& record);
+/// (dps extension, pre_configuration.cpp) GET: the template's resource updates for the device
+/// named by the `di` query; POST: the device's report of what it applied.
+Result<StepBody> run_pre_configuration(const StepInput& in, store::ProvisioningRecord& record);
+Result<StepBody> run_pre_configuration_report(const StepInput& in,
+                                              store::ProvisioningRecord& record);
+
+/// The enrollment template of the admitting enrollment, if it names one of its owner's.
+const store::EnrollmentTemplate* template_of(const StepInput& in);
 
 /// `di` of a request body, required: a UUID (BadRequest otherwise), returned in normalised
 /// lowercase, and one a device may hold: Forbidden for the id of any owner's hub or of dps's own
@@ -38,6 +46,8 @@ Result<StepBody> run_acls(const StepInput& in, store::ProvisioningRecord& record
 /// is this device's own (pinned to its record, held by no other) the store checks when it
 /// commits the step's record (record_merge_sql.hpp).
 Result<std::string> device_id_of(const StepInput& in, const nlohmann::json& body);
+/// The same check of a `di` given as text (a request's Uri-Query).
+Result<std::string> device_id_of(const StepInput& in, std::string_view di);
 
 /// The hub a device is sent to (hub_access.cpp): the group's linked hubs (BadRequest naming any
 /// that do not exist), the one `body`'s selectedGateway names, else the first.

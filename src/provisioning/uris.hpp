@@ -10,6 +10,8 @@ constexpr std::string_view kOwnership = "/api/v1/provisioning/ownership";
 constexpr std::string_view kCloudConfiguration = "/api/v1/provisioning/cloud-configuration";
 constexpr std::string_view kCredentials = "/api/v1/provisioning/credentials";
 constexpr std::string_view kAcls = "/api/v1/provisioning/acls";
+/// (dps extension) GET the enrollment template's resource updates, POST the device's report.
+constexpr std::string_view kPreConfiguration = "/api/v1/provisioning/pre-configuration";
 
 /// Reverse request sent to the device on a session's first request: its endpoints.
 constexpr std::string_view kDeviceResources = "/oic/res";
