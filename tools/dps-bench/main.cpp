@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "modes.hpp"
+#include "preload.hpp"
 #include "proc_stats.hpp"
 
 namespace {
@@ -34,6 +35,14 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   options.command_line = joined(argc, argv);
+  if (options.mode == Mode::Preload) {
+    try {
+      return run_preload(options);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "dps-bench: %s\n", e.what());
+      return kExitFailed;
+    }
+  }
 
   // Before anything is opened or started: a started dps inherits the raised limit.
   const FileLimit limit = raise_open_files_limit();

@@ -35,6 +35,9 @@ Examples:
   # 30 s; an external server needs apis.coap.inactivityMonitor.timeout above --hold:
   dps-bench --start-dps build/tools/dps/dps --idle 10000 --hold 30
 
+  # set-up: a million individual enrollments in a stopped dps's data directory (then start it):
+  dps-bench --preload-individual-enrollments 1000000 --data-dir dps-data
+
   # one JSON document instead of the text report:
   dps-bench --start-dps build/tools/dps/dps --devices 50 --concurrency 8 --json
 
@@ -101,9 +104,45 @@ void add_options(CLI::App& app, BenchOptions& o) {
   app.add_flag("--tls12", o.tls12, "Devices offer TLS 1.2 only, as iotivity-lite does");
   app.add_flag("--json", o.json, "Print one JSON document instead of the text report");
   app.add_flag("--keep-temp", o.keep_temp, "Keep the temp dir of a started dps (config, log)");
+
+  // Set-up for bench/individual-enrollments.sh, not a measurement: its own group in --help.
+  const std::string preload_group = "Preload (writes a dps database while dps is stopped)";
+  auto* preload =
+      app.add_option("--preload-individual-enrollments", o.preload,
+                     "Write N individual enrollments (random key hashes) into --data-dir's "
+                     "dps.db or --postgres-uri, in batches of 10000, and exit")
+          ->group(preload_group)
+          ->check(CLI::PositiveNumber);
+  preload->excludes(devices)->excludes(idle);
+  app.add_option("--data-dir", o.data_dir, "dps data directory (dataDirectory) to preload")
+      ->group(preload_group)
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--postgres-uri", o.postgres_uri,
+                 "Preload this PostgreSQL database instead (clients.storage.postgres.uri)")
+      ->group(preload_group);
+  app.add_option("--preload-owner", o.preload_owner, "Owner of the preloaded enrollments")
+      ->group(preload_group)
+      ->capture_default_str();
+  app.add_option("--preload-hub-id", o.preload_hub_id, "Hub id of the preloaded enrollments")
+      ->group(preload_group)
+      ->capture_default_str();
 }
 
 std::optional<std::string> check_options(BenchOptions& o) {
+  if (o.preload > 0) {
+    o.mode = Mode::Preload;
+    if (o.data_dir.empty() == o.postgres_uri.empty()) {
+      return "--preload-individual-enrollments needs one of --data-dir DIR and --postgres-uri URI";
+    }
+    if (!o.servers.empty() || o.starts_dps()) {
+      return "--preload-individual-enrollments writes the database of a stopped dps: no "
+             "--server or --start-dps";
+    }
+    return std::nullopt;
+  }
+  if (!o.data_dir.empty() || !o.postgres_uri.empty()) {
+    return "--data-dir and --postgres-uri go with --preload-individual-enrollments";
+  }
   if (o.devices == 0 && o.idle == 0) return "give --devices N (provision) or --idle K (hold)";
   o.mode = o.idle > 0 ? Mode::Idle : Mode::Provision;
   if (o.mode == Mode::Idle && o.rate > 0) return "--rate is for provisioning (--devices)";

@@ -15,7 +15,7 @@ class App;
 
 namespace dps::bench {
 
-enum class Mode { Provision, Idle };
+enum class Mode { Provision, Idle, Preload };
 
 struct BenchOptions {
   Mode mode = Mode::Provision;
@@ -24,6 +24,11 @@ struct BenchOptions {
   double rate = 0;  // --rate: devices started per second, 0 = closed loop at `concurrency`
   size_t idle = 0;  // --idle: idle-connection mode
   double hold_seconds = 10;
+  size_t preload = 0;               // --preload-individual-enrollments: set-up mode, no measurement
+  std::string data_dir;             // --data-dir: the dps data directory whose dps.db gets them
+  std::string postgres_uri;         // --postgres-uri: or this PostgreSQL database
+  std::string preload_owner = "1";  // the admin token's default owner
+  std::string preload_hub_id = "3c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f";  // generated config's hub
   std::vector<std::string> servers;  // --server host:port, repeatable
   std::string start_dps;             // --start-dps: the dps binary to start
   std::string dps_config;            // --dps-config: start dps on this config
