@@ -74,9 +74,12 @@ const std::string kDeleteEveryOwner = delete_sql(kWhereEveryOwner);
 const std::string kDeleteOwner = delete_sql(kWhereOwner);
 const std::string kDeleteSelected = delete_sql(kWhereSelected);
 
-constexpr std::string_view kCountAll = "SELECT count(*) FROM individual_enrollments";
+// The counts the triggers keep (migrations.cpp, migration 5): one owner's is one primary-key
+// read (no row = 0), every owner's a sum over one row per owner, not per enrollment.
+constexpr std::string_view kCountAll =
+    "SELECT coalesce(sum(count), 0)::bigint FROM individual_enrollment_counts";
 constexpr std::string_view kCountOwner =
-    "SELECT count(*) FROM individual_enrollments WHERE owner = $1";
+    "SELECT count FROM individual_enrollment_counts WHERE owner = $1";
 
 constexpr std::string_view kFindByKey = R"sql(
 SELECT id, owner, name, certificate_pem, public_key_sha256, hub_ids, template_id, disabled
@@ -225,6 +228,7 @@ Result<size_t> count(Connection& db, const OwnerScope& scope) {
   auto rows = scope.is_every_owner() ? db.exec(kCountAll)
                                      : db.exec(kCountOwner, Params().text(scope.owner()));
   if (!rows) return tl::unexpected(rows.error());
+  if (rows->rows() == 0) return size_t{0};  // the owner never had an enrollment
   return static_cast<size_t>(rows->int8(0, 0));
 }
 

@@ -27,7 +27,8 @@ namespace dps::store::postgres::individual_enrollment_table {
 /// Deletes the rows list() returns for the same filter (after_id and limit included).
 /// @return the number of rows deleted.
 [[nodiscard]] Result<size_t> remove(Connection& db, const IndividualEnrollmentFilter& filter);
-/// The number of enrollments in `scope`, counted on the (owner, id) index.
+/// The number of enrollments in `scope`: one row of individual_enrollment_counts for one owner,
+/// the sum of its rows (one per owner) for every owner.
 [[nodiscard]] Result<size_t> count(Connection& db, const OwnerScope& scope);
 /// The enrollment holding `public_key_sha256`, of any owner: one read of the unique key index.
 [[nodiscard]] Result<std::optional<IndividualEnrollment>> find(

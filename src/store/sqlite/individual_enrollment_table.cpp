@@ -69,9 +69,9 @@ const std::string kDeleteEveryOwner = delete_sql(kWhereEveryOwner);
 const std::string kDeleteOwner = delete_sql(kWhereOwner);
 const std::string kDeleteSelected = delete_sql(kWhereSelected);
 
-constexpr std::string_view kCountAll = "SELECT count(*) FROM individual_enrollments";
-constexpr std::string_view kCountOwner =
-    "SELECT count(*) FROM individual_enrollments WHERE owner = ?1";
+// One row per owner (the triggers' counts), so this sums owners, not enrollments.
+constexpr std::string_view kCountAll =
+    "SELECT coalesce(sum(count), 0) FROM individual_enrollment_counts";
 
 // Which form of the filter to run: the SELECT or the DELETE one.
 const std::string& pick(const IndividualEnrollmentFilter& filter, bool remove) {
@@ -159,13 +159,13 @@ Result<size_t> remove(Connection& db, const IndividualEnrollmentFilter& filter) 
 Result<size_t> count(Connection& db, const OwnerScope& scope) {
   const bool every_owner = scope.is_every_owner();
   auto counted = query<size_t>(
-      db, every_owner ? kCountAll : kCountOwner,
+      db, every_owner ? kCountAll : kCountOwnerSql,
       [&](Statement& stmt) {
         if (!every_owner) stmt.bind(1, scope.owner());
       },
       [](const Statement& row) -> Result<size_t> { return static_cast<size_t>(row.integer(0)); });
   if (!counted) return tl::unexpected(counted.error());
-  return counted->empty() ? 0 : counted->front();
+  return counted->empty() ? 0 : counted->front();  // no row: the owner never had one
 }
 
 Result<std::optional<IndividualEnrollment>> find(Connection& db,

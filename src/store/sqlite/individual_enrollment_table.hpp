@@ -20,6 +20,12 @@ SELECT id, owner, name, certificate_pem, public_key_sha256, hub_ids, template_id
 FROM individual_enrollments WHERE public_key_sha256 = ?1
 )sql";
 
+/// The quota check's count of one owner's enrollments, `?1` the owner: exposed so a test can check
+/// its query plan (one search of individual_enrollment_counts' primary key; no row = 0). The
+/// table is kept by triggers on individual_enrollments (migrations.cpp, migration 5).
+inline constexpr std::string_view kCountOwnerSql =
+    "SELECT count FROM individual_enrollment_counts WHERE owner = ?1";
+
 /// Conflict (individual_enrollment_conflict) when the id exists or the key is taken. The
 /// statement is prepared once and reused: a batch is one loop over it in the caller's transaction.
 [[nodiscard]] Result<void> insert(Connection& db, const IndividualEnrollment& enrollment);
@@ -32,7 +38,8 @@ FROM individual_enrollments WHERE public_key_sha256 = ?1
 /// Deletes the rows list() returns for the same filter (after_id and limit included).
 /// @return the number of rows deleted.
 [[nodiscard]] Result<size_t> remove(Connection& db, const IndividualEnrollmentFilter& filter);
-/// The number of enrollments in `scope`, counted on the (owner, id) index.
+/// The number of enrollments in `scope`: one owner's is one row of individual_enrollment_counts,
+/// every owner's the sum of that table's rows (one per owner, not per enrollment).
 [[nodiscard]] Result<size_t> count(Connection& db, const OwnerScope& scope);
 /// The enrollment holding `public_key_sha256`, of any owner.
 [[nodiscard]] Result<std::optional<IndividualEnrollment>> find(

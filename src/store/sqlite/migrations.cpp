@@ -148,9 +148,9 @@ CREATE INDEX enrollment_groups_revision_id ON enrollment_groups (revision, id);
 
 // Individual enrollments: devices enrolled one by one, found at each handshake by the SHA-256 of
 // their key. The unique index on it is that lookup (one search, at a million rows as at one) and
-// the rule that one key is held by one enrollment of one owner. (owner, id) serves counting an
-// owner's enrollments and listing them page by page in id order. A record names the individual
-// enrollment that admitted its device; records written before have none ('').
+// the rule that one key is held by one enrollment of one owner. (owner, id) serves listing an
+// owner's enrollments page by page in id order (counting them: migration 5). A record names the
+// individual enrollment that admitted its device; records written before have none ('').
 constexpr std::string_view kMigration4IndividualEnrollments = R"sql(
 CREATE TABLE individual_enrollments (
   id TEXT PRIMARY KEY NOT NULL,
@@ -173,7 +173,16 @@ ALTER TABLE provisioning_records ADD COLUMN individual_enrollment_id TEXT NOT NU
 // ACEs and resource updates JSON text (column_codec.hpp). Groups name the template they use, as
 // individual enrollments already do ('' = none, also for groups written before). Records gain the
 // pre-configuration step, a section like the others: JSON plus its status date for the merge.
-constexpr std::string_view kMigration5Templates = R"sql(
+//
+// Each owner's number of individual enrollments, which the API's quota check reads before every
+// create: counting the rows on (owner, id) took 50 ms at a million (bench/RESULTS.md), one row
+// here takes what it takes at one. The triggers keep it in the statement's own transaction, so
+// no writer (nor a hand-written DELETE) can leave it behind the table, and a rolled-back batch
+// rolls its counts back with it. No trigger on UPDATE: individual_enrollment_table.cpp's update
+// never sets owner (the row is found by id AND owner), so no update moves a row between owners.
+// Owners whose count fell to 0 keep their row: one small row each, and no churn on re-create.
+// The backfill counts what a schema-4 database already holds.
+constexpr std::string_view kMigration5TemplatesAndCounts = R"sql(
 CREATE TABLE enrollment_templates (
   id TEXT PRIMARY KEY NOT NULL,
   owner TEXT NOT NULL,
@@ -189,6 +198,22 @@ ALTER TABLE enrollment_groups ADD COLUMN template_id TEXT NOT NULL DEFAULT '';
 
 ALTER TABLE provisioning_records ADD COLUMN pre_configuration TEXT;
 ALTER TABLE provisioning_records ADD COLUMN pre_configuration_date INTEGER;
+
+CREATE TABLE individual_enrollment_counts (
+  owner TEXT PRIMARY KEY NOT NULL,
+  count INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO individual_enrollment_counts (owner, count)
+  SELECT owner, count(*) FROM individual_enrollments GROUP BY owner;
+CREATE TRIGGER individual_enrollments_count_insert AFTER INSERT ON individual_enrollments
+BEGIN
+  INSERT INTO individual_enrollment_counts (owner, count) VALUES (NEW.owner, 1)
+    ON CONFLICT (owner) DO UPDATE SET count = count + 1;
+END;
+CREATE TRIGGER individual_enrollments_count_delete AFTER DELETE ON individual_enrollments
+BEGIN
+  UPDATE individual_enrollment_counts SET count = count - 1 WHERE owner = OLD.owner;
+END;
 )sql";
 
 constexpr std::array kMigrations = {
@@ -196,7 +221,8 @@ constexpr std::array kMigrations = {
     Migration{2, "tenancy", kMigration2Tenancy},
     Migration{3, "group revisions", kMigration3GroupRevisions},
     Migration{4, "individual enrollments", kMigration4IndividualEnrollments},
-    Migration{5, "templates and pre-configuration", kMigration5Templates},
+    Migration{5, "templates, pre-configuration and enrollment counts",
+              kMigration5TemplatesAndCounts},
 };
 
 constexpr std::string_view kSelectUserVersion = "PRAGMA user_version";

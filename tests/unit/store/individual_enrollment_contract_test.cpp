@@ -272,6 +272,66 @@ TEST_P(StoreContract, IndividualEnrollmentCountIsPerOwner) {
   EXPECT_EQ(counted(store(), OwnerScope::every_owner()), 3u);
 }
 
+TEST_P(StoreContract, IndividualEnrollmentCountFollowsBatchesAndDeletesOfEachOwner) {
+  // The count is kept apart from the rows (a counter per owner): after every kind of write it
+  // must still be what listing the owner's rows finds, and one owner's writes leave the other's.
+  auto expect_counts_match_rows = [&](const std::string& step) {
+    SCOPED_TRACE(step);
+    size_t total = 0;
+    for (const std::string owner : {"alice", "bob"}) {
+      const size_t rows = listed(store(), {.scope = OwnerScope::of(owner)}).size();
+      EXPECT_EQ(counted(store(), OwnerScope::of(owner)), rows) << owner;
+      total += rows;
+    }
+    EXPECT_EQ(counted(store(), OwnerScope::every_owner()), total);
+  };
+  std::vector<IndividualEnrollment> batch;
+  for (unsigned i = 0; i < 1'500; ++i) {  // more than one statement's worth of rows
+    std::array<char, 16> id{};
+    std::snprintf(id.data(), id.size(), "%c%04u", i % 3 == 0 ? 'b' : 'a', i);
+    batch.push_back(make_enrollment(id.data(), i % 3 == 0 ? "bob" : "alice", i));
+  }
+  ASSERT_TRUE(ok(store().create_individual_enrollments(batch)));
+  expect_counts_match_rows("a mixed batch");
+  EXPECT_EQ(counted(store(), OwnerScope::of("alice")), 1'000u);
+  EXPECT_EQ(counted(store(), OwnerScope::of("bob")), 500u);
+
+  // A batch that conflicts writes nothing, its counts included.
+  ASSERT_FALSE(create(store(), {make_enrollment("c1", "bob", 5'000),
+                                make_enrollment("c2", "alice", 0)}));  // key 0 is b0000's
+  expect_counts_match_rows("a refused batch");
+  EXPECT_EQ(counted(store(), OwnerScope::of("bob")), 500u);
+
+  ASSERT_TRUE(ok(create(store(), {make_enrollment("b9000", "bob", 9'000)})));
+  expect_counts_match_rows("one more of bob's");
+
+  auto by_id = store().delete_individual_enrollments(
+      {.scope = OwnerScope::of("alice"), .ids = {"a0001", "a0002", "b0000"}});  // b0000 is bob's
+  ASSERT_TRUE(ok(by_id));
+  EXPECT_EQ(*by_id, 2u);
+  expect_counts_match_rows("two of alice's by id");
+
+  auto by_key = store().delete_individual_enrollments(
+      {.scope = OwnerScope::every_owner(), .public_key_sha256s = {key(3), key(4)}});
+  ASSERT_TRUE(ok(by_key));
+  EXPECT_EQ(*by_key, 2u);
+  expect_counts_match_rows("one of each by key");
+
+  auto page = store().delete_individual_enrollments({.scope = OwnerScope::of("bob"), .limit = 100});
+  ASSERT_TRUE(ok(page));
+  EXPECT_EQ(*page, 100u);
+  expect_counts_match_rows("a page of bob's");
+
+  auto everyone = store().delete_individual_enrollments({.scope = OwnerScope::every_owner()});
+  ASSERT_TRUE(ok(everyone));
+  expect_counts_match_rows("every owner's");
+  EXPECT_EQ(counted(store(), OwnerScope::every_owner()), 0u);
+
+  ASSERT_TRUE(ok(create(store(), {make_enrollment("a1", "alice", 1)})));
+  expect_counts_match_rows("a create after emptying");
+  EXPECT_EQ(counted(store(), OwnerScope::of("alice")), 1u);
+}
+
 TEST_P(StoreContract, IndividualEnrollmentIsFoundByKeyWhateverItsOwner) {
   ASSERT_TRUE(
       ok(create(store(), {make_enrollment("a1", "alice", 1), make_enrollment("b1", "bob", 2)})));

@@ -190,11 +190,32 @@ INSERT INTO provisioning_records (id, owner, device_id, enrollment_group_id, cre
   local_endpoints, acl, acl_date, individual_enrollment_id)
 VALUES ('r1', 'alice', 'd1', 'g1', 5, '[]',
   '{"status":{"date":7,"coapCode":68,"errorMessage":""},"accessControlList":"[]"}', 7, '');
+INSERT INTO individual_enrollments (id, owner, name, certificate_pem, public_key_sha256, hub_ids,
+  template_id, disabled)
+VALUES ('a1', 'alice', '', 'pem', 'k1', '[]', '', false),
+       ('a2', 'alice', '', 'pem', 'k2', '[]', '', false),
+       ('a3', 'alice', '', 'pem', 'k3', '[]', '', false),
+       ('b1', 'bob', '', 'pem', 'k4', '[]', '', true);
 )sql");
 
   auto store = open_store();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(sql("SELECT max(version) FROM schema_migrations"), "5");
+  // The enrollments already stored are counted, and later writes count on from there.
+  auto count = [&](const OwnerScope& scope) {
+    auto n = store->count_individual_enrollments(scope);
+    EXPECT_TRUE(ok(n));
+    return n ? *n : size_t{999};
+  };
+  EXPECT_EQ(count(OwnerScope::of("alice")), 3u);
+  EXPECT_EQ(count(OwnerScope::of("bob")), 1u);
+  EXPECT_EQ(count(OwnerScope::every_owner()), 4u);
+  auto deleted =
+      store->delete_individual_enrollments({.scope = OwnerScope::of("alice"), .ids = {"a1"}});
+  ASSERT_TRUE(ok(deleted));
+  EXPECT_EQ(*deleted, 1u);
+  EXPECT_EQ(count(OwnerScope::of("alice")), 2u);
+  EXPECT_EQ(count(OwnerScope::of("bob")), 1u);
   EnrollmentGroup group{.id = "g1", .owner = "alice", .name = "n", .hub_ids = {"h1"}};
   group.x509 = {"chain", "lead", true};
   group.pre_shared_key = std::string("\x00\xff", 2);
@@ -248,6 +269,10 @@ TEST_F(PostgresStoreTest, ABulkLoadOfIndividualEnrollmentsIsOneTransaction) {
                   std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
   EXPECT_EQ(sql("SELECT count(*) FROM individual_enrollments"), std::to_string(kRows));
   EXPECT_EQ(sql("SELECT count(DISTINCT xmin::text) FROM individual_enrollments"), "1");
+  // The statement triggers counted every row of the ten statements.
+  auto counted = store->count_individual_enrollments(OwnerScope::of("alice"));
+  ASSERT_TRUE(ok(counted));
+  EXPECT_EQ(*counted, static_cast<size_t>(kRows));
 }
 
 TEST_F(PostgresStoreTest, ReplicasShareDataAndConfigurationVersion) {

@@ -1,6 +1,5 @@
 // SqliteStore: runs the Store contract, plus what only the SQLite adapter has (file, WAL,
 // migrations, error mapping). Raw sqlite3 calls inspect or damage the file from outside.
-#include "store/record_merge_sql.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
@@ -8,6 +7,7 @@
 
 #include <fstream>
 
+#include "store/record_merge_sql.hpp"
 #include "store/sqlite/individual_enrollment_table.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/statement.hpp"
@@ -163,6 +163,10 @@ INSERT INTO provisioning_records (id, owner, device_id, enrollment_group_id, cre
   local_endpoints, acl, acl_date, individual_enrollment_id)
 VALUES ('r1', 'alice', 'd1', 'g1', 5, '[]',
   '{"status":{"date":7,"coapCode":68,"errorMessage":""},"accessControlList":"[]"}', 7, '');
+INSERT INTO individual_enrollments (id, owner, name, certificate_pem, public_key_sha256, hub_ids,
+  template_id, disabled)
+VALUES ('a1', 'alice', '', 'pem', 'k1', '[]', '', 0), ('a2', 'alice', '', 'pem', 'k2', '[]', '', 0),
+       ('a3', 'alice', '', 'pem', 'k3', '[]', '', 0), ('b1', 'bob', '', 'pem', 'k4', '[]', '', 1);
 )sql");
   ASSERT_EQ(raw_sql(file(), "PRAGMA user_version"), "4");
 
@@ -185,6 +189,21 @@ VALUES ('r1', 'alice', 'd1', 'g1', 5, '[]',
   auto records = (*store)->list_provisioning_records({.scope = OwnerScope::every_owner()});
   ASSERT_TRUE(ok(records));
   EXPECT_EQ(*records, std::vector{record});  // no pre-configuration section yet
+  // The enrollments already stored are counted, and later writes count on from there.
+  auto count = [&](const OwnerScope& scope) {
+    auto n = (*store)->count_individual_enrollments(scope);
+    EXPECT_TRUE(ok(n));
+    return n ? *n : size_t{999};
+  };
+  EXPECT_EQ(count(OwnerScope::of("alice")), 3u);
+  EXPECT_EQ(count(OwnerScope::of("bob")), 1u);
+  EXPECT_EQ(count(OwnerScope::every_owner()), 4u);
+  auto deleted =
+      (*store)->delete_individual_enrollments({.scope = OwnerScope::of("alice"), .ids = {"a1"}});
+  ASSERT_TRUE(ok(deleted));
+  EXPECT_EQ(*deleted, 1u);
+  EXPECT_EQ(count(OwnerScope::of("alice")), 2u);
+  EXPECT_EQ(count(OwnerScope::of("bob")), 1u);
 
   // The new columns take writes.
   group.template_id = "t1";
@@ -208,6 +227,18 @@ TEST_F(SqliteStoreTest, IndividualEnrollmentLookupByKeySearchesTheUniqueIndex) {
                       "individual_enrollments_public_key_sha256 (public_key_sha256=?)"),
             std::string::npos)
       << plan;
+  EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
+}
+
+TEST_F(SqliteStoreTest, IndividualEnrollmentCountReadsTheOwnersCounterRow) {
+  // The API's quota check before every create: counting the owner's rows walked the (owner, id)
+  // index, 50 ms at a million (bench/RESULTS.md); the counter row is one primary-key search.
+  ASSERT_TRUE(ok(SqliteStore::open(file())));
+  const std::string plan = query_plan(file(), sqlite::individual_enrollment_table::kCountOwnerSql);
+  EXPECT_NE(plan.find("SEARCH individual_enrollment_counts USING PRIMARY KEY (owner=?)"),
+            std::string::npos)
+      << plan;
+  EXPECT_EQ(plan.find("individual_enrollments "), std::string::npos) << plan;
   EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
 }
 
