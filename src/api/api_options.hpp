@@ -24,6 +24,8 @@ struct Quotas {
   /// Individual enrollments are not in the catalog (a handshake looks its device up by key), so
   /// they may be many: Azure DPS's limit per instance.
   uint32_t individual_enrollments = 1'000'000;
+  /// Enrollment templates: part of the configuration every catalog rebuild reads.
+  uint32_t templates = 100;
 };
 
 struct ManagementApiOptions {

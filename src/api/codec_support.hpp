@@ -33,4 +33,17 @@ std::vector<std::string> hub_ids_field(JsonReader& root, bool required);
 /// Puts `value` under `key` unless it is empty.
 void put_if(nlohmann::json& object, const char* key, const std::string& value);
 
+/// `templateId`: "" when absent, else the template's UUID in canonical form (whether it names a
+/// template of the caller is the route's to check: it needs the store). Problems on `root`.
+std::string template_id_field(JsonReader& root);
+
+/// `accessControlList` of a template (access_control_list_codec.cpp): the ACEs rebuilt in their
+/// stored form, an array (empty when absent). Problems recorded in `problem`, naming the path
+/// ("accessControlList[2].permission").
+nlohmann::json access_control_list_field(JsonReader& root, Problem& problem);
+
+/// `preConfiguration` of a template (pre_configuration_codec.cpp), checked with the shared rules
+/// of common/resource_updates.hpp. Problems recorded in `problem`.
+std::vector<store::ResourceUpdate> pre_configuration_field(JsonReader& root, Problem& problem);
+
 }  // namespace dps::api::codec

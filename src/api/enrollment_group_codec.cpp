@@ -1,5 +1,5 @@
 // Enrollment group <-> JSON (management-api.md "Enrollment groups"; plgd pb/enrollmentGroup.go
-// Validate, with (new) fields disabled, revokedCertificates, crl).
+// Validate, with (new) fields disabled, revokedCertificates, crl, templateId).
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -107,6 +107,7 @@ json to_json(const store::EnrollmentGroup& group) {
   out["disabled"] = group.disabled;
   if (!group.revoked_certificates.empty()) out["revokedCertificates"] = group.revoked_certificates;
   codec::put_if(out, "crl", render_value(group.crl, ValueKind::Pem));
+  codec::put_if(out, "templateId", group.template_id);
   return out;
 }
 
@@ -138,6 +139,7 @@ Result<store::EnrollmentGroup> enrollment_group_from_json(std::string_view body,
     group.revoked_certificates = root.strings("revokedCertificates");
   }
   if (root.has("crl")) group.crl = codec::value_field(root, "crl", ValueKind::Pem);
+  if (root.has("templateId")) group.template_id = codec::template_id_field(root);
   if (proof) read_proof(root, *proof);
   root.finish();
   if (problem) return fail(ErrorCode::BadRequest, *problem);

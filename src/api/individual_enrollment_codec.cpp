@@ -75,6 +75,7 @@ json to_json(const store::IndividualEnrollment& enrollment) {
   out["attestationMechanism"] = std::move(mechanism);
   if (!enrollment.hub_ids.empty()) out["hubIds"] = enrollment.hub_ids;
   out["disabled"] = enrollment.disabled;
+  codec::put_if(out, "templateId", enrollment.template_id);
   return out;
 }
 
@@ -95,6 +96,7 @@ Result<store::IndividualEnrollment> individual_enrollment_from_json(std::string_
   // A disabled enrollment exists to refuse its device (even one a group admits): it sends the
   // device nowhere, so it needs no hub.
   enrollment.hub_ids = codec::hub_ids_field(root, /*required=*/!enrollment.disabled);
+  enrollment.template_id = codec::template_id_field(root);
   root.finish();
   if (problem) return fail(ErrorCode::BadRequest, *problem);
   if (enrollment.name.empty()) enrollment.name = enrollment.id;

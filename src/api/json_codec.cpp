@@ -90,4 +90,15 @@ void put_if(json& object, const char* key, const std::string& value) {
   if (!value.empty()) object[key] = value;
 }
 
+std::string template_id_field(JsonReader& root) {
+  const std::string given = root.string("templateId");
+  if (given.empty()) return {};
+  auto uuid = canonical_uuid(given);
+  if (!uuid) {
+    root.fail("templateId", "must be a UUID, got \"" + given + "\"");
+    return {};
+  }
+  return *uuid;
+}
+
 }  // namespace dps::api::codec

@@ -17,6 +17,7 @@ namespace dps::api {
 nlohmann::json to_json(const store::EnrollmentGroup& group);
 nlohmann::json to_json(const store::Hub& hub);
 nlohmann::json to_json(const store::IndividualEnrollment& enrollment);
+nlohmann::json to_json(const store::EnrollmentTemplate& t);
 
 /// What a body is decoded for.
 ///
@@ -46,7 +47,8 @@ struct PossessionProof {
 /// @param stored on PUT, the stored group: the (new) fields plgd clients do not know (`disabled`,
 ///               `revokedCertificates`, `crl`) keep their stored value when the body omits them,
 ///               so editing a group in plgd's UI does not silently re-enable it or drop its
-///               revocations. Send them explicitly (false, [], "") to clear. nullptr on POST.
+///               revocations. `templateId` is such a field too. Send them explicitly (false,
+///               [], "") to clear. nullptr on POST.
 /// @param proof  where a `proofOfPossession` object goes; nullptr refuses one as unknown.
 [[nodiscard]] Result<store::EnrollmentGroup> enrollment_group_from_json(
     std::string_view body, const BodyContext& context, const store::EnrollmentGroup* stored,
@@ -67,8 +69,16 @@ struct PossessionProof {
 /// enrollments"). The device is named by exactly one of `attestationMechanism.x509.certificate`,
 /// `.publicKey` (PEM) or `.publicKeySha256` (hex): each becomes the stored key hash. `hubIds` is
 /// required unless `disabled` (a disabled enrollment refuses its device and sends it nowhere).
-/// PUT replaces every field (no field of it is unknown to its clients).
+/// PUT replaces every field (no field of it is unknown to its clients), `templateId` included.
 [[nodiscard]] Result<store::IndividualEnrollment> individual_enrollment_from_json(
+    std::string_view body, const BodyContext& context);
+
+/// Decodes and validates an enrollment template body (management-api.md "Enrollment templates"):
+/// `accessControlList` (ACEs as a device's acl2 takes them, without "if"), the certificate and
+/// token lifetimes (0 = default), `preConfiguration` (common/resource_updates.hpp's rules). Every
+/// problem is BadRequest naming its path ("preConfiguration[3].href: ..."). PUT replaces every
+/// field. The ACEs are stored rebuilt from what was checked, never as sent.
+[[nodiscard]] Result<store::EnrollmentTemplate> enrollment_template_from_json(
     std::string_view body, const BodyContext& context);
 
 }  // namespace dps::api

@@ -57,6 +57,8 @@ bool JsonReader::has(std::string_view key) { return take(key) != nullptr; }
 
 void JsonReader::ignore(std::string_view key) { take(key); }
 
+const json* JsonReader::raw(std::string_view key) { return take(key); }
+
 std::string JsonReader::string(std::string_view key) {
   const json* value = take(key);
   if (!value) return {};

@@ -39,6 +39,9 @@ class JsonReader {
   std::optional<JsonReader> object(std::string_view key);
   /// Accepted (a plgd field dps has no use for) and not read.
   void ignore(std::string_view key);
+  /// The value as sent, for arrays of objects the caller walks itself (each element read by a
+  /// JsonReader of its own path). Absent/null → nullptr. Marks the key as known.
+  const nlohmann::json* raw(std::string_view key);
 
   /// Records "<path.key>: <message>" unless a problem is already recorded.
   void fail(std::string_view key, const std::string& message);

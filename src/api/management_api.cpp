@@ -26,13 +26,19 @@ struct Resource {
   ItemHandler update;
 };
 
-const std::array<Resource, 4> kResources{{
+const std::array<Resource, 5> kResources{{
     {"/api/v1/enrollment-groups",
      {{{"GET", routes::list_enrollment_groups},
        {"POST", routes::create_enrollment_group},
        {"DELETE", routes::delete_enrollment_groups}}},
      "GET, POST, DELETE",
      routes::update_enrollment_group},
+    {"/api/v1/enrollment-templates",
+     {{{"GET", routes::list_enrollment_templates},
+       {"POST", routes::create_enrollment_template},
+       {"DELETE", routes::delete_enrollment_templates}}},
+     "GET, POST, DELETE",
+     routes::update_enrollment_template},
     {"/api/v1/hubs",
      {{{"GET", routes::list_hubs}, {"POST", routes::create_hub}, {"DELETE", routes::delete_hubs}}},
      "GET, POST, DELETE",

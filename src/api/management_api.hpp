@@ -20,6 +20,9 @@ namespace dps::api {
 ///   PUT    /api/v1/enrollment-groups/{id}  body → the stored group
 ///   DELETE /api/v1/enrollment-groups       idFilter (required) → {"count": "N"}
 ///   GET/POST/PUT/DELETE /api/v1/hubs       the same with idFilter, hubIdFilter
+///   GET/POST/PUT/DELETE /api/v1/individual-enrollments  idFilter, publicKeySha256Filter, paged
+///   GET/POST/PUT/DELETE /api/v1/enrollment-templates    idFilter (DELETE of one a group names:
+///                                          409)
 ///   GET    /api/v1/provisioning-records    idFilter, deviceIdFilter, enrollmentGroupIdFilter
 ///   DELETE /api/v1/provisioning-records    the same filters → {"count": "N"}
 ///
@@ -38,9 +41,10 @@ namespace dps::api {
 class ManagementApi {
  public:
   /// @param on_configuration_change called after every successful create, update or delete of an
-  ///        enrollment group or hub (never for records, never on failure), on the calling thread,
-  ///        after the store committed: the device-side catalog rebuild hooks in here. It should
-  ///        not throw; if it does, the client gets 500 although the change is committed.
+  ///        enrollment group, hub or enrollment template (never for records, never on failure), on
+  ///        the calling thread, after the store committed: the device-side catalog rebuild hooks in
+  ///        here. It should not throw; if it does, the client gets 500 although the change is
+  ///        committed.
   /// @param options the operator's settings (apis.http): how the API recognises its tokens
   ///        (which hub settings must not reproduce), proof of possession, quotas.
   ManagementApi(store::Store& store, std::function<void()> on_configuration_change,

@@ -115,7 +115,8 @@ api::ManagementApiOptions management_api_options(const config::Config& config) {
                     quotas.revoked_certificates_per_group,
                     quotas.verification_codes,
                     quotas.groups_per_lead_name,
-                    quotas.individual_enrollments};
+                    quotas.individual_enrollments,
+                    quotas.templates};
   return options;
 }
 

@@ -50,6 +50,7 @@ struct ApiQuotas {
   uint32_t verification_codes = 100;
   uint32_t groups_per_lead_name = 4;
   uint32_t individual_enrollments = 1'000'000;
+  uint32_t templates = 100;
 };
 
 struct HttpApi {

@@ -186,6 +186,9 @@ const std::vector<Key>& table() {
             "(new) Most individual enrollments one owner may have; beyond it, creates answer 409. "
             "A handshake finds its device's enrollment by an indexed read, so their number does "
             "not slow devices down."),
+      bound("apis.http.quotas.templates", Kind::Uint, DPS_CFG(http.quotas.templates),
+            "(new) Most enrollment templates one owner may have; beyond it, creates answer 409. "
+            "Templates are configuration: every catalog rebuild reads them all."),
       bound("apis.http.adminToken.enabled", Kind::Bool, DPS_CFG(http.admin_token.enabled),
             "(new) Create <dataDirectory>/admin.token (0600), a management API token signed by "
             "dps's API key (api-token-signing.key, never the key of device tokens), and accept "

@@ -2,6 +2,7 @@
 
 #include "exit_codes.hpp"
 #include "local_file.hpp"
+#include "template_body.hpp"
 
 namespace dps::dpsctl {
 namespace {
@@ -46,6 +47,7 @@ void add_group_options(CLI::App& verb, GroupOptions& options, bool create) {
                       std::string(create ? "" : " (replaces the list)"))
       ->allow_extra_args(false);
   verb.add_option("--crl-file", options.crl_file, "PEM file with CRLs, sent inline");
+  add_template_reference_options(verb, options.template_id, options.no_template, create);
   if (create) {
     name->required();
     chain->required();
@@ -75,6 +77,7 @@ json group_patch(const GroupOptions& options) {
   if (options.enabled) patch["disabled"] = false;
   if (!options.revoked.empty()) patch["revokedCertificates"] = options.revoked;
   if (!options.crl_file.empty()) patch["crl"] = read_pem_file(options.crl_file, "--crl-file");
+  template_reference(patch, options.template_id, options.no_template);
   return patch;
 }
 

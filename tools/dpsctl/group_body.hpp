@@ -1,8 +1,8 @@
 // Enrollment-group options of `create` and `update`, and how they become the API's JSON body
 // (api/enrollment_group_codec.cpp): attestationMechanism.x509.{certificateChain,
 // leadCertificateName, expiredCertificateEnabled}, hubIds, name, preSharedKey, disabled,
-// revokedCertificates, crl. Bodies never carry id or owner: POST refuses a body id and the
-// owner is always the caller's.
+// revokedCertificates, crl, templateId. Bodies never carry id or owner: POST refuses a body id and
+// the owner is always the caller's.
 #pragma once
 
 #include <CLI/App.hpp>
@@ -24,6 +24,8 @@ struct GroupOptions {
   bool enabled = false;  // update only: clears disabled
   std::vector<std::string> revoked;
   std::string crl_file;
+  std::string template_id;
+  bool no_template = false;  // update only: clears templateId
 };
 
 /// Registers the options on `verb`; for create, --name, --chain and --hub are required.

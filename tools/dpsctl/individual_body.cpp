@@ -5,6 +5,7 @@
 
 #include "exit_codes.hpp"
 #include "local_file.hpp"
+#include "template_body.hpp"
 
 namespace dps::dpsctl {
 namespace {
@@ -78,6 +79,7 @@ void add_individual_options(CLI::App& verb, IndividualOptions& options, bool cre
     verb.add_flag("--enabled", options.enabled, "Enable a disabled enrollment (needs hubs)")
         ->excludes(disabled);
   }
+  add_template_reference_options(verb, options.template_id, options.no_template, create);
 }
 
 json individual_patch(const IndividualOptions& options, bool create) {
@@ -89,6 +91,7 @@ json individual_patch(const IndividualOptions& options, bool create) {
   if (!options.hub_ids.empty()) patch["hubIds"] = options.hub_ids;
   if (options.disabled) patch["disabled"] = true;
   if (options.enabled) patch["disabled"] = false;
+  template_reference(patch, options.template_id, options.no_template);
   return patch;
 }
 

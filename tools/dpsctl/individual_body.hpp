@@ -1,7 +1,7 @@
 // Individual-enrollment options of `create` and `update`, and the JSON they make of an
 // enrollment (api/individual_enrollment_codec.cpp): name, attestationMechanism (exactly one of
-// x509.certificate, publicKey, publicKeySha256), hubIds, disabled. Bodies never carry id or
-// owner: POST refuses a body id and the owner is always the caller's.
+// x509.certificate, publicKey, publicKeySha256), hubIds, disabled, templateId. Bodies never carry
+// id or owner: POST refuses a body id and the owner is always the caller's.
 #pragma once
 
 #include <CLI/App.hpp>
@@ -20,6 +20,8 @@ struct IndividualOptions {
   std::vector<std::string> hub_ids;
   bool disabled = false;
   bool enabled = false;  // update only: clears disabled
+  std::string template_id;
+  bool no_template = false;  // update only: clears templateId
 };
 
 /// Registers the options on `verb`.

@@ -1,5 +1,6 @@
 // dpsctl: the operators' command line over dps's management API (management-api.md).
-//   dpsctl [global options] <enrollment-groups|hubs|individual-enrollments|records> <verb> [args]
+//   dpsctl [global options] <enrollment-groups|hubs|individual-enrollments|records|templates>
+//          <verb> [args]
 // Parsing and help are CLI11's; each resource registers its verbs (groups_command.cpp, ...);
 // the chosen verb's action runs after parsing, and every failure ends here as one stderr line
 // "dpsctl: ..." with the exit code of exit_codes.hpp.
@@ -13,6 +14,7 @@
 #include "hubs_command.hpp"
 #include "individual_enrollments_command.hpp"
 #include "records_command.hpp"
+#include "templates_command.hpp"
 
 namespace {
 
@@ -50,6 +52,7 @@ int main(int argc, char** argv) {
   add_hubs_command(app, line);
   add_individual_enrollments_command(app, line);
   add_records_command(app, line);
+  add_templates_command(app, line);
 
   try {
     app.parse(argc, argv);

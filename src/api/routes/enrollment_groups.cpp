@@ -141,6 +141,9 @@ ApiResponse create_enrollment_group(const ApiRequest& request, const Context& co
   if (auto fits = check_lead_name_quota(context, *group); !fits) {
     return error_response(fits.error());
   }
+  if (auto named = check_template_reference(context, group->template_id); !named) {
+    return error_response(named.error());
+  }
   if (auto proven = check_possession(context, *group, proof); !proven) {
     return error_response(proven.error());
   }
@@ -175,6 +178,9 @@ ApiResponse update_enrollment_group(const ApiRequest& request, std::string_view 
     if (auto fits = check_lead_name_quota(context, *group); !fits) {
       return error_response(fits.error());
     }
+  }
+  if (auto named = check_template_reference(context, group->template_id); !named) {
+    return error_response(named.error());
   }
   // Only a change of what the group trusts needs a new proof: names, hubs, revocations and
   // disabling are the owner's business alone.

@@ -86,6 +86,9 @@ ApiResponse create_individual_enrollment(const ApiRequest& request, const Contex
   const BodyContext body{context.owner, pki::random_uuid_v4().to_string(), /*create=*/true};
   auto enrollment = individual_enrollment_from_json(request.body, body);
   if (!enrollment) return error_response(enrollment.error());
+  if (auto named = check_template_reference(context, enrollment->template_id); !named) {
+    return error_response(named.error());
+  }
   if (auto fits = check_quota(context, 1); !fits) return error_response(fits.error());
   return written(context.store.create_individual_enrollments({&*enrollment, 1}), *enrollment);
 }
@@ -98,6 +101,9 @@ ApiResponse update_individual_enrollment(const ApiRequest& request, std::string_
   auto enrollment =
       individual_enrollment_from_json(request.body, {context.owner, *id, /*create=*/false});
   if (!enrollment) return error_response(enrollment.error());
+  if (auto named = check_template_reference(context, enrollment->template_id); !named) {
+    return error_response(named.error());
+  }
   auto updated = context.store.update_individual_enrollment(*enrollment);
   if (!updated && updated.error().code == ErrorCode::NotFound) {
     // Another owner's enrollment is indistinguishable from a missing one.

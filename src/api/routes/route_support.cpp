@@ -65,4 +65,12 @@ tl::unexpected<Error> quota_exceeded(std::string_view what, size_t count, uint32
                                        " allowed (apis.http.quotas." + std::string(key) + ")");
 }
 
+Result<void> check_template_reference(const Context& context, const std::string& template_id) {
+  if (template_id.empty()) return {};
+  auto found = context.store.list_templates(store::TemplateFilter{context.scope(), {template_id}});
+  if (!found) return tl::unexpected(found.error());
+  if (!found->empty()) return {};
+  return fail(ErrorCode::BadRequest, "templateId: no template \"" + template_id + "\"");
+}
+
 }  // namespace dps::api::routes

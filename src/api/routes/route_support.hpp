@@ -69,4 +69,10 @@ ApiResponse count_response(size_t count);
 [[nodiscard]] tl::unexpected<Error> quota_exceeded(std::string_view what, size_t count,
                                                    uint32_t most, std::string_view key);
 
+/// A group's or individual enrollment's `templateId` ("" = none) names a template of the caller.
+/// Another owner's template answers exactly as a missing one (BadRequest `templateId: no
+/// template "<id>"`): its existence is not the caller's to learn.
+[[nodiscard]] Result<void> check_template_reference(const Context& context,
+                                                    const std::string& template_id);
+
 }  // namespace dps::api::routes

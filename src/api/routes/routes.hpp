@@ -20,6 +20,13 @@ ApiResponse delete_enrollment_groups(const ApiRequest& request, const Context& c
 /// possession (management-api.md "Proof of possession").
 ApiResponse create_verification_code(const ApiRequest& request, const Context& context);
 
+// enrollment_templates.cpp
+ApiResponse list_enrollment_templates(const ApiRequest& request, const Context& context);
+ApiResponse create_enrollment_template(const ApiRequest& request, const Context& context);
+ApiResponse update_enrollment_template(const ApiRequest& request, std::string_view id,
+                                       const Context& context);
+ApiResponse delete_enrollment_templates(const ApiRequest& request, const Context& context);
+
 // hubs.cpp
 ApiResponse list_hubs(const ApiRequest& request, const Context& context);
 ApiResponse create_hub(const ApiRequest& request, const Context& context);

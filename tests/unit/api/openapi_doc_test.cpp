@@ -249,6 +249,7 @@ json individual_body() {
 json body_for(const Operation& op) {
   if (op.method != "POST" && op.method != "PUT") return nullptr;
   if (op.path.find("individual-enrollments") != std::string::npos) return individual_body();
+  if (op.path.find("enrollment-templates") != std::string::npos) return json{{"name", "t"}};
   return op.path.find("enrollment-groups") != std::string::npos ? group_body() : hub_body("");
 }
 
@@ -275,6 +276,8 @@ class OpenApiDocument : public ApiTest {
     create("hubs", hub_body(""));
     individual_id_ = create("individual-enrollments", individual_body())["id"];
     create("individual-enrollments", individual_body());
+    template_id_ = create("enrollment-templates", json{{"name", "t"}})["id"];
+    create("enrollment-templates", json::object());
 
     std::filesystem::create_directories(dir_.path() / "tokens");
     auto minter = auth::EmbeddedTokenMinter::load_or_create(dir_.path() / "tokens", "dps-test",
@@ -304,6 +307,7 @@ class OpenApiDocument : public ApiTest {
     if (path.find("/enrollment-groups/") != std::string::npos) id = group_id_;
     if (path.find("/hubs/") != std::string::npos) id = hub_id_;
     if (path.find("/individual-enrollments/") != std::string::npos) id = individual_id_;
+    if (path.find("/enrollment-templates/") != std::string::npos) id = template_id_;
     return fill(path.substr(0, at) + id + path.substr(at + 4));
   }
 
@@ -321,6 +325,7 @@ class OpenApiDocument : public ApiTest {
   std::string group_id_;
   std::string hub_id_;
   std::string individual_id_;
+  std::string template_id_;
   std::unique_ptr<auth::EmbeddedTokenMinter> minter_;
   std::unique_ptr<auth::JwtVerifier> verifier_;
   std::string token_;
@@ -368,14 +373,14 @@ TEST_F(OpenApiDocument, EveryDocumentedApiOperationIsRoutedAndAnswersAsDocumente
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 30u);  // 15 operations, each with and without the plgd prefix
+  EXPECT_EQ(checked, 38u);  // 19 operations, each with and without the plgd prefix
 }
 
 TEST_F(OpenApiDocument, EveryRouteTheApiServesIsDocumentedWithItsAllowedMethods) {
   std::vector<std::string> paths{"/api", "/api/v1", "/api/v1/{id}"};
   for (std::string resource :
        {"/api/v1/enrollment-groups", "/api/v1/hubs", "/api/v1/individual-enrollments",
-        "/api/v1/provisioning-records", "/api/v1/devices"}) {
+        "/api/v1/enrollment-templates", "/api/v1/provisioning-records", "/api/v1/devices"}) {
     for (std::string suffix : {"", "/{id}", "/{id}/{id}", "/"}) paths.push_back(resource + suffix);
   }
   for (const std::string& base : {std::string{}, std::string(kPrefix)}) {
@@ -530,6 +535,7 @@ TEST_F(OpenApiDocument, FullObjectsMatchTheSchemasAndWhatTheSchemasRefuseTheServ
   group["disabled"] = true;
   group["revokedCertificates"] = {"0A:1b", std::string(64, 'c')};
   group["crl"] = test::make_crl_pem(pki.root, {});
+  group["templateId"] = template_id_;
 
   json hub = hub_body(kHubB);
   hub["name"] = "full";
@@ -555,7 +561,26 @@ TEST_F(OpenApiDocument, FullObjectsMatchTheSchemasAndWhatTheSchemasRefuseTheServ
                   {"attestationMechanism",
                    {{"x509", {{"certificate", test::make_leaf(pki.intermediate).cert_pem()}}}}},
                   {"hubIds", {kHubA, kHubB}},
-                  {"disabled", true}};
+                  {"disabled", true},
+                  {"templateId", template_id_}};
+
+  const json full_template{
+      {"name", "full"},
+      {"accessControlList",
+       {{{"subject", {{"uuid", kHubA}}},
+         {"resources", {{{"href", "/light/1"}}}},
+         {"permission", 2}},
+        {{"subject", {{"conntype", "anon-clear"}}},
+         {"resources", {{{"wc", "*"}}, {{"wc", "+"}}, {{"wc", "-"}}}},
+         {"permission", 0}},
+        {{"subject", {{"role", {{"role", "admin"}, {"authority", "owner"}}}}},
+         {"resources", {{{"href", "/oic/con"}}}},
+         {"permission", 31}}}},
+      {"identityCertificateValiditySeconds", 86400},
+      {"tokenLifetimeSeconds", 3600},
+      {"preConfiguration",
+       {{{"href", "/oic/con"}, {"representation", {{"n", "{{deviceId}}"}, {"x", {1, 2}}}}},
+        {{"href", "/light/1"}, {"representation", json::object()}}}}};
 
   struct Kind {
     std::string collection;
@@ -568,7 +593,9 @@ TEST_F(OpenApiDocument, FullObjectsMatchTheSchemasAndWhatTheSchemasRefuseTheServ
                                 "EnrollmentGroupUpdate", "EnrollmentGroup"},
                            Kind{"hubs", hub, "HubCreate", "HubUpdate", "Hub"},
                            Kind{"individual-enrollments", individual, "IndividualEnrollmentCreate",
-                                "IndividualEnrollmentUpdate", "IndividualEnrollment"}}) {
+                                "IndividualEnrollmentUpdate", "IndividualEnrollment"},
+                           Kind{"enrollment-templates", full_template, "EnrollmentTemplateCreate",
+                                "EnrollmentTemplateUpdate", "EnrollmentTemplate"}}) {
     const std::string collection = "/api/v1/" + kind.collection;
     EXPECT_EQ(violation(kind.body, schema(kind.create_schema), "body"), "") << kind.create_schema;
     ApiResponse created = call("POST", collection, kind.body);
