@@ -97,8 +97,10 @@ HandshakeRun run_handshake(SSL_CTX* server_ctx, SSL_CTX* client_ctx) {
     }
     run.version = SSL_version(server);
   }
-  if (!run.outcome.refusal.empty()) run.error += " (refused: " + run.outcome.refusal + ")";
-  run.ok = run.error.empty() && !run.outcome.peer.enrollment_group_id.empty();
+  if (!run.outcome.group.refusal.empty()) {
+    run.error += " (refused: " + run.outcome.group.refusal + ")";
+  }
+  run.ok = run.error.empty() && !run.outcome.group.group_id.empty();
   if (run.error.empty() && !run.ok) run.error = "the verify callback admitted no group";
   SSL_free(client);      // null-safe; frees the device's end of the pair once it owns it
   BIO_free(client_bio);  // null-safe; the device's end when no client SSL took it

@@ -35,9 +35,9 @@ void BM_DeviceHandshake(benchmark::State& state) {
       why = "handshake failed: " + run.error;
       return state.SkipWithError(why.c_str());
     }
-    if (run.version != expected_version || run.outcome.peer.enrollment_group_id != w->group_id ||
+    if (run.version != expected_version || run.outcome.group.group_id != w->group_id ||
         run.outcome.peer.registration_id != w->peer.registration_id) {
-      why = "wrong version or verdict: " + run.outcome.peer.enrollment_group_id;
+      why = "wrong version or verdict: " + run.outcome.group.group_id;
       return state.SkipWithError(why.c_str());
     }
     server_ns += run.server_cpu_ns;
