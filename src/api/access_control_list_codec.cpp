@@ -23,17 +23,18 @@ std::string indexed(std::string_view path, size_t i) {
   return std::string(path) + "[" + std::to_string(i) + "]";
 }
 
-json read_role(JsonReader& role) {
-  json out = json::object();
-  const std::string name = role.string("role");
-  const std::string authority = role.string("authority");
-  if (name.empty()) role.fail("role", "required (a non-empty string)");
-  if (name.size() > kMaxRoleLength) role.fail("role", "longer than 256 characters");
-  if (authority.size() > kMaxRoleLength) role.fail("authority", "longer than 256 characters");
-  role.finish();
+// A role subject is flat in OCF's oic.sec.ace2 ({"role": ..., "authority": ...}): devices read
+// both as text, so that is the form stored and sent.
+void read_role(JsonReader& subject, json& out) {
+  const std::string name = subject.string("role");
+  const std::string authority = subject.string("authority");
+  if (name.empty()) subject.fail("role", "required (a non-empty string)");
+  if (name.size() > kMaxRoleLength) subject.fail("role", "longer than 256 characters");
+  if (authority.size() > kMaxRoleLength) {
+    subject.fail("authority", "longer than 256 characters");
+  }
   out["role"] = name;
   if (!authority.empty()) out["authority"] = authority;
-  return out;
 }
 
 // oic.sec.ace2 subject: exactly one of a device (uuid), a connection type, or a role.
@@ -62,8 +63,8 @@ json read_subject(JsonReader& ace) {
                     "must be \"auth-crypt\" or \"anon-clear\", got \"" + conntype + "\"");
     }
     out["conntype"] = conntype;
-  } else if (auto role = subject->object("role")) {
-    out["role"] = read_role(*role);
+  } else {
+    read_role(*subject, out);
   }
   subject->finish();
   return out;

@@ -26,7 +26,7 @@ std::string describe(const ProcessOutput& out) {
 }
 
 const json kAcl = json::parse(R"([
-  {"subject": {"role": {"role": "operator", "authority": "acme"}},
+  {"subject": {"role": "operator", "authority": "acme"},
    "resources": [{"href": "/light/1"}, {"wc": "+"}], "permission": 6},
   {"subject": {"conntype": "auth-crypt"}, "resources": [{"wc": "*"}], "permission": 2}
 ])");

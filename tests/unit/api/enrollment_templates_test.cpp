@@ -30,7 +30,7 @@ json full_template() {
   return {{"name", "sensors"},
           {"accessControlList",
            {ace({{"uuid", "AAAAAAAA-AAAA-4AAA-8AAA-AAAAAAAAAAAA"}}, {{{"href", "/light/1"}}}, 2),
-            ace({{"role", {{"role", "admin"}, {"authority", "owner"}}}}, {{{"wc", "+"}}}, 31)}},
+            ace({{"role", "admin"}, {"authority", "owner"}}, {{{"wc", "+"}}}, 31)}},
           {"identityCertificateValiditySeconds", 86400},
           {"tokenLifetimeSeconds", "3600"},  // protojson's int64 text is accepted
           {"preConfiguration",
@@ -61,7 +61,7 @@ TEST_F(EnrollmentTemplates, RoundTripsAndPutReplacesEveryField) {
   // Stored rebuilt: the subject UUID canonical, the permission a number.
   const json expected_acl = {
       ace({{"uuid", "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"}}, {{{"href", "/light/1"}}}, 2),
-      ace({{"role", {{"role", "admin"}, {"authority", "owner"}}}}, {{{"wc", "+"}}}, 31)};
+      ace({{"role", "admin"}, {"authority", "owner"}}, {{{"wc", "+"}}}, 31)};
   EXPECT_EQ(created["accessControlList"], expected_acl);
   EXPECT_EQ(created["identityCertificateValiditySeconds"], 86400);
   EXPECT_EQ(created["tokenLifetimeSeconds"], 3600);
@@ -132,8 +132,10 @@ TEST_F(EnrollmentTemplates, EveryValidationRuleNamesTheFieldPath) {
        "\"anon-crypt\""},
       {{{"accessControlList", {ace({{"uuid", "not-a-uuid"}})}}},
        "accessControlList[0].subject.uuid: must be a UUID, got \"not-a-uuid\""},
-      {{{"accessControlList", {ace({{"role", {{"authority", "x"}}}})}}},
-       "accessControlList[0].subject.role.role: required (a non-empty string)"},
+      {{{"accessControlList", {ace({{"role", ""}, {"authority", "x"}})}}},
+       "accessControlList[0].subject.role: required (a non-empty string)"},
+      {{{"accessControlList", {ace({{"role", {{"role", "admin"}}}})}}},
+       "accessControlList[0].subject.role: expected a string"},
       {{{"accessControlList", {ace({{"conntype", "auth-crypt"}}, json::array())}}},
        "accessControlList[0].resources: must not be empty"},
       {{{"accessControlList", {ace({{"conntype", "auth-crypt"}}, {{{"wc", "#"}}})}}},

@@ -573,7 +573,7 @@ TEST_F(OpenApiDocument, FullObjectsMatchTheSchemasAndWhatTheSchemasRefuseTheServ
         {{"subject", {{"conntype", "anon-clear"}}},
          {"resources", {{{"wc", "*"}}, {{"wc", "+"}}, {{"wc", "-"}}}},
          {"permission", 0}},
-        {{"subject", {{"role", {{"role", "admin"}, {"authority", "owner"}}}}},
+        {{"subject", {{"role", "admin"}, {"authority", "owner"}}},
          {"resources", {{{"href", "/oic/con"}}}},
          {"permission", 31}}}},
       {"identityCertificateValiditySeconds", 86400},
