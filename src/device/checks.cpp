@@ -41,6 +41,27 @@ bool digits(std::string_view s, size_t pos, size_t n, int& out) {
   return true;
 }
 
+/// oic.sec.ace2 subject as iotivity-lite decodes it (oc_acl.c): one of {"uuid": UUID or "*"},
+/// {"role": text, "authority"?: text} (oic.sec.roletype, flat) or {"conntype": "auth-crypt" |
+/// "anon-clear"}, every value a text string: the device reads each as a string whatever its type,
+/// so a nested map there is undefined behaviour on the device. "" when it is one of them.
+std::string subject_problem(const json& subject) {
+  for (const auto& [key, value] : subject.items()) {
+    if (!value.is_string()) return "\"" + key + "\" is not a text string";
+  }
+  if (subject.size() == 1 && subject.contains("uuid")) {
+    const auto& uuid = subject["uuid"].get_ref<const std::string&>();
+    return is_uuid(uuid) || uuid == "*" ? "" : "uuid is not a UUID or \"*\"";
+  }
+  if (subject.size() == 1 && subject.contains("conntype")) {
+    const auto& type = subject["conntype"].get_ref<const std::string&>();
+    return type == "auth-crypt" || type == "anon-clear" ? "" : "unknown conntype";
+  }
+  const bool role =
+      subject.contains("role") && subject.size() == (subject.contains("authority") ? 2u : 1u);
+  return role ? "" : "not one of {uuid}, {role, authority}, {conntype}";
+}
+
 }  // namespace
 
 Result<void> check_code(const Message& response, Code expected) {
@@ -135,6 +156,9 @@ Result<size_t> check_acls_response(const Message& response) {
     if (!tag || *tag != "dps") return fail(ErrorCode::BadRequest, "ACE without tag \"dps\"");
     if (!ace.contains("subject") || !ace["subject"].is_object()) {
       return fail(ErrorCode::BadRequest, "ACE without subject map");
+    }
+    if (auto why = subject_problem(ace["subject"]); !why.empty()) {
+      return fail(ErrorCode::BadRequest, "ACE subject " + ace["subject"].dump() + ": " + why);
     }
     if (!ace.contains("permission") || !ace["permission"].is_number_unsigned() ||
         ace["permission"].get<uint64_t>() > 31) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "coap/message.hpp"
 #include "common/result.hpp"
@@ -52,8 +53,20 @@ struct CredentialExpectations {
     const coap::Message& response, const CredentialExpectations& expect);
 
 /// 2.05; aclist2 array of ACEs, each tagged "dps" with subject, permission and resources; no
-/// rowneruuid. Returns the number of ACEs.
+/// rowneruuid; each subject one of {uuid}, {role, authority?} (flat) or {conntype}, in text.
+/// Returns the number of ACEs.
 [[nodiscard]] Result<size_t> check_acls_response(const coap::Message& response);
+
+/// The pre-configuration answer (dps's extension, device-protocol "Pre-configuration of device
+/// resources"): 2.05, content format 60/10000, `{"updates": [{"href", "rep"}]}` within the
+/// documented bounds (at most 16 updates, hrefs absolute OCF paths, each href once, `rep` a map
+/// nested at most 8 levels and at most 4096 bytes as CBOR, 16384 in all) and with no "{{"
+/// left in its strings (a variable dps should have substituted would reach the resource as is).
+[[nodiscard]] Result<std::vector<ResourceUpdate>> check_pre_configuration_response(
+    const coap::Message& response);
+
+/// The answer to the device's report: 2.04.
+[[nodiscard]] Result<void> check_pre_configuration_report_response(const coap::Message& response);
 
 /// RFC 3339 date-time ("2026-11-27T20:13:04.362856Z", offsets allowed).
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,8 +14,10 @@
 
 namespace dps::device {
 
-/// The steps of device-protocol §3, in the order a device runs them.
-enum class Step { Time, Ownership, CloudConfiguration, Credentials, Acls };
+/// The steps of device-protocol §3, in the order a device runs them. PreConfiguration (dps's
+/// extension, device-protocol "Pre-configuration of device resources") runs only when asked:
+/// plgd devices never ask.
+enum class Step { Time, Ownership, CloudConfiguration, Credentials, Acls, PreConfiguration };
 
 std::string_view to_string(Step step);
 
@@ -63,6 +66,33 @@ struct IssuedCredentials {
   std::chrono::system_clock::time_point not_after{};
 };
 
+/// One update of the pre-configuration answer: the resource and the properties to write (JSON
+/// text of the CBOR map received).
+struct ResourceUpdate {
+  std::string href;
+  std::string representation;
+  bool operator==(const ResourceUpdate&) const = default;
+};
+
+/// What the device reported for one update: ok, or the CoAP code its resource answered ("4.04"
+/// for a resource it does not have).
+struct ResourceUpdateResult {
+  std::string href;
+  bool ok = false;
+  std::string error;
+  bool operator==(const ResourceUpdateResult&) const = default;
+};
+
+/// The pre-configuration step as the device lived it: the updates received, what it reported,
+/// and its resources afterwards (href → JSON text).
+struct PreConfigurationResult {
+  Session session = Session::Manufacturer;  // where it last ran
+  std::vector<ResourceUpdate> updates;
+  std::vector<ResourceUpdateResult> results;
+  bool reported = false;  // dps accepted the report (2.04)
+  std::map<std::string, std::string> resources;
+};
+
 /// The outcome of one request/response exchange.
 struct StepOutcome {
   Step step = Step::Time;
@@ -79,6 +109,7 @@ struct IdentitySessionSteps {
   bool cloud_configuration = true;  // hub token refresh: the same request as first provisioning
   bool acls = true;
   bool credentials = false;  // renewal: fresh key and CSR; the renewed identity replaces the old
+  bool pre_configuration = false;  // last: fetch, apply and report the template's updates
 };
 
 /// Knobs of a device run. Defaults are what an iotivity-lite device does.
@@ -97,6 +128,9 @@ struct DeviceConfig {
   size_t max_inbound_message = 8 * 1024;
   /// Send a CSM after each handshake (generic CoAP clients do; iotivity-lite does not).
   bool send_csm = false;
+  /// End the manufacturer session with the pre-configuration step (dps's extension). Off by
+  /// default: plgd devices never ask.
+  bool pre_configuration = false;
 };
 
 /// The outcome of a full flow (time session + provisioning session), and of any identity session
@@ -114,6 +148,8 @@ struct ProvisionResult {
   HubConfig hub;
   IssuedCredentials credentials;
   size_t ace_count = 0;
+  /// Set once the pre-configuration step received its updates.
+  std::optional<PreConfigurationResult> pre_configuration;
   int64_t total_us = 0;
 };
 

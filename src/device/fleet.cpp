@@ -43,6 +43,8 @@ asio::awaitable<StepOutcome> run_step(Provisioner& device, Step step, DeviceSess
       co_return co_await device.credentials(session);
     case Step::Acls:
       co_return co_await device.acls(session);
+    case Step::PreConfiguration:
+      co_return co_await device.pre_configuration(session);
   }
   co_return StepOutcome{step, false, coap::Code::Empty, {}, 0, "unknown step"};
 }

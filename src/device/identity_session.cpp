@@ -36,6 +36,9 @@ asio::awaitable<ProvisionResult> Provisioner::identity_session(const IssuedCrede
     plan.emplace_back(Step::CloudConfiguration, &Provisioner::cloud_configuration);
   if (steps.acls) plan.emplace_back(Step::Acls, &Provisioner::acls);
   if (steps.credentials) plan.emplace_back(Step::Credentials, &Provisioner::credentials);
+  if (steps.pre_configuration) {
+    plan.emplace_back(Step::PreConfiguration, &Provisioner::pre_configuration);
+  }
   if (plan.empty()) co_return finish(start);
 
   // Copied: a renewal replaces result_.credentials, which `identity` may refer to.

@@ -37,6 +37,8 @@ std::string_view to_string(Step step) {
       return "credentials";
     case Step::Acls:
       return "acls";
+    case Step::PreConfiguration:
+      return "pre-configuration";
   }
   return "unknown";
 }
@@ -188,8 +190,11 @@ asio::awaitable<ProvisionResult> Provisioner::run() {
     connect_failed(Step::Ownership, session.error());
     co_return finish(start);
   }
-  for (auto step : {&Provisioner::ownership, &Provisioner::cloud_configuration,
-                    &Provisioner::credentials, &Provisioner::acls}) {
+  using StepFn = asio::awaitable<StepOutcome> (Provisioner::*)(DeviceSession&);
+  std::vector<StepFn> plan{&Provisioner::ownership, &Provisioner::cloud_configuration,
+                           &Provisioner::credentials, &Provisioner::acls};
+  if (config_.pre_configuration) plan.push_back(&Provisioner::pre_configuration);
+  for (auto step : plan) {
     if (!(co_await (this->*step)(**session)).ok) break;
   }
   co_await (*session)->close();

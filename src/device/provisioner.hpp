@@ -16,6 +16,7 @@
 
 #include "device/device_session.hpp"
 #include "device/device_types.hpp"
+#include "device/resource_tree.hpp"
 #include "device/tls_client.hpp"
 
 namespace dps::device {
@@ -31,7 +32,8 @@ class Provisioner {
   /// A random device id is chosen when config.device_id is empty.
   Provisioner(DeviceConfig config, std::shared_ptr<ClientTls> tls);
 
-  /// Both sessions, all five steps; stops at the first failure.
+  /// Both sessions, all five steps (and pre-configuration last when config.pre_configuration);
+  /// stops at the first failure.
   awaitable<ProvisionResult> run();
 
   /// Connects a session as the device would for `step` (dates unchecked for Step::Time).
@@ -58,6 +60,9 @@ class Provisioner {
   /// Generates a fresh P-256 key and CSR for `di`, checks the issued credentials against it.
   awaitable<StepOutcome> credentials(DeviceSession& session);
   awaitable<StepOutcome> acls(DeviceSession& session);
+  /// GET the template's updates (di query), apply them to resources(), POST the report
+  /// (pre_configuration.cpp). result().pre_configuration then holds updates, results and tree.
+  awaitable<StepOutcome> pre_configuration(DeviceSession& session);
 
   /// Points the next connect() at another server (a device retrying through a load balancer, or
   /// a test spreading devices over replicas).
@@ -65,6 +70,9 @@ class Provisioner {
 
   const ProvisionResult& result() const { return result_; }
   const DeviceConfig& config() const { return config_; }
+  /// The device's simulated resources, which pre_configuration() updates; empty until that
+  /// step first runs (a load generator's thousands of devices never build one).
+  const ResourceTree& resources() const { return resources_; }
   SessionOptions session_options(Step step) const;
 
  private:
@@ -81,6 +89,8 @@ class Provisioner {
   DeviceConfig config_;
   std::shared_ptr<ClientTls> tls_;
   ProvisionResult result_;
+  ResourceTree resources_;
+  bool resources_seeded_ = false;
 };
 
 /// Runs the whole flow on the current executor.

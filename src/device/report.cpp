@@ -39,6 +39,52 @@ IdentitySummary identity_summary(const ProvisionResult& result) {
   return summary;
 }
 
+/// "pre-configuration on the manufacturer session: 2 updates, 1 applied, report accepted" and one
+/// line per update: "  /oc/con  applied" or "  /x/y  FAILED 4.04".
+std::string pre_configuration_text(const PreConfigurationResult& pre) {
+  size_t applied = 0;
+  for (const auto& r : pre.results) applied += r.ok ? 1 : 0;
+  std::string out = "pre-configuration on the " + std::string(to_string(pre.session)) +
+                    " session: " + std::to_string(pre.updates.size()) + " updates, " +
+                    std::to_string(applied) + " applied, report " +
+                    (pre.reported ? "accepted" : "NOT accepted") + "\n";
+  char line[384];
+  for (size_t i = 0; i < pre.results.size(); ++i) {
+    const auto& r = pre.results[i];
+    std::snprintf(line, sizeof line, "  %-32s %s", r.href.c_str(),
+                  r.ok ? "applied" : ("FAILED " + r.error).c_str());
+    out += line;
+    if (r.ok && i < pre.updates.size()) out += " " + pre.updates[i].representation;
+    out += '\n';
+  }
+  return out;
+}
+
+json pre_configuration_json(const PreConfigurationResult& pre) {
+  json updates = json::array();
+  for (const auto& u : pre.updates) {
+    json rep = json::parse(u.representation, nullptr, false);
+    updates.push_back(
+        {{"href", u.href}, {"rep", rep.is_discarded() ? json(u.representation) : rep}});
+  }
+  json results = json::array();
+  for (const auto& r : pre.results) {
+    json entry = {{"href", r.href}, {"ok", r.ok}};
+    if (!r.ok) entry["error"] = r.error;
+    results.push_back(std::move(entry));
+  }
+  json resources = json::object();
+  for (const auto& [href, text] : pre.resources) {
+    json rep = json::parse(text, nullptr, false);
+    resources[href] = rep.is_discarded() ? json(text) : rep;
+  }
+  return {{"session", to_string(pre.session)},
+          {"reported", pre.reported},
+          {"updates", std::move(updates)},
+          {"results", std::move(results)},
+          {"resources", std::move(resources)}};
+}
+
 bool ran_manufacturer_session(const ProvisionResult& result) {
   for (const auto& s : result.steps) {
     if (s.session == Session::Manufacturer) return true;
@@ -59,6 +105,7 @@ std::string format_text(const ProvisionResult& result) {
     if (!s.ok) out += ": " + s.error;
     out += '\n';
   }
+  if (result.pre_configuration) out += pre_configuration_text(*result.pre_configuration);
   const auto identity = identity_summary(result);
   if (!result.ok) {
     const bool identity_failed = result.failed_step && result.failed_session == Session::Identity;
@@ -131,6 +178,8 @@ std::string format_json(const ProvisionResult& result) {
               {"credtypes", result.credentials.credtypes},
               {"psk", result.credentials.psk.has_value()}}},
             {"aceCount", result.ace_count},
+            {"preConfiguration",
+             result.pre_configuration ? pre_configuration_json(*result.pre_configuration) : json()},
             {"totalUs", result.total_us}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }

@@ -12,12 +12,15 @@
 namespace dps::device {
 
 /// One line per step ("ownership  2.05  1234 us  ok"; "identity acls ..." for the steps of an
-/// identity session) and a summary line per session kind.
+/// identity session), the pre-configuration results (one line per href) when that step ran, and
+/// a summary line per session kind.
 std::string format_text(const ProvisionResult& result);
 
 /// One JSON object: ok, deviceId, failedStep, failedSession, error, steps[{step, session, code,
 /// latencyUs, ok, error, payload}], identitySession{ran, tokenRefreshed, aclsFetched, renewed},
-/// ownerUuid, serverTime, hub, credentials, aceCount, totalUs.
+/// ownerUuid, serverTime, hub, credentials, aceCount, preConfiguration{session, reported,
+/// updates[{href, rep}], results[{href, ok, error}], resources{href: rep}} (null when it did not
+/// run), totalUs.
 std::string format_json(const ProvisionResult& result);
 
 /// "host:port" or "[v6]:port" → {host, port}; nullopt when malformed.

@@ -60,6 +60,23 @@ Message make_credentials_request(std::string_view di, std::string_view csr_pem) 
   return make_post(uri::kCredentials, json::to_cbor(body));
 }
 
+Message make_pre_configuration_request(std::string_view di) {
+  Message m = make_get(uri::kPreConfiguration);
+  m.add_string_option(opt::kUriQuery, "di=" + std::string(di));
+  return m;
+}
+
+Message make_pre_configuration_report(std::string_view di,
+                                      const std::vector<ResourceUpdateResult>& results) {
+  json list = json::array();
+  for (const auto& result : results) {
+    json entry = {{"href", result.href}, {"ok", result.ok}};
+    if (!result.ok) entry["error"] = result.error;
+    list.push_back(std::move(entry));
+  }
+  return make_post(uri::kPreConfiguration, json::to_cbor(json{{"di", di}, {"results", list}}));
+}
+
 Message answer_server_request(const Message& request, std::string_view endpoint) {
   Message answer;
   answer.token = request.token;

@@ -19,6 +19,8 @@ inline constexpr std::string_view kOwnership = "/api/v1/provisioning/ownership";
 inline constexpr std::string_view kCloudConfiguration = "/api/v1/provisioning/cloud-configuration";
 inline constexpr std::string_view kCredentials = "/api/v1/provisioning/credentials";
 inline constexpr std::string_view kAcls = "/api/v1/provisioning/acls";
+/// dps's extension (device-protocol "Pre-configuration of device resources").
+inline constexpr std::string_view kPreConfiguration = "/api/v1/provisioning/pre-configuration";
 inline constexpr std::string_view kOicRes = "/oic/res";
 }  // namespace uri
 
@@ -42,6 +44,11 @@ coap::Message make_cloud_configuration_request(std::string_view di,
 /// `{"di": di, "csr": {"data": csr_pem, "encoding": "oic.sec.encoding.pem"}}`.
 coap::Message make_credentials_request(std::string_view di, std::string_view csr_pem);
 coap::Message make_acls_request();
+/// GET pre-configuration with the Uri-Query "di=<di>" (RFC 7252 §5.10.1).
+coap::Message make_pre_configuration_request(std::string_view di);
+/// POST pre-configuration `{"di": di, "results": [{"href", "ok", "error" (when not ok)}]}`.
+coap::Message make_pre_configuration_report(std::string_view di,
+                                            const std::vector<ResourceUpdateResult>& results);
 
 /// The device's 2.05 answer to the server's `GET /oic/res`: content format 10000 and
 /// `[{"href":"/oic/d","rt":["oic.wk.d"],"if":["oic.if.baseline"],"eps":[{"ep":endpoint}]}]`,

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "auth/base64url.hpp"
 #include "device/identity_files.hpp"
@@ -106,6 +107,28 @@ TEST_P(IdentitySessionTls, RefreshesTheHubTokenAndFetchesAcls) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tls, IdentitySessionTls, ::testing::Bool(), tls_version_name);
+
+// Hub tokens that live 2 s: the device comes back after its first one expired.
+class IdentitySessionShortTokens : public IdentitySession {
+ protected:
+  void configure(DpsConfigSpec& spec) override { spec.token_validity = "2s"; }
+};
+
+TEST_F(IdentitySessionShortTokens, RefreshesTheHubTokenAfterTheFirstOneExpired) {
+  const auto first = provisioned(default_tls());
+  ASSERT_TRUE(first.ok);
+  const auto first_claims = jwt_claims(first.hub.at);
+  const int64_t expired_at = first_claims.value("exp", int64_t{0});
+  ASSERT_GT(expired_at, 0) << first.hub.at;
+  while (unix_now() <= expired_at) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+
+  const auto after = come_back(first.credentials, IdentitySessionSteps{true, false, false});
+  ASSERT_TRUE(after.ok) << after.error;
+  const auto claims = jwt_claims(after.hub.at);
+  EXPECT_GT(claims.value("exp", int64_t{0}), unix_now()) << "the new token is valid now";
+  EXPECT_GT(claims.value("exp", int64_t{0}), expired_at);
+  EXPECT_NE(after.hub.at, first.hub.at);
+}
 
 TEST_F(IdentitySession, RenewalIssuesANewKeyAndRetiresTheOldCertificate) {
   const auto first = provisioned(default_tls());

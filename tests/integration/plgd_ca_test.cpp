@@ -28,7 +28,6 @@ namespace {
 using nlohmann::json;
 using test::chains_to;
 
-
 bool has_ocf_identity_eku(const std::string& chain_pem) {
   auto chain = pki::parse_certificates_pem(chain_pem);
   if (!chain || chain->empty()) return false;
@@ -162,7 +161,8 @@ TEST_F(PlgdCa, MutualTlsToTheCaWithTheHubsClientCertificateAndNoSecretInLogsOrRe
   test::LeafOptions leaf_options;
   leaf_options.common_name = "dps (client of the CA)";
   const test::TestCert client = test::make_leaf(client_root, leaf_options);
-  test::PlgdCaServer strict({oauth_->authority(), kPlgdOwnerClaim, kApiHub, client_root.cert_pem()});
+  test::PlgdCaServer strict(
+      {oauth_->authority(), kPlgdOwnerClaim, kApiHub, client_root.cert_pem()});
 
   json hub = plgd_hub_body();
   hub["certificateAuthority"]["grpc"]["address"] = strict.address();
@@ -193,7 +193,8 @@ TEST_F(PlgdCa, MutualTlsToTheCaWithTheHubsClientCertificateAndNoSecretInLogsOrRe
 
 TEST_F(PlgdCa, CaRequiringAClientCertificateDoesNotServeAHubWithout) {
   const test::TestCa client_root = test::make_root_ca("itest plgd ca client root 2");
-  test::PlgdCaServer strict({oauth_->authority(), kPlgdOwnerClaim, kApiHub, client_root.cert_pem()});
+  test::PlgdCaServer strict(
+      {oauth_->authority(), kPlgdOwnerClaim, kApiHub, client_root.cert_pem()});
   json hub = plgd_hub_body();
   hub["certificateAuthority"]["grpc"]["address"] = strict.address();
   hub["certificateAuthority"]["grpc"]["tls"] = {{"caPool", {strict.tls_root_pem()}}};

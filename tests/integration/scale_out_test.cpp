@@ -14,6 +14,7 @@
 
 #include "device/fleet.hpp"
 #include "device/provisioner.hpp"
+#include "pki/x509_util.hpp"
 #include "support/api_client.hpp"
 #include "support/dps_config.hpp"
 #include "support/dps_process.hpp"
@@ -235,6 +236,43 @@ TEST_F(ScaleOut, GroupDisabledThroughOneReplicaRefusesAtTheOtherWithinASecond) {
   ASSERT_TRUE(took) << "replica 0 still admitted the group's devices 1 s after it was disabled";
   // And it stays refused (not a lucky failure).
   EXPECT_FALSE(device::provision_blocking(device_at(0), device_tls()).ok);
+}
+
+// Issue 14 on two replicas: an individual enrollment written through one replica governs the
+// other at the device's next connection (each session reads it from the shared database), and a
+// device provisioned at one replica comes back with its identity certificate at the other.
+TEST_F(ScaleOut, IndividualEnrollmentsAndIdentitySessionsHoldAcrossReplicas) {
+  enroll_through(0);
+  const std::string key = pki::spki_sha256_hex(mfg_.device.get());
+  const json deny =
+      create(1, "/api/v1/individual-enrollments",
+             {{"attestationMechanism", {{"publicKeySha256", key}}}, {"disabled", true}});
+  EXPECT_FALSE(device::provision_blocking(device_at(0), device_tls()).ok)
+      << "replica 0 admitted a device an individual enrollment written at replica 1 refuses";
+  const auto removed = api(0).call(
+      Verb::delete_, "/api/v1/individual-enrollments?idFilter=" + deny.value("id", ""), token());
+  ASSERT_EQ(removed.status, 200u) << removed.body;
+  const auto first = device::provision_blocking(device_at(1), device_tls());
+  ASSERT_TRUE(first.ok) << "replica 1 still refused after the deletion at replica 0: "
+                        << first.error;
+
+  // Provisioned at replica 1, it refreshes its token and renews its certificate at replica 0.
+  device::ClientTlsOptions trust;
+  trust.ca_pem = server_ca_pem_;
+  auto config = device_at(0);
+  config.device_id = first.credentials.subject_uuid;
+  const auto back = device::identity_session_blocking(
+      config, first.credentials, trust, device::IdentitySessionSteps{true, true, true, false});
+  ASSERT_TRUE(back.ok) << back.error;
+  EXPECT_NE(back.credentials.cert_chain_pem, first.credentials.cert_chain_pem);
+  // The renewal, stored through replica 0, retires the old certificate at replica 1 too.
+  config.port = replicas_[1]->port();
+  const auto stale = device::identity_session_blocking(
+      config, first.credentials, trust, device::IdentitySessionSteps{true, false, false, false});
+  EXPECT_FALSE(stale.ok) << "the certificate the renewal replaced was accepted at replica 1";
+  const auto renewed = device::identity_session_blocking(
+      config, back.credentials, trust, device::IdentitySessionSteps{true, false, false, false});
+  EXPECT_TRUE(renewed.ok) << renewed.error;
 }
 
 TEST_F(ScaleOut, ReplicaKilledMidRunLosesNoAcknowledgedStep) {

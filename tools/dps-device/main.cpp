@@ -1,7 +1,8 @@
 // dps-device: a device's DPS flow from the command line (thin: everything lives in src/device).
 //   dps-device provision --server HOST:PORT --cert mfg.pem --key mfg.key --ca dps-ca.pem
-//       [--identity-session [--renew]] [--save-identity DIR]
+//       [--identity-session [--renew]] [--pre-configuration] [--save-identity DIR]
 //   dps-device refresh --server HOST:PORT --identity DIR --ca dps-ca.pem [--acls] [--renew]
+//       [--pre-configuration]
 //   dps-device demo-pki --out DIR
 // Exit codes: 0 success, 1 a step failed (or the identity could not be saved), 2 usage error.
 #include <CLI/CLI.hpp>
@@ -47,6 +48,7 @@ struct ProvisionArgs {
   std::string gateway_id;
   bool identity_session = false;
   bool renew = false;
+  bool pre_configuration = false;
   std::string save_identity;
 };
 
@@ -55,6 +57,7 @@ struct RefreshArgs {
   std::string identity;
   bool acls = false;
   bool renew = false;
+  bool pre_configuration = false;
 };
 
 void add_server_options(CLI::App& command, ServerArgs& args) {
@@ -122,8 +125,12 @@ int run_provision(const ProvisionArgs& args) {
   }
   tls.cert_chain_pem = slurp(args.cert);
   tls.key_pem = slurp(args.key);
+  // With --identity-session the device asks for its pre-configuration there, not before.
+  config.pre_configuration = args.pre_configuration && !args.identity_session;
   std::optional<dev::IdentitySessionSteps> identity;
-  if (args.identity_session) identity = dev::IdentitySessionSteps{true, true, args.renew};
+  if (args.identity_session) {
+    identity = dev::IdentitySessionSteps{true, true, args.renew, args.pre_configuration};
+  }
   const auto result = dev::provision_blocking(config, tls, identity);
   const int status = report(args.common, result);
   if (args.save_identity.empty()) return status;
@@ -147,7 +154,8 @@ int run_refresh(const RefreshArgs& args) {
   }
   config.device_id = identity->subject_uuid;
   const auto result = dev::identity_session_blocking(
-      config, *identity, trust, dev::IdentitySessionSteps{true, args.acls, args.renew});
+      config, *identity, trust,
+      dev::IdentitySessionSteps{true, args.acls, args.renew, args.pre_configuration});
   const int status = report(args.common, result);
   // The renewed identity replaces the old one, which dps no longer accepts.
   if (status != 0 || !args.renew) return status;
@@ -198,6 +206,10 @@ int main(int argc, char** argv) {
                  "Also renew the identity certificate over the identity session (fresh key and "
                  "CSR; dps stops accepting the previous certificate)")
       ->needs(identity_flag);
+  provision->add_flag("--pre-configuration", args.pre_configuration,
+                      "Last, fetch the resource updates of the enrollment template (dps's "
+                      "pre-configuration extension), apply them to the simulated resources and "
+                      "report the results; on the identity session with --identity-session");
   provision->add_option("--save-identity", args.save_identity,
                         "Write the issued identity (identity-chain.pem, identity-key.pem 0600, "
                         "trust-ca.pem, device-id) into DIR for a later 'refresh'");
@@ -214,6 +226,8 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingDirectory);
   refresh->add_flag("--acls", refresh_args.acls, "Also fetch the ACLs");
+  refresh->add_flag("--pre-configuration", refresh_args.pre_configuration,
+                    "Last, fetch, apply and report the enrollment template's resource updates");
   refresh->add_flag("--renew", refresh_args.renew,
                     "Also renew the identity certificate and save the renewed identity back into "
                     "the --identity directory");

@@ -73,6 +73,7 @@ std::string render_config(const DpsConfigSpec& spec) {
   if (!spec.postgres_uri.empty()) {
     y << "clients:\n  storage:\n    postgres:\n      uri: " << q(spec.postgres_uri) << "\n";
   }
+  if (!spec.token_validity.empty()) y << "tokens:\n  validity: " << q(spec.token_validity) << "\n";
   y << "enrollmentGroups:\n";
   for (const auto& g : spec.groups) {
     y << "  - id: " << q(g.id) << "\n"

@@ -69,6 +69,7 @@ struct DpsConfigSpec {
   bool require_proof_of_possession = false;
   uint32_t api_group_quota = 0;      // apis.http.quotas.enrollmentGroups; 0 = dps's default
   std::string admin_token_validity;  // apis.http.adminToken.validity; empty = dps's default
+  std::string token_validity;        // tokens.validity (hub tokens dps mints); empty = default
   std::string postgres_uri;          // clients.storage.postgres.uri; empty = SQLite in data_dir
   std::vector<GroupSpec> groups;
 };

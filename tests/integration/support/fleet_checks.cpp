@@ -33,6 +33,8 @@ const char* record_section_of(device::Step step) {
       return "credential";
     case device::Step::Acls:
       return "acl";
+    case device::Step::PreConfiguration:
+      return "preConfiguration";
   }
   return "?";
 }

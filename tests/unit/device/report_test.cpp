@@ -70,5 +70,47 @@ TEST(DeviceReport, NamesAFailedIdentityStep) {
   EXPECT_EQ(j["failedSession"], "identity");
 }
 
+TEST(DeviceReport, PrintsEachPreConfigurationResult) {
+  ProvisionResult r;
+  r.ok = true;
+  r.device_id = "d";
+  StepOutcome step{Step::PreConfiguration, true, coap::Code::Changed, "", 10, ""};
+  step.session = Session::Identity;
+  r.steps.push_back(step);
+  PreConfigurationResult pre;
+  pre.session = Session::Identity;
+  pre.updates = {{"/oc/con", R"({"n":"lamp-d"})"}, {"/x.vendor/mode", R"({"m":1})"}};
+  pre.results = {{"/oc/con", true, ""}, {"/x.vendor/mode", false, "4.04"}};
+  pre.reported = true;
+  pre.resources = {{"/oc/con", R"({"n":"lamp-d"})"}};
+  r.pre_configuration = pre;
+
+  const std::string text = format_text(r);
+  EXPECT_NE(text.find("identity pre-configuration"), std::string::npos) << text;
+  EXPECT_NE(text.find("pre-configuration on the identity session: 2 updates, 1 applied, report "
+                      "accepted"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(/oc/con                          applied {"n":"lamp-d"})"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("/x.vendor/mode                   FAILED 4.04"), std::string::npos) << text;
+
+  const auto j = nlohmann::json::parse(format_json(r))["preConfiguration"];
+  EXPECT_EQ(j["session"], "identity");
+  EXPECT_EQ(j["updates"][0]["rep"]["n"], "lamp-d");
+  EXPECT_EQ(j["results"][1],
+            nlohmann::json({{"href", "/x.vendor/mode"}, {"ok", false}, {"error", "4.04"}}));
+  EXPECT_EQ(j["results"][0], nlohmann::json({{"href", "/oc/con"}, {"ok", true}}));
+  EXPECT_EQ(j["resources"]["/oc/con"]["n"], "lamp-d");
+}
+
+TEST(DeviceReport, PreConfigurationIsNullWhenItDidNotRun) {
+  ProvisionResult r;
+  r.ok = true;
+  EXPECT_TRUE(nlohmann::json::parse(format_json(r))["preConfiguration"].is_null());
+  EXPECT_EQ(format_text(r).find("pre-configuration"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dps::device

@@ -113,5 +113,32 @@ TEST(DeviceRequests, RandomUuidIsVersion4) {
   EXPECT_NE(id, random_uuid());
 }
 
+TEST(DeviceRequests, PreConfigurationGetNamesTheDeviceInAUriQuery) {
+  const Message m = make_pre_configuration_request("6f3c0d6e-7b0a-4a52-9d0e-3a5c0b8f1e2d");
+  EXPECT_EQ(m.code, Code::Get);
+  EXPECT_EQ(m.uri_path(), "/api/v1/provisioning/pre-configuration");
+  EXPECT_EQ(m.uri_queries(), std::vector<std::string>{"di=6f3c0d6e-7b0a-4a52-9d0e-3a5c0b8f1e2d"});
+  EXPECT_EQ(m.accept(), 10000);
+  EXPECT_TRUE(m.payload.empty());
+  // Options stay in wire order: Uri-Path (11), Uri-Query (15), Accept (17).
+  ASSERT_GE(m.options.size(), 6u);
+  EXPECT_EQ(m.options[4], str(opt::kUriQuery, "di=6f3c0d6e-7b0a-4a52-9d0e-3a5c0b8f1e2d"));
+}
+
+TEST(DeviceRequests, PreConfigurationReportCarriesErrorsOnlyForFailures) {
+  const Message m = make_pre_configuration_report(
+      "d", {{"/oc/con", true, ""}, {"/x.vendor/mode", false, "4.04"}});
+  EXPECT_EQ(m.code, Code::Post);
+  EXPECT_EQ(m.uri_path(), "/api/v1/provisioning/pre-configuration");
+  EXPECT_EQ(m.content_format(), 10000);
+  EXPECT_EQ(json::from_cbor(m.payload),
+            json({{"di", "d"},
+                  {"results",
+                   {{{"href", "/oc/con"}, {"ok", true}},
+                    {{"href", "/x.vendor/mode"}, {"ok", false}, {"error", "4.04"}}}}}));
+  EXPECT_EQ(json::from_cbor(make_pre_configuration_report("d", {}).payload)["results"],
+            json::array());
+}
+
 }  // namespace
 }  // namespace dps::device
