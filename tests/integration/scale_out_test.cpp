@@ -275,6 +275,48 @@ TEST_F(ScaleOut, IndividualEnrollmentsAndIdentitySessionsHoldAcrossReplicas) {
   EXPECT_TRUE(renewed.ok) << renewed.error;
 }
 
+// Templates on two replicas: written through one, applied by devices at the other at their next
+// connection (a configuration write, so the other replica's catalog reloads within a second).
+TEST_F(ScaleOut, TemplateWrittenThroughOneReplicaReachesDevicesAtTheOther) {
+  json group = enroll_through(0);
+  const json tpl = create(
+      1, "/api/v1/enrollment-templates",
+      {{"name", "replicated"},
+       {"accessControlList",
+        {{{"subject", {{"conntype", "auth-crypt"}}},
+          {"resources", {{{"href", "/light/1"}}}},
+          {"permission", 6}}}},
+       {"preConfiguration", {{{"href", "/oc/con"}, {"representation", {{"n", "{{deviceId}}"}}}}}}});
+  const std::string id = group.at("id");
+  group.erase("id");
+  group.erase("owner");
+  group["templateId"] = tpl.at("id");
+  const auto updated =
+      api(1).call(Verb::put, "/api/v1/enrollment-groups/" + id, token(), group.dump());
+  ASSERT_EQ(updated.status, 200u) << updated.body;
+
+  auto config = device_at(0);
+  config.pre_configuration = true;
+  device::ProvisionResult result;
+  const auto deadline = Clock::now() + 2s;
+  do {  // replica 0 learns of the template within a second (NOTIFY, or its 250 ms poll)
+    result = device::provision_blocking(config, device_tls());
+  } while ((!result.ok || !result.pre_configuration || result.pre_configuration->updates.empty()) &&
+           Clock::now() < deadline);
+  ASSERT_TRUE(result.ok) << result.error;
+  ASSERT_TRUE(result.pre_configuration);
+  ASSERT_EQ(result.pre_configuration->updates.size(), 1u);
+  EXPECT_NE(result.pre_configuration->updates[0].representation.find(result.device_id),
+            std::string::npos);
+  EXPECT_TRUE(result.pre_configuration->reported);
+  EXPECT_EQ(result.ace_count, 4u) << "the usual three ACEs and the template's";
+  // The report, stored through replica 0, is in the record replica 1 reads.
+  const auto records = records_by_device(1);
+  ASSERT_TRUE(records.contains(result.device_id));
+  const json& section = records.at(result.device_id).at("preConfiguration");
+  EXPECT_EQ(section.at("results").size(), 1u) << section.dump();
+}
+
 TEST_F(ScaleOut, ReplicaKilledMidRunLosesNoAcknowledgedStep) {
   enroll_through(0);
   constexpr size_t kDevices = 200;

@@ -81,16 +81,16 @@ int run_preload(const BenchOptions& o) {
     std::fprintf(stderr, "dps-bench: cannot open the store: %s\n", store.error().internal.c_str());
     return 1;
   }
-  using Clock = std::chrono::steady_clock;
+  using PreloadClock = std::chrono::steady_clock;
   // Only the store calls are timed: generating ids and hashes is this tool's cost, not dps's.
-  Clock::duration writing{};
+  PreloadClock::duration writing{};
   size_t written = 0;
   Progress progress("preloading individual enrollments", o.preload);
   while (written < o.preload) {
     const auto batch = preload_batch(o, std::min(kPreloadBatch, o.preload - written));
-    const auto start = Clock::now();
+    const auto start = PreloadClock::now();
     auto created = (*store)->create_individual_enrollments(batch);
-    writing += Clock::now() - start;
+    writing += PreloadClock::now() - start;
     if (!created) {
       progress.finish();
       std::fprintf(stderr, "dps-bench: batch after %zu enrollments failed: %s\n", written,
