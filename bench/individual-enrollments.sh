@@ -154,7 +154,7 @@ if command -v sqlite3 >/dev/null; then
   echo "  query plans (sqlite3 EXPLAIN QUERY PLAN):"
   sqlite3 "$tmp/data-large/dps.db" "EXPLAIN QUERY PLAN SELECT * FROM individual_enrollments
     WHERE public_key_sha256 = 'x'" | grep -v 'QUERY PLAN' | sed 's/^/    handshake lookup: /'
-  sqlite3 "$tmp/data-large/dps.db" "EXPLAIN QUERY PLAN SELECT count(*) FROM individual_enrollments
+  sqlite3 "$tmp/data-large/dps.db" "EXPLAIN QUERY PLAN SELECT count FROM individual_enrollment_counts
     WHERE owner = '1'" | grep -v 'QUERY PLAN' | sed 's/^/    quota count on create: /'
 fi
 
