@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "common/token_names.hpp"
 
@@ -28,6 +30,18 @@ struct Quotas {
   uint32_t templates = 100;
 };
 
+/// The objects the config file defines (config::Config::source_file). dps upserts them at every
+/// start, so an API write to one would be undone by the next restart without a word: the file
+/// stays their one source of truth, the API refuses writes to them (409 naming the file) and
+/// marks them `"managedBy": "configFile"` wherever it shows them.
+struct ConfigFileObjects {
+  /// Absolute path of the config file; empty when dps runs on its embedded defaults.
+  std::string file;
+  std::vector<std::string> enrollment_group_ids;
+  /// Hub RECORD ids (enrollmentGroups[].hubs[].id), not hubIds.
+  std::vector<std::string> hub_ids;
+};
+
 struct ManagementApiOptions {
   /// How the API recognises its own tokens: hub settings must not reproduce them.
   ApiTokenNames api_tokens;
@@ -38,6 +52,7 @@ struct ManagementApiOptions {
   /// How long a verification code stays usable.
   std::chrono::seconds verification_code_validity{3600};
   Quotas quotas;
+  ConfigFileObjects config_file;
 };
 
 }  // namespace dps::api

@@ -1,10 +1,14 @@
 // Enrollment group <-> JSON (management-api.md "Enrollment groups"; plgd pb/enrollmentGroup.go
 // Validate, with (new) fields disabled, revokedCertificates, crl, templateId).
+#include <openssl/x509v3.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "api/codec_support.hpp"
+#include "pki/pem.hpp"
 #include "pki/trust_group.hpp"
+#include "pki/x509_util.hpp"
 
 namespace dps::api {
 namespace {
@@ -88,6 +92,38 @@ Result<void> check_trust(store::EnrollmentGroup& group) {
   return {};
 }
 
+// Chains that build but are almost certainly a mistake, refused with what to do instead: a
+// lead certificate that is no CA (a device certificate enrolled as the group's CA admits only
+// devices it signed, i.e. none), and a root listed first (the lead would be the root, so the group
+// would claim every device of the manufacturer, not the product line the operator meant).
+Result<void> check_chain_shape(const store::EnrollmentGroup& group) {
+  const std::string field = std::string(kX509) + ".certificateChain: ";
+  auto certs = pki::parse_certificates_pem(group.x509.certificate_chain);
+  if (!certs || certs->empty()) return {};  // check_trust said why already
+  X509* first = certs->front().get();
+  if (certs->size() > 1 && pki::is_self_signed(first)) {
+    return fail(ErrorCode::BadRequest,
+                field + "the chain starts with the self-signed root \"" +
+                    pki::common_name(X509_get_subject_name(first)) +
+                    "\": list it lead first (the CA that issues your devices, then its issuers, "
+                    "the root last)");
+  }
+  pki::TrustGroupSpec spec;
+  spec.group_id = group.id;
+  spec.certificate_chain_pem = group.x509.certificate_chain;
+  spec.lead_certificate_name = group.x509.lead_certificate_name;
+  auto built = pki::build_trust_group(spec);
+  if (!built || (*built)->path_certificates().empty()) return {};
+  X509* lead = (*built)->path_certificates().front();
+  if ((X509_get_extension_flags(lead) & EXFLAG_CA) == 0) {
+    return fail(ErrorCode::BadRequest,
+                field + "the lead certificate \"" + pki::common_name(X509_get_subject_name(lead)) +
+                    "\" is not a CA (no basicConstraints CA:TRUE): enroll the CA that issues "
+                    "your devices, not a device certificate");
+  }
+  return {};
+}
+
 }  // namespace
 
 json to_json(const store::EnrollmentGroup& group) {
@@ -145,6 +181,10 @@ Result<store::EnrollmentGroup> enrollment_group_from_json(std::string_view body,
   if (problem) return fail(ErrorCode::BadRequest, *problem);
 
   if (auto trusted = check_trust(group); !trusted) return tl::unexpected(trusted.error());
+  // Only a new trust is judged: a group stored before this rule stays editable.
+  if (!stored || group.trust_path != stored->trust_path) {
+    if (auto shaped = check_chain_shape(group); !shaped) return tl::unexpected(shaped.error());
+  }
   if (group.name.empty()) group.name = group.id;
   return group;
 }

@@ -34,7 +34,9 @@ namespace dps::api {
 /// Decisions beyond plgd (each documented at its code): DELETE of groups or hubs without idFilter
 /// is 400, not "delete all"; a filter matching none is 404 for groups/hubs, count 0 for records;
 /// a hubId already used by another hub of the owner is 409; body `id`/`owner` rules in
-/// json_codec.hpp (BodyContext); file paths in bodies are 400 (value_source.hpp).
+/// json_codec.hpp (BodyContext); file paths in bodies are 400 (value_source.hpp); hubIds must name
+/// hubs of the caller by hubId, a hub a group names is not deleted, and groups and hubs of the
+/// config file refuse PUT and DELETE with 409 (routes/references.cpp).
 ///
 /// Thread-safety: handle() may run concurrently on several threads (no mutable state here; the
 /// Store serialises). It blocks on the store: call it off the I/O threads.

@@ -117,6 +117,13 @@ api::ManagementApiOptions management_api_options(const config::Config& config) {
                     quotas.groups_per_lead_name,
                     quotas.individual_enrollments,
                     quotas.templates};
+  if (!config.source_file.empty()) {
+    options.config_file.file = config.source_file;
+    for (const auto& group : config.enrollment_groups) {
+      options.config_file.enrollment_group_ids.push_back(group.id);
+    }
+    for (const auto& hub : config.hubs) options.config_file.hub_ids.push_back(hub.id);
+  }
   return options;
 }
 

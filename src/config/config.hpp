@@ -115,6 +115,9 @@ struct Config {
   Tokens tokens;
   std::vector<store::EnrollmentGroup> enrollment_groups;
   std::vector<store::Hub> hubs;  // of all enrollment groups, deduplicated by id
+  // Absolute path of the file load_file read; empty for defaults() and load_text. The API names
+  // it when it refuses writes to the groups and hubs above (api_options.hpp ConfigFileObjects).
+  std::string source_file;
 };
 
 struct Loaded {

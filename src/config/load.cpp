@@ -36,7 +36,11 @@ Result<Loaded> load_file(const std::filesystem::path& file) {
   if (!loaded) {
     // Prefix the file so "line 3, column 5: ..." and dotted paths say where they come from.
     loaded.error().internal = file.string() + ": " + loaded.error().internal;
+    return loaded;
   }
+  std::error_code ec;
+  const std::filesystem::path absolute = std::filesystem::absolute(file, ec);
+  loaded->config.source_file = (ec ? file : absolute.lexically_normal()).string();
   return loaded;
 }
 

@@ -291,8 +291,11 @@ const std::vector<Key>& table() {
       bound("tokens.issuer", Kind::String, DPS_CFG(tokens.issuer),
             "(new) `iss` of minted tokens; empty = \"dps\"."),
 
-      plain("enrollmentGroups", Kind::ObjectList, "[]",
-            "Enrollment groups, upserted into the store at every start."),
+      plain(
+          "enrollmentGroups", Kind::ObjectList, "[]",
+          "Enrollment groups, upserted into the store at every start. The file owns them and their "
+          "hubs: the management API refuses to change or delete them (409 naming this file) and "
+          "marks them `managedBy: configFile`."),
       plain("enrollmentGroups[].id", Kind::String, "", "UUID of the group. Required."),
       plain("enrollmentGroups[].owner", Kind::String, "",
             "Owner of the group and of its hubs and devices. Required."),

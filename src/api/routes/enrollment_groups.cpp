@@ -124,12 +124,11 @@ ApiResponse list_enrollment_groups(const ApiRequest& request, const Context& con
   filter.hub_ids = values(*filters, kHubIdFilter);
   auto groups = context.store.list_enrollment_groups(filter);
   if (!groups) return error_response(groups.error());
-  return stream_response(*groups);
+  return shown_stream(context, *groups);
 }
 
 ApiResponse create_enrollment_group(const ApiRequest& request, const Context& context) {
   if (auto filters = read_filters(request, {}); !filters) return error_response(filters.error());
-  // Hub ids need not name existing hubs (plgd allows it: devices get 4.00 until the hub exists).
   const BodyContext body{context.owner, pki::random_uuid_v4().to_string(), /*create=*/true};
   PossessionProof proof;
   auto group = enrollment_group_from_json(request.body, body, nullptr, &proof);
@@ -138,6 +137,9 @@ ApiResponse create_enrollment_group(const ApiRequest& request, const Context& co
     return error_response(fits.error());
   }
   if (auto fits = check_group_quota(context); !fits) return error_response(fits.error());
+  if (auto named = check_hub_references(context, group->hub_ids, {}, "groups"); !named) {
+    return error_response(named.error());
+  }
   if (auto fits = check_lead_name_quota(context, *group); !fits) {
     return error_response(fits.error());
   }
@@ -151,7 +153,7 @@ ApiResponse create_enrollment_group(const ApiRequest& request, const Context& co
     return error_response(created.error());
   }
   context.on_configuration_change();
-  return object_response(to_json(*group));
+  return object_response(shown(context, *group));
 }
 
 ApiResponse update_enrollment_group(const ApiRequest& request, std::string_view segment,
@@ -166,6 +168,9 @@ ApiResponse update_enrollment_group(const ApiRequest& request, std::string_view 
   // Another owner's group is indistinguishable from a missing one.
   const Error not_found{ErrorCode::NotFound, "enrollment group \"" + *id + "\" not found", {}};
   if (stored->empty()) return error_response(not_found);
+  if (defined_in_config_file(context, stored->front())) {
+    return error_response(config_file_conflict(context, stored->front()));
+  }
 
   PossessionProof proof;
   auto group = enrollment_group_from_json(request.body, {context.owner, *id, /*create=*/false},
@@ -173,6 +178,10 @@ ApiResponse update_enrollment_group(const ApiRequest& request, std::string_view 
   if (!group) return error_response(group.error());
   if (auto fits = check_revocation_quota(context, *group); !fits) {
     return error_response(fits.error());
+  }
+  if (auto named = check_hub_references(context, group->hub_ids, stored->front().hub_ids, "groups");
+      !named) {
+    return error_response(named.error());
   }
   if (group->x509.lead_certificate_name != stored->front().x509.lead_certificate_name) {
     if (auto fits = check_lead_name_quota(context, *group); !fits) {
@@ -195,7 +204,7 @@ ApiResponse update_enrollment_group(const ApiRequest& request, std::string_view 
                                                                       : updated.error());
   }
   context.on_configuration_change();
-  return object_response(to_json(*group));
+  return object_response(shown(context, *group));
 }
 
 ApiResponse delete_enrollment_groups(const ApiRequest& request, const Context& context) {
@@ -208,6 +217,19 @@ ApiResponse delete_enrollment_groups(const ApiRequest& request, const Context& c
   if (filter.ids.empty()) {
     return error_response(Error{
         ErrorCode::BadRequest, "idFilter required: deleting all enrollment groups is refused", {}});
+  }
+  // One group of the config file refuses the whole request, deleting nothing. Only the caller's
+  // groups are looked up: another owner's config group is as absent as any of its groups.
+  const auto& file_ids = context.options.config_file.enrollment_group_ids;
+  std::vector<std::string> from_file;
+  for (const auto& id : filter.ids) {
+    if (std::find(file_ids.begin(), file_ids.end(), id) != file_ids.end()) from_file.push_back(id);
+  }
+  if (!from_file.empty()) {
+    store::EnrollmentGroupFilter mine{context.scope(), from_file, {}, {}};
+    auto found = context.store.list_enrollment_groups(mine);
+    if (!found) return error_response(found.error());
+    if (!found->empty()) return error_response(config_file_conflict(context, found->front()));
   }
   auto count = context.store.delete_enrollment_groups(filter);
   if (!count) return error_response(count.error());

@@ -55,7 +55,7 @@ ApiResponse list_hubs(const ApiRequest& request, const Context& context) {
   filter.hub_ids = values(*filters, kHubIdFilter);
   auto hubs = context.store.list_hubs(filter);
   if (!hubs) return error_response(hubs.error());
-  return stream_response(*hubs);
+  return shown_stream(context, *hubs);
 }
 
 ApiResponse create_hub(const ApiRequest& request, const Context& context) {
@@ -70,7 +70,7 @@ ApiResponse create_hub(const ApiRequest& request, const Context& context) {
     return error_response(created.error());
   }
   context.on_configuration_change();
-  return object_response(to_json(*hub));
+  return object_response(shown(context, *hub));
 }
 
 ApiResponse update_hub(const ApiRequest& request, std::string_view segment,
@@ -85,19 +85,27 @@ ApiResponse update_hub(const ApiRequest& request, std::string_view segment,
   // Another owner's hub is indistinguishable from a missing one.
   const Error not_found{ErrorCode::NotFound, "hub \"" + *id + "\" not found", {}};
   if (stored->empty()) return error_response(not_found);
+  if (defined_in_config_file(context, stored->front())) {
+    return error_response(config_file_conflict(context, stored->front()));
+  }
 
   auto hub = hub_from_json(request.body, {context.owner, *id, /*create=*/false},
                            context.options.api_tokens);
   if (!hub) return error_response(hub.error());
   if (hub->hub_id != stored->front().hub_id) {
     if (auto free = check_hub_id_free(context, *hub); !free) return error_response(free.error());
+    // Groups name hubs by hubId: a new one would leave them naming no hub.
+    if (auto unnamed = check_hubs_unreferenced(context, *stored, "changing the hubId of");
+        !unnamed) {
+      return error_response(unnamed.error());
+    }
   }
   if (auto updated = context.store.update_hub(*hub); !updated) {
     return error_response(updated.error().code == ErrorCode::NotFound ? not_found
                                                                       : updated.error());
   }
   context.on_configuration_change();
-  return object_response(to_json(*hub));
+  return object_response(shown(context, *hub));
 }
 
 ApiResponse delete_hubs(const ApiRequest& request, const Context& context) {
@@ -109,6 +117,18 @@ ApiResponse delete_hubs(const ApiRequest& request, const Context& context) {
   if (filter.ids.empty()) {
     return error_response(
         Error{ErrorCode::BadRequest, "idFilter required: deleting all hubs is refused", {}});
+  }
+  // Refused as a whole, deleting nothing, when one of them is the config file's or still named
+  // by a group: a partial delete would leave the caller to work out what happened.
+  auto doomed = context.store.list_hubs(filter);
+  if (!doomed) return error_response(doomed.error());
+  for (const store::Hub& hub : *doomed) {
+    if (defined_in_config_file(context, hub)) {
+      return error_response(config_file_conflict(context, hub));
+    }
+  }
+  if (auto unnamed = check_hubs_unreferenced(context, *doomed, "deleting"); !unnamed) {
+    return error_response(unnamed.error());
   }
   auto count = context.store.delete_hubs(filter);
   if (!count) return error_response(count.error());

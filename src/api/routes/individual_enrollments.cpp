@@ -89,6 +89,9 @@ ApiResponse create_individual_enrollment(const ApiRequest& request, const Contex
   if (auto named = check_template_reference(context, enrollment->template_id); !named) {
     return error_response(named.error());
   }
+  if (auto named = check_hub_references(context, enrollment->hub_ids, {}, "enrollments"); !named) {
+    return error_response(named.error());
+  }
   if (auto fits = check_quota(context, 1); !fits) return error_response(fits.error());
   return written(context.store.create_individual_enrollments({&*enrollment, 1}), *enrollment);
 }
@@ -102,6 +105,11 @@ ApiResponse update_individual_enrollment(const ApiRequest& request, std::string_
       individual_enrollment_from_json(request.body, {context.owner, *id, /*create=*/false});
   if (!enrollment) return error_response(enrollment.error());
   if (auto named = check_template_reference(context, enrollment->template_id); !named) {
+    return error_response(named.error());
+  }
+  // Every entry is checked (PUT replaces the enrollment and the stored one is not read): reading
+  // it first would cost each update of a million-enrollment owner a second query.
+  if (auto named = check_hub_references(context, enrollment->hub_ids, {}, "enrollments"); !named) {
     return error_response(named.error());
   }
   auto updated = context.store.update_individual_enrollment(*enrollment);

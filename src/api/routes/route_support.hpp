@@ -75,4 +75,50 @@ ApiResponse count_response(size_t count);
 [[nodiscard]] Result<void> check_template_reference(const Context& context,
                                                     const std::string& template_id);
 
+// references.cpp: what a write may not break (config-file objects, hub references).
+
+/// Whether the config file defines the group / hub with this (record) id (api_options.hpp).
+bool defined_in_config_file(const Context& context, const store::EnrollmentGroup& group);
+bool defined_in_config_file(const Context& context, const store::Hub& hub);
+
+/// The object as the API shows it: to_json(), plus `"managedBy": "configFile"` for an object the
+/// config file defines, so clients see before writing that the API will refuse the write.
+nlohmann::json shown(const Context& context, const store::EnrollmentGroup& group);
+nlohmann::json shown(const Context& context, const store::Hub& hub);
+
+/// 409 for a write to an object of the config file: `enrollment group <id> is defined in the
+/// config file <file> (enrollmentGroups); change it there and restart dps`.
+Error config_file_conflict(const Context& context, const store::EnrollmentGroup& group);
+Error config_file_conflict(const Context& context, const store::Hub& hub);
+
+/// Each of `hub_ids` (a group's or individual enrollment's, in body order) names a hub of the
+/// caller by its hubId. BadRequest `hubIds[i]: no hub with hubId "<x>"` otherwise (another
+/// owner's hub answers exactly so: its existence is not the caller's to learn), or, when the
+/// value is the record id of one of the caller's hubs, a message naming the hubId to use.
+/// `already` (the stored object's hub ids on PUT) are not checked again: a hub deleted before
+/// this rule existed must not stop its owner from disabling the group that names it.
+[[nodiscard]] Result<void> check_hub_references(const Context& context,
+                                                const std::vector<std::string>& hub_ids,
+                                                const std::vector<std::string>& already,
+                                                std::string_view named_by);
+
+/// Conflict when one of the caller's enrollment groups names one of `hubs` by hubId: deleting
+/// (or re-identifying) it would leave those groups' devices failing at cloud configuration.
+/// The message names the hub and at most 10 referring group ids ("and N more"). Individual
+/// enrollments are not checked: at a million of them there is no index by hub.
+[[nodiscard]] Result<void> check_hubs_unreferenced(const Context& context,
+                                                   const std::vector<store::Hub>& hubs,
+                                                   std::string_view doing);
+
+/// `items` as a stream (stream_response) with each object shown().
+template <class Items>
+ApiResponse shown_stream(const Context& context, const Items& items) {
+  ApiResponse response;
+  for (const auto& item : items) {
+    response.body += dump(nlohmann::json{{"result", shown(context, item)}});
+    response.body += '\n';
+  }
+  return response;
+}
+
 }  // namespace dps::api::routes

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api/management_api.hpp"
+#include "pki/uuid.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "support/test_pki.hpp"
 
@@ -133,6 +134,27 @@ class ApiTest : public ::testing::Test {
     ApiResponse response = call("GET", target, std::string{}, owner);
     EXPECT_EQ(response.status, 200u) << response.body;
     return parse_stream(response.body);
+  }
+
+  /// Stores hubs kHubA and kHubB for `owner` (through the store: no change counted), for tests
+  /// whose groups and enrollments name them while testing something else: the API refuses a
+  /// hubIds entry that names no hub of the caller. Returns their record ids.
+  std::vector<std::string> add_hubs(const std::string& owner = kAlice) {
+    std::vector<std::string> ids;
+    for (const char* hub_id : {kHubA, kHubB}) {
+      store::Hub hub;
+      hub.id = pki::random_uuid_v4().to_string();
+      hub.hub_id = hub_id;
+      hub.owner = owner;
+      hub.name = std::string("test hub ") + hub_id;
+      hub.gateways = {"coaps+tcp://hub.example.com:5684"};
+      hub.authorization.owner_claim = "https://plgd.dev/owner";
+      if (auto created = store_->create_hub(hub); !created) {
+        throw std::runtime_error("cannot store hub: " + created.error().internal);
+      }
+      ids.push_back(hub.id);
+    }
+    return ids;
   }
 
   /// The error body's message (and checks its shape and gRPC code).

@@ -47,6 +47,11 @@ json individual_body(const std::string& template_id = "") {
 
 class EnrollmentTemplates : public ApiTest {
  protected:
+  // Their groups and enrollments name kHubA/kHubB: the API refuses hubIds naming no hub.
+  void SetUp() override {
+    add_hubs(kAlice);
+    add_hubs(kBob);
+  }
   std::string item(const std::string& id) const { return std::string(kTemplates) + "/" + id; }
   ApiResponse remove(const std::string& id, const std::string& owner = kAlice) {
     return call("DELETE", std::string(kTemplates) + "?idFilter=" + id, std::string{}, owner);

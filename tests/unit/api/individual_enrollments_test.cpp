@@ -49,6 +49,11 @@ test::TestCert new_device(test::KeyType type = test::KeyType::P256) {
 
 class IndividualEnrollments : public ApiTest {
  protected:
+  // Their groups and enrollments name kHubA/kHubB: the API refuses hubIds naming no hub.
+  void SetUp() override {
+    add_hubs(kAlice);
+    add_hubs(kBob);
+  }
   std::string item(const std::string& id) const { return std::string(kIndividual) + "/" + id; }
 
   ApiResponse remove(const std::string& id, const std::string& owner = kAlice) {
@@ -391,7 +396,10 @@ ManagementApiOptions two_individual_enrollments() {
 
 class IndividualEnrollmentQuota : public ApiTest {
  protected:
-  IndividualEnrollmentQuota() : ApiTest(two_individual_enrollments()) {}
+  IndividualEnrollmentQuota() : ApiTest(two_individual_enrollments()) {
+    add_hubs(kAlice);
+    add_hubs(kBob);
+  }
 };
 
 TEST_F(IndividualEnrollmentQuota, AnOwnerHoldsAtMostTheQuota) {

@@ -15,10 +15,10 @@ class ManagementApiRouting : public ApiTest {};
 
 TEST_F(ManagementApiRouting, EveryRouteIsAlsoServedUnderThePlgdPrefix) {
   const std::string prefix = "/device-provisioning-service";
-  const json group = create("enrollment-groups", group_body());
-  ApiResponse created = call("POST", prefix + "/api/v1/hubs", hub_body());
+  ApiResponse created = call("POST", prefix + "/api/v1/hubs", hub_body());  // the group names it
   ASSERT_EQ(created.status, 200u) << created.body;
   const std::string hub_id = json::parse(created.body)["id"];
+  const json group = create("enrollment-groups", group_body());
   EXPECT_EQ(parse_stream(call("GET", prefix + "/api/v1/enrollment-groups").body).size(), 1u);
   EXPECT_EQ(parse_stream(call("GET", prefix + "/api/v1/hubs").body).size(), 1u);
   EXPECT_EQ(call("GET", prefix + "/api/v1/provisioning-records").status, 200u);
@@ -27,9 +27,11 @@ TEST_F(ManagementApiRouting, EveryRouteIsAlsoServedUnderThePlgdPrefix) {
           .status,
       200u);
   EXPECT_EQ(call("PUT", prefix + "/api/v1/hubs/" + hub_id, hub_body()).status, 200u);
+  const std::string group_id = group["id"];
+  EXPECT_EQ(call("DELETE", prefix + "/api/v1/enrollment-groups?idFilter=" + group_id).status, 200u);
   EXPECT_EQ(call("DELETE", prefix + "/api/v1/hubs?idFilter=" + hub_id).status, 200u);
   EXPECT_EQ(call("DELETE", prefix + "/api/v1/provisioning-records").status, 200u);
-  EXPECT_EQ(changes_, 5);
+  EXPECT_EQ(changes_, 6);
 }
 
 TEST_F(ManagementApiRouting, UnknownPathsAre404) {
@@ -66,6 +68,7 @@ TEST_F(ManagementApiRouting, WrongMethodOnAKnownPathIs405WithAllow) {
 }
 
 TEST_F(ManagementApiRouting, EmptyOwnerIsABugAnswered500WithoutTouchingTheStore) {
+  create("hubs", hub_body());
   create("enrollment-groups", group_body());
   create("hubs", hub_body(), kBob);
   for (const char* target : {"/api/v1/enrollment-groups", "/api/v1/hubs"}) {
@@ -81,8 +84,8 @@ TEST_F(ManagementApiRouting, EmptyOwnerIsABugAnswered500WithoutTouchingTheStore)
 }
 
 TEST_F(ManagementApiRouting, AnotherOwnersObjectsAreInvisibleAndNeverModified) {
-  const json group = create("enrollment-groups", group_body("alice's"));
   const json hub = create("hubs", hub_body(kHubA));
+  const json group = create("enrollment-groups", group_body("alice's"));
   const std::string group_id = group["id"];
   const std::string hub_id = hub["id"];
   ASSERT_EQ(changes_, 2);
@@ -137,7 +140,9 @@ class UnavailableStore : public store::testing::ForwardingStore {
     return fail(ErrorCode::Conflict, "enrollment group " + group.id + " already exists");
   }
   Result<size_t> delete_provisioning_records(const store::RecordFilter&) override { return down(); }
-  Result<std::vector<store::Hub>> list_hubs(const store::HubFilter&) override {
+  // By hubId (a group's hub references) they pass, so a group create reaches its store write.
+  Result<std::vector<store::Hub>> list_hubs(const store::HubFilter& filter) override {
+    if (!filter.hub_ids.empty()) return ForwardingStore::list_hubs(filter);
     return fail(ErrorCode::Internal, "SQLITE_CORRUPT: database disk image is malformed");
   }
 
@@ -149,6 +154,7 @@ class UnavailableStore : public store::testing::ForwardingStore {
 };
 
 TEST_F(ManagementApiRouting, StoreFailuresMapTo503409Or500WithoutDatabaseText) {
+  add_hubs();
   UnavailableStore failing(*store_);
   int changes = 0;
   ManagementApi api(
@@ -212,7 +218,14 @@ TEST(ErrorMapping, EveryCodeHasItsHttpStatusAndGrpcCode) {
 namespace dps::api::testing {
 namespace body_bounds {
 
-class ApiBodyBounds : public ApiTest {};
+class ApiBodyBounds : public ApiTest {
+ protected:
+  // Their groups and enrollments name kHubA/kHubB: the API refuses hubIds naming no hub.
+  void SetUp() override {
+    add_hubs(kAlice);
+    add_hubs(kBob);
+  }
+};
 
 TEST_F(ApiBodyBounds, BodyOfManySmallValuesIsRefusedBeforeItIsDecodedWhole) {
   // Well under the 1 MiB body limit, but 200,000 values: decoded whole it would take ~30x that.

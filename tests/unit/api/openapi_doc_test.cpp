@@ -269,8 +269,8 @@ std::string lower_snake(const std::string& name) {
 class OpenApiDocument : public ApiTest {
  protected:
   void SetUp() override {
+    hub_id_ = create("hubs", hub_body())["id"];  // first: the group names it
     group_id_ = create("enrollment-groups", group_body())["id"];
-    hub_id_ = create("hubs", hub_body())["id"];
     // Lists of more than one line, so the stream format is what gets checked.
     create("enrollment-groups", own_ca_group_body("second"));
     create("hubs", hub_body(""));
@@ -589,9 +589,10 @@ TEST_F(OpenApiDocument, FullObjectsMatchTheSchemasAndWhatTheSchemasRefuseTheServ
     std::string update_schema;
     std::string stored_schema;
   };
-  for (const Kind& kind : {Kind{"enrollment-groups", group, "EnrollmentGroupCreate",
+  // The hub first: the group names its hubId.
+  for (const Kind& kind : {Kind{"hubs", hub, "HubCreate", "HubUpdate", "Hub"},
+                           Kind{"enrollment-groups", group, "EnrollmentGroupCreate",
                                 "EnrollmentGroupUpdate", "EnrollmentGroup"},
-                           Kind{"hubs", hub, "HubCreate", "HubUpdate", "Hub"},
                            Kind{"individual-enrollments", individual, "IndividualEnrollmentCreate",
                                 "IndividualEnrollmentUpdate", "IndividualEnrollment"},
                            Kind{"enrollment-templates", full_template, "EnrollmentTemplateCreate",
