@@ -8,6 +8,7 @@
 #include "modes.hpp"
 #include "preload.hpp"
 #include "proc_stats.hpp"
+#include "suggestions.hpp"
 
 namespace {
 
@@ -28,6 +29,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      if (auto typo = dps::cli::explain_unknown_word(app, argc, argv)) {
+        std::fprintf(stderr, "dps-bench: %s (see --help)\n", typo->c_str());
+        return kExitUsage;
+      }
+    }
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
   if (auto error = check_options(options)) {

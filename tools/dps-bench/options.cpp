@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "version_flag.hpp"
+
 namespace dps::bench {
 namespace {
 
@@ -50,6 +52,7 @@ void add_options(CLI::App& app, BenchOptions& o) {
   app.description(kDescription);
   app.footer(kExamples);
   app.get_formatter()->column_width(34);
+  dps::cli::add_version_flag(app, "dps-bench");
 
   auto* devices = app.add_option("-n,--devices", o.devices,
                                  "Provision N devices (each with its own certificate)");

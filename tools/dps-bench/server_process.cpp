@@ -90,7 +90,9 @@ std::unique_ptr<ServerProcess> ServerProcess::start(const fs::path& binary, cons
 
   std::string seen;
   std::optional<std::string> endpoint;
-  while (!(endpoint = line_after(seen, kListening))) {
+  // Both ready lines: the listening one, and the data directory one after it (each may arrive in
+  // a read of its own: dps's ready logger flushes per line).
+  while (!(endpoint = line_after(seen, kListening)) || !line_after(seen, kDataDir)) {
     pollfd p{out[0], POLLIN, 0};
     const int ready = poll(&p, 1, remaining_ms(deadline));
     char buf[1024];
@@ -109,8 +111,7 @@ std::unique_ptr<ServerProcess> ServerProcess::start(const fs::path& binary, cons
   if (process->host_ == "0.0.0.0") process->host_ = "127.0.0.1";
   if (process->host_ == "::") process->host_ = "::1";
   process->port_ = static_cast<uint16_t>(std::stoi(endpoint->substr(colon + 1)));
-  // "<dir> (devices trust <dir>/ca.pem)": dps flushes it with the listening line (stdout is a
-  // pipe, fully buffered), so it is here already if dps prints it at all.
+  // "<dir> (devices trust <dir>/ca.pem)".
   const auto data_line = line_after(seen, kDataDir);
   const auto trust = data_line ? data_line->find(kTrust) : std::string::npos;
   if (trust != std::string::npos) {

@@ -13,9 +13,11 @@
 #include "app/store_factory.hpp"
 #include "auth/token_id.hpp"
 #include "config/config.hpp"
-#include "log/json_formatter.hpp"
+#include "log/setup.hpp"
 #include "pki/pem.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "suggestions.hpp"
+#include "version_flag.hpp"
 
 namespace {
 
@@ -30,40 +32,43 @@ dps::Result<dps::config::Loaded> load(const std::string& file) {
   return dps::config::load_file(file);
 }
 
-void configure_logging(const dps::config::Log& log) {
-  spdlog::set_level(spdlog::level::from_str(log.level));
-  if (log.encoding == "json") {
-    // Escapes every message (CNs and error texts come from the network) and stamps UTC.
-    spdlog::set_formatter(dps::log::make_json_formatter());
-  } else {
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  }
+/// The --server for dpsctl to reach this dps's API: the configured public URL, else the listener
+/// (a wildcard address as loopback, where dpsctl runs beside dps).
+std::string api_url(const dps::config::HttpApi& http, const boost::asio::ip::tcp::endpoint& api) {
+  if (!http.public_url.empty()) return http.public_url;
+  const auto address = api.address();
+  std::string host = address.to_string();
+  if (address.is_unspecified()) host = address.is_v6() ? "::1" : "127.0.0.1";
+  if (address.is_v6()) host = "[" + host + "]";
+  return std::string(http.tls_enabled ? "https" : "http") + "://" + host + ":" +
+         std::to_string(api.port());
 }
 
 int serve(const dps::config::Config& config) {
   auto service = dps::app::Service::start(config);
   if (!service) {
-    std::fprintf(stderr, "dps: %s\n", service.error().internal.c_str());
+    spdlog::error("dps: {}", service.error().internal);
     return kExitFailure;
   }
   (*service)->stop_on_signals();
   const auto endpoint = (*service)->device_endpoint();
-  // Tests and scripts wait for exactly this line (the port is real even when 0 was asked for).
-  std::printf("dps: coap listening on %s:%u\n", endpoint.address().to_string().c_str(),
-              static_cast<unsigned>(endpoint.port()));
+  // Tests and scripts wait for a line holding exactly this text (the port is real even when 0 was
+  // asked for), on stdout, in the log's encoding.
+  auto& ready = dps::log::ready_logger();
+  ready.info("dps: coap listening on {}:{}", endpoint.address().to_string(), endpoint.port());
   if (auto api = (*service)->api_endpoint()) {
-    std::printf("dps: api listening on %s:%u\n", api->address().to_string().c_str(),
-                static_cast<unsigned>(api->port()));
+    ready.info("dps: api listening on {}:{}", api->address().to_string(), api->port());
   }
-  std::printf("dps: data directory %s (devices trust %s/ca.pem)\n", config.data_directory.c_str(),
-              config.data_directory.c_str());
-  if (auto token = (*service)->admin_token_file()) {
-    // The path only: the token is a credential and stays out of logs.
-    std::printf("dps: admin token for owner \"%s\" in %s (dpsctl --data-dir %s ...)\n",
-                config.http.admin_token.owner.c_str(), token->c_str(),
-                config.data_directory.c_str());
+  ready.info("dps: data directory {} (devices trust {}/ca.pem)", config.data_directory,
+             config.data_directory);
+  const auto api = (*service)->api_endpoint();
+  if (auto token = (*service)->admin_token_file(); token && api) {
+    // The path only: the token is a credential and stays out of logs. --server names this dps:
+    // dpsctl's default (port 9100) is another one when several run.
+    ready.info("dps: admin token for owner \"{}\" in {} (dpsctl --data-dir {} --server {} ...)",
+               config.http.admin_token.owner, token->string(), config.data_directory,
+               api_url(config.http, *api));
   }
-  std::fflush(stdout);
   (*service)->run();
   spdlog::info("stopped");
   return kExitOk;
@@ -144,7 +149,8 @@ int revoke_token(const dps::config::Config& config, const std::string& jti,
 int main(int argc, char** argv) {
   // Logs go to stderr from the first line (config warnings included): stdout carries only the
   // ready lines scripts wait for and `dps records`'s JSON, never interleaved with a log line.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("dps"));
+  // Until the config is read, the default encoding (console): its own errors use it too.
+  dps::log::configure("info", "console");
   CLI::App app{
       "dps: zero-touch Device Provisioning Service for OCF devices (plgd DPS compatible).\n"
       "Without --config it runs on embedded defaults: devices on coaps+tcp://0.0.0.0:15684,\n"
@@ -153,6 +159,7 @@ int main(int argc, char** argv) {
       "Enrollment groups and hubs come from the config file (plgd's config.yaml shape) and\n"
       "from the management API (dpsctl). Keys: dps --config-help.",
       "dps"};
+  dps::cli::add_version_flag(app, "dps");
   std::string config_file;
   app.add_option("-c,--config", config_file, "YAML configuration file (plgd DPS shape)")
       ->check(CLI::ExistingFile);
@@ -183,6 +190,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      if (auto typo = dps::cli::explain_unknown_word(app, argc, argv)) {
+        std::fprintf(stderr, "dps: %s (see --help)\n", typo->c_str());
+        return kExitUsage;
+      }
+    }
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
   if (config_help) {
@@ -191,11 +204,17 @@ int main(int argc, char** argv) {
   }
   auto loaded = load(config_file);
   if (!loaded) {
-    std::fprintf(stderr, "dps: %s: %s\n", config_file.c_str(), loaded.error().internal.c_str());
+    // The loader's messages name the file already; CLI11 checked that it exists.
+    const std::string& why = loaded.error().internal;
+    if (why.starts_with(config_file + ":")) {
+      spdlog::error("dps: {}", why);
+    } else {
+      spdlog::error("dps: {}: {}", config_file, why);
+    }
     return kExitUsage;
   }
   const dps::config::Config& config = loaded->config;
-  configure_logging(config.log);
+  dps::log::configure(config.log.level, config.log.encoding);
   for (const auto& warning : loaded->warnings) spdlog::warn("config: {}", warning);
   if (records->parsed()) return list_records(config, device_id);
   if (revoke->parsed()) return revoke_token(config, revoke_jti, revoke_file);

@@ -1,5 +1,7 @@
 #include "group_body.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include "exit_codes.hpp"
 #include "local_file.hpp"
 #include "template_body.hpp"
@@ -20,6 +22,17 @@ std::string read_pem_file(const std::string& path, const char* option) {
   return pem;
 }
 
+// An empty file name reads as "nothing to send", which an update would silently take as "keep
+// the stored value": refused, naming the flag that does remove it.
+CLI::Validator not_empty(const std::string& remover) {
+  return CLI::Validator(
+      [remover](std::string& value) {
+        return value.empty() ? "an empty file name; to remove the stored value use " + remover
+                             : std::string();
+      },
+      "FILE");
+}
+
 }  // namespace
 
 void add_group_options(CLI::App& verb, GroupOptions& options, bool create) {
@@ -35,18 +48,26 @@ void add_group_options(CLI::App& verb, GroupOptions& options, bool create) {
   verb.add_option("--lead-certificate-name", options.lead_certificate_name,
                   "CN of the chain certificate devices must chain to (default: the CN of the "
                   "first certificate; on update the stored one is kept)");
-  verb.add_option("--psk-file", options.psk_file,
-                  "File whose bytes (at least 16; the first 16 are used) are the devices' "
-                  "pre-shared key, sent as data:;base64,...");
-  verb.add_flag("--expired-certificates-allowed", options.expired_certificates_allowed,
-                "Admit devices whose certificates have expired");
+  auto* psk = verb.add_option("--psk-file", options.psk_file,
+                              "File whose bytes (at least 16; the first 16 are used) are the "
+                              "devices' pre-shared key, sent as data:;base64,...")
+                  ->check(not_empty("--no-psk"));
+  verb.add_flag_function(
+          "--expired-certificates-allowed",
+          [&options](std::int64_t count) { options.expired_certificates_allowed = count > 0; },
+          "Admit devices whose certificates have expired; =false turns it off again "
+          "(--expired-certificates-allowed=true|false)")
+      ->check(CLI::IsMember({"true", "false"}))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   auto* disabled = verb.add_flag("--disabled", options.disabled,
                                  "Disable the group: its devices are refused at the handshake");
-  verb.add_option("--revoked", options.revoked,
-                  "Revoked device certificate: serial number or SPKI SHA-256 (hex); repeat" +
-                      std::string(create ? "" : " (replaces the list)"))
-      ->allow_extra_args(false);
-  verb.add_option("--crl-file", options.crl_file, "PEM file with CRLs, sent inline");
+  auto* revoked =
+      verb.add_option("--revoked", options.revoked,
+                      "Revoked device certificate: serial number or SPKI SHA-256 (hex); repeat" +
+                          std::string(create ? "" : " (replaces the list)"))
+          ->allow_extra_args(false);
+  auto* crl = verb.add_option("--crl-file", options.crl_file, "PEM file with CRLs, sent inline")
+                  ->check(not_empty("--no-crl"));
   add_template_reference_options(verb, options.template_id, options.no_template, create);
   if (create) {
     name->required();
@@ -54,6 +75,11 @@ void add_group_options(CLI::App& verb, GroupOptions& options, bool create) {
     hub->required();
   } else {
     verb.add_flag("--enabled", options.enabled, "Enable a disabled group")->excludes(disabled);
+    verb.add_flag("--clear-revoked", options.clear_revoked,
+                  "Empty the list of revoked certificates")
+        ->excludes(revoked);
+    verb.add_flag("--no-crl", options.no_crl, "Remove the CRL")->excludes(crl);
+    verb.add_flag("--no-psk", options.no_psk, "Remove the pre-shared key")->excludes(psk);
   }
 }
 
@@ -67,16 +93,23 @@ json group_patch(const GroupOptions& options) {
   if (!options.lead_certificate_name.empty()) {
     x509["leadCertificateName"] = options.lead_certificate_name;
   }
-  if (options.expired_certificates_allowed) x509["expiredCertificateEnabled"] = true;
+  if (options.expired_certificates_allowed) {
+    x509["expiredCertificateEnabled"] = *options.expired_certificates_allowed;
+  }
   if (!x509.empty()) patch["attestationMechanism"]["x509"] = std::move(x509);
   if (!options.hub_ids.empty()) patch["hubIds"] = options.hub_ids;
   if (!options.psk_file.empty()) {
     patch["preSharedKey"] = base64_data_uri(read_local_file(options.psk_file, "--psk-file"));
   }
+  // "" rather than leaving the member out: the API's PUT keeps a stored PSK or CRL that the body
+  // does not name (plgd's clients send partial groups), and takes "" as "none".
+  if (options.no_psk) patch["preSharedKey"] = "";
   if (options.disabled) patch["disabled"] = true;
   if (options.enabled) patch["disabled"] = false;
   if (!options.revoked.empty()) patch["revokedCertificates"] = options.revoked;
+  if (options.clear_revoked) patch["revokedCertificates"] = json::array();
   if (!options.crl_file.empty()) patch["crl"] = read_pem_file(options.crl_file, "--crl-file");
+  if (options.no_crl) patch["crl"] = "";
   template_reference(patch, options.template_id, options.no_template);
   return patch;
 }

@@ -7,23 +7,28 @@
 
 #include <CLI/App.hpp>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace dps::dpsctl {
 
-/// As given on the command line; empty or false means "not given".
+/// As given on the command line; empty, false or nullopt means "not given". Every setting an
+/// update can make has a way back (the update-only flags below).
 struct GroupOptions {
   std::string name;
   std::string chain_file;
   std::vector<std::string> hub_ids;
   std::string lead_certificate_name;
   std::string psk_file;
-  bool expired_certificates_allowed = false;
+  bool no_psk = false;  // update only: removes the pre-shared key
+  std::optional<bool> expired_certificates_allowed;
   bool disabled = false;
   bool enabled = false;  // update only: clears disabled
   std::vector<std::string> revoked;
+  bool clear_revoked = false;  // update only: empties the revoked list
   std::string crl_file;
+  bool no_crl = false;  // update only: removes the CRL
   std::string template_id;
   bool no_template = false;  // update only: clears templateId
 };

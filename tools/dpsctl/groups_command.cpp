@@ -33,6 +33,25 @@ const TableShape& group_table() {
   return shape;
 }
 
+// `get`: every field, the settings a device's admission depends on always (even when unset),
+// the PSK only as set or not.
+const DetailShape& group_details() {
+  static const DetailShape shape{
+      show::text("id"),
+      show::text("name"),
+      show::text("owner"),
+      show::list("hubIds"),
+      show::boolean("disabled", false),
+      show::text("attestationMechanism.x509.leadCertificateName"),
+      show::pem("attestationMechanism.x509.certificateChain", "none"),
+      show::boolean("attestationMechanism.x509.expiredCertificateEnabled", false),
+      show::list("revokedCertificates"),
+      show::pem("crl", "none"),
+      show::secret("preSharedKey"),
+      show::text("templateId", "none")};
+  return shape;
+}
+
 struct ListFilters {
   std::vector<std::string> ids;
   std::vector<std::string> hub_ids;
@@ -41,15 +60,15 @@ struct ListFilters {
 
 void add_list(CLI::App& resource, CommandLine& line) {
   auto filters = std::make_shared<ListFilters>();
-  auto* verb = add_verb(resource, line, "list", "List enrollment groups (filters OR together)",
-                        [filters](Session& session) {
-                          Query query;
-                          add_filter(query, "idFilter", filters->ids);
-                          add_filter(query, "hubIdFilter", filters->hub_ids);
-                          add_filter(query, "attestationMechanismX509CertificateNames",
-                                     filters->certificate_names);
-                          session.printer.objects(groups_of(session).list(query), group_table());
-                        });
+  auto* verb = add_verb(
+      resource, line, "list", "List enrollment groups (filters OR together)",
+      [filters](Session& session) {
+        Query query;
+        add_filter(query, "idFilter", filters->ids);
+        add_filter(query, "hubIdFilter", filters->hub_ids);
+        add_filter(query, "attestationMechanismX509CertificateNames", filters->certificate_names);
+        session.printer.objects(groups_of(session).list(query), group_table(), "enrollment groups");
+      });
   verb->add_option("--id", filters->ids, "Group id; repeat")->allow_extra_args(false);
   verb->add_option("--hub", filters->hub_ids, "Groups sending devices to this hub id; repeat")
       ->allow_extra_args(false);
@@ -61,7 +80,7 @@ void add_list(CLI::App& resource, CommandLine& line) {
 void add_get(CLI::App& resource, CommandLine& line) {
   auto id = std::make_shared<std::string>();
   auto* verb = add_verb(resource, line, "get", "Show one enrollment group", [id](Session& session) {
-    session.printer.object(groups_of(session).get(*id), group_table());
+    session.printer.details(groups_of(session).get(*id), group_details());
   });
   verb->add_option("id", *id, "Group id")->required();
 }
@@ -75,9 +94,12 @@ struct GroupWrite {
 // The body with its proofOfPossession when one was asked for (possession_proof.hpp).
 json group_write_body(Session& session, const GroupWrite& write) {
   json body = group_patch(write.group);
+  // Only a new chain needs a proof; the x509 member may carry other settings alone
+  // (--expired-certificates-allowed, --lead-certificate-name).
   const json* chain = nullptr;
-  if (auto x509 = body.find("attestationMechanism"); x509 != body.end()) {
-    chain = &x509->at("x509").at("certificateChain");
+  if (auto mechanism = body.find("attestationMechanism"); mechanism != body.end()) {
+    const json& x509 = mechanism->at("x509");
+    if (auto found = x509.find("certificateChain"); found != x509.end()) chain = &*found;
   }
   if (auto proof = possession_proof(session, write.proof, chain ? chain->get<std::string>() : "")) {
     body["proofOfPossession"] = std::move(*proof);

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <memory>
+#include <optional>
 
 #include "api_resource.hpp"
 #include "exit_codes.hpp"
@@ -27,6 +28,40 @@ const TableShape& hub_table() {
   return shape;
 }
 
+// `get`: every field (an OAuth client secret only as set or not).
+const DetailShape& hub_details() {
+  static const DetailShape shape{show::text("id"), show::text("hubId"), show::text("name"),
+                                 show::text("owner"), show::list("gateways")};
+  return shape;
+}
+
+// Hubs have two ids: the record id the API's paths take, and the hubId groups name hubs by.
+// Commands take either, so nobody has to know which one a command wants.
+constexpr const char* kEitherId =
+    "Hub record id or hubId (a value that is both is read as the record id)";
+
+// The hub `id` names: the record with that id, else the one with that hubId (nullopt: none).
+std::optional<json> find_hub(ApiResource& hubs, const std::string& id) {
+  for (const char* filter : {"idFilter", "hubIdFilter"}) {
+    auto found = hubs.list({{filter, id}});
+    if (!found.empty()) return std::move(found.front());
+  }
+  return std::nullopt;
+}
+
+json hub_named(ApiResource& hubs, const std::string& id) {
+  auto hub = find_hub(hubs, id);
+  if (!hub) {
+    throw CliError(ExitCode::NotFound,
+                   "hub \"" + id + "\" not found (neither a record id nor a hubId)");
+  }
+  return std::move(*hub);
+}
+
+std::string record_id_of(ApiResource& hubs, const std::string& id) {
+  return text_at(hub_named(hubs, id), {"id"});
+}
+
 struct ListFilters {
   std::vector<std::string> ids;
   std::vector<std::string> hub_ids;
@@ -34,13 +69,13 @@ struct ListFilters {
 
 void add_list(CLI::App& resource, CommandLine& line) {
   auto filters = std::make_shared<ListFilters>();
-  auto* verb = add_verb(resource, line, "list", "List hubs (filters OR together)",
-                        [filters](Session& session) {
-                          Query query;
-                          add_filter(query, "idFilter", filters->ids);
-                          add_filter(query, "hubIdFilter", filters->hub_ids);
-                          session.printer.objects(hubs_of(session).list(query), hub_table());
-                        });
+  auto* verb = add_verb(
+      resource, line, "list", "List hubs (filters OR together)", [filters](Session& session) {
+        Query query;
+        add_filter(query, "idFilter", filters->ids);
+        add_filter(query, "hubIdFilter", filters->hub_ids);
+        session.printer.objects(hubs_of(session).list(query), hub_table(), "hubs");
+      });
   verb->add_option("--id", filters->ids, "Hub record id; repeat")->allow_extra_args(false);
   verb->add_option("--hub-id", filters->hub_ids, "Hub id; repeat")->allow_extra_args(false);
 }
@@ -48,9 +83,10 @@ void add_list(CLI::App& resource, CommandLine& line) {
 void add_get(CLI::App& resource, CommandLine& line) {
   auto id = std::make_shared<std::string>();
   auto* verb = add_verb(resource, line, "get", "Show one hub", [id](Session& session) {
-    session.printer.object(hubs_of(session).get(*id), hub_table());
+    ApiResource hubs = hubs_of(session);
+    session.printer.details(hub_named(hubs, *id), hub_details());
   });
-  verb->add_option("id", *id, "Hub record id")->required();
+  verb->add_option("id", *id, kEitherId)->required();
 }
 
 void add_create(CLI::App& resource, CommandLine& line) {
@@ -77,23 +113,30 @@ void add_update(CLI::App& resource, CommandLine& line) {
   auto* verb = add_verb(resource, line, "update",
                         "Change a hub: fields not given keep their value (GET, change, PUT)",
                         [id, options](Session& session) {
-                          session.printer.object(
-                              hubs_of(session).update(*id, hub_patch(*options, /*create=*/false)),
-                              hub_table());
+                          ApiResource hubs = hubs_of(session);
+                          session.printer.object(hubs.update(record_id_of(hubs, *id),
+                                                             hub_patch(*options, /*create=*/false)),
+                                                 hub_table());
                         });
-  verb->add_option("id", *id, "Hub record id")->required();
+  verb->add_option("id", *id, kEitherId)->required();
   add_hub_options(*verb, *options, /*create=*/false);
 }
 
 void add_delete(CLI::App& resource, CommandLine& line) {
   auto ids = std::make_shared<std::vector<std::string>>();
-  auto* verb =
-      add_verb(resource, line, "delete", "Delete hubs by record id", [ids](Session& session) {
-        Query query;
-        add_filter(query, "idFilter", *ids);
-        session.printer.deleted(hubs_of(session).remove(query), "hub(s)");
-      });
-  verb->add_option("ids", *ids, "Hub record ids")->required();
+  auto* verb = add_verb(resource, line, "delete", "Delete hubs by record id or hubId",
+                        [ids](Session& session) {
+                          ApiResource hubs = hubs_of(session);
+                          Query query;
+                          for (const auto& id : *ids) {
+                            // An id naming no hub is passed on as given: the count then says
+                            // nothing was deleted.
+                            const auto hub = find_hub(hubs, id);
+                            query.emplace_back("idFilter", hub ? text_at(*hub, {"id"}) : id);
+                          }
+                          session.printer.deleted(hubs.remove(query), "hub(s)");
+                        });
+  verb->add_option("ids", *ids, std::string(kEitherId) + "; several allowed")->required();
 }
 
 }  // namespace

@@ -44,6 +44,17 @@ const TableShape& enrollment_table() {
   return shape;
 }
 
+// `get`: every field (a PSK only as set or not).
+const DetailShape& enrollment_details() {
+  static const DetailShape shape{show::text("id"),
+                                 show::text("name"),
+                                 show::text("owner"),
+                                 show::list("hubIds"),
+                                 show::boolean("disabled", false),
+                                 show::text("templateId", "none")};
+  return shape;
+}
+
 struct ListFilters {
   std::vector<std::string> ids;
   std::vector<std::string> key_hashes;
@@ -60,10 +71,11 @@ void add_list(CLI::App& resource, CommandLine& line) {
         Query query;
         add_filter(query, "idFilter", filters->ids);
         add_filter(query, "publicKeySha256Filter", filters->key_hashes);
-        enrollments_of(session).list_pages(query, filters->page_size,
-                                           [&session](const std::vector<json>& page) {
-                                             session.printer.page(page, enrollment_table());
-                                           });
+        const size_t listed = enrollments_of(session).list_pages(
+            query, filters->page_size, [&session](const std::vector<json>& page) {
+              session.printer.page(page, enrollment_table());
+            });
+        if (listed == 0) session.printer.nothing_matched("individual enrollments");
       });
   verb->add_option("--id", filters->ids, "Enrollment id; repeat")->allow_extra_args(false);
   verb->add_option("--key-hash", filters->key_hashes,
@@ -81,7 +93,7 @@ void add_get(CLI::App& resource, CommandLine& line) {
   auto id = std::make_shared<std::string>();
   auto* verb =
       add_verb(resource, line, "get", "Show one individual enrollment", [id](Session& session) {
-        session.printer.object(enrollments_of(session).get(*id), enrollment_table());
+        session.printer.details(enrollments_of(session).get(*id), enrollment_details());
       });
   verb->add_option("id", *id, "Enrollment id")->required();
 }

@@ -1,5 +1,7 @@
 #include "printer.hpp"
 
+#include <algorithm>
+
 #include "table.hpp"
 
 namespace dps::dpsctl {
@@ -15,7 +17,12 @@ std::string dump(const json& value) {
 
 }  // namespace
 
-void Printer::objects(const std::vector<json>& objects, const TableShape& shape) {
+void Printer::objects(const std::vector<json>& objects, const TableShape& shape,
+                      const std::string& plural) {
+  if (objects.empty()) {
+    nothing_matched(plural);
+    return;
+  }
   if (json_) {
     for (const auto& object : objects) out_ << dump(object) << '\n';
     return;
@@ -25,12 +32,37 @@ void Printer::objects(const std::vector<json>& objects, const TableShape& shape)
   table.print(out_);
 }
 
-void Printer::object(const json& object, const TableShape& shape) { objects({object}, shape); }
+void Printer::object(const json& object, const TableShape& shape) {
+  if (json_) {
+    out_ << dump(object) << '\n';
+    return;
+  }
+  Table table(shape.headers);
+  table.add_row(shape.row(object));
+  table.print(out_);
+}
+
+void Printer::details(const json& object, const DetailShape& shape) {
+  if (json_) {
+    out_ << dump(object) << '\n';
+    return;
+  }
+  const auto lines = detail_lines(object, shape);
+  size_t width = 0;
+  for (const auto& line : lines) width = std::max(width, line.first.size());
+  for (const auto& [key, value] : lines) {
+    out_ << key << std::string(width - key.size() + 2, ' ') << value << '\n';
+  }
+}
+
+void Printer::nothing_matched(const std::string& plural) {
+  err_ << "dpsctl: no " << plural << " matched\n";
+}
 
 void Printer::page(const std::vector<json>& objects, const TableShape& shape) {
   if (json_) {
     for (const auto& object : objects) out_ << dump(object) << '\n';
-  } else {
+  } else if (!objects.empty() || !page_widths_.empty()) {
     Table table(shape.headers);
     for (const auto& object : objects) table.add_row(shape.row(object));
     const bool first = page_widths_.empty();

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "details.hpp"
+
 namespace dps::dpsctl {
 
 /// How one resource is shown as a table: its column headers and one object's cells.
@@ -19,13 +21,24 @@ struct TableShape {
 
 class Printer {
  public:
-  Printer(bool json, std::ostream& out) : json_(json), out_(out) {}
+  /// `err` takes the notes meant for people only (an empty list), so that stdout stays exactly
+  /// the data a script reads.
+  Printer(bool json, std::ostream& out, std::ostream& err) : json_(json), out_(out), err_(err) {}
 
-  void objects(const std::vector<nlohmann::json>& objects, const TableShape& shape);
+  /// Whether --json was given (the API's objects as they come) rather than tables.
+  bool json_output() const { return json_; }
+  /// A list; when empty, nothing on stdout (not even the header row) and "no <plural> matched"
+  /// on stderr.
+  void objects(const std::vector<nlohmann::json>& objects, const TableShape& shape,
+               const std::string& plural);
   void object(const nlohmann::json& object, const TableShape& shape);
+  /// One object as `get` shows it: the JSON with --json, else details.hpp's key/value lines.
+  void details(const nlohmann::json& object, const DetailShape& shape);
+  /// "no <plural> matched" on stderr.
+  void nothing_matched(const std::string& plural);
   /// One page of a list too long to hold at once, printed as it arrives: JSON lines as
   /// objects() has them, or table rows aligned on the first page's column widths, under one
-  /// header row. Call it for the first page even when empty (the headers still print).
+  /// header row; nothing for an empty first page (call nothing_matched() when the list is empty).
   void page(const std::vector<nlohmann::json>& objects, const TableShape& shape);
   /// {"count":"N"} with --json, else "deleted N <what>".
   void deleted(const std::string& count, const std::string& what);
@@ -37,6 +50,7 @@ class Printer {
 
   bool json_;
   std::ostream& out_;
+  std::ostream& err_;
   std::vector<size_t> page_widths_;  // empty until the first page()
 };
 

@@ -18,17 +18,21 @@ ApiResource records_of(Session& session) {
   return ApiResource(session.client, "/api/v1/provisioning-records", "provisioning record");
 }
 
+// OWNER is the record's `owner` as --json shows it (the owner the API filters on), not the
+// UUID the ownership step derived from it for the device. GROUP is the enrollment group, or the
+// device's individual enrollment when that admitted it.
 std::vector<std::string> record_row(const json& record) {
-  // The device's owner (ownership step); the record's own `owner` is the API tenant, the same on
-  // every line.
-  std::string owner = text_at(record, {"ownership", "owner"});
-  if (owner.empty()) owner = text_at(record, {"owner"});
-  return {text_at(record, {"deviceId"}), text_at(record, {"enrollmentGroupId"}), owner,
-          record_status(record)};
+  std::string enrollment = text_at(record, {"enrollmentGroupId"});
+  if (enrollment.empty()) enrollment = text_at(record, {"individualEnrollmentId"});
+  return {record_time(record),           text_at(record, {"id"}),
+          text_at(record, {"deviceId"}), enrollment,
+          text_at(record, {"owner"}),    record_status(record),
+          failure_reason(record)};
 }
 
 const TableShape& record_table() {
-  static const TableShape shape{{"DEVICE-ID", "GROUP", "OWNER", "STATUS"}, record_row};
+  static const TableShape shape{{"TIME", "ID", "DEVICE-ID", "GROUP", "OWNER", "STATUS", "REASON"},
+                                record_row};
   return shape;
 }
 
@@ -56,11 +60,17 @@ void add_filter_options(CLI::App& verb, Filters& filters) {
 void add_list(CLI::App& resource, CommandLine& line) {
   auto filters = std::make_shared<Filters>();
   auto* verb = add_verb(resource, line, "list",
-                        "List provisioning records (filters OR together), with each step's "
-                        "outcome",
+                        "List provisioning records (filters OR together): when each last "
+                        "changed, each step's outcome, and why a step failed or the device was "
+                        "refused",
                         [filters](Session& session) {
-                          session.printer.objects(records_of(session).list(filters->query()),
-                                                  record_table());
+                          Query query = filters->query();
+                          // The table reads dps's own view: only there does the attestation
+                          // section keep the reason a device was refused at the handshake.
+                          // --json prints the API's default (plgd's) view unchanged.
+                          if (!session.printer.json_output()) query.emplace_back("view", "ocf");
+                          session.printer.objects(records_of(session).list(query), record_table(),
+                                                  "provisioning records");
                         });
   add_filter_options(*verb, *filters);
 }

@@ -48,13 +48,40 @@ const TableShape& template_table() {
   return shape;
 }
 
+// `get`: every field; the lifetimes as the table has them ("default" for the server's), the
+// pre-configuration's hrefs on one line before its updates, one line per member.
+const DetailShape& template_details() {
+  const auto seconds = [](const char* key) {
+    return DetailField{key,
+                       [key](const json* value) {
+                         return seconds_at(value ? json{{key, *value}} : json::object(), key);
+                       },
+                       false};
+  };
+  static const DetailShape shape{
+      show::text("id"),
+      show::text("name"),
+      show::text("owner"),
+      seconds("identityCertificateValiditySeconds"),
+      seconds("tokenLifetimeSeconds"),
+      DetailField{"preConfiguration",
+                  [](const json* value) {
+                    const json t = value ? json{{"preConfiguration", *value}} : json::object();
+                    const std::string hrefs = template_row(t).back();
+                    return hrefs.empty() ? std::string("none") : hrefs;
+                  },
+                  true}};
+  return shape;
+}
+
 void add_list(CLI::App& resource, CommandLine& line) {
   auto ids = std::make_shared<std::vector<std::string>>();
   auto* verb =
       add_verb(resource, line, "list", "List enrollment templates", [ids](Session& session) {
         Query query;
         add_filter(query, "idFilter", *ids);
-        session.printer.objects(templates_of(session).list(query), template_table());
+        session.printer.objects(templates_of(session).list(query), template_table(),
+                                "enrollment templates");
       });
   verb->add_option("--id", *ids, "Template id; repeat")->allow_extra_args(false);
 }
@@ -63,7 +90,7 @@ void add_get(CLI::App& resource, CommandLine& line) {
   auto id = std::make_shared<std::string>();
   auto* verb =
       add_verb(resource, line, "get", "Show one enrollment template", [id](Session& session) {
-        session.printer.object(templates_of(session).get(*id), template_table());
+        session.printer.details(templates_of(session).get(*id), template_details());
       });
   verb->add_option("id", *id, "Template id")->required();
 }
