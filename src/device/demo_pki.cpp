@@ -59,9 +59,48 @@ Result<std::string> pem_of(std::initializer_list<X509*> certs) {
   return out;
 }
 
+// X.509's upper bound for a common name (RFC 5280 ub-common-name).
+constexpr size_t kMaxCommonName = 64;
+
+// The intermediate's name in an existing demo PKI, to tell whether it is the one asked for.
+Result<std::string> existing_intermediate_name(const fs::path& path) {
+  auto pem = pki::read_file(path);
+  if (!pem) return tl::unexpected(pem.error());
+  auto certs = pki::parse_certificates_pem(*pem);
+  if (!certs) return fail(ErrorCode::BadRequest, path.string() + ": " + certs.error().internal);
+  return pki::common_name(X509_get_subject_name(certs->front().get()));
+}
+
 }  // namespace
 
-Result<DemoPkiFiles> create_demo_pki(const fs::path& dir) {
+Result<DemoPkiNames> demo_pki_names(std::string_view name) {
+  if (name.empty()) {
+    return DemoPkiNames{"dps demo manufacturer root", "dps demo manufacturer intermediate",
+                        "dps demo device"};
+  }
+  for (const char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return fail(ErrorCode::BadRequest, "--name: control characters are not allowed");
+    }
+  }
+  if (name.front() == ' ' || name.back() == ' ') {
+    return fail(ErrorCode::BadRequest, "--name: no leading or trailing spaces");
+  }
+  DemoPkiNames names{std::string(name) + " root", std::string(name) + " intermediate",
+                     std::string(name) + " device"};
+  if (names.intermediate.size() > kMaxCommonName) {
+    const size_t suffix = names.intermediate.size() - name.size();
+    return fail(ErrorCode::BadRequest,
+                "--name: at most " + std::to_string(kMaxCommonName - suffix) + " characters (\"" +
+                    names.intermediate + "\" would exceed X.509's " +
+                    std::to_string(kMaxCommonName) + ")");
+  }
+  return names;
+}
+
+Result<DemoPkiFiles> create_demo_pki(const fs::path& dir, std::string_view name) {
+  auto names = demo_pki_names(name);
+  if (!names) return tl::unexpected(names.error());
   DemoPkiFiles files{dir / "root.pem",
                      dir / "intermediate.pem",
                      dir / "chain.pem",
@@ -70,16 +109,27 @@ Result<DemoPkiFiles> create_demo_pki(const fs::path& dir) {
                      dir / "intermediate.key",
                      false};
   std::error_code ec;
-  if (fs::exists(files.device_cert, ec)) return files;
+  if (fs::exists(files.device_cert, ec)) {
+    // Kept as it is; but a PKI of another manufacturer name is not the one asked for.
+    auto existing = existing_intermediate_name(files.intermediate);
+    if (!existing) return tl::unexpected(existing.error());
+    if (*existing != names->intermediate) {
+      return fail(ErrorCode::Conflict, dir.string() +
+                                           " already holds a demo PKI whose intermediate "
+                                           "is \"" +
+                                           *existing + "\", not \"" + names->intermediate +
+                                           "\": choose another --out");
+    }
+    return files;
+  }
   fs::create_directories(dir, ec);
   if (ec) return fail(ErrorCode::Internal, "create " + dir.string() + ": " + ec.message());
 
-  auto root = issue("dps demo manufacturer root", true, nullptr, nullptr, kCaLifetime);
+  auto root = issue(names->root, true, nullptr, nullptr, kCaLifetime);
   if (!root) return tl::unexpected(root.error());
-  auto inter = issue("dps demo manufacturer intermediate", true, root->cert.get(), root->key.get(),
-                     kCaLifetime);
+  auto inter = issue(names->intermediate, true, root->cert.get(), root->key.get(), kCaLifetime);
   if (!inter) return tl::unexpected(inter.error());
-  auto leaf = issue("dps demo device", false, inter->cert.get(), inter->key.get(), kDeviceLifetime);
+  auto leaf = issue(names->device, false, inter->cert.get(), inter->key.get(), kDeviceLifetime);
   if (!leaf) return tl::unexpected(leaf.error());
 
   auto root_pem = pem_of({root->cert.get()});

@@ -13,6 +13,7 @@
 #include <boost/asio/write.hpp>
 
 #include "coap/tcp_framing.hpp"
+#include "device/connect_failure.hpp"
 #include "device/requests.hpp"
 
 namespace dps::device {
@@ -98,7 +99,16 @@ asio::awaitable<Result<void>> DeviceSession::handshake(Clock::time_point deadlin
   auto done = co_await timed(stream_.async_handshake(Stream::client, kUseTuple), deadline);
   if (!done) co_return fail(ErrorCode::Unavailable, "TLS handshake: timeout");
   if (auto [hec] = *done; hec) {
-    co_return fail(ErrorCode::Unauthenticated, "TLS handshake: " + hec.message());
+    const long verified = SSL_get_verify_result(stream_.native_handle());
+    const auto failure = classify_tls_error(hec, verified);
+    std::string why = "TLS handshake: " + hec.message();
+    if (failure == ConnectFailure::ServerNotTrusted) {
+      why = "TLS handshake: the server's certificate does not verify against the CA (" +
+            std::string(X509_verify_cert_error_string(verified)) + ")";
+    } else if (failure == ConnectFailure::HandshakeRefused) {
+      why = "TLS handshake: the server refused it (" + hec.message() + ")";
+    }
+    co_return fail(error_code_of(failure), why);
   }
   if (options_.send_csm) {
     Message csm;
@@ -133,6 +143,7 @@ asio::awaitable<Result<Message>> DeviceSession::read_message(Clock::time_point d
   for (;;) {
     auto decoded = coap::decode_frame(inbox_, options_.max_inbound_message);
     if (auto* frame = std::get_if<coap::Frame>(&decoded)) {
+      heard_from_server_ = true;
       if (options_.reject_short_messages && frame->consumed < kDeviceMinMessageSize) {
         co_return fail(ErrorCode::BadRequest,
                        "server sent a " + std::to_string(frame->consumed) + "-byte message (" +
@@ -154,6 +165,14 @@ asio::awaitable<Result<Message>> DeviceSession::read_message(Clock::time_point d
     auto [ec, n] = *got;
     if (ec) {
       closed_ = true;  // after any read error the TLS stream is unusable
+      // TLS 1.3: the server judges the client certificate after our handshake completed, so its
+      // refusal is an alert on the first read.
+      if (!heard_from_server_ &&
+          classify_tls_error(ec, X509_V_OK) == ConnectFailure::HandshakeRefused) {
+        refusal_ = ConnectFailure::HandshakeRefused;
+        co_return fail(ErrorCode::Forbidden,
+                       "TLS: the server refused the handshake (" + ec.message() + ")");
+      }
       co_return fail(ErrorCode::Unavailable,
                      is_close(ec) ? "connection closed by server (" + ec.message() + ")"
                                   : "read: " + ec.message());
@@ -208,6 +227,13 @@ asio::awaitable<Result<Message>> DeviceSession::request(Message request,
     auto served = co_await serve(*message, deadline);
     if (!served) co_return tl::unexpected(served.error());
     if (*served) continue;
+    // dps greets an admitted device with its CSM; an Abort before it is admission refusing the
+    // device, its payload the reason dps gives an unauthenticated peer ("refused: ...").
+    if (message->code == Code::Abort && !server_csm_) {
+      refusal_ = ConnectFailure::Refused;
+      co_return fail(ErrorCode::Forbidden,
+                     "the server refused the device: " + std::string(message->payload_text()));
+    }
     if (message->code == Code::Abort || message->code == Code::Release) {
       co_return fail(ErrorCode::Unavailable, "server sent " + coap::to_string(message->code) +
                                                  ": " + std::string(message->payload_text()));

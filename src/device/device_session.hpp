@@ -19,6 +19,7 @@
 
 #include "coap/message.hpp"
 #include "common/result.hpp"
+#include "device/device_types.hpp"
 #include "device/tls_client.hpp"
 
 namespace dps::device {
@@ -49,7 +50,9 @@ class DeviceSession {
   using awaitable = boost::asio::awaitable<T>;
 
   /// Resolves, connects and completes the TLS handshake on the current coroutine's executor.
-  /// Errors: Unavailable (resolve/connect/timeout), Unauthenticated (TLS handshake refused).
+  /// Errors (connect_failure_of() reads them back): Unavailable (resolve/connect/timeout),
+  /// Unauthenticated (the server's certificate does not verify against the CA), Forbidden (the
+  /// server answered the handshake with an alert), BadRequest (any other TLS failure).
   static awaitable<Result<std::unique_ptr<DeviceSession>>> connect(std::shared_ptr<ClientTls> tls,
                                                                    SessionOptions options);
 
@@ -58,7 +61,8 @@ class DeviceSession {
   DeviceSession& operator=(const DeviceSession&) = delete;
 
   /// Sends `request` and returns the response carrying its token, serving signals and server
-  /// requests meanwhile. Fails on timeout, close, Abort/Release, or a malformed/short frame.
+  /// requests meanwhile. Fails on timeout, close, Abort/Release, or a malformed/short frame;
+  /// with Forbidden when the server refused the device before serving anything (refusal()).
   awaitable<Result<coap::Message>> request(coap::Message request);
   awaitable<Result<coap::Message>> request(coap::Message request,
                                            std::chrono::milliseconds timeout);
@@ -82,6 +86,10 @@ class DeviceSession {
   const std::optional<coap::Message>& server_csm() const { return server_csm_; }
   size_t server_requests_answered() const { return server_requests_answered_; }
   size_t pings_answered() const { return pings_answered_; }
+  /// Set once the server refused the device on this session before serving it: an Abort
+  /// before its CSM (Refused: dps's admission), or a TLS alert on the first read
+  /// (HandshakeRefused: TLS 1.3 judges the client certificate after the client's handshake).
+  const std::optional<ConnectFailure>& refusal() const { return refusal_; }
   /// "TLSv1.2" / "TLSv1.3".
   std::string tls_version() const;
   std::string cipher() const;
@@ -108,6 +116,8 @@ class DeviceSession {
   size_t server_requests_answered_ = 0;
   size_t pings_answered_ = 0;
   bool closed_ = false;
+  bool heard_from_server_ = false;  // a frame arrived
+  std::optional<ConnectFailure> refusal_;
 };
 
 using DeviceSessionPtr = std::unique_ptr<DeviceSession>;

@@ -31,6 +31,19 @@ std::string_view to_string(Session session);
 /// "acls" on the manufacturer session, "identity acls" on an identity session.
 std::string step_name(Step step, Session session);
 
+/// Why a session did not come up, as far as the device can tell the causes apart
+/// (connect_failure.hpp says what each likely means and what to do).
+enum class ConnectFailure {
+  Unreachable,       // resolve, TCP connect, or a timeout
+  ServerNotTrusted,  // the server's certificate does not chain to the device's trust anchor
+  HandshakeRefused,  // the server answered the TLS handshake with an alert
+  Refused,           // the server aborted (7.05) before serving anything: admission refused it
+  TlsFailed,         // any other TLS failure (not a TLS server, nothing in common)
+};
+
+/// "unreachable", "server-not-trusted", "handshake-refused", "refused", "tls-failed".
+std::string_view to_string(ConnectFailure failure);
+
 /// One `{uri, id}` entry of `x.org.iotivity.servers` (device-protocol §3.3), also the shape of
 /// `selectedGateway` in the cloud-configuration request.
 struct Gateway {
@@ -102,7 +115,13 @@ struct StepOutcome {
   int64_t latency_us = 0;               // request written → response read
   std::string error;                    // why the device would reject it (empty when ok)
   Session session = Session::Manufacturer;
+  /// Set when the step never ran because its session did not come up (TCP, the TLS handshake,
+  /// or admission): reports name the step "connect".
+  std::optional<ConnectFailure> connect_failure{};
 };
+
+/// step_name(), or "connect" ("identity connect") when the step's session did not come up.
+std::string step_name(const StepOutcome& outcome);
 
 /// What an identity session runs, in this order (device-protocol §1: a device that comes back).
 struct IdentitySessionSteps {
@@ -141,8 +160,13 @@ struct ProvisionResult {
   std::optional<Step> failed_step;                 // set when !ok and a step failed
   Session failed_session = Session::Manufacturer;  // the session of failed_step
   std::string error;                               // step error, or a connection failure
+  /// Set when the failed step's session did not come up (StepOutcome::connect_failure).
+  std::optional<ConnectFailure> connect_failure;
   std::vector<StepOutcome> steps;
   std::string device_id;
+  /// The device's record id at dps (UUIDv5 of its certificate's key): where its owner finds it,
+  /// refusals included (`dpsctl records list --id`). Empty without a certificate.
+  std::string registration_id;
   std::string server_time;  // `time` of the time step
   std::string owner_uuid;   // `devowneruuid`
   HubConfig hub;

@@ -2,6 +2,7 @@
 // certificate dps issued it, refreshes its hub token (cloud-configuration), fetches its ACLs and
 // may renew that certificate (credentials with a fresh key and CSR). The same checks apply as on
 // first provisioning; only the client certificate differs.
+#include "device/connect_failure.hpp"
 #include "device/provisioner.hpp"
 
 namespace dps::device {
@@ -45,13 +46,10 @@ asio::awaitable<ProvisionResult> Provisioner::identity_session(const IssuedCrede
   const IssuedCredentials held = identity;
   auto session = co_await connect_identity(held, trust);
   if (!session) {
-    StepOutcome outcome{plan.front().first,
-                        false,
-                        coap::Code::Empty,
-                        {},
-                        0,
-                        "connect: " + session.error().internal};
+    StepOutcome outcome{plan.front().first,      false, coap::Code::Empty, {}, 0,
+                        session.error().internal};
     outcome.session = Session::Identity;
+    outcome.connect_failure = connect_failure_of(session.error());
     record(outcome, nullptr);
     co_return finish(start);
   }

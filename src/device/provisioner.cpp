@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "device/checks.hpp"
+#include "device/connect_failure.hpp"
 #include "device/csr.hpp"
 #include "device/requests.hpp"
 
@@ -48,6 +49,7 @@ Provisioner::Provisioner(DeviceConfig config, std::shared_ptr<ClientTls> tls)
   if (config_.device_id.empty() && tls_) config_.device_id = tls_->default_device_id();
   if (config_.device_id.empty()) config_.device_id = random_uuid();
   result_.device_id = config_.device_id;
+  if (tls_) result_.registration_id = tls_->registration_id();
 }
 
 void Provisioner::set_server(std::string host, uint16_t port) {
@@ -80,13 +82,19 @@ std::string step_name(Step step, Session session) {
   return session == Session::Identity ? "identity " + name : name;
 }
 
+std::string step_name(const StepOutcome& outcome) {
+  if (!outcome.connect_failure) return step_name(outcome.step, outcome.session);
+  return outcome.session == Session::Identity ? "identity connect" : "connect";
+}
+
 void Provisioner::record(StepOutcome& outcome, const DeviceSession* session) {
   if (session != nullptr && session->options().identity) outcome.session = Session::Identity;
   result_.steps.push_back(outcome);
   if (!outcome.ok && !result_.failed_step) {
     result_.failed_step = outcome.step;
     result_.failed_session = outcome.session;
-    result_.error = step_name(outcome.step, outcome.session) + ": " + outcome.error;
+    result_.connect_failure = outcome.connect_failure;
+    result_.error = step_name(outcome) + ": " + outcome.error;
   }
 }
 
@@ -106,6 +114,8 @@ asio::awaitable<StepOutcome> Provisioner::exchange(DeviceSession& session, Step 
   outcome.latency_us = micros_since(start);
   if (!response) {
     outcome.error = response.error().internal;
+    // Refused before being served: the session never came up, whatever step was asked.
+    if (response.error().code == ErrorCode::Forbidden) outcome.connect_failure = session.refusal();
   } else {
     outcome.code = response->code;
     outcome.payload = payload_text(*response);
@@ -172,7 +182,8 @@ asio::awaitable<StepOutcome> Provisioner::acls(DeviceSession& session) {
 asio::awaitable<ProvisionResult> Provisioner::run() {
   const auto start = Clock::now();
   auto connect_failed = [&](Step step, const Error& error) {
-    StepOutcome outcome{step, false, coap::Code::Empty, {}, 0, "connect: " + error.internal};
+    StepOutcome outcome{step, false, coap::Code::Empty, {}, 0, error.internal};
+    outcome.connect_failure = connect_failure_of(error);
     record(outcome, nullptr);
   };
   {

@@ -85,6 +85,15 @@ json pre_configuration_json(const PreConfigurationResult& pre) {
           {"resources", std::move(resources)}};
 }
 
+// The failed step as reports name it: "connect" when its session never came up.
+std::string failed_step_name(const ProvisionResult& result) {
+  StepOutcome failed;
+  failed.step = *result.failed_step;
+  failed.session = result.failed_session;
+  failed.connect_failure = result.connect_failure;
+  return step_name(failed);
+}
+
 bool ran_manufacturer_session(const ProvisionResult& result) {
   for (const auto& s : result.steps) {
     if (s.session == Session::Manufacturer) return true;
@@ -98,9 +107,9 @@ std::string format_text(const ProvisionResult& result) {
   std::string out;
   char line[256];
   for (const auto& s : result.steps) {
-    std::snprintf(line, sizeof line, "%-28s %-5s %9lld us  %s",
-                  step_name(s.step, s.session).c_str(), code_text(s.code).c_str(),
-                  static_cast<long long>(s.latency_us), s.ok ? "ok" : "FAILED");
+    std::snprintf(line, sizeof line, "%-28s %-5s %9lld us  %s", step_name(s).c_str(),
+                  code_text(s.code).c_str(), static_cast<long long>(s.latency_us),
+                  s.ok ? "ok" : "FAILED");
     out += line;
     if (!s.ok) out += ": " + s.error;
     out += '\n';
@@ -112,7 +121,7 @@ std::string format_text(const ProvisionResult& result) {
     out += (identity_failed ? "identity session of device " : "provisioning of device ") +
            result.device_id + " FAILED";
     if (result.failed_step) {
-      out += " at step " + step_name(*result.failed_step, result.failed_session);
+      out += " at step " + failed_step_name(result);
     }
     out += ": " + result.error + '\n';
     return out;
@@ -135,25 +144,32 @@ std::string format_text(const ProvisionResult& result) {
   return out;
 }
 
-std::string format_json(const ProvisionResult& result) {
+std::string format_json(const ProvisionResult& result, bool include_secrets) {
   json steps = json::array();
   for (const auto& s : result.steps) {
     json payload = json::parse(s.payload, nullptr, false);
     if (payload.is_discarded()) payload = s.payload;
-    steps.push_back({{"step", to_string(s.step)},
-                     {"session", to_string(s.session)},
-                     {"code", code_text(s.code)},
-                     {"latencyUs", s.latency_us},
-                     {"ok", s.ok},
-                     {"error", s.error},
-                     {"payload", payload}});
+    steps.push_back(
+        {{"step", s.connect_failure ? json("connect") : json(to_string(s.step))},
+         {"connectFailure", s.connect_failure ? json(to_string(*s.connect_failure)) : json()},
+         {"session", to_string(s.session)},
+         {"code", code_text(s.code)},
+         {"latencyUs", s.latency_us},
+         {"ok", s.ok},
+         {"error", s.error},
+         {"payload", payload}});
   }
   const auto identity = identity_summary(result);
   json servers = json::array();
   for (const auto& g : result.hub.servers) servers.push_back({{"uri", g.uri}, {"id", g.id}});
   json j = {{"ok", result.ok},
             {"deviceId", result.device_id},
-            {"failedStep", result.failed_step ? json(to_string(*result.failed_step)) : json()},
+            {"failedStep", !result.failed_step      ? json()
+                           : result.connect_failure ? json("connect")
+                                                    : json(to_string(*result.failed_step))},
+            {"connectFailure",
+             result.connect_failure ? json(to_string(*result.connect_failure)) : json()},
+            {"registrationId", result.registration_id},
             {"failedSession", result.failed_step ? json(to_string(result.failed_session)) : json()},
             {"error", result.error},
             {"steps", steps},
@@ -181,6 +197,12 @@ std::string format_json(const ProvisionResult& result) {
             {"preConfiguration",
              result.pre_configuration ? pre_configuration_json(*result.pre_configuration) : json()},
             {"totalUs", result.total_us}};
+  if (!include_secrets) {
+    // The device's private key and its hub access token are credentials: a report is shown,
+    // pasted and logged, so it leaves them out unless asked.
+    j["credentials"].erase("privateKeyPem");
+    j["hub"].erase("at");
+  }
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -59,6 +59,7 @@ Result<std::shared_ptr<ClientTls>> ClientTls::create(const ClientTlsOptions& opt
       return fail(ErrorCode::BadRequest, "device private key does not match its certificate");
     }
     tls->default_device_id_ = default_device_id_of(SSL_CTX_get0_certificate(ctx));
+    tls->registration_id_ = pki::registration_id(SSL_CTX_get0_certificate(ctx));
   }
   tls->context_.add_certificate_authority(boost::asio::buffer(options.ca_pem), ec);
   if (ec) return fail(ErrorCode::BadRequest, "DPS CA: " + ec.message());

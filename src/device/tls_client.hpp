@@ -32,6 +32,8 @@ class ClientTls {
   /// key (empty without a certificate). A real device keeps its id between provisionings (dps pins
   /// it to the device's record), so a simulated one must not invent a new one each run.
   const std::string& default_device_id() const { return default_device_id_; }
+  /// The device's record id at dps: UUIDv5 of its certificate's key (empty without one).
+  const std::string& registration_id() const { return registration_id_; }
 
  private:
   explicit ClientTls(bool tls12_only);
@@ -39,6 +41,7 @@ class ClientTls {
   boost::asio::ssl::context context_;
   bool tls12_only_;
   std::string default_device_id_;
+  std::string registration_id_;
 };
 
 /// The cipher suites a device offers for DPS, in its order (OpenSSL names; device-protocol §1).

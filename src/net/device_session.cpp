@@ -15,6 +15,7 @@
 
 #include "coap/signaling.hpp"
 #include "coap/tcp_framing.hpp"
+#include "common/clock.hpp"
 #include "log/quoted.hpp"
 #include "metrics/metrics.hpp"
 #include "net/connection_admission.hpp"
@@ -177,6 +178,7 @@ class Session {
         provisioning::admit(outcome_.peer, outcome_.group, *catalog, *individual,
                             outcome_.leaf_validity, std::chrono::system_clock::now());
     if (!admission.admitted) {
+      record_refusal(admission);
       co_return co_await refuse(handshake_result_of(admission.refusal_kind), admission.refusal,
                                 "refused: " + admission.refusal_for_device);
     }
@@ -222,6 +224,7 @@ class Session {
     auto catalog = deps_.catalogs->get();
     const auto admission = provisioning::admit_identity(outcome_.peer, *facts, *catalog);
     if (!admission.admitted) {
+      record_refusal(admission);
       co_return co_await refuse(handshake_result_of(admission.refusal_kind), admission.refusal,
                                 "refused: " + admission.refusal_for_device);
     }
@@ -265,6 +268,21 @@ class Session {
     log_refusal(why);
     co_await send(coap::make_abort(for_device));
     co_return false;
+  }
+
+  // The enrollment that refused the device keeps the refusal in its owner's record of it
+  // (provisioning::refusal_record); the device learns no more than the Abort says. Not awaited,
+  // like record_endpoints(): no answer depends on it, and a refused device holds no session open
+  // for a write.
+  void record_refusal(const provisioning::Admission& admission) {
+    if (!admission.refusing || deps_.records == nullptr) return;
+    deps_.records->submit(provisioning::refusal_record(*admission.refusing, unix_nanos()),
+                          [id = id_](Result<void> result) {
+                            if (!result) {
+                              spdlog::warn("conn={} refusal not stored in the device's record: {}",
+                                           id, result.error().internal);
+                            }
+                          });
   }
 
   awaitable<Result<std::optional<store::IndividualEnrollment>>> read_individual_enrollment() {

@@ -92,8 +92,8 @@ int verify_against_enrollment_groups(X509_STORE_CTX* store_ctx, void* arg) {
     if (outcome->identity) return 1;  // the session checks it against the device's record
   }
   const auto catalog = inputs->catalogs->get();
-  auto match =
-      catalog->trust().match(chain, std::chrono::system_clock::now(), &outcome->group.refusal_kind);
+  auto match = catalog->trust().match(chain, std::chrono::system_clock::now(),
+                                      &outcome->group.refusal_kind, &outcome->group.refused_by);
   if (match) {
     outcome->group.group_id = match->group_id;
   } else {

@@ -21,11 +21,33 @@ enum class Severity { NotVerified, Disabled, Revoked };
 using RefusalKind = TrustGroupIndex::RefusalKind;
 
 struct Refusal {
+  Refusal(Severity s, std::string why, std::string for_device, RefusalKind k,
+          const TrustGroup* owner_group = nullptr)
+      : severity(s),
+        internal(std::move(why)),
+        external(std::move(for_device)),
+        kind(k),
+        owned_by(owner_group) {}
+
   Severity severity;
   std::string internal;
   std::string external;
-  RefusalKind kind = RefusalKind::NotVerified;
+  RefusalKind kind;
+  // Set when the chain verified through the group's lead (its device, authentically): the group's
+  // own policy refused it, and its owner may see why (RefusedBy).
+  const TrustGroup* owned_by = nullptr;
+  std::string detail;
 };
+
+// Position on the verified chain of the group's lead certificate (by key), from 1; none when the
+// chain does not pass through it.
+std::optional<size_t> lead_rank(const TrustGroup& group, STACK_OF(X509) * chain) {
+  const int n = chain ? sk_X509_num(chain) : 0;
+  for (int i = 1; i < n; ++i) {
+    if (group.is_lead(sk_X509_value(chain, i))) return static_cast<size_t>(i);
+  }
+  return std::nullopt;
+}
 
 struct Verified {
   size_t rank;  // position on the verified chain of the first cert signed by the group's first
@@ -77,37 +99,68 @@ tl::expected<Verified, Refusal> verify(const TrustGroup& group, std::span<X509* 
     const int error = X509_STORE_CTX_get_error(ctx.get());
     const char* reason = X509_verify_cert_error_string(error);
     ERR_clear_error();
-    return tl::unexpected(Refusal{
+    Refusal refusal{
         Severity::NotVerified,
         "certificate chain does not verify against enrollment group " + group.group_id() + ": " +
             reason,
         std::string("certificate chain does not verify: ") + reason,
-        error == X509_V_ERR_CERT_HAS_EXPIRED ? RefusalKind::Expired : RefusalKind::NotVerified});
+        error == X509_V_ERR_CERT_HAS_EXPIRED ? RefusalKind::Expired : RefusalKind::NotVerified};
+    // OpenSSL checks dates after building the whole path, so an expired chain is complete here:
+    // expiry is the group's verdict only on a device of its own branch.
+    if (refusal.kind == RefusalKind::Expired &&
+        lead_rank(group, X509_STORE_CTX_get0_chain(ctx.get()))) {
+      refusal.owned_by = &group;
+      refusal.detail = reason;
+    }
+    return tl::unexpected(std::move(refusal));
   }
   STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
   std::vector<X509*> verified(static_cast<size_t>(sk_X509_num(chain)));
   for (size_t i = 0; i < verified.size(); ++i)
     verified[i] = sk_X509_value(chain, static_cast<int>(i));
-
-  if (auto reason = group.revocation_reason(verified)) {
-    return tl::unexpected(
-        Refusal{Severity::Revoked,
-                "certificate revoked by enrollment group " + group.group_id() + ": " + *reason,
-                "certificate revoked", RefusalKind::Revoked});
-  }
   // The device must descend from the group's lead key: OpenSSL may have built the path through
   // certificates the device sent, and a group trusting only a higher certificate under the same
   // issuer name must not admit devices of another branch. Its position ranks the group: the lower,
   // the more specific.
-  for (size_t i = 1; i < verified.size(); ++i) {
-    if (group.is_lead(verified[i])) return Verified{i};
+  const auto rank = lead_rank(group, chain);
+
+  if (auto reason = group.revocation_reason(verified)) {
+    Refusal refusal{Severity::Revoked,
+                    "certificate revoked by enrollment group " + group.group_id() + ": " + *reason,
+                    "certificate revoked", RefusalKind::Revoked};
+    if (rank) {
+      refusal.owned_by = &group;
+      refusal.detail = std::move(*reason);
+    }
+    return tl::unexpected(std::move(refusal));
   }
+  if (rank) return Verified{*rank};
   return tl::unexpected(Refusal{
       Severity::NotVerified,
       "certificate chain does not pass through the lead certificate of enrollment group " +
           group.group_id(),
       "certificate chain does not verify: not issued under the enrollment group's lead certificate",
       RefusalKind::NotVerified});
+}
+
+// Which group's own policy refused the device (TrustGroupIndex::RefusedBy): the one whose refusal
+// the device is told when it qualifies, else the most severe one that does (the first of equals,
+// in id order). A disabled group qualifies when the chain verifies through its lead; whether it
+// also revokes the device or finds it expired, it stays "disabled", as the device is told.
+TrustGroupIndex::RefusedBy refusing_group(std::vector<Refusal>& refusals, const Refusal& told,
+                                          std::span<X509* const> peer_chain,
+                                          std::chrono::system_clock::time_point now) {
+  for (Refusal& r : refusals) {
+    if (r.kind != RefusalKind::Disabled || r.owned_by == nullptr) continue;
+    auto verified = verify(*r.owned_by, peer_chain, now);
+    if (!verified && verified.error().owned_by == nullptr) r.owned_by = nullptr;
+  }
+  const Refusal* chosen = told.owned_by ? &told : nullptr;
+  for (const Refusal& r : refusals) {
+    if (r.owned_by && (!chosen || r.severity > chosen->severity)) chosen = &r;
+  }
+  if (!chosen) return {};
+  return {chosen->owned_by->group_id(), chosen->kind, chosen->detail};
 }
 
 std::string join_issuer_cns(std::span<X509* const> peer_chain) {
@@ -191,15 +244,20 @@ std::shared_ptr<const TrustGroupIndex> TrustGroupIndex::updated(
 
 Result<TrustGroupIndex::Match> TrustGroupIndex::match(std::span<X509* const> peer_chain,
                                                       std::chrono::system_clock::time_point now,
-                                                      RefusalKind* refusal) const {
+                                                      RefusalKind* refusal,
+                                                      RefusedBy* refused_by) const {
   RefusalKind ignored{};
   RefusalKind& kind = refusal ? *refusal : ignored;  // written on refusal only
+  RefusedBy no_one;
+  RefusedBy& by = refused_by ? *refused_by : no_one;  // the same
   if (peer_chain.empty() || peer_chain.front() == nullptr) {
     kind = RefusalKind::NotVerified;
+    by = {};
     return fail(ErrorCode::Forbidden, "device presented no certificate");
   }
   if (!has_client_auth(peer_chain.front())) {
     kind = RefusalKind::NotVerified;
+    by = {};
     return fail(ErrorCode::Forbidden, "leaf lacks extended key usage clientAuth");
   }
 
@@ -213,6 +271,7 @@ Result<TrustGroupIndex::Match> TrustGroupIndex::match(std::span<X509* const> pee
   }
   if (candidates.empty()) {
     kind = RefusalKind::NoGroup;
+    by = {};
     return fail(ErrorCode::Forbidden,
                 "no enrollment group for issuer CN " + join_issuer_cns(peer_chain),
                 "no enrollment group for the certificate issuer");
@@ -228,9 +287,11 @@ Result<TrustGroupIndex::Match> TrustGroupIndex::match(std::span<X509* const> pee
   std::vector<Refusal> refusals;
   for (const TrustGroup* group : candidates) {
     if (group->disabled()) {
+      // Not verified now: a disabled group admits no one, and most devices another group admits
+      // never need it (refusing_group() verifies it on a refusal).
       refusals.push_back({Severity::Disabled,
                           "enrollment group " + group->group_id() + " is disabled",
-                          "enrollment group disabled", RefusalKind::Disabled});
+                          "enrollment group disabled", RefusalKind::Disabled, group});
       continue;
     }
     auto verified = verify(*group, peer_chain, now);
@@ -248,6 +309,7 @@ Result<TrustGroupIndex::Match> TrustGroupIndex::match(std::span<X509* const> pee
     // Two owners hold the same trust (data written before the store refused overlaps): neither
     // gets the device by an accident of ids; an operator resolves it.
     kind = RefusalKind::NotVerified;
+    by = {};
     return fail(ErrorCode::Forbidden,
                 "enrollment groups " + best->group_id() + " (owner " + best->owner() + ") and " +
                     tied_owner->group_id() + " (owner " + tied_owner->owner() +
@@ -263,6 +325,7 @@ Result<TrustGroupIndex::Match> TrustGroupIndex::match(std::span<X509* const> pee
     if (r.severity > worst->severity) worst = &r;
   }
   kind = worst->kind;
+  if (refused_by != nullptr) by = refusing_group(refusals, *worst, peer_chain, now);
   return fail(ErrorCode::Forbidden, std::move(internal), worst->external);
 }
 

@@ -65,6 +65,17 @@ class TrustGroupIndex {
     NotVerified,  // anything else: no certificate, no clientAuth, the chain does not verify
   };
 
+  /// The group whose own policy refused a device that is authentically its: the chain verified
+  /// through the group's lead certificate (or would have, for a disabled group), and the group
+  /// is disabled, denies the leaf or an intermediate (list or CRL), or finds a certificate
+  /// expired. Its owner may be told why (the device's record). A chain that merely names a lead
+  /// as its issuer, which anyone can forge, names no group.
+  struct RefusedBy {
+    std::string group_id;  // empty: no group's own policy refused the device
+    RefusalKind kind = RefusalKind::NotVerified;
+    std::string detail;  // that group's words only, e.g. "serial 0A is revoked"; may be empty
+  };
+
   /// @param peer_chain the leaf first, then whatever CA certificates the device sent. Borrowed
   ///        for the duration of the call.
   /// @param now the verification time (groups with expired_certificate_enabled use the leaf's
@@ -75,9 +86,14 @@ class TrustGroupIndex {
   ///         clientAuth", "certificate revoked by enrollment group X: ..."); `external` is a
   ///         short reason without group ids, fit for the device.
   /// @param refusal when not null and the device is refused, receives the kind of refusal.
+  /// @param refused_by when not null and the device is refused, receives the group that refused
+  ///        it (RefusedBy): the one the device is told about when that one qualifies, otherwise
+  ///        the most severe one that does. Asking costs one more verification per disabled
+  ///        candidate, on refusals only.
   [[nodiscard]] Result<Match> match(std::span<X509* const> peer_chain,
                                     std::chrono::system_clock::time_point now,
-                                    RefusalKind* refusal = nullptr) const;
+                                    RefusalKind* refusal = nullptr,
+                                    RefusedBy* refused_by = nullptr) const;
 
   size_t size() const { return size_; }
 

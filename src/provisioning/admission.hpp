@@ -29,6 +29,23 @@ struct GroupVerdict {
   std::string refusal;             // why not, for the log (names groups)
   std::string refusal_for_device;  // the same without group ids
   pki::TrustGroupIndex::RefusalKind refusal_kind = pki::TrustGroupIndex::RefusalKind::NotVerified;
+  /// The group whose own policy refused the device, if one did (TrustGroupIndex::RefusedBy).
+  pki::TrustGroupIndex::RefusedBy refused_by;
+};
+
+/// A refusal by one enrollment of a known owner: that owner's record of the device keeps it
+/// (refusal_record()), so the owner sees why without reading dps's log. Nothing of it reaches the
+/// device, which gets only Admission::refusal_for_device.
+struct RefusingEnrollment {
+  std::string owner;
+  std::string enrollment_id;
+  bool individual = false;  // an individual enrollment; else an enrollment group
+  std::string record_id;    // the device's registration id
+  /// Stage and reason in the owner's terms, e.g. "refused at admission: disabled (enrollment
+  /// group G)"; names no other owner's enrollment.
+  std::string reason;
+  std::string certificate_pem;  // what the attestation section shows: the manufacturer leaf
+  std::string common_name;
 };
 
 struct Admission {
@@ -36,6 +53,9 @@ struct Admission {
   std::string refusal;             // for the log; empty when admitted
   std::string refusal_for_device;  // what the device is told (no ids of other owners)
   pki::TrustGroupIndex::RefusalKind refusal_kind = pki::TrustGroupIndex::RefusalKind::NotVerified;
+  /// Set when a specific enrollment of a known owner refused the device; not for a device no
+  /// enrollment claims (nobody to show it to) nor for a forged chain.
+  std::optional<RefusingEnrollment> refusing;
   /// Something the operator should know even though the device was admitted (another owner's
   /// individual enrollment names a device one of this owner's groups admits).
   std::string warning;
@@ -68,6 +88,12 @@ struct IdentityFacts {
 /// moved to another owner, and the certificate's serial or key not on its group's revocation
 /// list. Fills `peer` as the record's (registration id, enrollment) and sets identity_device_id.
 Admission admit_identity(PeerIdentity& peer, const IdentityFacts& facts, const Catalog& catalog);
+
+/// The record update that keeps `refusal` in its owner's record: an attestation section dated
+/// `now` (unix nanoseconds) with coap_code 0 and the reason, and no other section, so the
+/// sections of an earlier provisioning stay (the merge is per section and date-guarded;
+/// store/record_merge_sql.hpp). It names the refusing enrollment as the record's enrollment.
+store::ProvisioningRecord refusal_record(const RefusingEnrollment& refusal, int64_t now);
 
 /// The enrollment a request of `peer` runs under: its individual enrollment (in a group's shape),
 /// or its group as the catalog holds it now; null when that group was deleted since the

@@ -48,7 +48,7 @@ TEST_F(DpsDeviceCli, UntrustedServerExitsOneNamingTheStep) {
   const auto other = test::make_root_ca("not the dps ca");
   const auto out = run_process(provision_args(write("other-ca.pem", other.cert_pem()).string()));
   EXPECT_EQ(out.exit_code, 1) << out.out << out.err;
-  EXPECT_NE(out.out.find("FAILED at step time"), std::string::npos) << out.out;
+  EXPECT_NE(out.out.find("FAILED at step connect"), std::string::npos) << out.out;
 }
 
 TEST_F(DpsDeviceCli, UsageErrorsExitTwo) {

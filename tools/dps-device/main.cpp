@@ -3,7 +3,8 @@
 //       [--identity-session [--renew]] [--pre-configuration] [--save-identity DIR]
 //   dps-device refresh --server HOST:PORT --identity DIR --ca dps-ca.pem [--acls] [--renew]
 //       [--pre-configuration]
-//   dps-device demo-pki --out DIR
+//   dps-device demo-pki --out DIR [--name MANUFACTURER]
+//   dps-device --version
 // Exit codes: 0 success, 1 a step failed (or the identity could not be saved), 2 usage error.
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -11,10 +12,13 @@
 #include <iostream>
 #include <sstream>
 
+#include "device/connect_failure.hpp"
 #include "device/demo_pki.hpp"
 #include "device/identity_files.hpp"
 #include "device/provisioner.hpp"
 #include "device/report.hpp"
+#include "suggestions.hpp"
+#include "version_flag.hpp"
 
 namespace {
 
@@ -36,6 +40,7 @@ struct ServerArgs {
   std::string ca;
   bool tls12 = false;
   bool json = false;
+  bool show_secrets = false;
   int timeout_ms = 10'000;
 };
 
@@ -69,7 +74,12 @@ void add_server_options(CLI::App& command, ServerArgs& args) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   command.add_flag("--tls12", args.tls12, "Offer TLS 1.2 only, as iotivity-lite does");
-  command.add_flag("--json", args.json, "Print the result as one JSON object");
+  auto* json = command.add_flag("--json", args.json, "Print the result as one JSON object");
+  command
+      .add_flag("--show-secrets", args.show_secrets,
+                "Include the device's private key and hub access token in the --json report "
+                "(left out by default)")
+      ->needs(json);
 }
 
 /// Config and TLS trust from the shared options; nullopt (after printing why) on a bad --server.
@@ -91,8 +101,18 @@ std::optional<std::pair<dev::DeviceConfig, dev::ClientTlsOptions>> server_setup(
 }
 
 int report(const ServerArgs& args, const dev::ProvisionResult& result) {
-  std::cout << (args.json ? dev::format_json(result) + "\n" : dev::format_text(result));
+  if (args.json && args.show_secrets) {
+    std::cerr << "dps-device: --show-secrets: the report below holds the device's private key "
+                 "and hub access token\n";
+  }
+  std::cout << (args.json ? dev::format_json(result, args.show_secrets) + "\n"
+                          : dev::format_text(result));
   if (!result.ok && result.steps.empty()) std::cerr << "dps-device: " << result.error << "\n";
+  if (result.connect_failure) {
+    const auto hint = dev::connect_hint(*result.connect_failure, args.ca, result.registration_id);
+    // Text: part of the report. JSON: stdout stays one object.
+    (args.json ? std::cerr << "dps-device: " : std::cout) << "likely cause: " << hint << "\n";
+  }
   return result.ok ? 0 : kExitFailed;
 }
 
@@ -162,11 +182,11 @@ int run_refresh(const RefreshArgs& args) {
   return save_latest_identity("--identity", args.identity, result);
 }
 
-int run_demo_pki(const std::string& out) {
-  auto files = dps::device::create_demo_pki(out);
+int run_demo_pki(const std::string& out, const std::string& name) {
+  auto files = dps::device::create_demo_pki(out, name);
   if (!files) {
     std::cerr << "dps-device: demo-pki: " << files.error().internal << "\n";
-    return kExitFailed;
+    return files.error().code == dps::ErrorCode::BadRequest ? kExitUsage : kExitFailed;
   }
   std::cout << (files->created ? "created" : "kept existing") << " demo PKI in " << out
             << ":\n  enrollment group chain: " << files->chain.string()
@@ -180,6 +200,7 @@ int run_demo_pki(const std::string& out) {
 int main(int argc, char** argv) {
   CLI::App app{"dps-device: a DPS device client (iotivity-lite flow and checks)"};
   app.require_subcommand(1);
+  dps::cli::add_version_flag(app, "dps-device");
 
   ProvisionArgs args;
   auto* provision = app.add_subcommand(
@@ -233,18 +254,30 @@ int main(int argc, char** argv) {
                     "the --identity directory");
 
   std::string out_dir;
+  std::string manufacturer;
   auto* demo = app.add_subcommand("demo-pki", "Create a demo manufacturer PKI (idempotent)");
   demo->add_option("--out", out_dir, "Output directory")->required();
+  demo->add_option("--name", manufacturer,
+                   "Manufacturer name: the certificates are \"NAME root\", \"NAME intermediate\" "
+                   "(the enrollment group's lead) and \"NAME device\" (default: \"dps demo "
+                   "manufacturer root\", \"dps demo manufacturer intermediate\", \"dps demo "
+                   "device\")");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      if (auto typo = dps::cli::explain_unknown_word(app, argc, argv)) {
+        std::cerr << "dps-device: " << *typo << " (see --help)\n";
+        return kExitUsage;
+      }
+    }
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
   try {
     if (provision->parsed()) return run_provision(args);
     if (refresh->parsed()) return run_refresh(refresh_args);
-    return run_demo_pki(out_dir);
+    return run_demo_pki(out_dir, manufacturer);
   } catch (const std::exception& e) {
     std::cerr << "dps-device: " << e.what() << "\n";
     return kExitFailed;

@@ -38,9 +38,9 @@ class Admit : public ::testing::Test {
     return e;
   }
 
-  static GroupVerdict admitted_by_group() { return {"group-a", {}, {}, Kind::NoGroup}; }
+  static GroupVerdict admitted_by_group() { return {"group-a", {}, {}, Kind::NoGroup, {}}; }
   static GroupVerdict no_group() {
-    return {{}, "no enrollment group for issuer CN x", "no enrollment group", Kind::NoGroup};
+    return {{}, "no enrollment group for issuer CN x", "no enrollment group", Kind::NoGroup, {}};
   }
 
   Admission run(const GroupVerdict& verdict, const std::optional<store::IndividualEnrollment>& e,
@@ -122,6 +122,69 @@ TEST_F(Admit, AnIndividualEnrollmentRefusesACertificateOutsideItsValidity) {
   EXPECT_FALSE(unreadable.admitted);
 }
 
+// A refusal by an enrollment of a known owner goes to that owner's record of the device; a device
+// no enrollment claims gets no record (no owner to show it to).
+TEST_F(Admit, ARefusingGroupKeepsTheRefusalForItsOwnerOnly) {
+  peer_.registration_id = "registration-1";
+  peer_.leaf_pem = "LEAF PEM";
+  peer_.common_name = "device 7";
+  GroupVerdict verdict = {{},
+                          "enrollment group group-a is disabled",
+                          "enrollment group disabled",
+                          Kind::Disabled,
+                          {"group-a", Kind::Disabled, ""}};
+  const auto admission = run(verdict, std::nullopt);
+  ASSERT_FALSE(admission.admitted);
+  EXPECT_EQ(admission.refusal_for_device, "enrollment group disabled") << "the device: as before";
+  ASSERT_TRUE(admission.refusing);
+  const RefusingEnrollment& by = *admission.refusing;
+  EXPECT_EQ(by.owner, "alice");
+  EXPECT_EQ(by.enrollment_id, "group-a");
+  EXPECT_FALSE(by.individual);
+  EXPECT_EQ(by.record_id, "registration-1");
+  EXPECT_EQ(by.reason, "refused at admission: disabled (enrollment group group-a)");
+
+  const auto record = refusal_record(by, 1234);
+  EXPECT_EQ(record.id, "registration-1");
+  EXPECT_EQ(record.owner, "alice");
+  EXPECT_EQ(record.enrollment_group_id, "group-a");
+  EXPECT_EQ(record.individual_enrollment_id, "");
+  EXPECT_EQ(record.device_id, "") << "a refusal pins no device id";
+  ASSERT_TRUE(record.attestation);
+  EXPECT_EQ(record.attestation->status,
+            (store::StepStatus{1234, 0,
+                               "refused at admission: disabled (enrollment group "
+                               "group-a)"}));
+  EXPECT_EQ(record.attestation->certificate_pem, "LEAF PEM");
+  EXPECT_EQ(record.attestation->common_name, "device 7");
+  EXPECT_FALSE(record.plgd_time || record.ownership || record.cloud || record.credential ||
+               record.acl || record.pre_configuration)
+      << "an earlier provisioning's sections stay as they are";
+
+  verdict.refused_by = {"group-a", Kind::Revoked, "serial 0A is revoked"};
+  EXPECT_EQ(run(verdict, std::nullopt).refusing->reason,
+            "refused at admission: revoked (enrollment group group-a: serial 0A is revoked)");
+  verdict.refused_by = {"deleted-since", Kind::Disabled, ""};
+  EXPECT_FALSE(run(verdict, std::nullopt).refusing) << "no such group now: no one to tell";
+  EXPECT_FALSE(run(no_group(), std::nullopt).refusing) << "no enrollment claims the device";
+}
+
+TEST_F(Admit, ARefusingIndividualEnrollmentKeepsTheRefusalForItsOwner) {
+  peer_.registration_id = "registration-2";
+  const auto disabled = run(no_group(), individual("bob", /*disabled=*/true));
+  ASSERT_TRUE(disabled.refusing);
+  EXPECT_EQ(disabled.refusing->owner, "bob");
+  EXPECT_EQ(disabled.refusing->enrollment_id, "individual-bob");
+  EXPECT_TRUE(disabled.refusing->individual);
+  EXPECT_EQ(disabled.refusing->reason,
+            "refused at admission: disabled (individual enrollment individual-bob)");
+  EXPECT_EQ(refusal_record(*disabled.refusing, 1).individual_enrollment_id, "individual-bob");
+  const auto expired = run(no_group(), individual("bob"), {now() - 2h, now() - 1h});
+  ASSERT_TRUE(expired.refusing);
+  EXPECT_EQ(expired.refusing->reason.rfind("refused at admission: expired (", 0), 0u)
+      << expired.refusing->reason;
+}
+
 // An identity-certificate session: the record dps keeps for the device decides.
 class AdmitIdentity : public Admit {
  protected:
@@ -186,6 +249,26 @@ TEST_F(AdmitIdentity, ADisabledOrDeletedOrForeignEnrollmentRefuses) {
   const auto admitted = run_identity();
   ASSERT_TRUE(admitted.admitted) << admitted.refusal;
   EXPECT_EQ(enrollment_of(peer_, *catalog_)->hub_ids, std::vector<std::string>{"hub-alice"});
+}
+
+TEST_F(AdmitIdentity, ARefusalOfARecordedDeviceGoesToThatRecordWithItsAttestation) {
+  facts_.record->attestation.emplace();
+  facts_.record->attestation->certificate_pem = "MANUFACTURER PEM";
+  facts_.record->attestation->common_name = "manufacturer cn";
+  store::EnrollmentGroup group = *catalog_->find_group("group-a");
+  group.disabled = true;
+  catalog_ = Catalog::build({group}, {});
+  const auto admission = run_identity();
+  ASSERT_FALSE(admission.admitted);
+  ASSERT_TRUE(admission.refusing);
+  EXPECT_EQ(admission.refusing->record_id, "registration-1");
+  EXPECT_EQ(admission.refusing->owner, "alice");
+  EXPECT_EQ(admission.refusing->reason,
+            "refused at identity session: disabled (enrollment group group-a)");
+  EXPECT_EQ(admission.refusing->certificate_pem, "MANUFACTURER PEM")
+      << "the attestation section keeps the manufacturer certificate";
+  facts_.record.reset();
+  EXPECT_FALSE(run_identity().refusing) << "no record: nothing to keep it in";
 }
 
 TEST_F(AdmitIdentity, TheGroupsRevocationListRevokesTheIdentityCertificate) {
