@@ -9,13 +9,12 @@
 #include <ctime>
 #include <optional>
 
+#include "log/setup.hpp"
 #include "log/utf8.hpp"
 
 namespace dps::log {
 namespace {
 
-constexpr std::array<std::string_view, 7> kLevels{"trace", "debug",    "info", "warn",
-                                                  "error", "critical", "off"};
 constexpr std::string_view kConnPrefix = "conn=";
 constexpr std::string_view kReplacement = "\\ufffd";  // U+FFFD REPLACEMENT CHARACTER
 
@@ -105,8 +104,7 @@ class JsonFormatter final : public spdlog::formatter {
     put_text(R"({"time":")");
     put_text(rfc3339_utc(msg.time, time_buf));
     put_text(R"(","level":")");
-    const auto level = static_cast<size_t>(msg.level);
-    put_text(level < kLevels.size() ? kLevels[level] : "unknown");
+    put_text(level_name(msg.level));
     put_text(R"(","msg":")");
     const std::string_view payload(msg.payload.data(), msg.payload.size());
     escape(payload, put);

@@ -66,6 +66,8 @@ std::vector<std::string> keys_of(const json& object) {
 
 TEST_F(ApiCrud, GroupIsCreatedListedUpdatedAndDeleted) {
   const std::string token = token_of(kOwnerA);
+  create(kHubsPath, hub_body(kApiHub), kOwnerA);  // groups name hubs of their owner
+  create(kHubsPath, hub_body(kApiHub2), kOwnerA);
   json body = group_body(api_mfg_, {upper(kApiHub), kApiHub2, kApiHub});
   body["name"] = "line 1";
   body["preSharedKey"] = "0123456789abcdef";

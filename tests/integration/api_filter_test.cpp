@@ -42,6 +42,8 @@ TEST_F(ApiFilters, GroupsByIdLeadCertificateNameAndHubId) {
   const auto m1 = make_manufacturer("filter one");
   const auto m2 = make_manufacturer("filter two");
   const auto m3 = make_manufacturer("filter three");
+  create(kHubsPath, hub_body(kApiHub), kOwnerA);  // groups name hubs of their owner
+  create(kHubsPath, hub_body(kApiHub2), kOwnerA);
   const std::string g1 = create(kGroupsPath, group_body(m1, {kApiHub}), kOwnerA)["id"];
   const std::string g2 = create(kGroupsPath, group_body(m2, {kApiHub2}), kOwnerA)["id"];
   json third = group_body(m3, {kApiHub, kApiHub2});

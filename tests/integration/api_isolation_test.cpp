@@ -94,8 +94,11 @@ TEST_F(ApiIsolation, HubIdsArePerOwnerAndGroupsReachOnlyTheirOwnersHubs) {
   const auto mfg_b = make_manufacturer("itest owner b mfg");
   const auto device_b = [&] { return provision(tls_for(mfg_b.device, &mfg_b.intermediate)); };
 
-  // Owner B's group names kApiHub, which only owner A has: B's devices must not get A's hub.
-  create(kGroupsPath, group_body(mfg_b, {kApiHub}), kOwnerB);
+  // Owner B's group naming kApiHub, which only owner A has, is refused: to B it names no hub
+  // (and B's devices must not get A's hub).
+  EXPECT_TRUE(is_api_error(
+      call(Verb::post, kGroupsPath, token_of(kOwnerB), group_body(mfg_b, {kApiHub}).dump()), 400, 3,
+      "no hub with hubId"));
   const auto without_hub = device_b();
   EXPECT_FALSE(without_hub.ok) << "provisioned with another owner's hub: " << without_hub.hub.cis;
   EXPECT_NE(without_hub.hub.cis, kLocalGateway);
@@ -103,6 +106,7 @@ TEST_F(ApiIsolation, HubIdsArePerOwnerAndGroupsReachOnlyTheirOwnersHubs) {
   // The same hubId is free for owner B (409 is only within one owner).
   const json hub_b = create(kHubsPath, hub_body(kApiHub, kGatewayOfB), kOwnerB);
   EXPECT_EQ(hub_b["hubId"], kApiHub);
+  create(kGroupsPath, group_body(mfg_b, {kApiHub}), kOwnerB);
   const auto with_hub = device_b();
   ASSERT_TRUE(with_hub.ok) << with_hub.error;
   EXPECT_EQ(with_hub.hub.cis, kGatewayOfB);

@@ -158,6 +158,9 @@ TEST_F(DpsctlIndividual, CertificateFileEnrollsItsDeviceUntilDisabledThenDeleted
 
 TEST_F(DpsctlIndividual, BulkCreateOfFiftyListsAcrossPageBoundaries) {
   constexpr size_t kCount = 50;
+  run_json({"hubs", "create", "--hub-id", kHub, "--gateway", kGateway});  // enrollments name hubs
+  run_json({"hubs", "create", "--hub-id", "c3c3c3c3-0000-4000-8000-0000000000e4", "--gateway",
+            kGateway});
   std::set<std::string> hashes;
   std::string lines;
   for (size_t i = 0; i < kCount; ++i) {
@@ -225,6 +228,7 @@ TEST_F(DpsctlIndividual, BulkCreateOfFiftyListsAcrossPageBoundaries) {
 }
 
 TEST_F(DpsctlIndividual, AnotherOwnerNeitherSeesNorChangesThem) {
+  run_json({"hubs", "create", "--hub-id", kHub, "--gateway", kGateway});  // enrollments name hubs
   const json created = run_json({"individual", "create", "--key-hash", test::random_hex(32),
                                  "--hub", kHub, "--name", "mine"});
   const std::string id = created.value("id", "");
@@ -291,6 +295,7 @@ class DpsctlIndividualLimited : public DpsctlIndividual {
 
 TEST_F(DpsctlIndividualLimited, BulkCreateWaitsOutRateLimitsWithoutPacing) {
   constexpr size_t kCount = 30;
+  run_json({"hubs", "create", "--hub-id", kHub, "--gateway", kGateway});  // enrollments name hubs
   std::string lines;
   for (size_t i = 0; i < kCount; ++i) {
     lines += json({{"attestationMechanism", {{"publicKeySha256", test::random_hex(32)}}},

@@ -135,6 +135,7 @@ TEST_F(DpsctlTemplates, AGroupCreatedWithATemplateKeepsItFromDeletion) {
 }
 
 TEST_F(DpsctlTemplates, UpdatesIndividualEnrollmentsAndTheServersRefusals) {
+  run_json({"hubs", "create", "--hub-id", kHub, "--gateway", kGateway});  // enrollments name hubs
   const std::string id = create_template();
   ASSERT_FALSE(id.empty());
 

@@ -260,6 +260,7 @@ TEST_F(Dpsctl, EnvironmentSuppliesServerTokenAndCa) {
 }
 
 TEST_F(Dpsctl, GroupsNeedAProofOfPossessionMadeHereOrElsewhere) {
+  create_hub(kCtlHub);  // groups name a hub of their owner
   const auto chain = write("ctl-chain.pem", ctl_mfg_.chain_pem());
   const std::vector<std::string> create{"groups",  "create",       "--name", "proven",
                                         "--chain", chain.string(), "--hub",  kCtlHub};

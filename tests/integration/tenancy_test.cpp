@@ -204,7 +204,10 @@ TEST_P(Tenancy, OwnerAtItsGroupQuotaIsRefusedWhileOthersAreNot) {
 }
 
 TEST_P(Tenancy, VerificationCodesAreSingleUseAndTheirOwnersOnly) {
+  // Hubs first: groups must name hubs of their owner (checked before the proof).
   create(kHubsPath, hub_body(kApiHub), kOwnerA);
+  create(kHubsPath, hub_body(kApiHub2), kOwnerA);
+  create(kHubsPath, hub_body(kApiHub), kOwnerB);
   const auto code =
       call(Verb::post, std::string(kGroupsPath) + "/verification-codes", token_of(kOwnerA));
   ASSERT_EQ(code.status, 200u) << code.body;
