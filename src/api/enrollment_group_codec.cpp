@@ -150,7 +150,8 @@ json to_json(const store::EnrollmentGroup& group) {
 Result<store::EnrollmentGroup> enrollment_group_from_json(std::string_view body,
                                                           const BodyContext& context,
                                                           const store::EnrollmentGroup* stored,
-                                                          PossessionProof* proof) {
+                                                          PossessionProof* proof,
+                                                          bool* allow_overlap) {
   auto doc = codec::parse_body(body);
   if (!doc) return tl::unexpected(doc.error());
   Problem problem;
@@ -177,6 +178,9 @@ Result<store::EnrollmentGroup> enrollment_group_from_json(std::string_view body,
   if (root.has("crl")) group.crl = codec::value_field(root, "crl", ValueKind::Pem);
   if (root.has("templateId")) group.template_id = codec::template_id_field(root);
   if (proof) read_proof(root, *proof);
+  if (allow_overlap) *allow_overlap = root.boolean("allowOverlap");
+  // Shown by the API, never set by a client: accepted as echoed back and ignored.
+  root.ignore("overlaps");
   root.finish();
   if (problem) return fail(ErrorCode::BadRequest, *problem);
 

@@ -50,9 +50,11 @@ struct PossessionProof {
 ///               revocations. `templateId` is such a field too. Send them explicitly (false,
 ///               [], "") to clear. nullptr on POST.
 /// @param proof  where a `proofOfPossession` object goes; nullptr refuses one as unknown.
+/// @param allow_overlap where the body's `allowOverlap` goes (not stored: consent, for this write,
+///               to a group overlapping another of the owner's); nullptr refuses it as unknown.
 [[nodiscard]] Result<store::EnrollmentGroup> enrollment_group_from_json(
     std::string_view body, const BodyContext& context, const store::EnrollmentGroup* stored,
-    PossessionProof* proof = nullptr);
+    PossessionProof* proof = nullptr, bool* allow_overlap = nullptr);
 
 /// Decodes and validates a hub body. `hubId` defaults to the record id, on PUT too (PUT replaces
 /// the whole hub, as in plgd; hubs have no (new) fields to preserve). plgd fields dps has no

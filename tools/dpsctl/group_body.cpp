@@ -59,6 +59,10 @@ void add_group_options(CLI::App& verb, GroupOptions& options, bool create) {
           "(--expired-certificates-allowed=true|false)")
       ->check(CLI::IsMember({"true", "false"}))
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  verb.add_flag("--allow-overlap", options.allow_overlap,
+                "Create (or re-point) the group although its CA is nested in, or contains, the CA "
+                "of another of your groups: devices under the inner CA then belong to the more "
+                "specific group, and disabling one group leaves the other admitting them");
   auto* disabled = verb.add_flag("--disabled", options.disabled,
                                  "Disable the group: its devices are refused at the handshake");
   auto* revoked =
@@ -104,6 +108,7 @@ json group_patch(const GroupOptions& options) {
   // "" rather than leaving the member out: the API's PUT keeps a stored PSK or CRL that the body
   // does not name (plgd's clients send partial groups), and takes "" as "none".
   if (options.no_psk) patch["preSharedKey"] = "";
+  if (options.allow_overlap) patch["allowOverlap"] = true;
   if (options.disabled) patch["disabled"] = true;
   if (options.enabled) patch["disabled"] = false;
   if (!options.revoked.empty()) patch["revokedCertificates"] = options.revoked;

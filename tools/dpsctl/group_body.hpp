@@ -30,7 +30,8 @@ struct GroupOptions {
   std::string crl_file;
   bool no_crl = false;  // update only: removes the CRL
   std::string template_id;
-  bool no_template = false;  // update only: clears templateId
+  bool no_template = false;    // update only: clears templateId
+  bool allow_overlap = false;  // consent to a CA nested in (or around) another group's of yours
 };
 
 /// Registers the options on `verb`; for create, --name, --chain and --hub are required.

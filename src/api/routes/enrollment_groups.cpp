@@ -131,7 +131,8 @@ ApiResponse create_enrollment_group(const ApiRequest& request, const Context& co
   if (auto filters = read_filters(request, {}); !filters) return error_response(filters.error());
   const BodyContext body{context.owner, pki::random_uuid_v4().to_string(), /*create=*/true};
   PossessionProof proof;
-  auto group = enrollment_group_from_json(request.body, body, nullptr, &proof);
+  bool allow_overlap = false;
+  auto group = enrollment_group_from_json(request.body, body, nullptr, &proof, &allow_overlap);
   if (!group) return error_response(group.error());
   if (auto fits = check_revocation_quota(context, *group); !fits) {
     return error_response(fits.error());
@@ -146,6 +147,9 @@ ApiResponse create_enrollment_group(const ApiRequest& request, const Context& co
   if (auto named = check_template_reference(context, group->template_id); !named) {
     return error_response(named.error());
   }
+  if (auto allowed = check_overlap_allowed(context, *group, allow_overlap); !allowed) {
+    return error_response(allowed.error());
+  }
   if (auto proven = check_possession(context, *group, proof); !proven) {
     return error_response(proven.error());
   }
@@ -153,7 +157,7 @@ ApiResponse create_enrollment_group(const ApiRequest& request, const Context& co
     return error_response(created.error());
   }
   context.on_configuration_change();
-  return object_response(shown(context, *group));
+  return object_response(shown_with_overlaps(context, *group));
 }
 
 ApiResponse update_enrollment_group(const ApiRequest& request, std::string_view segment,
@@ -173,8 +177,9 @@ ApiResponse update_enrollment_group(const ApiRequest& request, std::string_view 
   }
 
   PossessionProof proof;
+  bool allow_overlap = false;
   auto group = enrollment_group_from_json(request.body, {context.owner, *id, /*create=*/false},
-                                          &stored->front(), &proof);
+                                          &stored->front(), &proof, &allow_overlap);
   if (!group) return error_response(group.error());
   if (auto fits = check_revocation_quota(context, *group); !fits) {
     return error_response(fits.error());
@@ -194,6 +199,9 @@ ApiResponse update_enrollment_group(const ApiRequest& request, std::string_view 
   // Only a change of what the group trusts needs a new proof: names, hubs, revocations and
   // disabling are the owner's business alone.
   if (proof.given || group->trust_path != stored->front().trust_path) {
+    if (auto allowed = check_overlap_allowed(context, *group, allow_overlap); !allowed) {
+      return error_response(allowed.error());
+    }
     if (auto proven = check_possession(context, *group, proof); !proven) {
       return error_response(proven.error());
     }
@@ -204,7 +212,7 @@ ApiResponse update_enrollment_group(const ApiRequest& request, std::string_view 
                                                                       : updated.error());
   }
   context.on_configuration_change();
-  return object_response(shown(context, *group));
+  return object_response(shown_with_overlaps(context, *group));
 }
 
 ApiResponse delete_enrollment_groups(const ApiRequest& request, const Context& context) {

@@ -110,6 +110,22 @@ Error config_file_conflict(const Context& context, const store::Hub& hub);
                                                    const std::vector<store::Hub>& hubs,
                                                    std::string_view doing);
 
+// group_overlaps.cpp: groups of one owner whose CAs are one inside the other.
+
+/// The ids of the caller's other groups that overlap `group` (one's lead certificate on the
+/// other's trust path), sorted.
+[[nodiscard]] Result<std::vector<std::string>> overlapping_groups(
+    const Context& context, const store::EnrollmentGroup& group);
+/// Conflict naming the overlapping groups (at most 10) unless `allow_overlap` (the body's
+/// `allowOverlap`) or there are none.
+[[nodiscard]] Result<void> check_overlap_allowed(const Context& context,
+                                                 const store::EnrollmentGroup& group,
+                                                 bool allow_overlap);
+/// shown() plus `"overlaps": [ids]` when the group overlaps others of its owner.
+nlohmann::json shown_with_overlaps(const Context& context, const store::EnrollmentGroup& group);
+/// A list of groups, each shown with its overlaps (one read of the owner's groups for all).
+ApiResponse shown_stream(const Context& context, const std::vector<store::EnrollmentGroup>& items);
+
 /// `items` as a stream (stream_response) with each object shown().
 template <class Items>
 ApiResponse shown_stream(const Context& context, const Items& items) {

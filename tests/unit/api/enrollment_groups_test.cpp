@@ -69,6 +69,7 @@ TEST_F(EnrollmentGroups, EveryFilterSelectsAndDifferentFiltersAreOred) {
   by_hub_b["hubIds"] = {kHubB};
   json by_root = group_body();
   by_root["attestationMechanism"]["x509"]["leadCertificateName"] = "Mfg Root";
+  by_root["allowOverlap"] = true;  // the root contains the intermediate of `a`
   const std::string a = create("enrollment-groups", group_body())["id"];
   const std::string b = create("enrollment-groups", by_hub_b)["id"];
   const std::string c = create("enrollment-groups", by_root)["id"];
@@ -170,6 +171,54 @@ TEST_F(EnrollmentGroups, DeleteCountsAsStringAndRequiresAMatchingIdFilter) {
   EXPECT_EQ(ids_of(list("/api/v1/enrollment-groups")), Ids{b});
   EXPECT_EQ(call("DELETE", "/api/v1/enrollment-groups?hubIdFilter=" + std::string(kHubA)).status,
             400u);  // only idFilter deletes
+}
+
+}  // namespace
+}  // namespace dps::api::testing
+
+namespace dps::api::testing {
+namespace {
+
+// One owner's groups whose CAs are one inside the other (issue 15: disabling one left the other
+// admitting the devices, and nothing had said the two overlapped).
+class OverlappingGroups : public EnrollmentGroups {};
+
+TEST_F(OverlappingGroups, AGroupNestedInAnotherOfTheOwnersIsRefusedUnlessAllowedThenShown) {
+  const json inner = create("enrollment-groups", own_ca_group_body("inner"));
+  const std::string inner_id = inner.at("id");
+  EXPECT_FALSE(inner.contains("overlaps"));
+
+  // The root above that intermediate: every device of `inner` would also match it.
+  json outer_body = group_body("outer", &Pki::get().root);
+  ApiResponse refused = call("POST", "/api/v1/enrollment-groups", outer_body.dump());
+  EXPECT_EQ(refused.status, 409u) << refused.body;
+  EXPECT_NE(refused.body.find(inner_id), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("allowOverlap"), std::string::npos) << refused.body;
+  EXPECT_EQ(changes_, 1) << "nothing stored";
+
+  outer_body["allowOverlap"] = true;
+  const json outer = create("enrollment-groups", outer_body);
+  EXPECT_EQ(outer["overlaps"], json::array({inner_id}));
+  const auto listed = parse_stream(call("GET", "/api/v1/enrollment-groups").body);
+  ASSERT_EQ(listed.size(), 2u);
+  for (const json& group : listed) {
+    const std::string other =
+        group["id"] == inner_id ? outer.at("id").get<std::string>() : inner_id;
+    EXPECT_EQ(group["overlaps"], json::array({other})) << group.dump();
+  }
+  // Echoing a shown group back (as plgd clients do) is fine: "overlaps" is ignored.
+  json echoed = outer;
+  echoed["disabled"] = true;
+  EXPECT_EQ(
+      call("PUT", "/api/v1/enrollment-groups/" + outer.at("id").get<std::string>(), echoed.dump())
+          .status,
+      200u);
+}
+
+TEST_F(OverlappingGroups, SiblingCasUnderOneRootDoNotOverlap) {
+  create("enrollment-groups", own_ca_group_body("sibling 1"));
+  const json second = create("enrollment-groups", own_ca_group_body("sibling 2"));
+  EXPECT_FALSE(second.contains("overlaps")) << second.dump();
 }
 
 }  // namespace

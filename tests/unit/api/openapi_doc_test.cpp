@@ -536,6 +536,7 @@ TEST_F(OpenApiDocument, FullObjectsMatchTheSchemasAndWhatTheSchemasRefuseTheServ
   group["revokedCertificates"] = {"0A:1b", std::string(64, 'c')};
   group["crl"] = test::make_crl_pem(pki.root, {});
   group["templateId"] = template_id_;
+  group["allowOverlap"] = true;  // its CA is nested with the groups SetUp made
 
   json hub = hub_body(kHubB);
   hub["name"] = "full";
