@@ -6,21 +6,7 @@
 namespace dps::itest {
 namespace {
 
-class DpsDeviceCli : public DpsTest {
- protected:
-  std::vector<std::string> provision_args(const std::string& ca_file) {
-    return {dps_device_binary().string(),
-            "provision",
-            "--server",
-            "127.0.0.1:" + std::to_string(dps_->port()),
-            "--cert",
-            write("device.pem", mfg_.device.cert_pem() + mfg_.intermediate.cert_pem()).string(),
-            "--key",
-            write("device.key", mfg_.device.key_pem()).string(),
-            "--ca",
-            ca_file};
-  }
-};
+class DpsDeviceCli : public DpsTest {};
 
 TEST_F(DpsDeviceCli, ProvisionsAndExitsZero) {
   auto args = provision_args((spec_.data_dir / "ca.pem").string());

@@ -117,6 +117,19 @@ Result<coap::Message> DpsTest::request_once(const device::ClientTlsOptions& tls,
   });
 }
 
+std::vector<std::string> DpsTest::provision_args(const std::string& ca_file) const {
+  return {dps_device_binary().string(),
+          "provision",
+          "--server",
+          "127.0.0.1:" + std::to_string(dps_->port()),
+          "--cert",
+          write("device.pem", mfg_.device.cert_pem() + mfg_.intermediate.cert_pem()).string(),
+          "--key",
+          write("device.key", mfg_.device.key_pem()).string(),
+          "--ca",
+          ca_file};
+}
+
 bool DpsTest::handshake_refused(const device::ClientTlsOptions& tls, std::string* why) {
   auto response = request_once(tls, device::make_time_request());
   if (why)

@@ -84,6 +84,10 @@ class DpsTest : public ::testing::Test {
   /// Connect + (for TLS 1.3, where the client finishes first) one request: true if refused.
   bool handshake_refused(const device::ClientTlsOptions& tls, std::string* why = nullptr);
 
+  /// `dps-device provision` at this dps as mfg_.device (with its intermediate), trusting
+  /// `ca_file`: the command line the dps-device tests start from.
+  std::vector<std::string> provision_args(const std::string& ca_file) const;
+
   /// `dps --config <config> records`, one JSON object per line.
   std::vector<nlohmann::json> records();
   std::optional<nlohmann::json> record_of(const std::string& device_id);

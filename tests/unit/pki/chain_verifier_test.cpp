@@ -7,6 +7,7 @@
 #include "pki/pem.hpp"
 #include "pki/x509_util.hpp"
 #include "support/test_pki.hpp"
+#include "trust_index_fixture.hpp"
 
 namespace dps::pki {
 namespace {
@@ -14,22 +15,8 @@ namespace {
 using namespace std::chrono_literals;
 using test::chain_of;
 
-TrustGroupSpec spec(std::string id, std::string chain_pem) {
-  TrustGroupSpec s;
-  s.group_id = std::move(id);
-  s.certificate_chain_pem = std::move(chain_pem);
-  return s;
-}
-
-TrustGroupIndex index_of(const std::vector<TrustGroupSpec>& specs) {
-  std::vector<std::shared_ptr<const TrustGroup>> groups;
-  for (const auto& s : specs) {
-    auto group = build_trust_group(s);
-    if (!group) throw std::runtime_error(group.error().internal);
-    groups.push_back(std::move(*group));
-  }
-  return TrustGroupIndex(std::move(groups));
-}
+using trust_fixture::index_of;
+using trust_fixture::spec;
 
 // "aa:BB:0c" style: upper case with colons and a leading zero byte, as operators paste them.
 std::string operator_spelling(const std::string& hex) {

@@ -6,6 +6,7 @@
 #include "pki/chain_verifier.hpp"
 #include "pki/x509_util.hpp"
 #include "support/test_pki.hpp"
+#include "trust_index_fixture.hpp"
 
 namespace dps::pki {
 namespace {
@@ -13,22 +14,8 @@ namespace {
 using test::chain_of;
 using Kind = TrustGroupIndex::RefusalKind;
 
-TrustGroupSpec group_spec(std::string id, std::string chain_pem) {
-  TrustGroupSpec s;
-  s.group_id = std::move(id);
-  s.certificate_chain_pem = std::move(chain_pem);
-  return s;
-}
-
-TrustGroupIndex index_with(const std::vector<TrustGroupSpec>& specs) {
-  std::vector<std::shared_ptr<const TrustGroup>> groups;
-  for (const auto& s : specs) {
-    auto group = build_trust_group(s);
-    if (!group) throw std::runtime_error(group.error().internal);
-    groups.push_back(std::move(*group));
-  }
-  return TrustGroupIndex(std::move(groups));
-}
+using trust_fixture::index_of;
+using trust_fixture::spec;
 
 class RefusingGroup : public testing::Test {
  protected:
@@ -41,14 +28,14 @@ class RefusingGroup : public testing::Test {
   static Outcome match(const std::vector<TrustGroupSpec>& specs, const std::vector<X509*>& chain) {
     Outcome out;
     out.by.group_id = "untouched";
-    out.admitted = index_with(specs)
+    out.admitted = index_of(specs)
                        .match(chain, std::chrono::system_clock::now(), &out.told, &out.by)
                        .has_value();
     return out;
   }
 
   TrustGroupSpec disabled(std::string id) const {
-    auto s = group_spec(std::move(id), intermediate.chain_pem());
+    auto s = spec(std::move(id), intermediate.chain_pem());
     s.disabled = true;
     return s;
   }
@@ -80,7 +67,7 @@ TEST_F(RefusingGroup, AForgedChainNamingADisabledGroupsLeadNamesNoGroup) {
 }
 
 TEST_F(RefusingGroup, ARevokingGroupNamesItselfAndItsReason) {
-  auto revoking = group_spec("eg-rev", intermediate.chain_pem());
+  auto revoking = spec("eg-rev", intermediate.chain_pem());
   revoking.revoked = {serial_hex(leaf.get())};
   const auto r = match({revoking, disabled("eg-off")}, chain_of(leaf));
   ASSERT_FALSE(r.admitted);
@@ -91,7 +78,7 @@ TEST_F(RefusingGroup, ARevokingGroupNamesItselfAndItsReason) {
 }
 
 TEST_F(RefusingGroup, AGroupFindingItsDeviceExpiredNamesItself) {
-  const auto r = match({group_spec("eg", intermediate.chain_pem())}, chain_of(expired));
+  const auto r = match({spec("eg", intermediate.chain_pem())}, chain_of(expired));
   ASSERT_FALSE(r.admitted);
   EXPECT_EQ(r.by.group_id, "eg");
   EXPECT_EQ(r.by.kind, Kind::Expired);
@@ -104,7 +91,7 @@ TEST_F(RefusingGroup, AnExpiredDeviceOfAnotherBranchUnderTheSameRootNamesNoGroup
   const auto branch = test::make_intermediate_ca(root, "Mfr Intermediate");
   const auto device =
       test::make_leaf(branch, {.validity = {-std::chrono::days(730), -std::chrono::days(365)}});
-  const auto r = match({group_spec("eg", intermediate.chain_pem())}, chain_of(device, branch));
+  const auto r = match({spec("eg", intermediate.chain_pem())}, chain_of(device, branch));
   ASSERT_FALSE(r.admitted);
   EXPECT_EQ(r.by.group_id, "");
 }
@@ -114,9 +101,8 @@ TEST_F(RefusingGroup, AnOwningGroupIsNamedEvenWhenTheDeviceIsToldAnotherGroupsRe
   // is told (first among equals), but only eg-b's is about this device.
   const auto other_root = test::make_root_ca("Mfr Root");
   const auto other = test::make_intermediate_ca(other_root, "Mfr Intermediate");
-  const auto r =
-      match({group_spec("eg-a", other.chain_pem()), group_spec("eg-b", intermediate.chain_pem())},
-            chain_of(expired));
+  const auto r = match({spec("eg-a", other.chain_pem()), spec("eg-b", intermediate.chain_pem())},
+                       chain_of(expired));
   ASSERT_FALSE(r.admitted);
   EXPECT_EQ(r.by.group_id, "eg-b");
   EXPECT_EQ(r.by.kind, Kind::Expired);
@@ -126,12 +112,12 @@ TEST_F(RefusingGroup, NoCandidateAChainThatDoesNotVerifyOrAnAdmissionNamesNoGrou
   const auto other_root = test::make_root_ca("Other Root");
   const auto other = test::make_intermediate_ca(other_root, "Other Intermediate");
   EXPECT_EQ(match({disabled("eg-off")}, chain_of(test::make_leaf(other))).by.group_id, "");
-  EXPECT_EQ(match({group_spec("eg", intermediate.chain_pem())},
+  EXPECT_EQ(match({spec("eg", intermediate.chain_pem())},
                   chain_of(test::make_leaf(intermediate, {.client_auth_eku = false})))
                 .by.group_id,
             "");
   const auto admitted =
-      match({group_spec("eg", intermediate.chain_pem()), disabled("eg-off")}, chain_of(leaf));
+      match({spec("eg", intermediate.chain_pem()), disabled("eg-off")}, chain_of(leaf));
   EXPECT_TRUE(admitted.admitted);
   EXPECT_EQ(admitted.by.group_id, "untouched") << "written on refusal only";
 }
