@@ -152,8 +152,8 @@ class Store {
       const RecordFilter& filter) = 0;
   virtual Result<size_t> delete_provisioning_records(const RecordFilter& filter) = 0;
 
-  /// Monotonic counter bumped by every change of groups, hubs or templates (by any writer of this database),
-  /// so caches can tell they are stale without reloading on every handshake.
+  /// Monotonic counter bumped by every change of groups, hubs or templates (by any writer of this
+  /// database), so caches can tell they are stale without reloading on every handshake.
   virtual Result<int64_t> configuration_version() = 0;
 
   // --- The management API's credentials: single-use proof-of-possession codes, revoked tokens.
