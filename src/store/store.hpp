@@ -118,6 +118,12 @@ class Store {
       const IndividualEnrollmentFilter& filter) = 0;
   /// Counted on the owner index (quotas: no enrollment is read).
   virtual Result<size_t> count_individual_enrollments(const OwnerScope& scope) = 0;
+  /// The ids (ordered, at most `limit`) of `owner`'s individual enrollments whose hubIds name
+  /// `hub_id`: what a hub's deletion would leave dangling. There is no index on hub ids (a device
+  /// never looks an enrollment up by hub), so this walks the owner's enrollments: a hub deletion
+  /// is rare, and at a million enrollments it is one scan.
+  virtual Result<std::vector<std::string>> individual_enrollments_naming_hub(
+      const std::string& owner, const std::string& hub_id, size_t limit) = 0;
   /// The enrollment (of any owner) holding `public_key_sha256`: one read of the unique key index,
   /// the device side's lookup at every handshake.
   virtual Result<std::optional<IndividualEnrollment>> find_individual_enrollment(

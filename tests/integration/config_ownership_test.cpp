@@ -131,7 +131,7 @@ TEST_F(ConfigOwnership, HubReferencesAreCheckedWhenWritten) {
   const auto removed = dpsctl({"hubs", "delete", record_id}, kOwnerA);
   EXPECT_NE(removed.exit_code, 0);
   EXPECT_NE(removed.err.find("deleting hub " + record_id + " (hubId \"" + kApiHub +
-                             "\") is refused: enrollment groups name it: " + id),
+                             "\") is refused: enrollment group " + id + " name it"),
             std::string::npos)
       << describe(removed);
   EXPECT_EQ(list(kHubsPath, token_of(kOwnerA)).size(), 1u);

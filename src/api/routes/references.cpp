@@ -88,21 +88,34 @@ Result<void> check_hub_references(const Context& context, const std::vector<std:
 Result<void> check_hubs_unreferenced(const Context& context, const std::vector<store::Hub>& hubs,
                                      std::string_view doing) {
   for (const store::Hub& hub : hubs) {
-    store::EnrollmentGroupFilter filter{context.scope(), {}, {}, {hub.hub_id}};
-    auto referrers = context.store.list_enrollment_groups(filter);
-    if (!referrers) return tl::unexpected(referrers.error());
-    if (referrers->empty()) continue;
-    std::string ids;
-    for (size_t i = 0; i < referrers->size() && i < kReferrersShown; ++i) {
-      ids += (i == 0 ? "" : ", ") + (*referrers)[i].id;
+    // The hub's own owner: groups and enrollments name hubs of their owner only, and an admin's
+    // every-owner scope would also count another owner's objects naming the same hubId.
+    const auto owner = store::OwnerScope::of(hub.owner);
+    auto groups = context.store.list_enrollment_groups({owner, {}, {}, {hub.hub_id}});
+    if (!groups) return tl::unexpected(groups.error());
+    auto individuals =
+        context.store.individual_enrollments_naming_hub(hub.owner, hub.hub_id, kReferrersShown + 1);
+    if (!individuals) return tl::unexpected(individuals.error());
+    if (groups->empty() && individuals->empty()) continue;
+
+    std::vector<std::string> referrers;
+    for (size_t i = 0; i < groups->size() && i < kReferrersShown; ++i) {
+      referrers.push_back("enrollment group " + (*groups)[i].id);
     }
-    if (referrers->size() > kReferrersShown) {
-      ids += " and " + std::to_string(referrers->size() - kReferrersShown) + " more";
+    if (groups->size() > kReferrersShown) {
+      referrers.push_back(std::to_string(groups->size() - kReferrersShown) +
+                          " more enrollment groups");
     }
+    for (size_t i = 0; i < individuals->size() && i < kReferrersShown; ++i) {
+      referrers.push_back("individual enrollment " + (*individuals)[i]);
+    }
+    // Counting every enrollment naming the hub would read all of them: "more" is what is known.
+    if (individuals->size() > kReferrersShown) referrers.push_back("more individual enrollments");
+    std::string names;
+    for (const std::string& referrer : referrers) names += (names.empty() ? "" : ", ") + referrer;
     return fail(ErrorCode::Conflict, std::string(doing) + " hub " + hub.id + " (hubId \"" +
-                                         hub.hub_id +
-                                         "\") is refused: enrollment groups name it: " + ids +
-                                         "; remove it from their hubIds first");
+                                         hub.hub_id + "\") is refused: " + names +
+                                         " name it; remove it from their hubIds first");
   }
   return {};
 }

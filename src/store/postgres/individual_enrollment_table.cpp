@@ -86,6 +86,14 @@ SELECT id, owner, name, certificate_pem, public_key_sha256, hub_ids, template_id
 FROM individual_enrollments WHERE public_key_sha256 = $1
 )sql";
 
+// The owner's rows through (owner, id); hub_ids is the codec's JSON array, `?` asks whether $2 is
+// one of its strings. No index holds hub ids.
+constexpr std::string_view kNamingHub = R"sql(
+SELECT id FROM individual_enrollments
+WHERE owner = $1 AND hub_ids::jsonb ? $2
+ORDER BY id LIMIT $3
+)sql";
+
 const std::string& pick(const IndividualEnrollmentFilter& filter, bool remove) {
   if (!filter.ids.empty() || !filter.public_key_sha256s.empty()) {
     return remove ? kDeleteSelected : kSelectSelected;
@@ -230,6 +238,17 @@ Result<size_t> count(Connection& db, const OwnerScope& scope) {
   if (!rows) return tl::unexpected(rows.error());
   if (rows->rows() == 0) return size_t{0};  // the owner never had an enrollment
   return static_cast<size_t>(rows->int8(0, 0));
+}
+
+Result<std::vector<std::string>> naming_hub(Connection& db, const std::string& owner,
+                                            const std::string& hub_id, size_t limit) {
+  constexpr auto kMaxLimit = static_cast<size_t>(std::numeric_limits<int64_t>::max());
+  auto rows = db.exec(kNamingHub, Params().text(owner).text(hub_id).int8(
+                                      static_cast<int64_t>(std::min(limit, kMaxLimit))));
+  if (!rows) return tl::unexpected(rows.error());
+  std::vector<std::string> ids;
+  for (int row = 0; row < rows->rows(); ++row) ids.push_back(rows->text(row, 0));
+  return ids;
 }
 
 Result<std::optional<IndividualEnrollment>> find(Connection& db,

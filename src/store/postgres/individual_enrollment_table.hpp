@@ -30,6 +30,9 @@ namespace dps::store::postgres::individual_enrollment_table {
 /// The number of enrollments in `scope`: one row of individual_enrollment_counts for one owner,
 /// the sum of its rows (one per owner) for every owner.
 [[nodiscard]] Result<size_t> count(Connection& db, const OwnerScope& scope);
+/// The ids of `owner`'s enrollments naming `hub_id` in hub_ids, ordered, at most `limit`.
+[[nodiscard]] Result<std::vector<std::string>> naming_hub(Connection& db, const std::string& owner,
+                                                          const std::string& hub_id, size_t limit);
 /// The enrollment holding `public_key_sha256`, of any owner: one read of the unique key index.
 [[nodiscard]] Result<std::optional<IndividualEnrollment>> find(
     Connection& db, const std::string& public_key_sha256);

@@ -172,6 +172,13 @@ Result<size_t> PostgresStore::count_individual_enrollments(const OwnerScope& sco
   return postgres::individual_enrollment_table::count(**lease, scope);
 }
 
+Result<std::vector<std::string>> PostgresStore::individual_enrollments_naming_hub(
+    const std::string& owner, const std::string& hub_id, size_t limit) {
+  auto lease = pool_->acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  return postgres::individual_enrollment_table::naming_hub(**lease, owner, hub_id, limit);
+}
+
 Result<std::optional<IndividualEnrollment>> PostgresStore::find_individual_enrollment(
     const std::string& public_key_sha256) {
   auto lease = pool_->acquire();

@@ -66,6 +66,9 @@ class PostgresStore final : public Store {
       const IndividualEnrollmentFilter& filter) override;
   Result<size_t> delete_individual_enrollments(const IndividualEnrollmentFilter& filter) override;
   Result<size_t> count_individual_enrollments(const OwnerScope& scope) override;
+  Result<std::vector<std::string>> individual_enrollments_naming_hub(const std::string& owner,
+                                                                     const std::string& hub_id,
+                                                                     size_t limit) override;
   Result<std::optional<IndividualEnrollment>> find_individual_enrollment(
       const std::string& public_key_sha256) override;
 

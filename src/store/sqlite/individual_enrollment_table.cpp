@@ -73,6 +73,13 @@ const std::string kDeleteSelected = delete_sql(kWhereSelected);
 constexpr std::string_view kCountAll =
     "SELECT coalesce(sum(count), 0) FROM individual_enrollment_counts";
 
+// The owner's rows through (owner, id), each one's hub_ids array searched: no index holds hub ids.
+constexpr std::string_view kNamingHub = R"sql(
+SELECT id FROM individual_enrollments
+WHERE owner = ?1 AND EXISTS (SELECT 1 FROM json_each(hub_ids) WHERE value = ?2)
+ORDER BY id LIMIT ?3
+)sql";
+
 // Which form of the filter to run: the SELECT or the DELETE one.
 const std::string& pick(const IndividualEnrollmentFilter& filter, bool remove) {
   if (!filter.ids.empty() || !filter.public_key_sha256s.empty()) {
@@ -166,6 +173,19 @@ Result<size_t> count(Connection& db, const OwnerScope& scope) {
       [](const Statement& row) -> Result<size_t> { return static_cast<size_t>(row.integer(0)); });
   if (!counted) return tl::unexpected(counted.error());
   return counted->empty() ? 0 : counted->front();  // no row: the owner never had one
+}
+
+Result<std::vector<std::string>> naming_hub(Connection& db, const std::string& owner,
+                                            const std::string& hub_id, size_t limit) {
+  constexpr auto kMaxLimit = static_cast<size_t>(std::numeric_limits<int64_t>::max());
+  return query<std::string>(
+      db, kNamingHub,
+      [&](Statement& stmt) {
+        stmt.bind(1, owner);
+        stmt.bind(2, hub_id);
+        stmt.bind(3, static_cast<int64_t>(std::min(limit, kMaxLimit)));
+      },
+      [](const Statement& row) -> Result<std::string> { return row.text(0); });
 }
 
 Result<std::optional<IndividualEnrollment>> find(Connection& db,

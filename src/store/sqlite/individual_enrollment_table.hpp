@@ -41,6 +41,9 @@ inline constexpr std::string_view kCountOwnerSql =
 /// The number of enrollments in `scope`: one owner's is one row of individual_enrollment_counts,
 /// every owner's the sum of that table's rows (one per owner, not per enrollment).
 [[nodiscard]] Result<size_t> count(Connection& db, const OwnerScope& scope);
+/// The ids of `owner`'s enrollments naming `hub_id` in hub_ids, ordered, at most `limit`.
+[[nodiscard]] Result<std::vector<std::string>> naming_hub(Connection& db, const std::string& owner,
+                                                          const std::string& hub_id, size_t limit);
 /// The enrollment holding `public_key_sha256`, of any owner.
 [[nodiscard]] Result<std::optional<IndividualEnrollment>> find(
     Connection& db, const std::string& public_key_sha256);

@@ -216,6 +216,12 @@ Result<size_t> SqliteStore::count_individual_enrollments(const OwnerScope& scope
   return sqlite::individual_enrollment_table::count(*connection_, scope);
 }
 
+Result<std::vector<std::string>> SqliteStore::individual_enrollments_naming_hub(
+    const std::string& owner, const std::string& hub_id, size_t limit) {
+  std::lock_guard lock(mutex_);
+  return sqlite::individual_enrollment_table::naming_hub(*connection_, owner, hub_id, limit);
+}
+
 Result<std::optional<IndividualEnrollment>> SqliteStore::find_individual_enrollment(
     const std::string& public_key_sha256) {
   std::lock_guard lock(mutex_);

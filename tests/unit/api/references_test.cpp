@@ -220,7 +220,7 @@ TEST_F(HubReferences, DeletingAHubAGroupNamesIs409ListingAtMostTenReferrers) {
   }
   std::sort(referrers.begin(), referrers.end());  // the store lists by id
   std::string named;
-  for (int i = 0; i < 10; ++i) named += (i == 0 ? "" : ", ") + referrers[i];
+  for (int i = 0; i < 10; ++i) named += "enrollment group " + referrers[i] + ", ";
   const std::string other = create("hubs", hub_body(kHubB))["id"];
 
   const int changes = changes_;
@@ -228,8 +228,9 @@ TEST_F(HubReferences, DeletingAHubAGroupNamesIs409ListingAtMostTenReferrers) {
       call("DELETE", std::string(kHubs) + "?idFilter=" + other + "&idFilter=" + hub_a_record_);
   EXPECT_EQ(refused.status, 409u);
   EXPECT_EQ(error_message(refused, 6), "deleting hub " + hub_a_record_ + " (hubId \"" + kHubA +
-                                           "\") is refused: enrollment groups name it: " + named +
-                                           " and 2 more; remove it from their hubIds first");
+                                           "\") is refused: " + named +
+                                           "2 more enrollment groups name it; remove it from "
+                                           "their hubIds first");
   EXPECT_EQ(list(kHubs).size(), 2u);  // neither hub deleted
   EXPECT_EQ(changes_, changes);
   EXPECT_EQ(call("DELETE", std::string(kHubs) + "?idFilter=" + other).status, 200u);
@@ -240,12 +241,50 @@ TEST_F(HubReferences, ChangingTheHubIdOfANamedHubIs409) {
   ApiResponse refused = call("PUT", std::string(kHubs) + "/" + hub_a_record_, hub_body(kHubC));
   EXPECT_EQ(refused.status, 409u);
   EXPECT_EQ(error_message(refused, 6), "changing the hubId of hub " + hub_a_record_ + " (hubId \"" +
-                                           kHubA + "\") is refused: enrollment groups name it: " +
-                                           group + "; remove it from their hubIds first");
+                                           kHubA + "\") is refused: enrollment group " + group +
+                                           " name it; remove it from their hubIds first");
   // Other changes of a named hub are fine.
   json renamed = hub_body(kHubA);
   renamed["name"] = "renamed";
   EXPECT_EQ(call("PUT", std::string(kHubs) + "/" + hub_a_record_, renamed).status, 200u);
+}
+
+TEST_F(HubReferences, IndividualEnrollmentsNamingAHubHoldItToo) {
+  // Listed by id after the groups; past ten, "more" (they are not counted: at a million
+  // enrollments a count would read them all).
+  const std::string group = create("enrollment-groups", group_naming("g", {kHubA}))["id"];
+  std::vector<std::string> enrollments;
+  for (int i = 0; i < 11; ++i) {
+    json body{
+        {"attestationMechanism", {{"publicKeySha256", std::string(63, 'a') + "0123456789a"[i]}}},
+        {"hubIds", {kHubA}}};
+    enrollments.push_back(create("individual-enrollments", body)["id"]);
+  }
+  std::sort(enrollments.begin(), enrollments.end());
+  std::string named = "enrollment group " + group;
+  for (int i = 0; i < 10; ++i) named += ", individual enrollment " + enrollments[i];
+
+  ApiResponse refused = call("DELETE", std::string(kHubs) + "?idFilter=" + hub_a_record_);
+  EXPECT_EQ(refused.status, 409u);
+  EXPECT_EQ(error_message(refused, 6), "deleting hub " + hub_a_record_ + " (hubId \"" + kHubA +
+                                           "\") is refused: " + named +
+                                           ", more individual enrollments name it; remove it "
+                                           "from their hubIds first");
+
+  // Without the group and with one enrollment left, that enrollment alone still holds the hub.
+  ASSERT_EQ(call("DELETE", std::string(kGroups) + "?idFilter=" + group).status, 200u);
+  for (size_t i = 1; i < enrollments.size(); ++i) {
+    ASSERT_EQ(call("DELETE", std::string(kIndividual) + "?idFilter=" + enrollments[i]).status,
+              200u);
+  }
+  refused = call("DELETE", std::string(kHubs) + "?idFilter=" + hub_a_record_);
+  EXPECT_EQ(refused.status, 409u);
+  EXPECT_EQ(error_message(refused, 6), "deleting hub " + hub_a_record_ + " (hubId \"" + kHubA +
+                                           "\") is refused: individual enrollment " +
+                                           enrollments[0] +
+                                           " name it; remove it from their hubIds first");
+  ASSERT_EQ(call("DELETE", std::string(kIndividual) + "?idFilter=" + enrollments[0]).status, 200u);
+  EXPECT_EQ(call("DELETE", std::string(kHubs) + "?idFilter=" + hub_a_record_).status, 200u);
 }
 
 TEST_F(HubReferences, AnotherOwnersGroupsDoNotHoldTheCallersHub) {

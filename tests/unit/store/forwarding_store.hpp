@@ -49,6 +49,11 @@ class ForwardingStore : public Store {
   Result<size_t> count_individual_enrollments(const OwnerScope& scope) override {
     return inner_.count_individual_enrollments(scope);
   }
+  Result<std::vector<std::string>> individual_enrollments_naming_hub(const std::string& owner,
+                                                                     const std::string& hub_id,
+                                                                     size_t limit) override {
+    return inner_.individual_enrollments_naming_hub(owner, hub_id, limit);
+  }
   Result<std::optional<IndividualEnrollment>> find_individual_enrollment(
       const std::string& public_key_sha256) override {
     return inner_.find_individual_enrollment(public_key_sha256);

@@ -70,6 +70,31 @@ TEST_P(StoreContract, IndividualEnrollmentCreateRoundTripsEveryField) {
   EXPECT_EQ(*found, full);
 }
 
+TEST_P(StoreContract, IndividualEnrollmentsNamingAHubAreTheOwnersOnlyInIdOrderUpToTheLimit) {
+  auto naming = [](const std::string& id, const std::string& owner, unsigned n, Ids hubs) {
+    IndividualEnrollment e = make_enrollment(id, owner, n);
+    e.hub_ids = std::move(hubs);
+    return e;
+  };
+  ASSERT_TRUE(
+      ok(create(store(), {naming("e3", "alice", 1, {"hub-x", "hub-a"}),
+                          naming("e1", "alice", 2, {"hub-a"}), naming("e2", "alice", 3, {"hub-b"}),
+                          // Bob names a hub of the same hubId: his, not Alice's.
+                          naming("e0", "bob", 4, {"hub-a"}),
+                          // A hubId that is a prefix or JSON-looking part of another.
+                          naming("e4", "alice", 5, {"hub-a2", "[\"hub-a\"]"})})));
+  auto found = [&](const std::string& owner, const std::string& hub, size_t limit) {
+    auto ids = store().individual_enrollments_naming_hub(owner, hub, limit);
+    EXPECT_TRUE(ok(ids));
+    return ids ? *ids : Ids{};
+  };
+  EXPECT_EQ(found("alice", "hub-a", 10), (Ids{"e1", "e3"}));
+  EXPECT_EQ(found("alice", "hub-a", 1), (Ids{"e1"}));
+  EXPECT_EQ(found("bob", "hub-a", 10), (Ids{"e0"}));
+  EXPECT_EQ(found("alice", "hub-c", 10), Ids{});
+  EXPECT_EQ(found("", "hub-a", 10), Ids{});  // no owner names nothing
+}
+
 TEST_P(StoreContract, IndividualEnrollmentWithAnExistingIdIsConflictAndWritesNothing) {
   ASSERT_TRUE(ok(create(store(), {make_enrollment("e1", "alice", 1)})));
   auto created = create(store(), {make_enrollment("e1", "bob", 2)});
