@@ -9,6 +9,10 @@ if(DPS_USE_LLD AND DPS_LLD_PROGRAM)
 endif()
 
 option(DPS_UNITY_BUILD "Compile the tests and the CLI tools as unity builds (batches of sources)" ON)
+# The libraries too (src/CMakeLists.txt): their compile time halves. A batch hides a file's
+# missing include and carries a `using` from one file into the next, so the sanitizer pass of the
+# test command builds them one object per file (-DDPS_UNITY_LIBRARIES=OFF), which catches both.
+option(DPS_UNITY_LIBRARIES "Compile the libraries as unity builds too (batches of sources)" ON)
 option(DPS_PCH_TESTS "Precompile the headers every test includes (tests/test_pch.hpp)" ON)
 option(DPS_OPTIMIZE_TEST_CODE
        "Compile the tests' own code with the build type's optimisation (default: -O0)" OFF)
@@ -16,8 +20,8 @@ option(DPS_OPTIMIZE_TEST_CODE
 # dps_unity_build(TARGET): compiles TARGET's sources in batches of 8 per translation unit, so the
 # heavy headers every test or tool file includes (GoogleTest, nlohmann-json, Asio, CLI11) are
 # parsed and their templates instantiated and optimised once per batch instead of once per file.
-# For the tests and the tools (many small files on the same heavy headers); the libraries stay one
-# object per file. Sources of one target must not define the same file-local names. GCC's
+# For the tests and the tools (many small files on the same heavy headers); the libraries have
+# DPS_UNITY_LIBRARIES. Sources of one target must not define the same file-local names. GCC's
 # -Wsubobject-linkage fires there for coroutine frames holding file-local types, because a batch
 # includes the .cpp files as if they were headers; it is off for these targets only.
 function(dps_unity_build target)

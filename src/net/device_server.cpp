@@ -11,13 +11,13 @@
 #include <charconv>
 
 #include "metrics/metrics.hpp"
+#include "net/no_throw.hpp"
 
 namespace dps::net {
 namespace {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 }  // namespace
 

@@ -19,6 +19,7 @@
 #include "log/quoted.hpp"
 #include "metrics/metrics.hpp"
 #include "net/connection_admission.hpp"
+#include "net/no_throw.hpp"
 #include "net/record_commit.hpp"
 #include "net/tls_context.hpp"
 #include "pki/uuid.hpp"
@@ -36,7 +37,6 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using asio::awaitable;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 using Stream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr size_t kReadChunk = 4096;

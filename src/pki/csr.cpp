@@ -14,10 +14,6 @@ namespace dps::pki {
 
 namespace {
 
-constexpr std::string_view kCnPrefix = "uuid:";
-
-int no_passphrase(char*, int, int, void*) { return -1; }
-
 Result<X509ReqPtr> parse_request(std::string_view pem) {
   ERR_clear_error();
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -56,9 +52,8 @@ Result<Uuid> device_uuid_from_subject(X509_REQ* req) {
     return fail(ErrorCode::BadRequest, "CSR subject has more than one common name");
   }
   const std::string cn = common_name(subject);
-  std::optional<Uuid> id;
-  if (cn.starts_with(kCnPrefix)) id = Uuid::parse(std::string_view(cn).substr(kCnPrefix.size()));
-  if (!id || id->is_nil()) {
+  auto id = Uuid::from_ocf_common_name(cn);
+  if (!id) {
     return fail(ErrorCode::BadRequest,
                 "CSR common name " + log::quoted(cn) + " is not uuid:<UUID>");
   }

@@ -6,6 +6,7 @@
 
 #include <cctype>
 
+#include "common/hex.hpp"
 #include "pki/pem.hpp"
 #include "pki/x509_util.hpp"
 
@@ -30,14 +31,7 @@ Result<std::string> hash_of(EVP_PKEY* key) {
   if (EVP_Digest(der, static_cast<size_t>(len), digest, &digest_len, EVP_sha256(), nullptr) != 1) {
     return fail(ErrorCode::Internal, "SHA-256: " + openssl_error_string());
   }
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(digest_len * 2);
-  for (unsigned int i = 0; i < digest_len; ++i) {
-    out += kDigits[digest[i] >> 4];
-    out += kDigits[digest[i] & 0xf];
-  }
-  return out;
+  return to_hex(std::span<const unsigned char>(digest, digest_len));
 }
 
 }  // namespace

@@ -16,9 +16,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::string_view kDefaultCertFile = "ca.pem";
-constexpr std::string_view kDefaultKeyFile = "ca.key";
-constexpr std::string_view kLockFile = ".pki.lock";
+constexpr std::string_view kCaCertFile = "ca.pem";
+constexpr std::string_view kCaKeyFile = "ca.key";
 constexpr std::string_view kRootName = "dps embedded CA";
 constexpr auto kRootValidity = std::chrono::days(7305);  // 20 years, leap days included
 // Backdating absorbs clock skew between us and devices (device-protocol §3.4: "now - 1 h").
@@ -106,15 +105,15 @@ EmbeddedCa::EmbeddedCa(X509Ptr cert, EvpPkeyPtr key, std::string intermediates_p
 
 Result<std::unique_ptr<EmbeddedCa>> EmbeddedCa::load_or_create(const EmbeddedCaOptions& options) {
   const bool default_files = options.cert_file.empty() && options.key_file.empty();
-  const auto cert_path = options.cert_file.empty() ? options.data_dir / kDefaultCertFile
+  const auto cert_path = options.cert_file.empty() ? options.data_dir / kCaCertFile
                                                    : std::filesystem::path(options.cert_file);
-  const auto key_path = options.key_file.empty() ? options.data_dir / kDefaultKeyFile
+  const auto key_path = options.key_file.empty() ? options.data_dir / kCaKeyFile
                                                  : std::filesystem::path(options.key_file);
   std::optional<FileLock> lock;
   if (default_files) {
     if (auto dir = ensure_private_directory(options.data_dir); !dir)
       return tl::unexpected(dir.error());
-    auto acquired = FileLock::acquire(options.data_dir / kLockFile);
+    auto acquired = FileLock::acquire(options.data_dir / kPkiLockFile);
     if (!acquired) return tl::unexpected(acquired.error());
     lock.emplace(std::move(*acquired));
     const bool has_cert = std::filesystem::exists(cert_path);

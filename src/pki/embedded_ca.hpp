@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 #include "pki/certificate_signer.hpp"
@@ -13,6 +14,10 @@
 #include "pki/x509_util.hpp"
 
 namespace dps::pki {
+
+/// The data dir's lock file (FileLock) that the embedded CA and the server identity take while
+/// they create their keys, so two dps starting on one data dir make one of each.
+inline constexpr std::string_view kPkiLockFile = ".pki.lock";
 
 struct EmbeddedCaOptions {
   /// Where the CA is created on first start when cert_file/key_file are empty.

@@ -8,11 +8,7 @@
 #include "pki/x509_util.hpp"
 
 namespace dps::pki {
-namespace {
-
-constexpr std::string_view kCnPrefix = "uuid:";
-
-}  // namespace
+namespace {}  // namespace
 
 Result<std::shared_ptr<const IdentityTrust>> IdentityTrust::create(std::string_view ca_chain_pem) {
   auto certs = parse_certificates_pem(ca_chain_pem);
@@ -56,9 +52,8 @@ std::optional<Result<std::string>> IdentityTrust::device_of(
         std::string("identity certificate refused: ") + X509_verify_cert_error_string(error));
   }
   const std::string cn = common_name(X509_get_subject_name(leaf));
-  auto id = cn.starts_with(kCnPrefix) ? Uuid::parse(std::string_view(cn).substr(kCnPrefix.size()))
-                                      : std::nullopt;
-  if (!id || id->is_nil()) {
+  auto id = Uuid::from_ocf_common_name(cn);
+  if (!id) {
     return fail(ErrorCode::Forbidden, "identity certificate CN is not uuid:<device id>",
                 "identity certificate names no device");
   }

@@ -29,10 +29,6 @@ std::string bio_contents(BIO* bio) {
   return n > 0 ? std::string(data, static_cast<size_t>(n)) : std::string();
 }
 
-// A pass-phrase callback that never asks: OpenSSL's default one prompts on the controlling
-// terminal, which would hang a server started with an encrypted key.
-int no_passphrase(char*, int, int, void*) { return -1; }
-
 // True when the last error is the benign "no more PEM blocks" that ends every read loop.
 bool only_end_of_pem() {
   const unsigned long err = ERR_peek_last_error();
@@ -42,6 +38,8 @@ bool only_end_of_pem() {
 std::string errno_text() { return std::strerror(errno); }
 
 }  // namespace
+
+int no_passphrase(char*, int, int, void*) { return -1; }
 
 std::string openssl_error_string() {
   std::string out;

@@ -15,6 +15,10 @@
 
 namespace dps::pki {
 
+/// The pass-phrase callback for every PEM read: never asks. OpenSSL's default one prompts on the
+/// controlling terminal, which would hang a server started with an encrypted key.
+int no_passphrase(char*, int, int, void*);
+
 /// Drains OpenSSL's thread-local error queue into one line ("a; b; c"), so a later failure never
 /// reports a stale reason. Returns "no OpenSSL error detail" when the queue is empty.
 std::string openssl_error_string();

@@ -16,9 +16,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::string_view kDefaultCertFile = "server.pem";
-constexpr std::string_view kDefaultKeyFile = "server.key";
-constexpr std::string_view kLockFile = ".pki.lock";  // shared with EmbeddedCa
+constexpr std::string_view kServerCertFile = "server.pem";
+constexpr std::string_view kServerKeyFile = "server.key";
 constexpr std::string_view kServerName = "dps";
 // 397 days: the longest TLS server lifetime browsers accept; harmless for devices.
 constexpr auto kServerValidity = std::chrono::days(397);
@@ -94,10 +93,10 @@ Result<TlsIdentity> load_or_create_server_identity(const EmbeddedCa& ca,
   if (!cert_file.empty()) return load(cert_file, key_file);
 
   if (auto dir = ensure_private_directory(data_dir); !dir) return tl::unexpected(dir.error());
-  auto lock = FileLock::acquire(data_dir / kLockFile);
+  auto lock = FileLock::acquire(data_dir / kPkiLockFile);
   if (!lock) return tl::unexpected(lock.error());
-  const auto cert_path = data_dir / kDefaultCertFile;
-  const auto key_path = data_dir / kDefaultKeyFile;
+  const auto cert_path = data_dir / kServerCertFile;
+  const auto key_path = data_dir / kServerKeyFile;
   if (std::filesystem::exists(cert_path) && std::filesystem::exists(key_path)) {
     auto existing = load(cert_path, key_path);
     if (existing && still_usable(*existing, ca)) return existing;

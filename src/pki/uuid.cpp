@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/hex.hpp"
 #include "pki/pem.hpp"
 #include "pki/x509_ptr.hpp"
 
@@ -13,7 +14,6 @@ namespace dps::pki {
 
 namespace {
 
-constexpr char kHexDigits[] = "0123456789abcdef";
 // Offsets of the dashes in the canonical form 8-4-4-4-12.
 constexpr bool is_dash_position(size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
 
@@ -43,13 +43,9 @@ void set_version(Uuid& id, uint8_t version) {
 }  // namespace
 
 std::string Uuid::to_string() const {
-  std::string out;
-  out.reserve(36);
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHexDigits[bytes[i] >> 4];
-    out += kHexDigits[bytes[i] & 0x0f];
-  }
+  std::string out = to_hex(std::span<const unsigned char>(bytes));
+  // 8-4-4-4-12: the dashes go in from the back, so earlier positions stay where they were.
+  for (size_t at : {20, 16, 12, 8}) out.insert(at, 1, '-');
   return out;
 }
 
@@ -58,6 +54,14 @@ bool Uuid::is_nil() const {
     if (b != 0) return false;
   }
   return true;
+}
+
+std::optional<Uuid> Uuid::from_ocf_common_name(std::string_view cn) {
+  constexpr std::string_view kPrefix = "uuid:";
+  if (!cn.starts_with(kPrefix)) return std::nullopt;
+  auto id = parse(cn.substr(kPrefix.size()));
+  if (!id || id->is_nil()) return std::nullopt;
+  return id;
 }
 
 std::optional<Uuid> Uuid::parse(std::string_view text) {

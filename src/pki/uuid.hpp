@@ -23,6 +23,9 @@ struct Uuid {
   /// 32-digit form are refused: ids on the wire and in certificates are canonical, and accepting
   /// more would let two spellings of one id look different elsewhere.
   static std::optional<Uuid> parse(std::string_view text);
+  /// The device id of an OCF certificate or CSR common name, "uuid:<canonical UUID>"; nullopt for
+  /// any other name, and for the nil UUID (no device has it).
+  static std::optional<Uuid> from_ocf_common_name(std::string_view cn);
 
   friend bool operator==(const Uuid&, const Uuid&) = default;
 };

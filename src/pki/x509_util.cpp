@@ -8,24 +8,14 @@
 #include <cctype>
 #include <ctime>
 
+#include "common/hex.hpp"
 #include "pki/pem.hpp"
 
 namespace dps::pki {
 
 namespace {
 
-constexpr char kHexDigits[] = "0123456789abcdef";
 constexpr size_t kSerialBytes = 16;
-
-std::string hex(const unsigned char* data, size_t len) {
-  std::string out;
-  out.reserve(len * 2);
-  for (size_t i = 0; i < len; ++i) {
-    out += kHexDigits[data[i] >> 4];
-    out += kHexDigits[data[i] & 0x0f];
-  }
-  return out;
-}
 
 std::string ec_group_name(EVP_PKEY* key) {
   char name[80] = {};
@@ -135,7 +125,7 @@ std::string serial_hex(X509* cert) {
   if (!bn) return {};
   std::vector<unsigned char> bytes(static_cast<size_t>(BN_num_bytes(bn.get())));
   BN_bn2bin(bn.get(), bytes.data());
-  std::string out = hex(bytes.data(), bytes.size());
+  std::string out = to_hex(std::span<const unsigned char>(bytes));
   const size_t first = out.find_first_not_of('0');
   return first == std::string::npos ? "0" : out.substr(first);
 }
@@ -150,7 +140,7 @@ std::string spki_sha256_hex(X509* cert) {
   if (EVP_Digest(der, static_cast<size_t>(len), digest, &digest_len, EVP_sha256(), nullptr) != 1) {
     return {};
   }
-  return hex(digest, digest_len);
+  return to_hex(std::span<const unsigned char>(digest, digest_len));
 }
 
 std::optional<TimePoint> to_time_point(const ASN1_TIME* time) {

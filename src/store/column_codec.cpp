@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "common/hex.hpp"
+
 namespace dps::store::codec {
 
 namespace {
@@ -14,17 +16,6 @@ using nlohmann::json;
 // management-API) JSON for the same structs, and two ADL overloads would be an ODR clash.
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-std::string to_hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    hex += kDigits[c >> 4];
-    hex += kDigits[c & 0x0f];
-  }
-  return hex;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -13,7 +13,6 @@
 namespace dps::api::routes {
 namespace {
 
-constexpr std::string_view kIdFilter = "idFilter";
 constexpr std::string_view kNames = "attestationMechanismX509CertificateNames";
 constexpr std::string_view kHubIdFilter = "hubIdFilter";
 

@@ -11,8 +11,6 @@
 namespace dps::api::routes {
 namespace {
 
-constexpr std::string_view kIdFilter = "idFilter";
-
 Result<void> check_quota(const Context& context) {
   // Listed, not counted: the quota is small (100 by default) and templates are small objects.
   auto held = context.store.list_templates(store::TemplateFilter{context.scope(), {}});

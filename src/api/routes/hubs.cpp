@@ -6,7 +6,6 @@
 namespace dps::api::routes {
 namespace {
 
-constexpr std::string_view kIdFilter = "idFilter";
 constexpr std::string_view kHubIdFilter = "hubIdFilter";
 
 // Groups name hubs by hubId, so one owner's hubs must not share one: which record a device would

@@ -11,7 +11,6 @@
 namespace dps::api::routes {
 namespace {
 
-constexpr std::string_view kIdFilter = "idFilter";
 constexpr std::string_view kKeyFilter = "publicKeySha256Filter";
 constexpr std::string_view kAfter = "after";
 constexpr std::string_view kLimit = "limit";

@@ -7,7 +7,6 @@
 namespace dps::api::routes {
 namespace {
 
-constexpr std::string_view kIdFilter = "idFilter";
 constexpr std::string_view kDeviceIdFilter = "deviceIdFilter";
 constexpr std::string_view kGroupIdFilter = "enrollmentGroupIdFilter";
 // GET only: which JSON form the records take (record_json.hpp). Not a filter, so DELETE refuses

@@ -13,6 +13,10 @@
 #include "api/api_options.hpp"
 #include "api/errors.hpp"
 #include "api/http_types.hpp"
+// stream_response's to_json: declared before the template, so its lookup does not depend on what
+// the including file happened to include first.
+#include "api/json_codec.hpp"
+#include "api/record_json.hpp"
 #include "store/store.hpp"
 
 namespace dps::api::routes {
@@ -44,6 +48,9 @@ std::vector<std::string> values(const Filters& filters, std::string_view name);
 
 /// Canonical lowercase UUID from a path segment; BadRequest "id: must be a UUID" otherwise.
 [[nodiscard]] Result<std::string> path_id(std::string_view segment);
+
+/// The query parameter naming objects by id, on every list and delete.
+inline constexpr std::string_view kIdFilter = "idFilter";
 
 std::string dump(const nlohmann::json& value);
 
