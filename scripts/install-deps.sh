@@ -13,6 +13,7 @@ packages=(
   libsqlite3-dev libpq-dev postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
   libcoap3-bin
+  help2man groff-base  # the man pages in build/man from the tools' --help, and their renderer
 )
 
 missing=()
