@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcoap3-bin
   help2man groff-base  # the man pages in build/man from the tools' --help, and their renderer
+  swtpm swtpm-tools tpm2-tools  # TPM attestation tests: a software TPM 2.0 and the TSS CLI (tests/unit/tpm)
 )
 
 missing=()
