@@ -1,11 +1,14 @@
 // Individual enrollment <-> JSON (management-api.md "Individual enrollments", a dps extension in
 // the shape of plgd's enrollment groups). The device is named by exactly one of: its certificate,
-// its public key, or the SHA-256 of its SubjectPublicKeyInfo; all three are stored as that hash,
-// which the handshake looks up (pki/device_key.hpp).
+// its public key, the SHA-256 of its SubjectPublicKeyInfo, or its TPM's endorsement key; all are
+// stored as that hash, which the handshake (or the TPM attestation) looks up (pki/device_key.hpp,
+// tpm/endorsement_key.hpp).
 #include <nlohmann/json.hpp>
 
 #include "api/codec_support.hpp"
+#include "common/data_uri.hpp"
 #include "pki/device_key.hpp"
+#include "tpm/endorsement_key.hpp"
 
 namespace dps::api {
 namespace {
@@ -20,7 +23,8 @@ constexpr std::string_view kMechanism = "attestationMechanism";
 // accompany a certificate or public key when it is theirs.
 void read_attestation(JsonReader& root, store::IndividualEnrollment& enrollment) {
   auto mechanism = root.object(kMechanism);
-  const std::string choices = "one of x509.certificate, publicKey, publicKeySha256 required";
+  const std::string choices =
+      "one of x509.certificate, publicKey, publicKeySha256, tpm.endorsementKey required";
   if (!mechanism) return root.fail(kMechanism, choices);
   std::string certificate;
   if (auto x509 = mechanism->object("x509")) {
@@ -28,34 +32,45 @@ void read_attestation(JsonReader& root, store::IndividualEnrollment& enrollment)
     if (certificate.empty()) x509->fail("certificate", "required");
     x509->finish();
   }
+  std::string endorsement_key;
+  if (auto tpm = mechanism->object("tpm")) {
+    // PEM, or a data: URI of the TPM2B_PUBLIC bytes (binary, so JSON cannot carry them as text).
+    endorsement_key = codec::value_field(*tpm, "endorsementKey", ValueKind::Pem);
+    if (endorsement_key.empty()) tpm->fail("endorsementKey", "required");
+    tpm->finish();
+  }
   const std::string public_key = codec::value_field(*mechanism, "publicKey", ValueKind::Pem);
   const std::string hash = mechanism->string("publicKeySha256");
   mechanism->finish();
-  const int named = !certificate.empty() + !public_key.empty();
+  const int named = !certificate.empty() + !public_key.empty() + !endorsement_key.empty();
   if (named > 1 || (named == 0 && hash.empty())) {
     return root.fail(kMechanism, named == 0 ? choices
-                                            : "give only one of x509.certificate and publicKey "
-                                              "(they name the same device key)");
+                                            : "give only one of x509.certificate, publicKey and "
+                                              "tpm.endorsementKey (each names the device)");
   }
+  const char* field = !certificate.empty()       ? "attestationMechanism.x509.certificate"
+                      : !public_key.empty()      ? "attestationMechanism.publicKey"
+                      : !endorsement_key.empty() ? "attestationMechanism.tpm.endorsementKey"
+                                                 : "attestationMechanism.publicKeySha256";
   Result<std::string> key = !certificate.empty()  ? pki::device_key_hash_of_certificate(certificate)
                             : !public_key.empty() ? pki::device_key_hash_of_public_key(public_key)
-                                                  : pki::parse_device_key_hash(hash);
-  if (!key) {
-    const char* field = !certificate.empty()  ? "attestationMechanism.x509.certificate"
-                        : !public_key.empty() ? "attestationMechanism.publicKey"
-                                              : "attestationMechanism.publicKeySha256";
-    return root.fail(field, key.error().internal);
-  }
+                            : !endorsement_key.empty() ? tpm::endorsement_key_hash(endorsement_key)
+                                                       : pki::parse_device_key_hash(hash);
+  if (!key) return root.fail(field, key.error().internal);
   if (named == 1 && !hash.empty()) {
     auto given = pki::parse_device_key_hash(hash);
     if (!given || *given != *key) {
-      return root.fail("attestationMechanism.publicKeySha256",
-                       "is not the hash of the given " +
-                           std::string(!certificate.empty() ? "x509.certificate" : "publicKey") +
-                           "'s key (" + *key + "); leave it out or give that");
+      const std::string named_field = std::string(field).substr(kMechanism.size() + 1);
+      return root.fail("attestationMechanism.publicKeySha256", "is not the hash of the given " +
+                                                                   named_field + "'s key (" + *key +
+                                                                   "); leave it out or give that");
     }
   }
   enrollment.certificate_pem = certificate;
+  // Kept as the API shows it: PEM text, or the data: URI of the binary TPM2B_PUBLIC (the store
+  // keeps text).
+  enrollment.tpm_endorsement_key =
+      endorsement_key.empty() ? std::string() : render_value(endorsement_key, ValueKind::Pem);
   enrollment.public_key_sha256 = std::move(*key);
 }
 
@@ -66,6 +81,7 @@ json to_json(const store::IndividualEnrollment& enrollment) {
   if (!enrollment.certificate_pem.empty()) {
     mechanism["x509"] = {{"certificate", render_value(enrollment.certificate_pem, ValueKind::Pem)}};
   }
+  if (enrollment.is_tpm()) mechanism["tpm"] = {{"endorsementKey", enrollment.tpm_endorsement_key}};
   mechanism["publicKeySha256"] = enrollment.public_key_sha256;
 
   json out = json::object();

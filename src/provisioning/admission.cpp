@@ -96,8 +96,14 @@ Admission admit_individually(PeerIdentity& peer, const store::IndividualEnrollme
 }  // namespace
 
 Admission admit(PeerIdentity& peer, const GroupVerdict& group, const Catalog& catalog,
-                const std::optional<store::IndividualEnrollment>& individual,
-                const LeafValidity& leaf, std::chrono::system_clock::time_point now) {
+                const std::optional<store::IndividualEnrollment>& found, const LeafValidity& leaf,
+                std::chrono::system_clock::time_point now) {
+  // A TPM enrollment names an endorsement key, a decrypt-only key that cannot sign a handshake: a
+  // client certificate carrying it proves nothing about that TPM, so the enrollment neither
+  // admits nor refuses a certificate session (TPM attestation is its only way in).
+  const bool certificate_enrollment = found && !found->is_tpm();
+  const std::optional<store::IndividualEnrollment>& individual =
+      certificate_enrollment ? found : std::nullopt;
   const store::EnrollmentGroup* admitting =
       group.group_id.empty() ? nullptr : catalog.find_group(group.group_id);
   if (individual && (!admitting || admitting->owner == individual->owner)) {

@@ -90,6 +90,7 @@ const char* field_with_nul(const IndividualEnrollment& e) {
   if (has_nul(e.name)) return "name";
   if (has_nul(e.certificate_pem)) return "certificate";
   if (has_nul(e.template_id)) return "templateId";
+  if (has_nul(e.tpm_endorsement_key)) return "tpm.endorsementKey";
   for (const std::string& hub_id : e.hub_ids) {
     if (has_nul(hub_id)) return "hubIds";
   }

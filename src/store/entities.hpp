@@ -54,7 +54,12 @@ struct IndividualEnrollment {
   std::vector<std::string> hub_ids;  // order = priority, as a group's
   std::string template_id;           // empty = none
   bool disabled = false;             // refuses the device, even when a group admits it
+  /// The device's TPM endorsement key, as enrolled (base64 of its TPM2B_PUBLIC, or a PEM public
+  /// key); empty for a certificate device. When set, public_key_sha256 is the EK's SPKI hash and
+  /// the device is admitted by TPM attestation only, never by a TLS client certificate.
+  std::string tpm_endorsement_key;
 
+  bool is_tpm() const { return !tpm_endorsement_key.empty(); }
   bool operator==(const IndividualEnrollment&) const = default;
 };
 

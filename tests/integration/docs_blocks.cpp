@@ -39,7 +39,9 @@ void read_block(const std::string& name, const std::vector<std::string>& body, s
     ++i;
     while (continues(last) && i < body.size()) {
       last = body[i++];
-      command.text += "\n" + last;
+      // A terminal shows its secondary prompt after a backslash too.
+      const bool secondary = prompted && (last.starts_with("> ") || last == ">");
+      command.text += "\n" + (secondary ? last.substr(std::min<size_t>(2, last.size())) : last);
     }
     // A terminal's secondary prompt: the rest of a compound command (`for ...; do`).
     while (prompted && i < body.size() && (body[i].starts_with("> ") || body[i] == ">")) {

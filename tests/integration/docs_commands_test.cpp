@@ -106,6 +106,13 @@ TEST(DocsBlocks, SecondaryPromptLinesContinueACompoundCommand) {
   EXPECT_EQ(doc.commands[0].text, "for n in 1 2; do\n  echo $n\ndone");
 }
 
+TEST(DocsBlocks, SecondaryPromptAfterABackslashIsNotPartOfTheCommand) {
+  const auto doc = docs::parse("x.md", "```sh\n$ echo a \\\n>   b \\\n>   c\na b c\n$ ls\n```\n");
+  ASSERT_EQ(doc.commands.size(), 2u);
+  EXPECT_EQ(doc.commands[0].text, "echo a \\\n  b \\\n  c");
+  EXPECT_EQ(doc.commands[1].text, "ls");
+}
+
 TEST(DocsBlocks, SkipIsVisibleAndNeedsAReason) {
   const auto doc = docs::parse(
       "x.md", "<!-- docs-test: skip (starts a server) -->\n```sh\n./run.sh\n```\n```sh\nls\n```\n");

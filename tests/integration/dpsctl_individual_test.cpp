@@ -10,6 +10,7 @@
 #include "support/api_client.hpp"
 #include "support/dps_fixture.hpp"
 #include "support/random_hex.hpp"
+#include "support/tpm_tools.hpp"
 
 namespace dps::itest {
 // Named: dpsctl_test.cpp has file-local helpers of the same names and may share a unity batch.
@@ -278,6 +279,62 @@ TEST_F(DpsctlIndividual, BadDeviceOptionsAreUsageErrorsBeforeAnyRequest) {
   const auto no_hub = run({"individual", "create", "--key-hash", hash});
   EXPECT_EQ(no_hub.exit_code, 1) << "the API's 400: hubIds required\n" << describe(no_hub);
   EXPECT_NE(no_hub.err.find("hubIds"), std::string::npos) << no_hub.err;
+}
+
+// A TPM device is enrolled by the files Debian's tpm2-tools write for its endorsement key: the
+// binary TPM2B_PUBLIC (`tpm2_createek -u`) and the PEM form (`-f pem`), from a real (software) TPM.
+TEST_F(DpsctlIndividual, TpmEndorsementKeyFilesFromTpm2CreateekEnrollOneDeviceEach) {
+  ASSERT_TRUE(tpm::test::have_programs({"swtpm", "tpm2_createek", "openssl"}));
+  run_json({"hubs", "create", "--hub-id", kHub, "--gateway", kGateway});
+  run_as(kOtherOwner, {"hubs", "create", "--hub-id", kHub, "--gateway", kGateway});
+  tpm::test::Swtpm tpm;
+  ASSERT_TRUE(tpm.running()) << tpm.error();
+  for (const std::string alg : {"rsa", "ecc"}) {
+    const std::string binary = tpm.file(alg + "-ek.pub");
+    const std::string pem = tpm.file(alg + "-ek.pem");
+    auto made =
+        tpm.tools("tpm2_createek -c " + tpm.file(alg + "-ek.ctx") + " -G " + alg + " -u " + binary);
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    made = tpm.tools("tpm2_createek -c " + tpm.file(alg + "-ek2.ctx") + " -G " + alg +
+                     " -f pem -u " + pem + " && tpm2_flushcontext -t");
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    // The key hash as an independent tool computes it: SHA-256 of the DER SubjectPublicKeyInfo.
+    const auto hashed = tpm::test::run("openssl pkey -pubin -in " + pem +
+                                       " -outform DER | openssl dgst -sha256 -r | cut -c1-64");
+    ASSERT_EQ(hashed.exit_code, 0) << hashed.output;
+    const std::string expected = hashed.output.substr(0, 64);
+
+    const json created =
+        run_json({"individual", "create", "--tpm-ek", binary, "--hub", kHub, "--name", alg});
+    EXPECT_EQ(created["attestationMechanism"].value("publicKeySha256", ""), expected)
+        << created.dump();
+    const std::string ek = created["attestationMechanism"]["tpm"].value("endorsementKey", "");
+    EXPECT_EQ(ek.rfind("data:;base64,", 0), 0u) << created.dump();
+    const auto table = run({"individual", "list", "--key-hash", expected});
+    EXPECT_NE(table.out.find(" tpm "), std::string::npos) << table.out;
+
+    // The PEM of the same EK names the same device: taken, for this owner and for another
+    // (whose message names neither the enrollment nor its owner).
+    for (const std::string owner : {kOwner, kOtherOwner}) {
+      const auto again = run_as(owner, {"individual", "create", "--tpm-ek", pem, "--hub", kHub});
+      EXPECT_EQ(again.exit_code, 1) << describe(again);
+      EXPECT_NE(again.err.find("409"), std::string::npos) << again.err;
+      EXPECT_EQ(again.err.find(created.value("id", "")), std::string::npos) << again.err;
+      EXPECT_EQ(again.err.find(kOwner), std::string::npos) << again.err;
+    }
+  }
+  // Not an endorsement key: a plain signing key made by the same TPM (transient objects flushed
+  // after each command: swtpm holds only three).
+  const std::string signing = tpm.file("signing.pub");
+  auto made = tpm.tools("tpm2_createprimary -C o -G ecc -c " + tpm.file("primary.ctx") +
+                        " && tpm2_create -C " + tpm.file("primary.ctx") + " -G ecc -u " + signing +
+                        " -r " + tpm.file("signing.priv"));
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const auto refused = run({"individual", "create", "--tpm-ek", signing, "--hub", kHub});
+  EXPECT_EQ(refused.exit_code, 1) << describe(refused);
+  EXPECT_NE(refused.err.find("attestationMechanism.tpm.endorsementKey: EK: "), std::string::npos)
+      << refused.err;
+  EXPECT_EQ(list_all(kOwner, "1000").size(), 2u);
 }
 
 // dps's API limits with a small burst: a client that ignored 429 and connections closed at

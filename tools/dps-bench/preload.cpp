@@ -68,7 +68,8 @@ std::vector<store::IndividualEnrollment> preload_batch(const BenchOptions& o, si
                                                 random_key_hash(),
                                                 {o.preload_hub_id},
                                                 "",
-                                                false});
+                                                false,
+                                                ""});
   }
   return batch;
 }

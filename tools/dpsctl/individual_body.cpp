@@ -27,12 +27,19 @@ std::string read_pem(const std::string& path, const char* option) {
 
 json attestation(const IndividualOptions& options, bool create) {
   const int given = !options.certificate_file.empty() + !options.public_key_file.empty() +
-                    !options.key_hash.empty();
+                    !options.key_hash.empty() + !options.tpm_ek_file.empty();
   if (given > 1 || (create && given == 0)) {
     throw CliError(ExitCode::Usage,
                    std::string(given > 1 ? "give only one" : "give one") +
-                       " of --certificate, --public-key, --key-hash: each names the device by "
-                       "its public key");
+                       " of --certificate, --public-key, --key-hash, --tpm-ek: each names the "
+                       "device by a public key");
+  }
+  if (!options.tpm_ek_file.empty()) {
+    // A PEM key goes as it is; tpm2_createek's binary TPM2B_PUBLIC as a data: URI (the server
+    // checks either and says what is wrong).
+    std::string ek = read_local_file(options.tpm_ek_file, "--tpm-ek");
+    if (ek.find("-----BEGIN ") == std::string::npos) ek = base64_data_uri(ek);
+    return {{"tpm", {{"endorsementKey", ek}}}};
   }
   if (!options.certificate_file.empty()) {
     return {{"x509", {{"certificate", read_pem(options.certificate_file, "--certificate")}}}};
@@ -67,6 +74,12 @@ void add_individual_options(CLI::App& verb, IndividualOptions& options, bool cre
                   "`openssl x509 -in dev.pem -pubkey -noout | openssl pkey -pubin -outform DER | "
                   "sha256sum`" +
                       device);
+  verb.add_option(
+      "--tpm-ek", options.tpm_ek_file,
+      "The device's TPM endorsement key: the TPM2B_PUBLIC file `tpm2_createek -u ek.pub` "
+      "writes, or a PEM public key (`tpm2_createek -f pem`). Such a device proves "
+      "itself by TPM attestation, never by a certificate" +
+          device);
   verb.add_option("--hub", options.hub_ids,
                   "Hub id (hubId of a hub) the device is sent to, instead of its groups' hubs; "
                   "repeat for fallbacks, in priority order; required unless --disabled" +

@@ -17,6 +17,7 @@ struct IndividualOptions {
   std::string certificate_file;
   std::string public_key_file;
   std::string key_hash;
+  std::string tpm_ek_file;  // TPM2B_PUBLIC (binary) or PEM public key
   std::vector<std::string> hub_ids;
   bool disabled = false;
   bool enabled = false;  // update only: clears disabled

@@ -10,7 +10,7 @@ namespace dps::store::postgres::individual_enrollment_table {
 
 namespace {
 
-// Rows per INSERT of a bulk load: each statement carries its rows as eight arrays (one per
+// Rows per INSERT of a bulk load: each statement carries its rows as nine arrays (one per
 // column) that unnest() turns back into rows, so the statement text and its prepared plan are the
 // same whatever the batch's size. 1,000 rows of a few-kilobyte certificate keep one message at a
 // few megabytes.
@@ -18,16 +18,18 @@ constexpr size_t kRowsPerInsert = 1000;
 
 constexpr std::string_view kInsertRows = R"sql(
 INSERT INTO individual_enrollments (id, owner, name, certificate_pem, public_key_sha256, hub_ids,
-  template_id, disabled)
-SELECT id, owner, name, certificate_pem, public_key_sha256, hub_ids, template_id, disabled::boolean
+  template_id, disabled, tpm_endorsement_key)
+SELECT id, owner, name, certificate_pem, public_key_sha256, hub_ids, template_id, disabled::boolean,
+  tpm_endorsement_key
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-            $8::text[])
-  AS r (id, owner, name, certificate_pem, public_key_sha256, hub_ids, template_id, disabled)
+            $8::text[], $9::text[])
+  AS r (id, owner, name, certificate_pem, public_key_sha256, hub_ids, template_id, disabled,
+        tpm_endorsement_key)
 )sql";
 
 constexpr std::string_view kUpdate = R"sql(
 UPDATE individual_enrollments SET name = $3, certificate_pem = $4, public_key_sha256 = $5,
-  hub_ids = $6, template_id = $7, disabled = $8
+  hub_ids = $6, template_id = $7, disabled = $8, tpm_endorsement_key = $9
 WHERE id = $1 AND owner = $2
 )sql";
 
@@ -56,7 +58,8 @@ WHERE ($1 IS NULL OR owner = $1) AND id > $4
 constexpr std::string_view kPage = "ORDER BY id LIMIT $5";
 
 constexpr std::string_view kColumns = R"sql(
-SELECT id, owner, name, certificate_pem, public_key_sha256, hub_ids, template_id, disabled
+SELECT id, owner, name, certificate_pem, public_key_sha256, hub_ids, template_id, disabled,
+  tpm_endorsement_key
 FROM individual_enrollments)sql";
 
 std::string select_sql(std::string_view where) {
@@ -82,7 +85,8 @@ constexpr std::string_view kCountOwner =
     "SELECT count FROM individual_enrollment_counts WHERE owner = $1";
 
 constexpr std::string_view kFindByKey = R"sql(
-SELECT id, owner, name, certificate_pem, public_key_sha256, hub_ids, template_id, disabled
+SELECT id, owner, name, certificate_pem, public_key_sha256, hub_ids, template_id, disabled,
+  tpm_endorsement_key
 FROM individual_enrollments WHERE public_key_sha256 = $1
 )sql";
 
@@ -120,7 +124,7 @@ Params filter_params(const IndividualEnrollmentFilter& filter) {
 // One INSERT's parameters: the rows' columns as arrays. Never empty (text_array_or_null would
 // send NULL): callers pass at least one row. The texts have no NUL (checked by the store first).
 Params insert_params(std::span<const IndividualEnrollment> rows) {
-  std::vector<std::string> columns[8];
+  std::vector<std::string> columns[9];
   for (auto& column : columns) column.reserve(rows.size());
   for (const IndividualEnrollment& e : rows) {
     columns[0].push_back(e.id);
@@ -131,6 +135,7 @@ Params insert_params(std::span<const IndividualEnrollment> rows) {
     columns[5].push_back(codec::encode(e.hub_ids));
     columns[6].push_back(e.template_id);
     columns[7].push_back(e.disabled ? "true" : "false");
+    columns[8].push_back(e.tpm_endorsement_key);
   }
   Params p;
   for (const auto& column : columns) p.text_array_or_null(column);
@@ -150,6 +155,7 @@ Result<IndividualEnrollment> read(const QueryResult& rows, int row) {
   e.hub_ids = std::move(*hub_ids);
   e.template_id = rows.text(row, 6);
   e.disabled = rows.boolean(row, 7);
+  e.tpm_endorsement_key = rows.text(row, 8);
   return e;
 }
 
@@ -210,7 +216,8 @@ Result<bool> update(Connection& db, const IndividualEnrollment& e) {
                                       .text(e.public_key_sha256)
                                       .text(codec::encode(e.hub_ids))
                                       .text(e.template_id)
-                                      .boolean(e.disabled));
+                                      .boolean(e.disabled)
+                                      .text(e.tpm_endorsement_key));
   if (!updated && updated.error().code == ErrorCode::Conflict) {
     // The id and owner are the row's own: only the key can be another's.
     return tl::unexpected(individual_enrollment_conflict(e, false));

@@ -197,6 +197,13 @@ CREATE TRIGGER individual_enrollments_count_delete AFTER DELETE ON individual_en
   FOR EACH STATEMENT EXECUTE FUNCTION individual_enrollments_count_removed();
 )sql";
 
+// TPM individual enrollments: the endorsement key as enrolled ('' = a certificate device, as every
+// enrollment written before). public_key_sha256 holds the EK's SPKI hash, so the unique key index
+// also keeps one EK to one enrollment across owners.
+constexpr std::string_view kMigration6TpmEnrollments = R"sql(
+ALTER TABLE individual_enrollments ADD COLUMN tpm_endorsement_key text NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial", kMigration1Initial},
     Migration{2, "tenancy", kMigration2Tenancy},
@@ -204,6 +211,7 @@ constexpr std::array kMigrations = {
     Migration{4, "individual enrollments", kMigration4IndividualEnrollments},
     Migration{5, "templates, pre-configuration and enrollment counts",
               kMigration5TemplatesAndCounts},
+    Migration{6, "TPM individual enrollments", kMigration6TpmEnrollments},
 };
 
 // Migrations run without the session's statement_timeout (for this transaction only): a long

@@ -14,13 +14,13 @@ namespace {
 // Parameter numbers are shared by insert and update so one bind function serves both.
 constexpr std::string_view kInsert = R"sql(
 INSERT INTO individual_enrollments (id, owner, name, certificate_pem, public_key_sha256, hub_ids,
-  template_id, disabled)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+  template_id, disabled, tpm_endorsement_key)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
 )sql";
 
 constexpr std::string_view kUpdate = R"sql(
 UPDATE individual_enrollments SET name = ?3, certificate_pem = ?4, public_key_sha256 = ?5,
-  hub_ids = ?6, template_id = ?7, disabled = ?8
+  hub_ids = ?6, template_id = ?7, disabled = ?8, tpm_endorsement_key = ?9
 WHERE id = ?1 AND owner = ?2
 )sql";
 
@@ -50,7 +50,8 @@ WHERE (?1 IS NULL OR owner = ?1) AND id > ?4
 constexpr std::string_view kPage = "ORDER BY id LIMIT ?5";
 
 constexpr std::string_view kColumns = R"sql(
-SELECT id, owner, name, certificate_pem, public_key_sha256, hub_ids, template_id, disabled
+SELECT id, owner, name, certificate_pem, public_key_sha256, hub_ids, template_id, disabled,
+  tpm_endorsement_key
 FROM individual_enrollments)sql";
 
 std::string select_sql(std::string_view where) {
@@ -110,6 +111,7 @@ Result<void> write(Connection& db, std::string_view sql, const IndividualEnrollm
   stmt->bind(6, codec::encode(e.hub_ids));
   stmt->bind(7, e.template_id);
   stmt->bind(8, int64_t{e.disabled});
+  stmt->bind(9, e.tpm_endorsement_key);
   return stmt->run();
 }
 
@@ -126,6 +128,7 @@ Result<IndividualEnrollment> read(const Statement& row) {
   e.hub_ids = std::move(*hub_ids);
   e.template_id = row.text(6);
   e.disabled = row.integer(7) != 0;
+  e.tpm_endorsement_key = row.text(8);
   return e;
 }
 

@@ -16,7 +16,8 @@ namespace dps::store::sqlite::individual_enrollment_table {
 /// The device side's lookup, `?1` the key hash: exposed so a test can check its query plan (a
 /// search of the unique key index, never a scan).
 inline constexpr std::string_view kFindByKeySql = R"sql(
-SELECT id, owner, name, certificate_pem, public_key_sha256, hub_ids, template_id, disabled
+SELECT id, owner, name, certificate_pem, public_key_sha256, hub_ids, template_id, disabled,
+  tpm_endorsement_key
 FROM individual_enrollments WHERE public_key_sha256 = ?1
 )sql";
 

@@ -8,8 +8,12 @@
 #include <cstdio>
 
 #include "api_fixture.hpp"
+#include "common/data_uri.hpp"
 #include "pki/x509_util.hpp"
 #include "support/jwt_test_tokens.hpp"
+#include "tpm/public_area.hpp"
+#include "tpm/public_key.hpp"
+#include "tpm/software_keys.hpp"
 
 namespace dps::api::testing {
 namespace {
@@ -420,6 +424,90 @@ TEST_F(IndividualEnrollmentQuota, AnOwnerHoldsAtMostTheQuota) {
   // Deleting one makes room again.
   ASSERT_EQ(call("DELETE", std::string(kIndividual) + "?idFilter=" + first).status, 200u);
   EXPECT_EQ(call("POST", kIndividual, by_key_hash(numbered_key_hash(5))).status, 200u);
+}
+
+// --- TPM devices: enrolled by their endorsement key ---------------------------------------------
+
+namespace {
+
+// The EK's TPM2B_PUBLIC as `tpm2_createek -u` writes it, in the data: URI JSON carries it in.
+std::string ek_data_uri(const tpm::PublicArea& ek) {
+  const tpm::Bytes wrapped = tpm::wrap_tpm2b_public(ek.bytes);
+  return encode_data_uri(std::string(wrapped.begin(), wrapped.end()));
+}
+
+json by_endorsement_key(const std::string& endorsement_key) {
+  return {{"attestationMechanism", {{"tpm", {{"endorsementKey", endorsement_key}}}}},
+          {"hubIds", {kHubA}}};
+}
+
+}  // namespace
+
+TEST_F(IndividualEnrollments, TpmEndorsementKeyAsTpm2bPublicOrPemNamesOneDevice) {
+  for (const auto type : {test::KeyType::Rsa2048, test::KeyType::P256}) {
+    const auto key = test::make_key(type);
+    auto ek = tpm::make_ek_public(key.get());
+    ASSERT_TRUE(ek) << ek.error().internal;
+    auto key_hash = tpm::spki_sha256_hex(key.get());
+    ASSERT_TRUE(key_hash);
+    const std::string hash = *key_hash;
+
+    const json created = create("individual-enrollments", by_endorsement_key(ek_data_uri(*ek)));
+    EXPECT_EQ(created["attestationMechanism"]["publicKeySha256"], hash);
+    EXPECT_EQ(created["attestationMechanism"]["tpm"]["endorsementKey"], ek_data_uri(*ek));
+    EXPECT_FALSE(created["attestationMechanism"].contains("x509"));
+    // The answer, sent back, is a valid update (publicKeySha256 matches the EK).
+    EXPECT_EQ(call("PUT", item(created["id"]), created).status, 200u);
+
+    // The same EK as PEM is the same device: one enrollment per EK, whoever asks.
+    const json as_pem = by_endorsement_key(test::public_key_pem(key.get()));
+    for (const std::string owner : {kAlice, kBob}) {
+      ApiResponse taken = call("POST", kIndividual, as_pem, owner);
+      EXPECT_EQ(taken.status, 409u) << owner;
+      EXPECT_EQ(taken.body.find(std::string(created["id"])), std::string::npos) << taken.body;
+    }
+    ASSERT_EQ(remove(created["id"]).status, 200u);
+    const json by_pem = create("individual-enrollments", as_pem);
+    EXPECT_EQ(by_pem["attestationMechanism"]["publicKeySha256"], hash);
+    ASSERT_EQ(remove(by_pem["id"]).status, 200u);
+  }
+}
+
+TEST_F(IndividualEnrollments, WhatIsNoEndorsementKeyIs400NamingTheField) {
+  const auto key = test::make_key(test::KeyType::P256);
+  auto ek = tpm::make_ek_public(key.get());
+  auto ak = tpm::make_ak_public(key.get());
+  ASSERT_TRUE(ek && ak);
+  const std::string field = "attestationMechanism.tpm.endorsementKey: ";
+  const auto refused = [&](const json& body) {
+    ApiResponse response = call("POST", kIndividual, body);
+    EXPECT_EQ(response.status, 400u) << response.body;
+    return error_message(response, 3);
+  };
+
+  // A signing key (an AK) is not an EK: MakeCredential under it would protect nothing.
+  EXPECT_EQ(refused(by_endorsement_key(ek_data_uri(*ak))), field + "EK: decrypt is not set");
+  // Truncated: the parser names where it ran out.
+  std::string truncated = ek_data_uri(*ek);
+  const tpm::Bytes wrapped = tpm::wrap_tpm2b_public(ek->bytes);
+  truncated = encode_data_uri(std::string(wrapped.begin(), wrapped.end() - 5));
+  EXPECT_EQ(refused(by_endorsement_key(truncated)).rfind(field, 0), 0u);
+  // Not PEM and not a data: URI.
+  EXPECT_EQ(refused(by_endorsement_key("AToAAQALAAMAsgAg")).rfind(field, 0), 0u);
+  // An EK and a device key at once, or a hash that is not the EK's.
+  json both = by_endorsement_key(ek_data_uri(*ek));
+  both["attestationMechanism"]["publicKey"] = test::public_key_pem(key.get());
+  EXPECT_EQ(refused(both),
+            "attestationMechanism: give only one of x509.certificate, publicKey "
+            "and tpm.endorsementKey (each names the device)");
+  json wrong_hash = by_endorsement_key(ek_data_uri(*ek));
+  wrong_hash["attestationMechanism"]["publicKeySha256"] = std::string(64, 'a');
+  EXPECT_EQ(refused(wrong_hash)
+                .rfind("attestationMechanism.publicKeySha256: is not the hash of "
+                       "the given tpm.endorsementKey's key",
+                       0),
+            0u);
+  EXPECT_TRUE(list(kIndividual).empty());
 }
 
 }  // namespace

@@ -112,6 +112,21 @@ TEST_F(Admit, AnotherOwnersIndividualEnrollmentNeitherTakesNorRefusesAGroupsDevi
   }
 }
 
+TEST_F(Admit, ATpmEnrollmentNeitherAdmitsNorRefusesACertificateSession) {
+  // A certificate carrying an enrolled EK's public key (anyone can make one) is not that TPM.
+  store::IndividualEnrollment tpm = individual("alice");
+  tpm.tpm_endorsement_key = "AToAAQALAAMAsgAg";
+  EXPECT_FALSE(run(no_group(), tpm).admitted);
+  EXPECT_EQ(peer_.individual, nullptr);
+
+  peer_ = {};
+  tpm.disabled = true;
+  const auto admission = run(admitted_by_group(), tpm);
+  EXPECT_TRUE(admission.admitted) << "a disabled TPM enrollment refused a group's device";
+  EXPECT_EQ(peer_.enrollment_group_id, "group-a");
+  EXPECT_TRUE(admission.warning.empty());
+}
+
 TEST_F(Admit, AnIndividualEnrollmentRefusesACertificateOutsideItsValidity) {
   const auto expired = run(no_group(), individual("bob"), {now() - 2h, now() - 1h});
   EXPECT_FALSE(expired.admitted);

@@ -28,7 +28,8 @@ IndividualEnrollment make_enrollment(const std::string& id, const std::string& o
                               .public_key_sha256 = key(n),
                               .hub_ids = {"hub-b", "hub-a"},
                               .template_id = "template-" + id,
-                              .disabled = true};
+                              .disabled = true,
+                              .tpm_endorsement_key = "AToAAQALAAMAsgAg" + id};
 }
 
 Result<void> create(Store& store, std::initializer_list<IndividualEnrollment> enrollments) {

@@ -148,7 +148,7 @@ INSERT INTO provisioning_records (id, owner, device_id, enrollment_group_id, cre
   EXPECT_EQ((*store)->count_individual_enrollments(OwnerScope::of("alice")), size_t{1});
 }
 
-TEST_F(SqliteStoreTest, ADatabaseAtSchema4MigratesTo5KeepingItsGroupsAndRecords) {
+TEST_F(SqliteStoreTest, ADatabaseAtSchema4MigratesToTheLatestKeepingItsGroupsAndRecords) {
   std::filesystem::create_directories(file().parent_path());
   std::string schema4 = "PRAGMA user_version = 4;";
   for (const sqlite::Migration& m : sqlite::migrations()) {
@@ -172,7 +172,8 @@ VALUES ('a1', 'alice', '', 'pem', 'k1', '[]', '', 0), ('a2', 'alice', '', 'pem',
 
   auto store = SqliteStore::open(file());
   ASSERT_TRUE(ok(store));
-  EXPECT_EQ(raw_sql(file(), "PRAGMA user_version"), "5");
+  EXPECT_EQ(raw_sql(file(), "PRAGMA user_version"),
+            std::to_string(sqlite::latest_schema_version()));
   EnrollmentGroup group{.id = "g1", .owner = "alice", .name = "n", .hub_ids = {"h1"}};
   group.x509 = {"chain", "lead", true};
   group.pre_shared_key = std::string("\x00\xff", 2);
@@ -198,6 +199,10 @@ VALUES ('a1', 'alice', '', 'pem', 'k1', '[]', '', 0), ('a2', 'alice', '', 'pem',
   EXPECT_EQ(count(OwnerScope::of("alice")), 3u);
   EXPECT_EQ(count(OwnerScope::of("bob")), 1u);
   EXPECT_EQ(count(OwnerScope::every_owner()), 4u);
+  // Migration 6: enrollments written before it are certificate devices' (no endorsement key).
+  auto bobs = (*store)->find_individual_enrollment("k4");
+  ASSERT_TRUE(ok(bobs) && bobs->has_value());
+  EXPECT_FALSE((*bobs)->is_tpm());
   auto deleted =
       (*store)->delete_individual_enrollments({.scope = OwnerScope::of("alice"), .ids = {"a1"}});
   ASSERT_TRUE(ok(deleted));
