@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "common/hex.hpp"
+
 namespace dps::tpm {
 
 Result<ByteView> Reader::take(std::size_t n, std::string_view field) {
@@ -103,16 +105,7 @@ Writer& Writer::sized(ByteView v) {
   return bytes(v);
 }
 
-std::string to_hex(ByteView data) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(data.size() * 2);
-  for (const std::uint8_t b : data) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xf]);
-  }
-  return out;
-}
+std::string to_hex(ByteView data) { return dps::to_hex(data); }
 
 Result<Bytes> from_hex(std::string_view hex) {
   if (hex.size() % 2 != 0) return fail(ErrorCode::BadRequest, "hex: odd number of digits");
