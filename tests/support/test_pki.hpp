@@ -119,6 +119,8 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  /// path()/name as a string, for command lines.
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
   /// Writes `content` to path()/name and returns the full path.
   std::filesystem::path write(const std::string& name, const std::string& content) const;
 

@@ -66,17 +66,6 @@ bool accepts(int port) {
 
 }  // namespace
 
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "dps-tpm-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 CommandResult run(const std::string& command, const std::map<std::string, std::string>& env) {
   std::string line = "( ";
   for (const auto& [key, value] : env) line += "export " + key + "='" + value + "'; ";
@@ -170,7 +159,7 @@ Swtpm::Swtpm() {
   const std::string state = "dir=" + dir_.path().string();
   const std::string server = "type=tcp,port=" + std::to_string(port_) + ",bindaddr=127.0.0.1";
   const std::string ctrl = "type=tcp,port=" + std::to_string(port_ + 1) + ",bindaddr=127.0.0.1";
-  const std::string log = dir_ / "swtpm.log";
+  const std::string log = dir_.file("swtpm.log");
   pid_ = ::fork();
   if (pid_ == 0) {
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);

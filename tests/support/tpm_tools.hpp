@@ -11,25 +11,15 @@
 #include <map>
 #include <string>
 
+#include "support/test_pki.hpp"
 #include "tpm/credential.hpp"
 #include "tpm/marshal.hpp"
 #include "tpm/ossl_ptr.hpp"
 
 namespace dps::tpm::test {
 
-/// A fresh directory, removed with its contents at destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+/// The tests' temp directory (support/test_pki.hpp).
+using dps::test::TempDir;
 
 struct CommandResult {
   int exit_code = -1;
@@ -75,7 +65,7 @@ class Swtpm {
   std::string tcti() const;
   /// run() with TPM2TOOLS_TCTI set to this TPM, in the state directory.
   CommandResult tools(const std::string& command) const;
-  std::string file(const std::string& name) const { return dir_ / name; }
+  std::string file(const std::string& name) const { return dir_.file(name); }
 
  private:
   TempDir dir_;

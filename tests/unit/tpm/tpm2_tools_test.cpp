@@ -4,9 +4,9 @@
 // activate_credential must recover what it made.
 #include <gtest/gtest.h>
 
+#include "support/tpm_tools.hpp"
 #include "tpm/credential.hpp"
 #include "tpm/software_keys.hpp"
-#include "support/tpm_tools.hpp"
 
 namespace dps::tpm {
 namespace {
@@ -27,14 +27,14 @@ TEST_P(TpmToolsSoftware, OurActivateRecoversTpm2MakecredentialsSecret) {
   const Bytes secret = {'t', 'o', 'o', 'l', 's', '-', 'm', 'a', 'd', 'e', '!'};
 
   test::TempDir dir;
-  test::write_file(dir / "ek.pub", wrap_tpm2b_public(ek->bytes));
-  test::write_file(dir / "secret", secret);
+  test::write_file(dir.file("ek.pub"), wrap_tpm2b_public(ek->bytes));
+  test::write_file(dir.file("secret"), secret);
   const auto made =
-      test::run("tpm2_makecredential -T none -u " + (dir / "ek.pub") + " -s " + (dir / "secret") +
-                " -n " + to_hex(ak_name) + " -o " + (dir / "cred.out"));
+      test::run("tpm2_makecredential -T none -u " + dir.file("ek.pub") + " -s " +
+                dir.file("secret") + " -n " + to_hex(ak_name) + " -o " + dir.file("cred.out"));
   ASSERT_EQ(made.exit_code, 0) << made.output;
 
-  const auto credential = test::from_tools_credential_file(test::read_file(dir / "cred.out"));
+  const auto credential = test::from_tools_credential_file(test::read_file(dir.file("cred.out")));
   ASSERT_TRUE(credential) << credential.error().internal;
   const auto recovered = activate_credential(ek_key, *ek, ak_name, credential->id_object,
                                              credential->encrypted_secret);
