@@ -140,4 +140,23 @@ tl::unexpected<Error> too_many_verification_codes(int64_t max_outstanding) {
                                        "): use one or let them expire first");
 }
 
+std::map<std::string, size_t> enrollments_per_owner(std::span<const IndividualEnrollment> batch) {
+  std::map<std::string, size_t> counts;
+  for (const IndividualEnrollment& e : batch) ++counts[e.owner];
+  return counts;
+}
+
+constexpr std::string_view kQuotaExceeded = "quota exceeded: ";
+
+bool is_quota_exceeded(const Error& error) {
+  return error.code == ErrorCode::Conflict && error.internal.starts_with(kQuotaExceeded);
+}
+
+Error individual_enrollment_quota_exceeded(size_t held, size_t adding, size_t most) {
+  const std::string message = std::string(kQuotaExceeded) + std::to_string(held) +
+                              " individual enrollments of this owner, " + std::to_string(adding) +
+                              " more would pass the " + std::to_string(most) + " allowed";
+  return Error{ErrorCode::Conflict, message, message};
+}
+
 }  // namespace dps::store

@@ -1,6 +1,7 @@
 // The Conflict errors of the store's unique rules, worded once for both adapters.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -32,6 +33,17 @@ Error individual_enrollment_conflict(const IndividualEnrollment& enrollment, boo
 /// (PostgreSQL's bulk path sends text arrays, which a NUL would silently cut); Conflict for two
 /// enrollments of the batch with one id or one key.
 std::optional<Error> individual_enrollment_batch_error(std::span<const IndividualEnrollment> batch);
+
+/// How many enrollments of each owner `batch` adds, owners in order (the order both adapters
+/// take their per-owner locks in, so two batches never wait on each other in a cycle).
+std::map<std::string, size_t> enrollments_per_owner(std::span<const IndividualEnrollment> batch);
+
+/// Conflict: an owner holding `held` individual enrollments cannot add `adding` under `most`.
+/// Names no owner: the caller knows whose batch it sent.
+Error individual_enrollment_quota_exceeded(size_t held, size_t adding, size_t most);
+/// True for an error made by individual_enrollment_quota_exceeded (a Conflict, but no unique
+/// key's).
+bool is_quota_exceeded(const Error& error);
 
 /// A stored trust-path entry of another group that overlaps a group being written: the other
 /// group's lead fingerprint is on the new path, or the new lead is on the other's path.

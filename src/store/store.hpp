@@ -105,8 +105,16 @@ class Store {
 
   /// Inserts all of them in one transaction, all or nothing (the bulk-load path: callers pass
   /// batches of thousands). Conflict when an id exists or a key is taken (also within the batch).
-  virtual Result<void> create_individual_enrollments(
-      std::span<const IndividualEnrollment> enrollments) = 0;
+  Result<void> create_individual_enrollments(std::span<const IndividualEnrollment> enrollments) {
+    return create_individual_enrollments_within(enrollments, kNoQuota);
+  }
+  static constexpr size_t kNoQuota = static_cast<size_t>(-1);
+  /// The same, only while every owner of the batch holds at most `most_per_owner` enrollments
+  /// once it is in: checked inside the insert's transaction, with each owner's writers
+  /// serialised, so concurrent creates (on any replica) cannot pass a quota together. Conflict
+  /// "quota exceeded: ..." otherwise, and nothing is written.
+  virtual Result<void> create_individual_enrollments_within(
+      std::span<const IndividualEnrollment> enrollments, size_t most_per_owner) = 0;
   /// Replaces an existing enrollment of the same id and owner; NotFound otherwise; Conflict when
   /// the new key is another enrollment's.
   virtual Result<void> update_individual_enrollment(const IndividualEnrollment& enrollment) = 0;

@@ -91,8 +91,12 @@ ApiResponse create_individual_enrollment(const ApiRequest& request, const Contex
   if (auto named = check_hub_references(context, enrollment->hub_ids, {}, "enrollments"); !named) {
     return error_response(named.error());
   }
+  // Checked here for the message naming the setting; the store checks again in its insert's
+  // transaction, where concurrent creates cannot both pass.
   if (auto fits = check_quota(context, 1); !fits) return error_response(fits.error());
-  return written(context.store.create_individual_enrollments({&*enrollment, 1}), *enrollment);
+  return written(context.store.create_individual_enrollments_within(
+                     {&*enrollment, 1}, context.options.quotas.individual_enrollments),
+                 *enrollment);
 }
 
 ApiResponse update_individual_enrollment(const ApiRequest& request, std::string_view segment,

@@ -33,6 +33,11 @@ UPDATE individual_enrollments SET name = $3, certificate_pem = $4, public_key_sh
 WHERE id = $1 AND owner = $2
 )sql";
 
+// One owner's creates under a quota, serialised per owner: the two-key form with a class of its
+// own (the migrations' lock is the one-key form), the owner hashed into the second key. Two owners
+// sharing a hash only take turns.
+constexpr std::string_view kLockOwnersCreates = "SELECT pg_advisory_xact_lock(20001, hashtext($1))";
+
 // Asked only after a bulk insert broke a unique key (and rolled back): which enrollment of the
 // batch, and whether by its id or by its key. $1 the batch's ids, $2 its keys.
 constexpr std::string_view kWhichConflict = R"sql(
@@ -160,9 +165,23 @@ Result<IndividualEnrollment> read(const QueryResult& rows, int row) {
 }
 
 Result<void> insert_in_transaction(Connection& db,
-                                   std::span<const IndividualEnrollment> enrollments) {
+                                   std::span<const IndividualEnrollment> enrollments,
+                                   size_t most_per_owner) {
   auto tx = Transaction::begin(db);
   if (!tx) return tl::unexpected(tx.error());
+  if (most_per_owner != Store::kNoQuota) {
+    // Each owner's creates take turns from here to the commit (the lock ends with the
+    // transaction), so the count read next already holds every other replica's committed rows.
+    for (const auto& [owner, adding] : enrollments_per_owner(enrollments)) {
+      auto locked = db.exec(kLockOwnersCreates, Params().text(owner));
+      if (!locked) return tl::unexpected(locked.error());
+      auto held = count(db, OwnerScope::of(owner));
+      if (!held) return tl::unexpected(held.error());
+      if (*held + adding > most_per_owner) {
+        return tl::unexpected(individual_enrollment_quota_exceeded(*held, adding, most_per_owner));
+      }
+    }
+  }
   for (size_t first = 0; first < enrollments.size(); first += kRowsPerInsert) {
     const auto rows =
         enrollments.subspan(first, std::min(kRowsPerInsert, enrollments.size() - first));
@@ -200,10 +219,12 @@ Error explain_conflict(Connection& db, std::span<const IndividualEnrollment> enr
 
 }  // namespace
 
-Result<void> insert_all(Connection& db, std::span<const IndividualEnrollment> enrollments) {
+Result<void> insert_all(Connection& db, std::span<const IndividualEnrollment> enrollments,
+                        size_t most_per_owner) {
   if (enrollments.empty()) return {};
-  auto inserted = insert_in_transaction(db, enrollments);
+  auto inserted = insert_in_transaction(db, enrollments, most_per_owner);
   if (inserted || inserted.error().code != ErrorCode::Conflict) return inserted;
+  if (is_quota_exceeded(inserted.error())) return inserted;  // no key to explain
   return tl::unexpected(explain_conflict(db, enrollments, inserted.error()));
 }
 

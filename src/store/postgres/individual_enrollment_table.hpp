@@ -15,9 +15,11 @@ namespace dps::store::postgres::individual_enrollment_table {
 
 /// Inserts every one of them in ONE transaction of its own (all or nothing), a few hundred rows
 /// per statement: a batch of 10,000 costs tens of round trips, not 10,000. Conflict
-/// (individual_enrollment_conflict) when an id exists or a key is taken.
+/// (individual_enrollment_conflict) when an id exists or a key is taken; the quota of
+/// Store::create_individual_enrollments_within checked first (Store::kNoQuota: none).
 [[nodiscard]] Result<void> insert_all(Connection& db,
-                                      std::span<const IndividualEnrollment> enrollments);
+                                      std::span<const IndividualEnrollment> enrollments,
+                                      size_t most_per_owner);
 /// @return false when no row has both the id and the owner of `enrollment`. Conflict when the new
 ///         key is another enrollment's.
 [[nodiscard]] Result<bool> update(Connection& db, const IndividualEnrollment& enrollment);

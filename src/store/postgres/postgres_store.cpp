@@ -127,15 +127,15 @@ Result<size_t> PostgresStore::delete_enrollment_groups(const EnrollmentGroupFilt
 // --- individual enrollments: not part of the catalog, so no configuration_version bump (nor its
 // row lock: a bulk load does not hold up group and hub writers)
 
-Result<void> PostgresStore::create_individual_enrollments(
-    std::span<const IndividualEnrollment> enrollments) {
+Result<void> PostgresStore::create_individual_enrollments_within(
+    std::span<const IndividualEnrollment> enrollments, size_t most_per_owner) {
   if (auto refused = individual_enrollment_batch_error(enrollments)) {
     return tl::unexpected(std::move(*refused));
   }
   if (enrollments.empty()) return {};
   auto lease = pool_->acquire();
   if (!lease) return tl::unexpected(lease.error());
-  return postgres::individual_enrollment_table::insert_all(**lease, enrollments);
+  return postgres::individual_enrollment_table::insert_all(**lease, enrollments, most_per_owner);
 }
 
 Result<void> PostgresStore::update_individual_enrollment(const IndividualEnrollment& enrollment) {

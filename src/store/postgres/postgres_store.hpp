@@ -59,8 +59,8 @@ class PostgresStore final : public Store {
   Result<std::vector<GroupRevision>> list_enrollment_group_revisions(int64_t after) override;
   Result<size_t> count_enrollment_groups(const OwnerScope& scope) override;
 
-  Result<void> create_individual_enrollments(
-      std::span<const IndividualEnrollment> enrollments) override;
+  Result<void> create_individual_enrollments_within(
+      std::span<const IndividualEnrollment> enrollments, size_t most_per_owner) override;
   Result<void> update_individual_enrollment(const IndividualEnrollment& enrollment) override;
   Result<std::vector<IndividualEnrollment>> list_individual_enrollments(
       const IndividualEnrollmentFilter& filter) override;

@@ -168,8 +168,8 @@ Result<size_t> SqliteStore::delete_enrollment_groups(const EnrollmentGroupFilter
 
 // --- individual enrollments: not part of the catalog, so no configuration_version bump
 
-Result<void> SqliteStore::create_individual_enrollments(
-    std::span<const IndividualEnrollment> enrollments) {
+Result<void> SqliteStore::create_individual_enrollments_within(
+    std::span<const IndividualEnrollment> enrollments, size_t most_per_owner) {
   if (auto refused = individual_enrollment_batch_error(enrollments)) {
     return tl::unexpected(std::move(*refused));
   }
@@ -179,6 +179,17 @@ Result<void> SqliteStore::create_individual_enrollments(
   // rolls the transaction back: all or nothing.
   auto tx = sqlite::Transaction::begin(*connection_);
   if (!tx) return tl::unexpected(tx.error());
+  // Counted in the transaction, under the store's write lock (and SQLite's, for another process
+  // on the same file): nothing is inserted between the count and the rows.
+  if (most_per_owner != kNoQuota) {
+    for (const auto& [owner, adding] : enrollments_per_owner(enrollments)) {
+      auto held = sqlite::individual_enrollment_table::count(*connection_, OwnerScope::of(owner));
+      if (!held) return tl::unexpected(held.error());
+      if (*held + adding > most_per_owner) {
+        return tl::unexpected(individual_enrollment_quota_exceeded(*held, adding, most_per_owner));
+      }
+    }
+  }
   for (const IndividualEnrollment& enrollment : enrollments) {
     auto inserted = sqlite::individual_enrollment_table::insert(*connection_, enrollment);
     if (!inserted) return inserted;

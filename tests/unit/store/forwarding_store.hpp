@@ -32,9 +32,9 @@ class ForwardingStore : public Store {
   Result<size_t> count_enrollment_groups(const OwnerScope& scope) override {
     return inner_.count_enrollment_groups(scope);
   }
-  Result<void> create_individual_enrollments(
-      std::span<const IndividualEnrollment> enrollments) override {
-    return inner_.create_individual_enrollments(enrollments);
+  Result<void> create_individual_enrollments_within(
+      std::span<const IndividualEnrollment> enrollments, size_t most_per_owner) override {
+    return inner_.create_individual_enrollments_within(enrollments, most_per_owner);
   }
   Result<void> update_individual_enrollment(const IndividualEnrollment& enrollment) override {
     return inner_.update_individual_enrollment(enrollment);

@@ -2,8 +2,10 @@
 // provisioning record's individual_enrollment_id.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <initializer_list>
+#include <thread>
 
 #include "store_contract_test.hpp"
 
@@ -34,6 +36,12 @@ IndividualEnrollment make_enrollment(const std::string& id, const std::string& o
 
 Result<void> create(Store& store, std::initializer_list<IndividualEnrollment> enrollments) {
   return store.create_individual_enrollments(std::span(enrollments.begin(), enrollments.size()));
+}
+
+Result<void> create_within(Store& store, std::initializer_list<IndividualEnrollment> enrollments,
+                           size_t quota) {
+  return store.create_individual_enrollments_within(
+      std::span(enrollments.begin(), enrollments.size()), quota);
 }
 
 std::vector<IndividualEnrollment> listed(Store& store, const IndividualEnrollmentFilter& filter) {
@@ -69,6 +77,45 @@ TEST_P(StoreContract, IndividualEnrollmentCreateRoundTripsEveryField) {
   auto found = store().find_individual_enrollment(key(1));
   ASSERT_TRUE(ok(found));
   EXPECT_EQ(*found, full);
+}
+
+TEST_P(StoreContract, AQuotaIsCheckedInTheInsertsTransactionSoConcurrentCreatesCannotPassIt) {
+  constexpr size_t kQuota = 5;
+  constexpr unsigned kWriters = 8;
+  std::atomic<size_t> created{0};
+  std::atomic<size_t> over_quota{0};
+  std::vector<std::thread> writers;
+  for (unsigned w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (unsigned i = 0; i < 2; ++i) {
+        const unsigned n = 100 + w * 2 + i;
+        const IndividualEnrollment e = make_enrollment("q" + std::to_string(n), "alice", n);
+        auto result = store().create_individual_enrollments_within(std::span(&e, 1), kQuota);
+        if (result) {
+          ++created;
+        } else if (result.error().code == ErrorCode::Conflict &&
+                   result.error().internal.starts_with("quota exceeded: ")) {
+          ++over_quota;
+        }
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  EXPECT_EQ(created.load(), kQuota);
+  EXPECT_EQ(over_quota.load(), 2 * kWriters - kQuota);
+  EXPECT_EQ(counted(store(), OwnerScope::of("alice")), kQuota);
+
+  // A batch that would pass it writes nothing; another owner's quota is its own.
+  auto refused = create_within(store(),
+                               {make_enrollment("b1", "bob", 1), make_enrollment("b2", "bob", 2),
+                                make_enrollment("a9", "alice", 3)},
+                               kQuota);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().internal,
+            "quota exceeded: 5 individual enrollments of this owner, 1 more would pass the 5 "
+            "allowed");
+  EXPECT_EQ(counted(store(), OwnerScope::of("bob")), 0u);
+  EXPECT_TRUE(ok(create_within(store(), {make_enrollment("b1", "bob", 1)}, kQuota)));
 }
 
 TEST_P(StoreContract, IndividualEnrollmentsNamingAHubAreTheOwnersOnlyInIdOrderUpToTheLimit) {
