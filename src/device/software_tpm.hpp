@@ -5,7 +5,7 @@
 // Certify), by the same rules, so dps cannot tell the difference from the bytes.
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>  // Activation holds a json by value
 #include <string>
 #include <string_view>
 

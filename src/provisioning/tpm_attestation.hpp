@@ -13,7 +13,7 @@
 #pragma once
 
 #include <chrono>
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>  // IssuedChallenge holds a json by value
 #include <string>
 
 #include "common/result.hpp"
