@@ -18,6 +18,7 @@ asio::awaitable<Result<DeviceSessionPtr>> Provisioner::connect_identity(
   ClientTlsOptions options = trust;
   options.cert_chain_pem = identity.cert_chain_pem;
   options.key_pem = identity.private_key_pem;
+  options.held_key.reset();  // the manufacturer key (in a TPM) signs the first session only
   // One SSL_CTX per identity session: the identity changes with every renewal, and a device
   // comes back rarely (unlike the manufacturer context the load generator shares).
   auto tls = ClientTls::create(options);

@@ -30,6 +30,21 @@ std::string default_device_id_of(X509* leaf) {
   return pki::uuid_v5(pki::kNamespaceUrl, bytes).to_string();
 }
 
+// A held key is checked against the leaf first: SSL_CTX_use_PrivateKey's own check would only
+// say "key values mismatch".
+Result<void> use_held_key(SSL_CTX* ctx, EVP_PKEY* key) {
+  X509* leaf = SSL_CTX_get0_certificate(ctx);
+  if (leaf == nullptr || EVP_PKEY_eq(X509_get0_pubkey(leaf), key) != 1) {
+    return fail(ErrorCode::BadRequest,
+                "device private key: the TPM key does not match the device certificate (its "
+                "public key differs from the certificate's)");
+  }
+  if (SSL_CTX_use_PrivateKey(ctx, key) != 1) {
+    return fail(ErrorCode::BadRequest, "device private key: OpenSSL refused the TPM key");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::shared_ptr<ClientTls>> ClientTls::create(const ClientTlsOptions& options) {
@@ -50,11 +65,16 @@ Result<std::shared_ptr<ClientTls>> ClientTls::create(const ClientTlsOptions& opt
 
   boost::system::error_code ec;
   // No certificate at all only makes sense for tests of the server's refusal.
-  if (!options.cert_chain_pem.empty() || !options.key_pem.empty()) {
+  if (!options.cert_chain_pem.empty() || !options.key_pem.empty() || options.held_key) {
     tls->context_.use_certificate_chain(boost::asio::buffer(options.cert_chain_pem), ec);
     if (ec) return fail(ErrorCode::BadRequest, "device certificate chain: " + ec.message());
-    tls->context_.use_private_key(boost::asio::buffer(options.key_pem), ssl::context::pem, ec);
-    if (ec) return fail(ErrorCode::BadRequest, "device private key: " + ec.message());
+    if (options.held_key) {
+      if (auto held = use_held_key(ctx, options.held_key.get()); !held)
+        return tl::unexpected(held.error());
+    } else {
+      tls->context_.use_private_key(boost::asio::buffer(options.key_pem), ssl::context::pem, ec);
+      if (ec) return fail(ErrorCode::BadRequest, "device private key: " + ec.message());
+    }
     if (SSL_CTX_check_private_key(ctx) != 1) {
       return fail(ErrorCode::BadRequest, "device private key does not match its certificate");
     }

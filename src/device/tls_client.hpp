@@ -2,6 +2,8 @@
 // manufacturer certificate, and the DPS trust anchor checked without any host name.
 #pragma once
 
+#include <openssl/evp.h>
+
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <string>
@@ -17,6 +19,8 @@ struct ClientTlsOptions {
   bool force_tls12 = false;    // iotivity-lite's mbedTLS speaks TLS 1.2 only
   std::string cipher_list;     // TLS 1.2 suites; empty = kDeviceCipherList
   std::string curves;          // empty = kDeviceCurves
+  // Instead of key_pem, a key whose private half stays elsewhere (a TPM: key_provider.hpp).
+  std::shared_ptr<EVP_PKEY> held_key;
 };
 
 /// One SSL_CTX shared by any number of device sessions (build once, reuse: OpenSSL 3.0 is slow at

@@ -15,6 +15,7 @@
 #include "device/connect_failure.hpp"
 #include "device/demo_pki.hpp"
 #include "device/identity_files.hpp"
+#include "device/key_provider.hpp"
 #include "device/provisioner.hpp"
 #include "device/report.hpp"
 #include "suggestions.hpp"
@@ -48,6 +49,7 @@ struct ProvisionArgs {
   ServerArgs common;
   std::string cert;
   std::string key;
+  std::string key_provider = "file";
   std::string device_id;
   std::string gateway_uri;
   std::string gateway_id;
@@ -144,7 +146,19 @@ int run_provision(const ProvisionArgs& args) {
     config.selected_gateway = dev::Gateway{args.gateway_uri, args.gateway_id};
   }
   tls.cert_chain_pem = slurp(args.cert);
-  tls.key_pem = slurp(args.key);
+  if (args.key_provider == "tpm2") {
+    auto key = dev::load_tpm2_key(args.key);
+    if (!key) {
+      std::cerr << "dps-device: " << key.error().internal << "\n";
+      return key.error().code == dps::ErrorCode::BadRequest ? kExitUsage : kExitFailed;
+    }
+    tls.held_key = std::move(*key);
+  } else if (args.key.rfind("handle:", 0) == 0) {
+    std::cerr << "dps-device: --key " << args.key << ": a TPM handle needs --key-provider tpm2\n";
+    return kExitUsage;
+  } else {
+    tls.key_pem = slurp(args.key);
+  }
   // With --identity-session the device asks for its pre-configuration there, not before.
   config.pre_configuration = args.pre_configuration && !args.identity_session;
   std::optional<dev::IdentitySessionSteps> identity;
@@ -211,9 +225,26 @@ int main(int argc, char** argv) {
   provision->add_option("--cert", args.cert, "Manufacturer certificate PEM (leaf first)")
       ->required()
       ->check(CLI::ExistingFile);
-  provision->add_option("--key", args.key, "Manufacturer private key PEM")
+  // A TPM's persistent handle is no file.
+  const CLI::Validator file_or_handle(
+      [](std::string& value) {
+        return value.rfind("handle:", 0) == 0 ? std::string() : CLI::ExistingFile(value);
+      },
+      "FILE");
+  provision
+      ->add_option("--key", args.key,
+                   "Manufacturer private key PEM (with --key-provider tpm2: the TSS2 PEM of a key "
+                   "in the TPM, or its persistent handle handle:0x81000001)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(file_or_handle);
+  provision
+      ->add_option("--key-provider", args.key_provider,
+                   "Where the private key lives: 'file' (a PEM file) or 'tpm2' (in the device's "
+                   "TPM, an IDevID, used through Debian's tpm2-openssl provider; the key never "
+                   "leaves the TPM). The TPM is the TCTI in $TPM2OPENSSL_TCTI, e.g. "
+                   "device:/dev/tpmrm0 or swtpm:path=/run/swtpm/sock (unset: the TSS default)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"file", "tpm2"}));
   provision->add_option("--device-id", args.device_id,
                         "Device id (default: derived from the certificate's key)");
   provision->add_option("--gateway-uri", args.gateway_uri, "selectedGateway uri");
