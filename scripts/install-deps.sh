@@ -15,6 +15,7 @@ packages=(
   libcoap3-bin
   help2man groff-base  # the man pages in build/man from the tools' --help, and their renderer
   swtpm swtpm-tools tpm2-tools  # TPM attestation tests: a software TPM 2.0 and the TSS CLI (tests/unit/tpm)
+  libtss2-dev  # TPM2 Software Stack (ESAPI): the device side of TPM attestation with a real TPM (src/tss)
   tpm2-openssl  # OpenSSL 3 provider for TPM keys: dps-device --key-provider tpm2 (IDevID in a TPM)
 )
 
