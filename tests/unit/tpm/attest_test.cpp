@@ -4,11 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include "support/tpm_tools.hpp"
 #include "tpm/constants.hpp"
 #include "tpm/public_key.hpp"
 #include "tpm/signature.hpp"
 #include "tpm/software_keys.hpp"
-#include "support/tpm_tools.hpp"
 
 namespace dps::tpm {
 namespace {

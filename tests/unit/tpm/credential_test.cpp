@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "support/tpm_tools.hpp"
 #include "tpm/constants.hpp"
 #include "tpm/software_keys.hpp"
-#include "support/tpm_tools.hpp"
 
 namespace dps::tpm {
 namespace {

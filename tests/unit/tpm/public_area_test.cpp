@@ -6,11 +6,11 @@
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
 
+#include "support/tpm_tools.hpp"
 #include "tpm/constants.hpp"
 #include "tpm/hash_alg.hpp"
 #include "tpm/public_key.hpp"
 #include "tpm/software_keys.hpp"
-#include "support/tpm_tools.hpp"
 
 namespace dps::tpm {
 namespace {

@@ -3,11 +3,11 @@
 // our TPMS_ATTEST / TPMT_SIGNATURE parsing and verification must accept TPM2_Certify's output.
 #include <gtest/gtest.h>
 
+#include "support/tpm_tools.hpp"
 #include "tpm/attest.hpp"
 #include "tpm/credential.hpp"
 #include "tpm/public_key.hpp"
 #include "tpm/signature.hpp"
-#include "support/tpm_tools.hpp"
 
 namespace dps::tpm {
 namespace {
