@@ -10,18 +10,15 @@
 
 #include <memory>
 
+#include "common/openssl_deleter.hpp"
+
 namespace dps::pki {
 
 namespace detail {
 
-/// Adapts an OpenSSL free function to a stateless unique_ptr deleter (no per-pointer storage).
+/// Adapts an OpenSSL free function to a stateless unique_ptr deleter (common/openssl_deleter.hpp).
 template <auto FreeFn>
-struct OpenSslDeleter {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    FreeFn(p);
-  }
-};
+using OpenSslDeleter = ::dps::OpenSslDeleter<FreeFn>;
 
 inline void free_x509_stack(STACK_OF(X509) * s) noexcept { sk_X509_pop_free(s, X509_free); }
 // A stack that only borrows its certificates (e.g. the per-call "untrusted" set of a

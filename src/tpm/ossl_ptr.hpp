@@ -1,5 +1,5 @@
 // RAII owners for the OpenSSL objects src/tpm creates (dps_tpm depends on OpenSSL and common
-// only, so it does not borrow pki's aliases).
+// only, so it does not borrow pki's aliases; the deleter is common's).
 #pragma once
 
 #include <openssl/bn.h>
@@ -9,15 +9,12 @@
 
 #include <memory>
 
+#include "common/openssl_deleter.hpp"
+
 namespace dps::tpm {
 
 template <auto Free>
-struct OsslDeleter {
-  template <class T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
+using OsslDeleter = ::dps::OpenSslDeleter<Free>;
 
 using PkeyPtr = std::unique_ptr<EVP_PKEY, OsslDeleter<EVP_PKEY_free>>;
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, OsslDeleter<EVP_PKEY_CTX_free>>;

@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "common/openssl_deleter.hpp"
 #include "tpm/marshal.hpp"
 #include "tpm/ossl_ptr.hpp"
 #include "tpm/public_key.hpp"
@@ -15,17 +16,10 @@
 namespace dps::tss {
 namespace {
 
-template <auto Free>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const {
-    Free(p);
-  }
-};
-using ReqPtr = std::unique_ptr<X509_REQ, Deleter<X509_REQ_free>>;
-using AlgorPtr = std::unique_ptr<X509_ALGOR, Deleter<X509_ALGOR_free>>;
-using BitStringPtr = std::unique_ptr<ASN1_BIT_STRING, Deleter<ASN1_BIT_STRING_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free>>;
+using ReqPtr = std::unique_ptr<X509_REQ, OpenSslDeleter<X509_REQ_free>>;
+using AlgorPtr = std::unique_ptr<X509_ALGOR, OpenSslDeleter<X509_ALGOR_free>>;
+using BitStringPtr = std::unique_ptr<ASN1_BIT_STRING, OpenSslDeleter<ASN1_BIT_STRING_free>>;
+using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<BIO_free>>;
 
 tl::unexpected<Error> openssl_error(const char* what) {
   return fail(ErrorCode::Internal, std::string("TPM CSR: ") + what);
