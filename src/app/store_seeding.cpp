@@ -6,19 +6,25 @@
 
 #include "log/quoted.hpp"
 #include "pki/trust_group.hpp"
+#include "store/group_attestation.hpp"
 
 namespace dps::app {
 namespace {
 
-// The group's trust path, or empty when its chain does not build (the catalog then skips the
+// The group's parsed trust; an error when its chain does not build (the catalog then skips the
 // group with its own warning, as before trust paths existed).
-std::vector<std::string> trust_path_of(const store::EnrollmentGroup& group) {
+Result<std::shared_ptr<const pki::TrustGroup>> trust_of(const store::EnrollmentGroup& group) {
+  const store::AttestationView attestation = store::attestation_of(group);
   pki::TrustGroupSpec spec;
   spec.group_id = group.id;
   spec.owner = group.owner;
-  spec.certificate_chain_pem = group.x509.certificate_chain;
-  spec.lead_certificate_name = group.x509.lead_certificate_name;
-  auto built = pki::build_trust_group(spec);
+  spec.certificate_chain_pem = attestation.certificate_chain;
+  spec.lead_certificate_name = attestation.lead_certificate_name;
+  return pki::build_trust_group(spec);
+}
+
+std::vector<std::string> trust_path_of(const store::EnrollmentGroup& group) {
+  auto built = trust_of(group);
   return built ? (*built)->trust_path() : std::vector<std::string>{};
 }
 
@@ -44,7 +50,14 @@ std::vector<bool> contested_across_owners(const std::vector<store::EnrollmentGro
 Result<void> seed_store(store::Store& store, const config::Config& config) {
   if (auto r = store.upsert_hubs(config.hubs); !r) return r;
   std::vector<store::EnrollmentGroup> groups = config.enrollment_groups;
-  for (auto& group : groups) group.trust_path = trust_path_of(group);
+  for (auto& group : groups) {
+    auto built = trust_of(group);
+    if (!built) continue;
+    group.trust_path = (*built)->trust_path();
+    // A TPM group's lead is its chain's first certificate; its name is stored as the API stores
+    // it, for the lead-name filter and quota.
+    if (group.is_tpm()) group.tpm.lead_certificate_name = (*built)->lead_name();
+  }
   return store.upsert_enrollment_groups(groups);
 }
 

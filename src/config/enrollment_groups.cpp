@@ -65,6 +65,39 @@ Result<void> add_hubs(const Node& group, const std::string& owner, HubRegistry& 
   return {};
 }
 
+// Full parsing and self-verification of a chain belong to pki; this catches the obvious mistake
+// (a key or some other file named here) early, with the key's path.
+Result<void> check_pem(const Node& group, const std::string& key, const std::string& chain) {
+  if (chain.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    return invalid(group.child_path(key), "no PEM certificate found");
+  }
+  return {};
+}
+
+// x509 (devices with manufacturer certificates) or tpm (TPMs whose EK certificates a vendor CA
+// issued), never both. A TPM group's lead is its chain's first certificate (seeding fills in its
+// name).
+Result<void> read_attestation(const Node& group, store::EnrollmentGroup& eg) {
+  const std::string x509 = "attestationMechanism.x509.";
+  const std::string tpm = "attestationMechanism.tpm.";
+  if (group.at("attestationMechanism.x509") && group.at("attestationMechanism.tpm")) {
+    return invalid(group.child_path("attestationMechanism"),
+                   "give x509 (certificate devices) or tpm (TPM devices), not both");
+  }
+  eg.x509.certificate_chain = group.get<std::string>(x509 + "certificateChain");
+  eg.tpm.vendor_certificate_chain = group.get<std::string>(tpm + "vendorCertificateChain");
+  if (eg.is_tpm()) {
+    eg.tpm.expired_certificate_enabled = group.get<bool>(tpm + "expiredCertificateEnabled");
+    return check_pem(group, tpm + "vendorCertificateChain", eg.tpm.vendor_certificate_chain);
+  }
+  if (eg.x509.certificate_chain.empty()) {
+    return invalid(group.child_path(x509 + "certificateChain"), "required");
+  }
+  eg.x509.lead_certificate_name = group.get<std::string>(x509 + "leadCertificateName");
+  eg.x509.expired_certificate_enabled = group.get<bool>(x509 + "expiredCertificateEnabled");
+  return check_pem(group, x509 + "certificateChain", eg.x509.certificate_chain);
+}
+
 Result<store::EnrollmentGroup> convert_group(const Node& group, HubRegistry& registry,
                                              const ApiTokenNames& api_tokens) {
   store::EnrollmentGroup eg;
@@ -83,18 +116,7 @@ Result<store::EnrollmentGroup> convert_group(const Node& group, HubRegistry& reg
                    "at least 16 bytes required, got " + std::to_string(eg.pre_shared_key.size()));
   }
 
-  const std::string x509 = "attestationMechanism.x509.";
-  eg.x509.certificate_chain = group.get<std::string>(x509 + "certificateChain");
-  if (eg.x509.certificate_chain.empty()) {
-    return invalid(group.child_path(x509 + "certificateChain"), "required");
-  }
-  // Full parsing and self-verification of the chain belong to pki; catch the obvious mistake
-  // (a key or some other file named here) early, with the key's path.
-  if (eg.x509.certificate_chain.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
-    return invalid(group.child_path(x509 + "certificateChain"), "no PEM certificate found");
-  }
-  eg.x509.lead_certificate_name = group.get<std::string>(x509 + "leadCertificateName");
-  eg.x509.expired_certificate_enabled = group.get<bool>(x509 + "expiredCertificateEnabled");
+  if (auto read = read_attestation(group, eg); !read) return tl::unexpected(read.error());
 
   eg.disabled = group.get<bool>("disabled");
   eg.revoked_certificates = group.get<std::vector<std::string>>("revokedCertificates");

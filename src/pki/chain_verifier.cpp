@@ -242,6 +242,15 @@ std::shared_ptr<const TrustGroupIndex> TrustGroupIndex::updated(
   return next;
 }
 
+std::vector<const TrustGroup*> TrustGroupIndex::led_by(const std::string& lead_name) const {
+  std::vector<const TrustGroup*> groups;
+  const Shard& shard = *shards_[shard_of(lead_name)];
+  if (auto it = shard.find(lead_name); it != shard.end()) {
+    for (const auto& group : it->second) groups.push_back(group.get());
+  }
+  return groups;
+}
+
 Result<TrustGroupIndex::Match> TrustGroupIndex::match(std::span<X509* const> peer_chain,
                                                       std::chrono::system_clock::time_point now,
                                                       RefusalKind* refusal,

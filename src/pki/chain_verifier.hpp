@@ -97,6 +97,11 @@ class TrustGroupIndex {
 
   size_t size() const { return size_; }
 
+  /// The groups whose lead certificate name is `lead_name`, in group id order (empty if none):
+  /// for callers that verify something other than a TLS client chain against them (an EK
+  /// certificate against TPM groups: provisioning/tpm_group_admission.hpp).
+  std::vector<const TrustGroup*> led_by(const std::string& lead_name) const;
+
  private:
   // lead name -> groups with that lead name, sorted by group id. Split by a hash of the lead
   // name into shards that an updated() index shares unless it changes them (copy on write).

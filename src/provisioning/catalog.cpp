@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "pki/chain_verifier.hpp"
+#include "store/group_attestation.hpp"
 
 namespace dps::provisioning {
 namespace {
@@ -18,17 +19,20 @@ std::string hub_key(const std::string& owner, const std::string& hub_id) {
 // keep the two in step. Compared for equality rather than hashed: as cheap (one pass over the
 // bytes either way) and no collision can ever hand a group another chain's trust.
 auto trust_inputs(const store::EnrollmentGroup& group) {
-  return std::tie(group.id, group.owner, group.x509, group.revoked_certificates, group.crl,
-                  group.disabled);
+  return std::tie(group.id, group.owner, group.x509, group.tpm, group.revoked_certificates,
+                  group.crl, group.disabled);
 }
 
 pki::TrustGroupSpec trust_spec_of(const store::EnrollmentGroup& group) {
+  const store::AttestationView attestation = store::attestation_of(group);
   pki::TrustGroupSpec spec;
   spec.group_id = group.id;
   spec.owner = group.owner;
-  spec.certificate_chain_pem = group.x509.certificate_chain;
-  spec.lead_certificate_name = group.x509.lead_certificate_name;
-  spec.expired_certificate_enabled = group.x509.expired_certificate_enabled;
+  spec.certificate_chain_pem = attestation.certificate_chain;
+  // A TPM group is led by its chain's first certificate whatever its stored (derived) name says:
+  // EK certificates come without intermediates.
+  if (!group.is_tpm()) spec.lead_certificate_name = attestation.lead_certificate_name;
+  spec.expired_certificate_enabled = attestation.expired_certificate_enabled;
   spec.revoked = group.revoked_certificates;
   spec.crl_pem = group.crl;
   spec.disabled = group.disabled;
@@ -72,11 +76,11 @@ class Catalog::Writer {
       trust = std::move(*built);
       ++next_.parsed_;
     }
-    added_.push_back(trust);
+    index_of(group).added.push_back(trust);
     Shard& shard = writable(group.id);
     auto entry = std::make_shared<const Entry>(Entry{std::move(group), std::move(trust), revision});
     if (auto it = shard.find(entry->group.id); it != shard.end()) {
-      removed_.push_back(it->second->trust);
+      index_of(it->second->group).removed.push_back(it->second->trust);
       it->second = std::move(entry);
     } else {
       shard.emplace(entry->group.id, std::move(entry));
@@ -88,7 +92,7 @@ class Catalog::Writer {
     if (next_.find_entry(id) == nullptr) return;
     Shard& shard = writable(id);
     auto it = shard.find(id);
-    removed_.push_back(it->second->trust);
+    index_of(it->second->group).removed.push_back(it->second->trust);
     shard.erase(it);
     --next_.group_count_;
   }
@@ -104,21 +108,44 @@ class Catalog::Writer {
       next_.hubs_.emplace(std::move(key), std::move(hub));
     }
     if (incremental_) {
-      std::vector<const pki::TrustGroup*> removed;
-      removed.reserve(removed_.size());
-      for (const auto& group : removed_) removed.push_back(group.get());
-      next_.trust_ = previous_->trust_->updated(removed, added_);
+      next_.trust_ = certificates_.updated(*previous_->trust_);
+      next_.tpm_trust_ = tpms_.updated(*previous_->tpm_trust_);
       return;
     }
-    std::vector<std::shared_ptr<const pki::TrustGroup>> all;
-    all.reserve(next_.group_count_);
+    std::vector<std::shared_ptr<const pki::TrustGroup>> certificates;
+    std::vector<std::shared_ptr<const pki::TrustGroup>> tpms;
+    certificates.reserve(next_.group_count_);
     for (const auto& shard : next_.shards_) {
-      for (const auto& [id, entry] : *shard) all.push_back(entry->trust);
+      for (const auto& [id, entry] : *shard) {
+        (entry->group.is_tpm() ? tpms : certificates).push_back(entry->trust);
+      }
     }
-    next_.trust_ = std::make_shared<const pki::TrustGroupIndex>(std::move(all));
+    next_.trust_ = std::make_shared<const pki::TrustGroupIndex>(std::move(certificates));
+    next_.tpm_trust_ = std::make_shared<const pki::TrustGroupIndex>(std::move(tpms));
   }
 
  private:
+  // What one index loses and gains in this build. Held, not borrowed: an entry replaced twice in
+  // one build would otherwise dangle.
+  struct IndexChanges {
+    std::vector<std::shared_ptr<const pki::TrustGroup>> removed;
+    std::vector<std::shared_ptr<const pki::TrustGroup>> added;
+
+    std::shared_ptr<const pki::TrustGroupIndex> updated(const pki::TrustGroupIndex& index) const {
+      std::vector<const pki::TrustGroup*> gone;
+      gone.reserve(removed.size());
+      for (const auto& group : removed) gone.push_back(group.get());
+      return index.updated(gone, added);
+    }
+  };
+
+  // TPM groups are kept out of the index TLS handshakes match client certificates against: a
+  // TPM vendor's CA vouches for endorsement keys, which never sign a handshake, so a client
+  // certificate issued under it proves nothing about a device.
+  IndexChanges& index_of(const store::EnrollmentGroup& group) {
+    return group.is_tpm() ? tpms_ : certificates_;
+  }
+
   Shard& writable(const std::string& id) {
     const size_t i = shard_of(id);
     if (!copied_[i]) {
@@ -133,9 +160,8 @@ class Catalog::Writer {
   const bool incremental_;
   std::vector<std::string>* skipped_;
   std::array<std::shared_ptr<Shard>, kShards> copied_;  // the shards `next_` owns alone
-  // Held, not borrowed: an entry replaced twice in one build would otherwise dangle.
-  std::vector<std::shared_ptr<const pki::TrustGroup>> removed_;
-  std::vector<std::shared_ptr<const pki::TrustGroup>> added_;
+  IndexChanges certificates_;
+  IndexChanges tpms_;
 };
 
 size_t Catalog::shard_of(const std::string& id) { return std::hash<std::string>{}(id) % kShards; }

@@ -31,9 +31,9 @@ class Catalog {
  public:
   /// Builds the snapshot. Groups whose chain does not parse are skipped and reported in
   /// `skipped` (they were validated on the way in; this only guards against a hand-edited store).
-  /// With `previous`, a group whose trust inputs (id, owner, x509, revoked certificates, CRL,
-  /// disabled) equal those it had there takes its parsed TrustGroup from there instead of being
-  /// parsed and verified again; `previous` is only read and may keep serving meanwhile.
+  /// With `previous`, a group whose trust inputs (id, owner, x509 or tpm, revoked certificates,
+  /// CRL, disabled) equal those it had there takes its parsed TrustGroup from there instead of
+  /// being parsed and verified again; `previous` is only read and may keep serving meanwhile.
   static std::shared_ptr<const Catalog> build(
       std::vector<store::EnrollmentGroup> groups, std::vector<store::Hub> hubs,
       std::vector<std::string>* skipped = nullptr, const Catalog* previous = nullptr,
@@ -69,7 +69,12 @@ class Catalog {
   bool is_hub_id(const std::string& id) const { return hub_ids_.contains(id); }
   /// The record ids of every hub of every owner (what per-hub clients are kept for).
   std::set<std::string, std::less<>> hub_record_ids() const;
+  /// The certificate groups' trust, which TLS handshakes match client certificates against. TPM
+  /// groups are not in it: no client certificate is ever admitted by one.
   const pki::TrustGroupIndex& trust() const { return *trust_; }
+  /// The TPM groups' trust (vendor CAs), which EK certificates are checked against
+  /// (tpm_group_admission.hpp).
+  const pki::TrustGroupIndex& tpm_trust() const { return *tpm_trust_; }
   size_t group_count() const { return group_count_; }
   /// The parsed trust material of a group of this snapshot, or null.
   std::shared_ptr<const pki::TrustGroup> trust_group(const std::string& id) const;
@@ -104,6 +109,7 @@ class Catalog {
   std::unordered_set<std::string> hub_ids_;
   std::unordered_map<std::string, store::EnrollmentTemplate> templates_;  // by id
   std::shared_ptr<const pki::TrustGroupIndex> trust_;
+  std::shared_ptr<const pki::TrustGroupIndex> tpm_trust_;
 };
 
 /// Holds the current snapshot; readers take a shared_ptr copy and keep it for one request or

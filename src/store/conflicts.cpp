@@ -37,6 +37,9 @@ Error hub_conflict(const Hub& hub) {
 
 std::optional<Error> trust_conflict(const EnrollmentGroup& group,
                                     std::span<const TrustOverlap> overlaps) {
+  // TPM and certificate groups share trust rows: one CA key is one owner's, whichever the kind.
+  const std::string field = group.is_tpm() ? "attestationMechanism.tpm.vendorCertificateChain"
+                                           : "attestationMechanism.x509";
   for (const TrustOverlap& other : overlaps) {
     if (other.group_id == group.id) continue;
     if (other.owner != group.owner) {
@@ -44,12 +47,13 @@ std::optional<Error> trust_conflict(const EnrollmentGroup& group,
                    "enrollment group " + group.id + " of owner " + group.owner +
                        ": its trust overlaps enrollment group " + other.group_id + " of owner " +
                        other.owner,
-                   "attestationMechanism.x509: the certificate chain's trust belongs to another "
-                   "owner's enrollment group"};
+                   field +
+                       ": the certificate chain's trust belongs to another owner's enrollment "
+                       "group"};
     }
     if (other.depth == 0 && !group.trust_path.empty() &&
         other.fingerprint == group.trust_path.front()) {
-      const std::string message = "attestationMechanism.x509: enrollment group " + other.group_id +
+      const std::string message = field + ": enrollment group " + other.group_id +
                                   " has the same lead certificate: a device would match both";
       return Error{ErrorCode::Conflict, message, message};
     }

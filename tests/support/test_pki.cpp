@@ -189,6 +189,65 @@ TestCert make_self_signed_leaf(const LeafOptions& options) {
   return make_leaf_under(nullptr, options);
 }
 
+pki::X509Ptr make_ek_certificate(const TestCa& issuer, EVP_PKEY* endorsement_key,
+                                 const EkCertificateOptions& options) {
+  pki::X509Ptr cert(X509_new());
+  pki::BignumPtr serial(BN_new());
+  check(cert && serial && X509_set_version(cert.get(), X509_VERSION_3) &&
+            BN_rand(serial.get(), 64, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) &&
+            BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) &&
+            X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer.get())) &&
+            X509_gmtime_adj(X509_getm_notBefore(cert.get()), options.validity.not_before.count()) &&
+            X509_gmtime_adj(X509_getm_notAfter(cert.get()), options.validity.not_after.count()) &&
+            X509_set_pubkey(cert.get(), endorsement_key),
+        "EK certificate fields");
+  // The subject stays empty; the TPM is named in the subjectAltName, which must then be critical.
+  pki::X509NamePtr tpm(X509_NAME_new());
+  check(tpm != nullptr, "X509_NAME_new");
+  for (const auto& [oid, value] :
+       {std::pair{"2.23.133.2.1", "id:44504D53"}, std::pair{"2.23.133.2.2", "dps test TPM"},
+        std::pair{"2.23.133.2.3", "id:00010002"}}) {
+    check(X509_NAME_add_entry_by_txt(tpm.get(), oid, MBSTRING_UTF8,
+                                     reinterpret_cast<const unsigned char*>(value), -1, -1, 0),
+          "TPM attribute");
+  }
+  GENERAL_NAMES* names = sk_GENERAL_NAME_new_null();
+  GENERAL_NAME* name = GENERAL_NAME_new();
+  check(names && name, "GENERAL_NAME_new");
+  GENERAL_NAME_set0_value(name, GEN_DIRNAME, tpm.release());
+  sk_GENERAL_NAME_push(names, name);
+  const int added =
+      X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, names, 1, X509V3_ADD_DEFAULT);
+  GENERAL_NAMES_free(names);
+  check(added == 1, "subjectAltName");
+
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer.get(), cert.get(), nullptr, nullptr, 0);
+  const bool rsa = EVP_PKEY_get_base_id(endorsement_key) == EVP_PKEY_RSA;
+  std::vector<std::pair<int, std::string>> extensions = {
+      {NID_basic_constraints, options.ca ? "critical,CA:TRUE" : "critical,CA:FALSE"},
+      {NID_key_usage, rsa ? "critical,keyEncipherment" : "critical,keyAgreement"},
+      {NID_authority_key_identifier, "keyid"}};
+  if (!options.extended_key_usage.empty()) {
+    extensions.emplace_back(NID_ext_key_usage, options.extended_key_usage);
+  }
+  for (const auto& [nid, value] : extensions) {
+    pki::X509ExtensionPtr extension(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
+    check(extension && X509_add_ext(cert.get(), extension.get(), -1), "EK certificate extension");
+  }
+  check(X509_sign(cert.get(), issuer.key.get(), EVP_sha256()) > 0, "sign EK certificate");
+  return cert;
+}
+
+std::vector<unsigned char> to_der(X509* cert) {
+  unsigned char* der = nullptr;
+  const int size = i2d_X509(cert, &der);
+  check(size > 0, "i2d_X509");
+  std::vector<unsigned char> out(der, der + size);
+  OPENSSL_free(der);
+  return out;
+}
+
 std::string make_crl_pem(const TestCa& issuer, std::span<X509* const> revoked,
                          EVP_PKEY* signing_key) {
   pki::X509CrlPtr crl(X509_CRL_new());

@@ -86,6 +86,24 @@ TestCert make_leaf(const TestCa& issuer, const LeafOptions& options = {});
 /// The same profile, self-signed.
 TestCert make_self_signed_leaf(const LeafOptions& options = {});
 
+struct EkCertificateOptions {
+  Validity validity{-std::chrono::days(1), std::chrono::days(3650)};
+  /// The extended key usage as OpenSSL config text; empty = no extension. Default:
+  /// tcg-kp-EKCertificate.
+  std::string extended_key_usage = "2.23.133.8.1";
+  bool ca = false;  // basicConstraints CA:TRUE instead of CA:FALSE
+};
+
+/// A certificate shaped like a TPM's EK certificate (TCG EK Credential Profile): an empty
+/// subject; a critical subjectAltName directoryName with the TPM manufacturer, model and version
+/// (2.23.133.2.1/2/3); keyUsage keyEncipherment (RSA) or keyAgreement (EC); basicConstraints;
+/// authorityKeyIdentifier; EKU as asked. Over `endorsement_key`, issued and signed by `issuer`.
+pki::X509Ptr make_ek_certificate(const TestCa& issuer, EVP_PKEY* endorsement_key,
+                                 const EkCertificateOptions& options = {});
+
+/// The DER encoding of `cert`.
+std::vector<unsigned char> to_der(X509* cert);
+
 /// A v2 CRL issued by `issuer` listing `revoked`, signed with `signing_key` (default: the
 /// issuer's key; pass another key to make a CRL whose signature does not verify).
 std::string make_crl_pem(const TestCa& issuer, std::span<X509* const> revoked,

@@ -39,7 +39,14 @@ void add_group_options(CLI::App& verb, GroupOptions& options, bool create) {
   auto* name = verb.add_option("--name", options.name, "Display name");
   auto* chain = verb.add_option("--chain", options.chain_file,
                                 "PEM file with the manufacturer's chain (intermediates and a "
-                                "self-signed root), sent inline");
+                                "self-signed root), sent inline" +
+                                    std::string(create ? "; this or --tpm-ca is required" : ""));
+  auto* tpm_ca = verb.add_option("--tpm-ca", options.tpm_ca_file,
+                                 "Instead of --chain, a TPM group: PEM file with the TPM vendor's "
+                                 "CA that issues the TPMs' EK certificates, then its issuers up "
+                                 "to a self-signed root, sent inline. Its TPMs attest with their "
+                                 "EK (device-protocol §5), never with a client certificate")
+                     ->excludes(chain);
   auto* hub = verb.add_option("--hub", options.hub_ids,
                               "Hub id (hubId of a hub) devices of the group are sent to; repeat "
                               "for fallbacks, in priority order" +
@@ -47,7 +54,9 @@ void add_group_options(CLI::App& verb, GroupOptions& options, bool create) {
                   ->allow_extra_args(false);
   verb.add_option("--lead-certificate-name", options.lead_certificate_name,
                   "CN of the chain certificate devices must chain to (default: the CN of the "
-                  "first certificate; on update the stored one is kept)");
+                  "first certificate; on update the stored one is kept). Not for TPM groups, "
+                  "whose lead is their first certificate")
+      ->excludes(tpm_ca);
   auto* psk = verb.add_option("--psk-file", options.psk_file,
                               "File whose bytes (at least 16; the first 16 are used) are the "
                               "devices' pre-shared key, sent as data:;base64,...")
@@ -55,7 +64,8 @@ void add_group_options(CLI::App& verb, GroupOptions& options, bool create) {
   verb.add_flag_function(
           "--expired-certificates-allowed",
           [&options](std::int64_t count) { options.expired_certificates_allowed = count > 0; },
-          "Admit devices whose certificates have expired; =false turns it off again "
+          "Admit devices whose certificates (a TPM group: EK certificates and vendor CAs) have "
+          "expired; =false turns it off again "
           "(--expired-certificates-allowed=true|false)")
       ->check(CLI::IsMember({"true", "false"}))
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -75,7 +85,6 @@ void add_group_options(CLI::App& verb, GroupOptions& options, bool create) {
   add_template_reference_options(verb, options.template_id, options.no_template, create);
   if (create) {
     name->required();
-    chain->required();
     hub->required();
   } else {
     verb.add_flag("--enabled", options.enabled, "Enable a disabled group")->excludes(disabled);
@@ -87,20 +96,45 @@ void add_group_options(CLI::App& verb, GroupOptions& options, bool create) {
   }
 }
 
-json group_patch(const GroupOptions& options) {
+bool needs_stored_kind(const GroupOptions& options) {
+  return options.expired_certificates_allowed && options.chain_file.empty() &&
+         options.tpm_ca_file.empty();
+}
+
+bool is_tpm_group(const json& group) {
+  const auto mechanism = group.find("attestationMechanism");
+  return mechanism != group.end() && mechanism->is_object() && mechanism->contains("tpm");
+}
+
+json group_patch(const GroupOptions& options, bool create, bool tpm_group) {
+  if (create && options.chain_file.empty() && options.tpm_ca_file.empty()) {
+    throw CliError(ExitCode::Usage,
+                   "--chain (devices with manufacturer certificates) or --tpm-ca (TPM devices) "
+                   "is required");
+  }
   json patch = json::object();
   if (!options.name.empty()) patch["name"] = options.name;
-  json x509 = json::object();
+  const bool tpm = !options.tpm_ca_file.empty() || (options.chain_file.empty() && tpm_group);
+  json mechanism = json::object();
   if (!options.chain_file.empty()) {
-    x509["certificateChain"] = read_pem_file(options.chain_file, "--chain");
+    mechanism["certificateChain"] = read_pem_file(options.chain_file, "--chain");
+  }
+  if (!options.tpm_ca_file.empty()) {
+    mechanism["vendorCertificateChain"] = read_pem_file(options.tpm_ca_file, "--tpm-ca");
   }
   if (!options.lead_certificate_name.empty()) {
-    x509["leadCertificateName"] = options.lead_certificate_name;
+    mechanism["leadCertificateName"] = options.lead_certificate_name;
   }
   if (options.expired_certificates_allowed) {
-    x509["expiredCertificateEnabled"] = *options.expired_certificates_allowed;
+    mechanism["expiredCertificateEnabled"] = *options.expired_certificates_allowed;
   }
-  if (!x509.empty()) patch["attestationMechanism"]["x509"] = std::move(x509);
+  if (!mechanism.empty()) {
+    patch["attestationMechanism"][tpm ? "tpm" : "x509"] = std::move(mechanism);
+  }
+  // A new chain of one kind replaces the stored group's other kind (null removes it in the merge;
+  // the API reads null as absent, so create bodies may carry it too).
+  if (!options.chain_file.empty()) patch["attestationMechanism"]["tpm"] = nullptr;
+  if (!options.tpm_ca_file.empty()) patch["attestationMechanism"]["x509"] = nullptr;
   if (!options.hub_ids.empty()) patch["hubIds"] = options.hub_ids;
   if (!options.psk_file.empty()) {
     patch["preSharedKey"] = base64_data_uri(read_local_file(options.psk_file, "--psk-file"));

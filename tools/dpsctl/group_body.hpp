@@ -1,6 +1,8 @@
 // Enrollment-group options of `create` and `update`, and how they become the API's JSON body
 // (api/enrollment_group_codec.cpp): attestationMechanism.x509.{certificateChain,
-// leadCertificateName, expiredCertificateEnabled}, hubIds, name, preSharedKey, disabled,
+// leadCertificateName, expiredCertificateEnabled} or, for a TPM group,
+// attestationMechanism.tpm.{vendorCertificateChain, expiredCertificateEnabled}, hubIds, name,
+// preSharedKey, disabled,
 // revokedCertificates, crl, templateId. Bodies never carry id or owner: POST refuses a body id and
 // the owner is always the caller's.
 #pragma once
@@ -18,6 +20,7 @@ namespace dps::dpsctl {
 struct GroupOptions {
   std::string name;
   std::string chain_file;
+  std::string tpm_ca_file;  // instead of chain_file: a TPM group's vendor CA chain
   std::vector<std::string> hub_ids;
   std::string lead_certificate_name;
   std::string psk_file;
@@ -34,13 +37,24 @@ struct GroupOptions {
   bool allow_overlap = false;  // consent to a CA nested in (or around) another group's of yours
 };
 
-/// Registers the options on `verb`; for create, --name, --chain and --hub are required.
+/// Registers the options on `verb`; for create, --name, --hub and one of --chain and --tpm-ca
+/// are required (group_patch checks the last).
 void add_group_options(CLI::App& verb, GroupOptions& options, bool create);
 
 /// The fields that were given, as a JSON merge patch (RFC 7396) of a group: the body of create,
-/// or what update merges into the stored group. Reads --chain, --psk-file and --crl-file here:
-/// PEM goes inline, the PSK as "data:;base64,...". Throws CliError(Usage) for an unreadable
-/// file or a chain/CRL file that is not PEM.
-nlohmann::json group_patch(const GroupOptions& options);
+/// or what update merges into the stored group. Reads --chain, --tpm-ca, --psk-file and
+/// --crl-file here: PEM goes inline, the PSK as "data:;base64,...". A new --chain or --tpm-ca
+/// also removes the other kind (a group attests by one); --expired-certificates-allowed alone
+/// goes to the kind the group has (`tpm_group`: the stored group is a TPM group). Throws
+/// CliError(Usage) for an unreadable file, a chain/CRL file that is not PEM, or a create with
+/// neither --chain nor --tpm-ca.
+nlohmann::json group_patch(const GroupOptions& options, bool create, bool tpm_group = false);
+
+/// True when --expired-certificates-allowed is given without --chain or --tpm-ca: group_patch
+/// then needs to know whether the stored group is a TPM group.
+bool needs_stored_kind(const GroupOptions& options);
+
+/// Whether a group as the API returns it is a TPM group.
+bool is_tpm_group(const nlohmann::json& group);
 
 }  // namespace dps::dpsctl

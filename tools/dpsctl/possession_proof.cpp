@@ -94,7 +94,8 @@ std::optional<json> possession_proof(Session& session, const ProofOptions& optio
                 {"certificate", read_local_file(options.certificate_file, "--proof-certificate")}};
   }
   if (options.key_file.empty()) return std::nullopt;
-  if (chain_pem.empty()) usage("--proof-key needs --chain: the key proves that chain is yours");
+  if (chain_pem.empty())
+    usage("--proof-key needs --chain or --tpm-ca: the key proves that chain is yours");
   const std::string key_pem = read_local_file(options.key_file, "--proof-key");
   read_key(key_pem);  // a bad key file is a usage error before any request
   const std::string code = request_verification_code(session).value("code", "");
@@ -118,8 +119,8 @@ std::string make_verification_certificate(const std::string& key_pem, const std:
   }
   if (!issuer) {
     usage(
-        "--proof-key is not the key of any certificate in --chain: sign with the key of the "
-        "lead certificate");
+        "--proof-key is not the key of any certificate in --chain (or --tpm-ca): sign with the "
+        "key of the lead certificate");
   }
   CertPtr cert(X509_new());
   check(cert != nullptr, "out of memory");

@@ -1,8 +1,8 @@
-// The proof of possession `groups create` and `groups update --chain` send (management-api.md
-// "Proof of possession"): a certificate whose subject CN is a verification code dps issued,
-// signed by the key of the group's lead certificate. With --proof-key,
-// dpsctl gets the code and signs it itself; with --verification-code and --proof-certificate,
-// the signing happened elsewhere (a key in an HSM), after `groups verification-code`.
+// The proof of possession `groups create` and `groups update --chain` (or --tpm-ca) send
+// (management-api.md "Proof of possession"): a certificate whose subject CN is a verification code
+// dps issued, signed by the key of the group's lead certificate. With --proof-key, dpsctl gets the
+// code and signs it itself; with --verification-code and --proof-certificate, the signing happened
+// elsewhere (a key in an HSM), after `groups verification-code`.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -28,7 +28,8 @@ void add_proof_options(CLI::App& verb, ProofOptions& options);
 nlohmann::json request_verification_code(Session& session);
 
 /// The body's `proofOfPossession`, or nullopt when no proof option was given.
-/// @param chain_pem the group's chain (--chain): the key must belong to one of its certificates.
+/// @param chain_pem the group's chain (--chain or --tpm-ca): the key must belong to one of its
+/// certificates.
 /// @throws CliError(Usage) for an unreadable key or certificate, a key that is not the key of any
 ///         certificate of the chain, or a code without a certificate (and the reverse).
 std::optional<nlohmann::json> possession_proof(Session& session, const ProofOptions& options,

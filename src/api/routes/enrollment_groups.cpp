@@ -9,6 +9,7 @@
 #include "pki/possession.hpp"
 #include "pki/trust_group.hpp"
 #include "pki/uuid.hpp"
+#include "store/group_attestation.hpp"
 
 namespace dps::api::routes {
 namespace {
@@ -33,11 +34,14 @@ Result<void> check_possession(const Context& context, const store::EnrollmentGro
                 "subject CN is that code, signed by the key of the lead certificate (dpsctl groups "
                 "create --proof-key does both)");
   }
+  // A TPM group's CA is proven the same way: its vendor CA's key signs (a TPM maker's own CA, or
+  // one that re-certifies EKs); otherwise anyone could claim every TPM of a vendor.
+  const store::AttestationView attestation = store::attestation_of(group);
   pki::TrustGroupSpec spec;
   spec.group_id = group.id;
   spec.owner = group.owner;
-  spec.certificate_chain_pem = group.x509.certificate_chain;
-  spec.lead_certificate_name = group.x509.lead_certificate_name;
+  spec.certificate_chain_pem = attestation.certificate_chain;
+  spec.lead_certificate_name = attestation.lead_certificate_name;
   auto trust = pki::build_trust_group(spec);
   if (!trust) return tl::unexpected(trust.error());  // decoded already: not expected
   if (auto proven = pki::verify_possession(**trust, proof.code, proof.certificate_pem); !proven) {
@@ -74,8 +78,10 @@ Result<void> check_group_quota(const Context& context) {
 // one owner's many groups named like another owner's CA would make each of that owner's device
 // handshakes cost them all.
 Result<void> check_lead_name_quota(const Context& context, const store::EnrollmentGroup& group) {
+  // TPM groups count too: EK certificates are matched by their issuer's name the same way.
+  const std::string& lead_name = store::attestation_of(group).lead_certificate_name;
   store::EnrollmentGroupFilter filter{context.scope(), {}, {}, {}};
-  filter.lead_certificate_names = {group.x509.lead_certificate_name};
+  filter.lead_certificate_names = {lead_name};
   auto namesakes = context.store.list_enrollment_groups(filter);
   if (!namesakes) return tl::unexpected(namesakes.error());
   const size_t others = static_cast<size_t>(
@@ -83,9 +89,9 @@ Result<void> check_lead_name_quota(const Context& context, const store::Enrollme
                     [&](const store::EnrollmentGroup& other) { return other.id != group.id; }));
   const uint32_t most = context.options.quotas.groups_per_lead_name;
   if (others < most) return {};
-  return quota_exceeded("enrollment groups of this owner with lead certificate name \"" +
-                            group.x509.lead_certificate_name + "\"",
-                        others, most, "groupsPerLeadCertificateName");
+  return quota_exceeded(
+      "enrollment groups of this owner with lead certificate name \"" + lead_name + "\"", others,
+      most, "groupsPerLeadCertificateName");
 }
 
 }  // namespace
@@ -187,7 +193,8 @@ ApiResponse update_enrollment_group(const ApiRequest& request, std::string_view 
       !named) {
     return error_response(named.error());
   }
-  if (group->x509.lead_certificate_name != stored->front().x509.lead_certificate_name) {
+  if (store::attestation_of(*group).lead_certificate_name !=
+      store::attestation_of(stored->front()).lead_certificate_name) {
     if (auto fits = check_lead_name_quota(context, *group); !fits) {
       return error_response(fits.error());
     }

@@ -4,6 +4,7 @@
 
 #include "store/column_codec.hpp"
 #include "store/conflicts.hpp"
+#include "store/group_attestation.hpp"
 
 namespace dps::store::postgres::enrollment_group_table {
 
@@ -15,16 +16,16 @@ namespace {
 constexpr std::string_view kInsert = R"sql(
 INSERT INTO enrollment_groups (id, owner, name, certificate_chain, lead_certificate_name,
   expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl,
-  trust_path, template_id, revision)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+  trust_path, template_id, attestation_mechanism, revision)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
   (SELECT version + 1 FROM configuration_version WHERE singleton = 1))
 )sql";
 
 constexpr std::string_view kUpsert = R"sql(
 INSERT INTO enrollment_groups (id, owner, name, certificate_chain, lead_certificate_name,
   expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl,
-  trust_path, template_id, revision)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+  trust_path, template_id, attestation_mechanism, revision)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
   (SELECT version + 1 FROM configuration_version WHERE singleton = 1))
 ON CONFLICT (id) DO UPDATE SET
   owner = excluded.owner, name = excluded.name, certificate_chain = excluded.certificate_chain,
@@ -33,13 +34,14 @@ ON CONFLICT (id) DO UPDATE SET
   hub_ids = excluded.hub_ids, pre_shared_key = excluded.pre_shared_key,
   disabled = excluded.disabled, revoked_certificates = excluded.revoked_certificates,
   crl = excluded.crl, trust_path = excluded.trust_path, template_id = excluded.template_id,
-  revision = excluded.revision
+  attestation_mechanism = excluded.attestation_mechanism, revision = excluded.revision
 )sql";
 
 constexpr std::string_view kUpdate = R"sql(
 UPDATE enrollment_groups SET name = $3, certificate_chain = $4, lead_certificate_name = $5,
   expired_certificate_enabled = $6, hub_ids = $7, pre_shared_key = $8, disabled = $9,
   revoked_certificates = $10, crl = $11, trust_path = $12, template_id = $13,
+  attestation_mechanism = $14,
   revision = (SELECT version + 1 FROM configuration_version WHERE singleton = 1)
 WHERE id = $1 AND owner = $2
 )sql";
@@ -59,7 +61,8 @@ WHERE ($1 IS NULL OR owner = $1)
 
 const std::string kSelect = R"sql(
 SELECT id, owner, name, certificate_chain, lead_certificate_name, expired_certificate_enabled,
-  hub_ids, pre_shared_key, disabled, revoked_certificates, crl, trust_path, template_id
+  hub_ids, pre_shared_key, disabled, revoked_certificates, crl, trust_path, template_id,
+  attestation_mechanism
 FROM enrollment_groups)sql" +
                             std::string(kWhere) + "ORDER BY id";
 
@@ -72,7 +75,8 @@ WHERE ($1 IS NULL OR owner = $1) AND id = ANY($2) AND $3::text[] IS NULL AND $4:
 )sql";
 const std::string kSelectIds = R"sql(
 SELECT id, owner, name, certificate_chain, lead_certificate_name, expired_certificate_enabled,
-  hub_ids, pre_shared_key, disabled, revoked_certificates, crl, trust_path, template_id
+  hub_ids, pre_shared_key, disabled, revoked_certificates, crl, trust_path, template_id,
+  attestation_mechanism
 FROM enrollment_groups)sql" + std::string(kWhereIds) +
                                "ORDER BY id";
 const std::string kDeleteIds = "DELETE FROM enrollment_groups" + std::string(kWhereIds);
@@ -107,20 +111,22 @@ const std::string kDeleteTrustOfIds =
     std::string(kWhereIds) + ")";
 
 Params write_params(const EnrollmentGroup& g) {
+  const AttestationView attestation = attestation_of(g);
   Params p;
   p.text(g.id)
       .text(g.owner)
       .text(g.name)
-      .text(g.x509.certificate_chain)
-      .text(g.x509.lead_certificate_name)
-      .boolean(g.x509.expired_certificate_enabled)
+      .text(attestation.certificate_chain)
+      .text(attestation.lead_certificate_name)
+      .boolean(attestation.expired_certificate_enabled)
       .text(codec::encode(g.hub_ids))
       .bytea(g.pre_shared_key)  // raw bytes: bytea keeps them exact
       .boolean(g.disabled)
       .text(codec::encode(g.revoked_certificates))
       .text(g.crl)
       .text(codec::encode(g.trust_path))
-      .text(g.template_id);
+      .text(g.template_id)
+      .text(attestation.mechanism);
   return p;
 }
 
@@ -158,9 +164,11 @@ Result<EnrollmentGroup> read(const QueryResult& rows, int row) {
   g.id = rows.text(row, 0);
   g.owner = rows.text(row, 1);
   g.name = rows.text(row, 2);
-  g.x509.certificate_chain = rows.text(row, 3);
-  g.x509.lead_certificate_name = rows.text(row, 4);
-  g.x509.expired_certificate_enabled = rows.boolean(row, 5);
+  if (auto set = set_attestation(g, rows.text(row, 13), rows.text(row, 3), rows.text(row, 4),
+                                 rows.boolean(row, 5));
+      !set) {
+    return tl::unexpected(set.error());
+  }
   auto hub_ids =
       codec::decode<std::vector<std::string>>(rows.text(row, 6), "enrollment_groups.hub_ids");
   if (!hub_ids) return tl::unexpected(hub_ids.error());

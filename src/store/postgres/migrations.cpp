@@ -204,6 +204,15 @@ constexpr std::string_view kMigration6TpmEnrollments = R"sql(
 ALTER TABLE individual_enrollments ADD COLUMN tpm_endorsement_key text NOT NULL DEFAULT '';
 )sql";
 
+// TPM enrollment groups: a group attests by x509 (every group written before) or by tpm, a TPM
+// vendor's CA that EK certificates chain to. The vendor chain, its lead name and expired flag go
+// in the columns an x509 group uses (store/group_attestation.hpp), so a row is one kind only,
+// the lead-name filter and quota count both kinds, and the trust rows keep two owners off one
+// CA whichever kind claims it.
+constexpr std::string_view kMigration7TpmGroups = R"sql(
+ALTER TABLE enrollment_groups ADD COLUMN attestation_mechanism text NOT NULL DEFAULT 'x509';
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial", kMigration1Initial},
     Migration{2, "tenancy", kMigration2Tenancy},
@@ -212,6 +221,7 @@ constexpr std::array kMigrations = {
     Migration{5, "templates, pre-configuration and enrollment counts",
               kMigration5TemplatesAndCounts},
     Migration{6, "TPM individual enrollments", kMigration6TpmEnrollments},
+    Migration{7, "TPM enrollment groups", kMigration7TpmGroups},
 };
 
 // Migrations run without the session's statement_timeout (for this transaction only): a long

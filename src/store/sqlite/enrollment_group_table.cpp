@@ -4,6 +4,7 @@
 
 #include "store/column_codec.hpp"
 #include "store/conflicts.hpp"
+#include "store/group_attestation.hpp"
 #include "store/sqlite/filter.hpp"
 
 namespace dps::store::sqlite::enrollment_group_table {
@@ -16,16 +17,16 @@ namespace {
 constexpr std::string_view kInsert = R"sql(
 INSERT INTO enrollment_groups (id, owner, name, certificate_chain, lead_certificate_name,
   expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl,
-  trust_path, template_id, revision)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+  trust_path, template_id, attestation_mechanism, revision)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
   (SELECT version + 1 FROM configuration_version WHERE singleton = 1))
 )sql";
 
 constexpr std::string_view kUpsert = R"sql(
 INSERT INTO enrollment_groups (id, owner, name, certificate_chain, lead_certificate_name,
   expired_certificate_enabled, hub_ids, pre_shared_key, disabled, revoked_certificates, crl,
-  trust_path, template_id, revision)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+  trust_path, template_id, attestation_mechanism, revision)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
   (SELECT version + 1 FROM configuration_version WHERE singleton = 1))
 ON CONFLICT (id) DO UPDATE SET
   owner = excluded.owner, name = excluded.name, certificate_chain = excluded.certificate_chain,
@@ -34,13 +35,14 @@ ON CONFLICT (id) DO UPDATE SET
   hub_ids = excluded.hub_ids, pre_shared_key = excluded.pre_shared_key,
   disabled = excluded.disabled, revoked_certificates = excluded.revoked_certificates,
   crl = excluded.crl, trust_path = excluded.trust_path, template_id = excluded.template_id,
-  revision = excluded.revision
+  attestation_mechanism = excluded.attestation_mechanism, revision = excluded.revision
 )sql";
 
 constexpr std::string_view kUpdate = R"sql(
 UPDATE enrollment_groups SET name = ?3, certificate_chain = ?4, lead_certificate_name = ?5,
   expired_certificate_enabled = ?6, hub_ids = ?7, pre_shared_key = ?8, disabled = ?9,
   revoked_certificates = ?10, crl = ?11, trust_path = ?12, template_id = ?13,
+  attestation_mechanism = ?14,
   revision = (SELECT version + 1 FROM configuration_version WHERE singleton = 1)
 WHERE id = ?1 AND owner = ?2
 )sql";
@@ -58,7 +60,8 @@ WHERE (?1 IS NULL OR owner = ?1)
 
 const std::string kSelect = R"sql(
 SELECT id, owner, name, certificate_chain, lead_certificate_name, expired_certificate_enabled,
-  hub_ids, pre_shared_key, disabled, revoked_certificates, crl, trust_path, template_id
+  hub_ids, pre_shared_key, disabled, revoked_certificates, crl, trust_path, template_id,
+  attestation_mechanism
 FROM enrollment_groups)sql" +
                             std::string(kWhere) + "ORDER BY id";
 
@@ -74,7 +77,8 @@ WHERE (?1 IS NULL OR owner = ?1) AND id IN (SELECT value FROM json_each(?2))
 )sql";
 const std::string kSelectIds = R"sql(
 SELECT id, owner, name, certificate_chain, lead_certificate_name, expired_certificate_enabled,
-  hub_ids, pre_shared_key, disabled, revoked_certificates, crl, trust_path, template_id
+  hub_ids, pre_shared_key, disabled, revoked_certificates, crl, trust_path, template_id,
+  attestation_mechanism
 FROM enrollment_groups)sql" + std::string(kWhereIds) +
                                "ORDER BY id";
 const std::string kDeleteIds = "DELETE FROM enrollment_groups" + std::string(kWhereIds);
@@ -113,9 +117,10 @@ Result<void> write(Connection& db, std::string_view sql, const EnrollmentGroup& 
   stmt->bind(1, g.id);
   stmt->bind(2, g.owner);
   stmt->bind(3, g.name);
-  stmt->bind(4, g.x509.certificate_chain);
-  stmt->bind(5, g.x509.lead_certificate_name);
-  stmt->bind(6, int64_t{g.x509.expired_certificate_enabled});
+  const AttestationView attestation = attestation_of(g);
+  stmt->bind(4, attestation.certificate_chain);
+  stmt->bind(5, attestation.lead_certificate_name);
+  stmt->bind(6, int64_t{attestation.expired_certificate_enabled});
   stmt->bind(7, codec::encode(g.hub_ids));
   stmt->bind_blob(8, g.pre_shared_key);  // raw bytes: a BLOB keeps them exact
   stmt->bind(9, int64_t{g.disabled});
@@ -123,6 +128,7 @@ Result<void> write(Connection& db, std::string_view sql, const EnrollmentGroup& 
   stmt->bind(11, g.crl);
   stmt->bind(12, codec::encode(g.trust_path));
   stmt->bind(13, g.template_id);
+  stmt->bind(14, attestation.mechanism);
   return stmt->run();
 }
 
@@ -168,9 +174,10 @@ Result<EnrollmentGroup> read(const Statement& row) {
   g.id = row.text(0);
   g.owner = row.text(1);
   g.name = row.text(2);
-  g.x509.certificate_chain = row.text(3);
-  g.x509.lead_certificate_name = row.text(4);
-  g.x509.expired_certificate_enabled = row.integer(5) != 0;
+  if (auto set = set_attestation(g, row.text(13), row.text(3), row.text(4), row.integer(5) != 0);
+      !set) {
+    return tl::unexpected(set.error());
+  }
   auto hub_ids = codec::decode<std::vector<std::string>>(row.text(6), "enrollment_groups.hub_ids");
   if (!hub_ids) return tl::unexpected(hub_ids.error());
   g.hub_ids = std::move(*hub_ids);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "pki/x509_util.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "support/test_pki.hpp"
 
@@ -83,6 +84,28 @@ TEST_F(BackfillTest, LegacyGroupOverlappingAProvenOneIsDisabledAndTheProvenOneKe
   EXPECT_TRUE(stored("b-1").disabled);
   EXPECT_FALSE(stored("a-1").disabled);
   EXPECT_EQ(stored("a-1").trust_path.size(), 2u);
+}
+
+// A config-file TPM group is stored as the API stores one: its trust path from the vendor chain
+// (so it claims that CA for its owner), its lead name filled in; and another owner's config
+// group over the same CA, of either kind, stops the start.
+TEST_F(BackfillTest, ConfigFileTpmGroupsClaimTheirVendorCaAtSeeding) {
+  config::Config config;
+  store::EnrollmentGroup tpm = legacy_group("t-1", "alice", intermediate_);
+  tpm.x509 = {};
+  tpm.tpm.vendor_certificate_chain = intermediate_.chain_pem();
+  config.enrollment_groups = {tpm};
+  ASSERT_TRUE(seed_store(*store_, config));
+  const store::EnrollmentGroup seeded = stored("t-1");
+  EXPECT_TRUE(seeded.is_tpm());
+  EXPECT_EQ(seeded.tpm.lead_certificate_name, "Backfill Intermediate");
+  ASSERT_EQ(seeded.trust_path.size(), 2u);
+  EXPECT_EQ(seeded.trust_path.front(), pki::spki_sha256_hex(intermediate_.get()));
+
+  config.enrollment_groups.push_back(legacy_group("b-1", "bob", root_));
+  auto contested = seed_store(*store_, config);
+  ASSERT_FALSE(contested);
+  EXPECT_EQ(contested.error().code, ErrorCode::Conflict);
 }
 
 }  // namespace

@@ -57,6 +57,44 @@ TEST_F(EnrollmentGroups, HubComesFirstThenHubsInOrder) {
   for (const auto& h : c.hubs) EXPECT_EQ(h.owner, "1");
 }
 
+TEST_F(EnrollmentGroups, ATpmGroupTakesAVendorChainInsteadOfX509ButNeverBoth) {
+  dir_.write("vendor.pem", kChainPem);
+  const std::string tpm =
+      "    attestationMechanism: {tpm: {vendorCertificateChain: vendor.pem, "
+      "expiredCertificateEnabled: true}}\n";
+  std::string yaml =
+      "enrollmentGroups:\n  - id: 5db6ccde-05e1-480b-a522-c1591ad7dfd2\n"
+      "    owner: \"1\"\n" +
+      tpm + "    hubs:\n" + hub("hubID", kHubA);
+  Config c = load(yaml);
+  ASSERT_EQ(c.enrollment_groups.size(), 1u);
+  const store::EnrollmentGroup& group = c.enrollment_groups[0];
+  EXPECT_TRUE(group.is_tpm());
+  EXPECT_EQ(group.tpm.vendor_certificate_chain, kChainPem);
+  EXPECT_TRUE(group.tpm.expired_certificate_enabled);
+  EXPECT_EQ(group.x509, store::X509Attestation{});
+
+  // Both kinds in one group: refused naming the key.
+  std::string twice =
+      "enrollmentGroups:\n  - id: 5db6ccde-05e1-480b-a522-c1591ad7dfd2\n"
+      "    owner: \"1\"\n    attestationMechanism:\n"
+      "      x509: {certificateChain: chain.pem}\n"
+      "      tpm: {vendorCertificateChain: vendor.pem}\n    hubs:\n" +
+      hub("hubID", kHubA);
+  auto refused = load_text(twice, dir_.path());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().internal,
+            "enrollmentGroups[0].attestationMechanism: give x509 (certificate devices) or tpm "
+            "(TPM devices), not both");
+  // A vendor chain that is no PEM certificate is caught with its key's path.
+  dir_.write("vendor.pem", "not pem");
+  auto not_pem = load_text(yaml, dir_.path());
+  ASSERT_FALSE(not_pem);
+  EXPECT_EQ(not_pem.error().internal,
+            "enrollmentGroups[0].attestationMechanism.tpm.vendorCertificateChain: no PEM "
+            "certificate found");
+}
+
 TEST_F(EnrollmentGroups, IdAndHubIdDefaultToEachOther) {
   Config c =
       load("enrollmentGroups:\n" + group("5db6ccde-05e1-480b-a522-c1591ad7dfd2",

@@ -22,6 +22,30 @@ TEST_P(StoreContract, GroupCreateRoundTripsEveryField) {
   EXPECT_EQ(*groups, std::vector{group});
 }
 
+TEST_P(StoreContract, TpmGroupRoundTripsAsOneKindAndUpdatesBetweenKinds) {
+  EnrollmentGroup tpm = make_group("g1", "alice");
+  tpm.x509 = {};
+  tpm.tpm = {"-----BEGIN CERTIFICATE-----\nMIIvendor\n-----END CERTIFICATE-----\n", "EK CA 1",
+             true};
+  ASSERT_TRUE(ok(store().create_enrollment_group(tpm)));
+  auto groups = store().list_enrollment_groups({.scope = OwnerScope::of("alice")});
+  ASSERT_TRUE(ok(groups));
+  ASSERT_EQ(*groups, std::vector{tpm});
+  EXPECT_TRUE(groups->front().is_tpm());
+  EXPECT_EQ(groups->front().x509, X509Attestation{}) << "a TPM group has no x509 attestation";
+  // The lead-name filter finds TPM groups by their vendor CA's name, as the lead-name quota needs.
+  EXPECT_EQ(
+      group_ids(store(), {.scope = OwnerScope::of("alice"), .lead_certificate_names = {"EK CA 1"}}),
+      Ids{"g1"});
+  // A certificate group becomes a TPM group and back, keeping one kind at a time.
+  const EnrollmentGroup x509 = make_group("g1", "alice");
+  ASSERT_TRUE(ok(store().update_enrollment_group(x509)));
+  EXPECT_EQ(*store().list_enrollment_groups({.scope = OwnerScope::of("alice")}), std::vector{x509});
+  const std::vector<EnrollmentGroup> upserted{tpm};
+  ASSERT_TRUE(ok(store().upsert_enrollment_groups(upserted)));
+  EXPECT_EQ(*store().list_enrollment_groups({.scope = OwnerScope::of("alice")}), std::vector{tpm});
+}
+
 TEST_P(StoreContract, GroupEmptyFieldsRoundTrip) {
   EnrollmentGroup group{.id = "g1", .owner = "alice"};
   ASSERT_TRUE(ok(store().create_enrollment_group(group)));

@@ -32,6 +32,53 @@ TEST_P(StoreContract, TrustOfAnotherOwnersGroupIsAConflictInEitherDirection) {
   EXPECT_TRUE(ok(store().create_enrollment_group(trusting("b", "bob", {"inter-b", "root"}))));
 }
 
+/// A TPM group (its trust from a vendor chain) whose trust path is `path`.
+EnrollmentGroup tpm_trusting(const std::string& id, const std::string& owner,
+                             std::vector<std::string> path) {
+  EnrollmentGroup group = trusting(id, owner, std::move(path));
+  group.x509 = {};
+  group.tpm.vendor_certificate_chain = "vendor chain of " + id;
+  return group;
+}
+
+TEST_P(StoreContract, ATpmVendorCaIsOneOwnersWhicheverKindOfGroupClaimsIt) {
+  // Alice's TPM group over her TPMs' vendor CA: bob can neither claim that CA (nor the root
+  // above it, nor a CA below it) with a TPM group, nor with a certificate group.
+  ASSERT_TRUE(ok(store().create_enrollment_group(tpm_trusting("a", "alice", {"ek-ca-a", "root"}))));
+  for (const auto& path : std::vector<std::vector<std::string>>{
+           {"ek-ca-a", "root"}, {"root"}, {"below-a", "ek-ca-a", "root"}}) {
+    for (const bool tpm : {true, false}) {
+      auto created = store().create_enrollment_group(tpm ? tpm_trusting("b", "bob", path)
+                                                         : trusting("b", "bob", path));
+      ASSERT_FALSE(ok(created)) << path.front() << (tpm ? " tpm" : " x509");
+      EXPECT_EQ(created.error().code, ErrorCode::Conflict);
+      EXPECT_EQ(created.error().peer_message().find("alice"), std::string::npos)
+          << created.error().peer_message();
+      EXPECT_EQ(created.error().peer_message().rfind(
+                    tpm ? "attestationMechanism.tpm.vendorCertificateChain: "
+                        : "attestationMechanism.x509: ",
+                    0),
+                0u)
+          << created.error().peer_message();
+    }
+  }
+  EXPECT_TRUE(store().list_enrollment_groups({.scope = OwnerScope::of("bob")})->empty());
+  // And the other way round: alice's certificate CA is no TPM vendor CA bob can take.
+  ASSERT_TRUE(ok(store().create_enrollment_group(trusting("a2", "alice", {"mfg-a", "root2"}))));
+  auto taken = store().create_enrollment_group(tpm_trusting("b", "bob", {"mfg-a", "root2"}));
+  ASSERT_FALSE(ok(taken));
+  EXPECT_EQ(taken.error().code, ErrorCode::Conflict);
+  // Nor does an update move bob's TPM group onto it.
+  ASSERT_TRUE(ok(store().create_enrollment_group(tpm_trusting("b", "bob", {"ek-ca-b", "root"}))));
+  auto moved = store().update_enrollment_group(tpm_trusting("b", "bob", {"ek-ca-a", "root"}));
+  ASSERT_FALSE(ok(moved));
+  EXPECT_EQ(moved.error().code, ErrorCode::Conflict);
+  // One owner's TPM group and certificate group over one CA would each claim it: refused too.
+  auto twin = store().create_enrollment_group(trusting("a3", "alice", {"ek-ca-a", "root"}));
+  ASSERT_FALSE(ok(twin));
+  EXPECT_EQ(twin.error().code, ErrorCode::Conflict);
+}
+
 TEST_P(StoreContract, UpdateCannotMoveAGroupOntoAnotherOwnersTrust) {
   ASSERT_TRUE(ok(store().create_enrollment_group(trusting("a", "alice", {"inter-a", "root"}))));
   ASSERT_TRUE(ok(store().create_enrollment_group(trusting("b", "bob", {"inter-b", "root"}))));
