@@ -45,6 +45,12 @@ json x509_json(const store::AttestationSection& attestation) {
   return x509;
 }
 
+// (dps extension) A device that attested with its TPM (device-protocol §5): which endorsement key.
+void put_tpm(const store::AttestationSection& attestation, json& out) {
+  if (attestation.tpm_endorsement_key_sha256.empty()) return;
+  out["tpm"] = {{"endorsementKeySha256", attestation.tpm_endorsement_key_sha256}};
+}
+
 json pre_shared_key_json(const store::CredentialSection& credential) {
   return {{"subjectId", credential.pre_shared_key_subject_id},
           {"key", render_value(credential.pre_shared_key, ValueKind::Secret)}};
@@ -86,6 +92,7 @@ void put_plgd_sections(const store::ProvisioningRecord& record, json& out) {
   if (const auto& a = record.attestation) {
     out["attestation"] = {{"date", int64_text(a->status.date)}};
     if (json x509 = x509_json(*a); !x509.empty()) out["attestation"]["x509"] = std::move(x509);
+    put_tpm(*a, out["attestation"]);
   }
   if (const auto& t = record.plgd_time) out["plgdTime"] = status_json(t->status);
   if (const auto& o = record.ownership) {
@@ -130,6 +137,7 @@ void put_ocf_sections(const store::ProvisioningRecord& record, json& out) {
     out["attestation"] = {{"date", int64_text(a->status.date)},
                           {"status", status_json(a->status)},
                           {"x509", x509_json(*a)}};
+    put_tpm(*a, out["attestation"]);
   }
   if (const auto& t = record.plgd_time) out["plgdTime"] = {{"status", status_json(t->status)}};
   if (const auto& o = record.ownership) {

@@ -251,7 +251,8 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
               "certificateAuthority");
   if (!identities) return tl::unexpected(identities.error());
   auto tls = net::make_device_tls_context({identity->cert_chain_pem, identity->key_pem},
-                                          parts->catalog->catalogs(), std::move(*identities));
+                                          parts->catalog->catalogs(), std::move(*identities),
+                                          config.coap.client_certificate_required);
   if (!tls) return tl::unexpected(tls.error());
 
   net::SessionDependencies deps;

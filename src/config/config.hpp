@@ -34,6 +34,9 @@ struct CoapApi {
   uint32_t connection_rate_burst = 200;
   TlsFiles tls;
   bool disconnect_on_expired_certificate = false;  // close a session at its cert's notAfter
+  /// false: a device may open TLS without a certificate, for TPM attestation only
+  /// (device-protocol §5); every other resource answers 4.01 on such a session.
+  bool client_certificate_required = true;
 };
 
 struct AdminToken {

@@ -85,8 +85,12 @@ const std::vector<Key>& table() {
       ignored("apis.coap.tls.caPool",
               "devices are verified against the enrollment groups' certificateChain, not this "
               "pool"),
-      ignored("apis.coap.tls.clientCertificateRequired",
-              "a client certificate is always required (plgd's DPS forces true as well)", "*"),
+      bound("apis.coap.tls.clientCertificateRequired", Kind::Bool,
+            DPS_CFG(coap.client_certificate_required),
+            "true (plgd's value): the TLS handshake fails without a client certificate. false: "
+            "a device may connect without one to attest with its TPM (device-protocol §5); such "
+            "a session reaches only the TPM resources and the time, everything else answers "
+            "4.01."),
       ignored("apis.coap.tls.enabled", "TLS is always on (plgd's DPS forces true as well)", "*"),
       bound("apis.coap.tls.disconnectOnExpiredCertificate", Kind::Bool,
             DPS_CFG(coap.disconnect_on_expired_certificate),
@@ -305,11 +309,18 @@ const std::vector<Key>& table() {
             "none."),
       plain("enrollmentGroups[].attestationMechanism.x509.certificateChain", Kind::Source, "",
             "Manufacturer chain (PEM: intermediates ... self-signed root) devices are verified "
-            "against. Required."),
+            "against. Required, unless the group is a TPM group (tpm.vendorCertificateChain)."),
       plain("enrollmentGroups[].attestationMechanism.x509.leadCertificateName", Kind::String,
             "CN of the first certificate", "Names the chain certificate that selects this group."),
       plain("enrollmentGroups[].attestationMechanism.x509.expiredCertificateEnabled", Kind::Bool,
             "false", "Accept device certificates outside their validity dates."),
+      plain("enrollmentGroups[].attestationMechanism.tpm.vendorCertificateChain", Kind::Source, "",
+            "(new) Instead of x509: a TPM group. The TPM vendor's CA that issues EK certificates, "
+            "then its issuers up to the self-signed root (PEM); TPMs whose EK certificate it "
+            "issued are admitted by TPM attestation (docs/device-protocol.md §5), never by a "
+            "client certificate."),
+      plain("enrollmentGroups[].attestationMechanism.tpm.expiredCertificateEnabled", Kind::Bool,
+            "false", "(new) Accept EK certificates and vendor CAs outside their validity dates."),
       plain("enrollmentGroups[].disabled", Kind::Bool, "false", "(new) Admit no device."),
       plain("enrollmentGroups[].revokedCertificates", Kind::StringList, "[]",
             "(new) Denied device certificates: serial (hex) or SHA-256 of the SPKI (hex)."),

@@ -16,8 +16,19 @@ namespace dps::device {
 
 /// The steps of device-protocol §3, in the order a device runs them. PreConfiguration (dps's
 /// extension, device-protocol "Pre-configuration of device resources") runs only when asked:
-/// plgd devices never ask.
-enum class Step { Time, Ownership, CloudConfiguration, Credentials, Acls, PreConfiguration };
+/// plgd devices never ask. TpmChallenge and TpmActivation (dps's extension, docs/device-protocol.md
+/// §5) replace the manufacturer certificate of a TPM device: they run, then Ownership, on a
+/// session without a client certificate, and the activation's answer is the credentials'.
+enum class Step {
+  Time,
+  Ownership,
+  CloudConfiguration,
+  Credentials,
+  Acls,
+  PreConfiguration,
+  TpmChallenge,
+  TpmActivation
+};
 
 std::string_view to_string(Step step);
 

@@ -45,6 +45,9 @@ asio::awaitable<StepOutcome> run_step(Provisioner& device, Step step, DeviceSess
       co_return co_await device.acls(session);
     case Step::PreConfiguration:
       co_return co_await device.pre_configuration(session);
+    case Step::TpmChallenge:
+    case Step::TpmActivation:
+      break;  // a TPM device's flow is run_fleet's `flow` (it needs the device's TPM)
   }
   co_return StepOutcome{step, false, coap::Code::Empty, {}, 0, "unknown step"};
 }
@@ -162,8 +165,12 @@ size_t FleetResult::succeeded() const {
       std::count_if(devices.begin(), devices.end(), [](const DeviceRun& d) { return d.ok; }));
 }
 
-FleetResult run_fleet(const FleetOptions& options,
-                      const std::vector<std::shared_ptr<ClientTls>>& identities, unsigned threads) {
+namespace {
+
+// `concurrency` workers on `threads` I/O threads, each taking the next device when its previous
+// one is done, started no faster than start_rate; `run_device(i, run)` runs device i.
+template <class RunDevice>
+FleetResult run_workers(const FleetOptions& options, unsigned threads, RunDevice run_device) {
   FleetResult result;
   result.devices.resize(options.devices);
   asio::io_context io;
@@ -173,7 +180,6 @@ FleetResult run_fleet(const FleetOptions& options,
   size_t failed = 0;
   const auto start = Clock::now();
 
-  // `concurrency` workers, each taking the next device when its previous one is done.
   auto worker = [&]() -> asio::awaitable<void> {
     asio::steady_timer pace(co_await asio::this_coro::executor);
     for (size_t i = next++; i < options.devices; i = next++) {
@@ -184,8 +190,7 @@ FleetResult run_fleet(const FleetOptions& options,
         boost::system::error_code ignored;
         co_await pace.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
       }
-      DeviceRunner runner(options, identities.at(i % identities.size()), i, result.devices[i]);
-      co_await runner.run();
+      co_await run_device(i, result.devices[i]);
       std::lock_guard lock(progress_mutex);
       ++finished;
       if (!result.devices[i].ok) ++failed;
@@ -203,6 +208,23 @@ FleetResult run_fleet(const FleetOptions& options,
   for (auto& thread : pool) thread.join();
   result.wall_us = micros_since(start);
   return result;
+}
+
+}  // namespace
+
+FleetResult run_fleet(const FleetOptions& options,
+                      const std::vector<std::shared_ptr<ClientTls>>& identities, unsigned threads) {
+  return run_workers(options, threads, [&](size_t i, DeviceRun& run) -> asio::awaitable<void> {
+    DeviceRunner runner(options, identities.at(i % identities.size()), i, run);
+    co_await runner.run();
+  });
+}
+
+FleetResult run_fleet(const FleetOptions& options, const DeviceFlow& flow, unsigned threads) {
+  return run_workers(options, threads, [&](size_t i, DeviceRun& run) -> asio::awaitable<void> {
+    const auto servers = options.servers();
+    co_await flow(i, servers.at(i % servers.size()), run);
+  });
 }
 
 }  // namespace dps::device

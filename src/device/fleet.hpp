@@ -6,6 +6,7 @@
 // dps-bench.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -70,6 +71,15 @@ struct FleetResult {
 FleetResult run_fleet(const FleetOptions& options,
                       const std::vector<std::shared_ptr<ClientTls>>& identities,
                       unsigned threads = 1);
+
+/// Another device flow than the certificate one (dps-bench --tpm): runs device `index` once
+/// against `server` and fills `run` (device_id, ok, error, answers, total_us). No retries.
+using DeviceFlow = std::function<boost::asio::awaitable<void>(
+    size_t index, const ServerAddress& server, DeviceRun& run)>;
+
+/// Runs `options.devices` devices through `flow` with the pacing and concurrency of `options`
+/// (its device, retry and restart settings are the flow's business).
+FleetResult run_fleet(const FleetOptions& options, const DeviceFlow& flow, unsigned threads = 1);
 
 /// True for answers a device retries in place: 5.03, 5.04, or no answer at all.
 bool is_transient(const StepOutcome& outcome);

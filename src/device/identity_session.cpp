@@ -12,13 +12,16 @@ using Clock = std::chrono::steady_clock;
 
 asio::awaitable<Result<DeviceSessionPtr>> Provisioner::connect_identity(
     const IssuedCredentials& identity, const ClientTlsOptions& trust) {
-  if (identity.cert_chain_pem.empty() || identity.private_key_pem.empty()) {
+  // A key that stays in the TPM (TPM attestation) has no PEM: the held identity key signs.
+  const bool held = identity.private_key_pem.empty() && identity_key_;
+  if (identity.cert_chain_pem.empty() || (identity.private_key_pem.empty() && !held)) {
     co_return fail(ErrorCode::BadRequest, "identity: no issued certificate chain and key");
   }
   ClientTlsOptions options = trust;
   options.cert_chain_pem = identity.cert_chain_pem;
   options.key_pem = identity.private_key_pem;
-  options.held_key.reset();  // the manufacturer key (in a TPM) signs the first session only
+  // Never the manufacturer key (in a TPM): it signs the first session only.
+  options.held_key = held ? identity_key_ : nullptr;
   // One SSL_CTX per identity session: the identity changes with every renewal, and a device
   // comes back rarely (unlike the manufacturer context the load generator shares).
   auto tls = ClientTls::create(options);

@@ -1,7 +1,7 @@
 // A TPM-resident device key for libssl. The key is loaded by tpm2-openssl in a library context of
-// its own, and libssl gets a stand-in EC key (the TPM key's public half) whose signing method
-// asks the TPM. Why not hand the provider's key to libssl directly (OpenSSL 3.0.x, checked with
-// openssl s_client against swtpm):
+// its own, and libssl gets a stand-in EC key (held_key.hpp: the TPM key's public half) whose
+// signing asks the TPM. Why not hand the provider's key to libssl directly (OpenSSL 3.0.x,
+// checked with openssl s_client against swtpm):
 //  - with tpm2 and default loaded side by side, EVP_DigestSignInit fetches the default provider's
 //    ECDSA first and exports the TPM key to it; the export carries the public half only, and the
 //    handshake fails with "ossl_ecdsa_simple_sign_sig: missing private key";
@@ -9,27 +9,23 @@
 //    the handshake digests into the TPM, whose hash-sequence copies exhaust the TPM's object slots
 //    ("out of memory for object contexts") and would cost a TPM command per handshake record.
 // The stand-in keeps every other operation in the default provider and sends the TPM exactly one
-// command per handshake: the signature. EC_KEY_METHOD is deprecated in OpenSSL 3 but is libssl
-// 3.0's only hook for a key whose private half lives elsewhere (device keys are EC: OCF devices
-// sign with ECDSA, docs/manufacturer-pki.md). The file is compiled in a unity build, so the
-// deprecation warnings are silenced by pragma around this file's code, not by a macro.
+// command per handshake: the signature (device keys are EC: OCF devices sign with ECDSA,
+// docs/manufacturer-pki.md).
 #include "device/key_provider.hpp"
 
-#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/provider.h>
 #include <openssl/store.h>
-#include <openssl/x509.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <span>
+#include <vector>
 
+#include "device/held_key.hpp"
 #include "device/openssl_ptr.hpp"
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
 namespace dps::device {
 
@@ -132,44 +128,25 @@ Result<ossl::PkeyPtr> load_from_store(OSSL_LIB_CTX* library, const std::string& 
   return pkey;
 }
 
-// The stand-in's signing method: the digest goes to the TPM key kept in the EC_KEY's ex_data.
-int tpm_key_index();
 std::mutex sign_mutex;  // one TPM connection: tpm2-openssl's ESYS context is not thread-safe
 
-int sign_in_tpm(int /*type*/, const unsigned char* digest, int digest_length,
-                unsigned char* signature, unsigned int* signature_length, const BIGNUM* /*kinv*/,
-                const BIGNUM* /*r*/, EC_KEY* stand_in) {
-  auto* tpm_key = static_cast<EVP_PKEY*>(EC_KEY_get_ex_data(stand_in, tpm_key_index()));
-  if (tpm_key == nullptr) return 0;
+// The stand-in's signer: the digest goes to the TPM key, through tpm2-openssl.
+Result<std::vector<uint8_t>> sign_in_tpm(EVP_PKEY* tpm_key, std::span<const uint8_t> digest) {
   auto library = tpm_library();  // loaded before the key was
-  if (!library) return 0;
+  if (!library) return tl::unexpected(library.error());
   std::lock_guard lock(sign_mutex);
   ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(*library, tpm_key, kPropQuery));
-  size_t length = static_cast<size_t>(ECDSA_size(stand_in));
-  const bool ok =
-      ctx && EVP_PKEY_sign_init(ctx.get()) == 1 &&
-      EVP_PKEY_sign(ctx.get(), signature, &length, digest, static_cast<size_t>(digest_length)) == 1;
-  *signature_length = ok ? static_cast<unsigned int>(length) : 0;
-  return ok ? 1 : 0;
-}
-
-void free_tpm_key(void* /*parent*/, void* ptr, CRYPTO_EX_DATA* /*ad*/, int /*index*/, long /*argl*/,
-                  void* /*argp*/) {
-  EVP_PKEY_free(static_cast<EVP_PKEY*>(ptr));
-}
-
-int tpm_key_index() {
-  static const int index = EC_KEY_get_ex_new_index(0, nullptr, nullptr, nullptr, free_tpm_key);
-  return index;
-}
-
-const EC_KEY_METHOD* tpm_method() {
-  static EC_KEY_METHOD* method = [] {
-    EC_KEY_METHOD* m = EC_KEY_METHOD_new(EC_KEY_OpenSSL());
-    if (m != nullptr) EC_KEY_METHOD_set_sign(m, sign_in_tpm, nullptr, nullptr);
-    return m;
-  }();
-  return method;
+  size_t length = 0;
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 ||
+      EVP_PKEY_sign(ctx.get(), nullptr, &length, digest.data(), digest.size()) != 1) {
+    return fail(ErrorCode::Unavailable, std::string(kPrefix) + "sign: " + drain_errors());
+  }
+  std::vector<uint8_t> signature(length);
+  if (EVP_PKEY_sign(ctx.get(), signature.data(), &length, digest.data(), digest.size()) != 1) {
+    return fail(ErrorCode::Unavailable, std::string(kPrefix) + "sign: " + drain_errors());
+  }
+  signature.resize(length);
+  return signature;
 }
 
 Result<std::shared_ptr<EVP_PKEY>> stand_in_for(ossl::PkeyPtr tpm_key, const std::string& key) {
@@ -179,27 +156,15 @@ Result<std::shared_ptr<EVP_PKEY>> stand_in_for(ossl::PkeyPtr tpm_key, const std:
                     std::string(EVP_PKEY_get0_type_name(tpm_key.get())) +
                     "; device keys are EC P-256 or P-384 (docs/manufacturer-pki.md)");
   }
-  unsigned char* der = nullptr;
-  const int length = i2d_PUBKEY(tpm_key.get(), &der);
-  if (length <= 0) {
-    return fail(ErrorCode::Internal, "--key " + key + ": no public key: " + drain_errors());
+  std::shared_ptr<EVP_PKEY> held(tpm_key.release(), EVP_PKEY_free);
+  auto stand_in = make_held_ec_key(held.get(), [held](std::span<const uint8_t> digest) {
+    return sign_in_tpm(held.get(), digest);
+  });
+  if (!stand_in) {
+    return fail(ErrorCode::Internal,
+                "--key " + key + ": " + stand_in.error().internal + ": " + drain_errors());
   }
-  const unsigned char* cursor = der;
-  EC_KEY* ec = d2i_EC_PUBKEY(nullptr, &cursor, length);
-  OPENSSL_free(der);
-  ossl::PkeyPtr stand_in(EVP_PKEY_new());
-  if (ec == nullptr || !stand_in || tpm_method() == nullptr ||
-      EC_KEY_set_method(ec, tpm_method()) != 1 ||
-      EC_KEY_set_ex_data(ec, tpm_key_index(), tpm_key.get()) != 1) {
-    EC_KEY_free(ec);
-    return fail(ErrorCode::Internal, "--key " + key + ": stand-in key: " + drain_errors());
-  }
-  tpm_key.release();  // now owned by the EC_KEY's ex_data (free_tpm_key)
-  if (EVP_PKEY_assign_EC_KEY(stand_in.get(), ec) != 1) {
-    EC_KEY_free(ec);
-    return fail(ErrorCode::Internal, "--key " + key + ": stand-in key: " + drain_errors());
-  }
-  return std::shared_ptr<EVP_PKEY>(stand_in.release(), EVP_PKEY_free);
+  return stand_in;
 }
 
 }  // namespace
@@ -217,5 +182,3 @@ Result<std::shared_ptr<EVP_PKEY>> load_tpm2_key(const std::string& key) {
 }
 
 }  // namespace dps::device
-
-#pragma GCC diagnostic pop

@@ -7,6 +7,7 @@
 #include "device/connect_failure.hpp"
 #include "device/csr.hpp"
 #include "device/requests.hpp"
+#include "device/tpm_attestor.hpp"
 
 namespace dps::device {
 
@@ -40,6 +41,10 @@ std::string_view to_string(Step step) {
       return "acls";
     case Step::PreConfiguration:
       return "pre-configuration";
+    case Step::TpmChallenge:
+      return "tpm challenge";
+    case Step::TpmActivation:
+      return "tpm activation";
   }
   return "unknown";
 }
@@ -124,6 +129,19 @@ asio::awaitable<StepOutcome> Provisioner::exchange(DeviceSession& session, Step 
   }
   record(outcome, &session);
   co_return outcome;
+}
+
+asio::awaitable<StepOutcome> Provisioner::exchange_checked(
+    DeviceSession& session, Step step, coap::Message request,
+    std::function<std::string(const coap::Message&)> check) {
+  co_return co_await exchange(session, step, std::move(request), std::move(check));
+}
+
+StepOutcome Provisioner::record_local_failure(Step step, std::string error,
+                                              const DeviceSession* session) {
+  StepOutcome outcome{step, false, coap::Code::Empty, {}, 0, std::move(error)};
+  record(outcome, session);
+  return outcome;
 }
 
 asio::awaitable<StepOutcome> Provisioner::time(DeviceSession& session) {
@@ -257,6 +275,39 @@ ProvisionResult provision_blocking(const DeviceConfig& config, const ClientTlsOp
     auto result = co_await device.run();
     if (!result.ok || !then_identity) co_return result;
     co_return co_await device.identity_session(result.credentials, options, *then_identity);
+  });
+}
+
+ProvisionResult provision_tpm_blocking(const DeviceConfig& config, const ClientTlsOptions& tls,
+                                       TpmAttestor& tpm,
+                                       std::optional<IdentitySessionSteps> then_identity) {
+  // The attestation session presents no certificate: the TPM, not a key file, is the proof.
+  ClientTlsOptions attestation = tls;
+  attestation.cert_chain_pem.clear();
+  attestation.key_pem.clear();
+  attestation.held_key.reset();
+  auto context = ClientTls::create(attestation);
+  if (!context) {
+    ProvisionResult result;
+    result.error = "TLS setup: " + context.error().internal;
+    return result;
+  }
+  DeviceConfig tpm_config = config;
+  if (tpm_config.device_id.empty()) {
+    tpm_config.device_id = tpm_device_id(tpm.endorsement_key_tpm2b());
+  }
+  return run_blocking([&]() -> asio::awaitable<ProvisionResult> {
+    Provisioner device(tpm_config, *context);
+    auto result = co_await device.run_tpm(tpm);
+    if (!result.ok || !then_identity) co_return result;
+    auto key = tpm.identity_key();
+    if (!key) {
+      result.ok = false;
+      result.error = "identity key: " + key.error().internal;
+      co_return result;
+    }
+    device.hold_identity_key(std::move(*key));
+    co_return co_await device.identity_session(result.credentials, tls, *then_identity);
   });
 }
 

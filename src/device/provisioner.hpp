@@ -9,10 +9,15 @@
 // wrapper that runs its own io_context.
 #pragma once
 
+#include <openssl/evp.h>
+
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "device/device_session.hpp"
 #include "device/device_types.hpp"
@@ -20,6 +25,8 @@
 #include "device/tls_client.hpp"
 
 namespace dps::device {
+
+class TpmAttestor;
 
 /// One device. Steps can run one by one on sessions the caller controls, or all at once via
 /// run(). Every step records its outcome in result(); a failed step sets result().failed_step.
@@ -39,12 +46,24 @@ class Provisioner {
   /// Connects a session as the device would for `step` (dates unchecked for Step::Time).
   awaitable<Result<DeviceSessionPtr>> connect(Step step);
 
+  /// A TPM device's first provisioning (docs/device-protocol.md §5, tpm_flow.cpp): the time
+  /// session, then one session running tpm challenge, tpm activation and ownership; stops at the
+  /// first failure. The Provisioner's TLS context must carry no client certificate. result()
+  /// then holds the issued credentials (without a private key when it stays in the TPM) and the
+  /// owner; the device continues with identity_session() for its hub, ACLs and pre-configuration.
+  awaitable<ProvisionResult> run_tpm(TpmAttestor& tpm);
+
   /// Connects an identity session: `identity`'s chain and key as the client certificate, the
   /// server trusted as `trust` says (its ca_pem, TLS version, ciphers; its certificate and key are
   /// ignored). Steps run on it are recorded as Session::Identity. Fails as connect() does, or with
   /// BadRequest when the identity does not load (chain and key do not match).
   awaitable<Result<DeviceSessionPtr>> connect_identity(const IssuedCredentials& identity,
                                                        const ClientTlsOptions& trust);
+
+  /// The identity key that identity sessions present when the identity's private_key_pem is
+  /// empty: a key that stays in the TPM (TpmAttestor::identity_key()). A renewal's fresh key
+  /// replaces it (its PEM is then in the credentials).
+  void hold_identity_key(std::shared_ptr<EVP_PKEY> key) { identity_key_ = std::move(key); }
 
   /// One identity session running `steps` (stops at the first failure) and closing. The `di`
   /// sent is config().device_id (the identity's subject_uuid for a device telling the truth).
@@ -63,6 +82,14 @@ class Provisioner {
   /// GET the template's updates (di query), apply them to resources(), POST the report
   /// (pre_configuration.cpp). result().pre_configuration then holds updates, results and tree.
   awaitable<StepOutcome> pre_configuration(DeviceSession& session);
+  /// POSTs `tpm`'s EK and AK; keeps dps's credential ({"credentialBlob", "encryptedSecret"})
+  /// for tpm_activation().
+  awaitable<StepOutcome> tpm_challenge(DeviceSession& session, TpmAttestor& tpm);
+  /// Answers the kept credential in `tpm` (for config().device_id), POSTs the activation and
+  /// checks the answer as the credentials step's, the issued leaf certifying the TPM's key.
+  awaitable<StepOutcome> tpm_activation(DeviceSession& session, TpmAttestor& tpm);
+  /// The activation body the last tpm_activation() sent (empty before): a test replays it.
+  const std::vector<uint8_t>& last_tpm_activation() const { return tpm_activation_body_; }
 
   /// Points the next connect() at another server (a device retrying through a load balancer, or
   /// a test spreading devices over replicas).
@@ -81,6 +108,11 @@ class Provisioner {
   template <class Check>
   awaitable<StepOutcome> exchange(DeviceSession& session, Step step, coap::Message request,
                                   Check check);
+  /// exchange() for the steps of other files.
+  awaitable<StepOutcome> exchange_checked(DeviceSession& session, Step step, coap::Message request,
+                                          std::function<std::string(const coap::Message&)> check);
+  /// A step that failed before anything was sent (`error`), recorded.
+  StepOutcome record_local_failure(Step step, std::string error, const DeviceSession* session);
   void record(StepOutcome& outcome, const DeviceSession* session);
   /// Sets ok and total time once a run ends; `error` (a failure outside any step) when no step
   /// failed.
@@ -91,6 +123,9 @@ class Provisioner {
   ProvisionResult result_;
   ResourceTree resources_;
   bool resources_seeded_ = false;
+  std::shared_ptr<EVP_PKEY> identity_key_;    // hold_identity_key()
+  std::vector<uint8_t> tpm_credential_;       // CBOR of the last tpm challenge's answer
+  std::vector<uint8_t> tpm_activation_body_;  // CBOR of the last activation sent
 };
 
 /// Runs the whole flow on the current executor.
@@ -102,6 +137,13 @@ boost::asio::awaitable<ProvisionResult> provision(DeviceConfig config,
 /// credentials (trusting the server as `tls` does).
 ProvisionResult provision_blocking(const DeviceConfig& config, const ClientTlsOptions& tls,
                                    std::optional<IdentitySessionSteps> then_identity = {});
+
+/// Blocking TPM flow: Provisioner::run_tpm with `tls`'s trust and no client certificate, and with
+/// `then_identity`, when it succeeded, an identity session presenting the identity key (its PEM,
+/// or tpm.identity_key()). An empty config.device_id becomes tpm_device_id() of the EK.
+ProvisionResult provision_tpm_blocking(const DeviceConfig& config, const ClientTlsOptions& tls,
+                                       TpmAttestor& tpm,
+                                       std::optional<IdentitySessionSteps> then_identity = {});
 
 /// Blocking identity session only: a device that provisioned earlier and comes back with
 /// `identity` (config.device_id should be its subject_uuid).

@@ -42,6 +42,17 @@ Message make_post(std::string_view path, std::vector<uint8_t> cbor_body) {
   return m;
 }
 
+Message make_tpm_post(std::string_view path, std::vector<uint8_t> cbor_body) {
+  Message m;
+  m.code = Code::Post;
+  m.token = random_token();
+  m.set_uri_path(path);
+  m.add_uint_option(opt::kAccept, cf::kCbor);
+  m.add_uint_option(opt::kContentFormat, cf::kCbor);
+  m.payload = std::move(cbor_body);
+  return m;
+}
+
 Message make_time_request() { return make_get(uri::kTime); }
 Message make_ownership_request() { return make_get(uri::kOwnership); }
 Message make_acls_request() { return make_get(uri::kAcls); }

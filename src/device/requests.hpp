@@ -21,6 +21,9 @@ inline constexpr std::string_view kCredentials = "/api/v1/provisioning/credentia
 inline constexpr std::string_view kAcls = "/api/v1/provisioning/acls";
 /// dps's extension (device-protocol "Pre-configuration of device resources").
 inline constexpr std::string_view kPreConfiguration = "/api/v1/provisioning/pre-configuration";
+/// dps's extension (docs/device-protocol.md §5, TPM attestation).
+inline constexpr std::string_view kTpmChallenge = "/api/v1/provisioning/tpm/challenge";
+inline constexpr std::string_view kTpmActivation = "/api/v1/provisioning/tpm/activation";
 inline constexpr std::string_view kOicRes = "/oic/res";
 }  // namespace uri
 
@@ -35,6 +38,10 @@ std::vector<uint8_t> random_token();
 coap::Message make_get(std::string_view path);
 /// A POST as a device sends it: as make_get plus Content-Format 10000, 2053=2048 and the body.
 coap::Message make_post(std::string_view path, std::vector<uint8_t> cbor_body);
+
+/// A POST of TPM attestation (docs/device-protocol.md §5): as make_post, with Content-Format and
+/// Accept 60 (CBOR), as that extension specifies.
+coap::Message make_tpm_post(std::string_view path, std::vector<uint8_t> cbor_body);
 
 coap::Message make_time_request();
 coap::Message make_ownership_request();

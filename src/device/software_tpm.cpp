@@ -57,8 +57,10 @@ tpm::Bytes SoftwareTpm::endorsement_key_tpm2b() const {
 }
 
 json SoftwareTpm::challenge_request() const {
-  return json{{"ek", json::binary(endorsement_key_tpm2b())},
-              {"ak", json::binary(tpm::wrap_tpm2b_public(ak_public_.bytes))}};
+  json body{{"ek", json::binary(endorsement_key_tpm2b())},
+            {"ak", json::binary(tpm::wrap_tpm2b_public(ak_public_.bytes))}};
+  if (!ek_certificate_.empty()) body["ekCertificate"] = json::binary(ek_certificate_);
+  return body;
 }
 
 Result<SoftwareTpm::Activation> SoftwareTpm::answer(const json& credential,

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>  // Activation holds a json by value
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/result.hpp"
 #include "tpm/marshal.hpp"
@@ -26,7 +27,14 @@ class SoftwareTpm {
   /// The EK's TPM2B_PUBLIC, as `tpm2_createek -u` writes it: what an operator enrolls.
   tpm::Bytes endorsement_key_tpm2b() const;
 
-  /// The body of the challenge request: {"ek", "ak"} as TPM2B_PUBLIC byte strings.
+  /// The EK certificate (DER) the challenge request carries, as a TPM maker stores one in the
+  /// TPM's NV for a TPM enrollment group; empty (the default) = none. Any bytes: a test may
+  /// send a malformed or foreign one.
+  void set_ek_certificate(tpm::Bytes der) { ek_certificate_ = std::move(der); }
+  const tpm::Bytes& ek_certificate() const { return ek_certificate_; }
+
+  /// The body of the challenge request: {"ek", "ak"} as TPM2B_PUBLIC byte strings, and
+  /// "ekCertificate" when set.
   nlohmann::json challenge_request() const;
 
   /// What the device sends back for dps's credential (the challenge response body): the
@@ -51,6 +59,7 @@ class SoftwareTpm {
   tpm::PkeyPtr ak_;
   tpm::PublicArea ek_public_;
   tpm::PublicArea ak_public_;
+  tpm::Bytes ek_certificate_;
 };
 
 }  // namespace dps::device

@@ -30,7 +30,7 @@ const Histogram::BucketBoundaries kCommitSeconds{0.0001, 0.00025, 0.0005, 0.001,
 const Histogram::BucketBoundaries kBatchSizes{1, 2, 4, 8, 16, 32, 64, 128, 256};
 
 constexpr std::array<std::string_view, kHandshakeResultCount> kHandshakeLabels{
-    "ok", "no_group", "disabled", "revoked", "expired", "failed", "timeout"};
+    "ok", "no_group", "disabled", "revoked", "expired", "failed", "timeout", "no_certificate"};
 constexpr std::array<std::string_view, kLimitCount> kLimitLabels{
     "max_connections",       "source_connection_rate",
     "handshake_timeout",     "inactivity_timeout",
@@ -39,7 +39,9 @@ constexpr std::array<std::string_view, kLimitCount> kLimitLabels{
     "api_max_connections",   "api_source_connection_rate",
     "api_handshake_timeout", "api_auth_failures"};
 constexpr std::array<std::string_view, kStepCount> kStepLabels{
-    "time", "ownership", "cloudConfiguration", "credentials", "acls", "preConfiguration", "other"};
+    "time",         "ownership",     "cloudConfiguration",
+    "credentials",  "acls",          "preConfiguration",
+    "tpmChallenge", "tpmActivation", "other"};
 // Methods the API is asked with; anything else is "other" (a client's typo must not add series).
 constexpr std::array<std::string_view, 8> kMethods{"GET",   "HEAD",   "POST",    "PUT",
                                                    "PATCH", "DELETE", "OPTIONS", "other"};

@@ -18,15 +18,16 @@ namespace dps::metrics {
 
 /// How a device's TLS handshake ended (label `result` of dps_handshakes_total).
 enum class HandshakeResult : uint8_t {
-  Ok,        // admitted by an enrollment group
-  NoGroup,   // no enrollment group names the certificate's issuer
-  Disabled,  // a candidate group is disabled (and none admits or revokes the certificate)
-  Revoked,   // a candidate group's deny list or CRL names the certificate
-  Expired,   // the chain verified but for a certificate's validity period having ended
-  Failed,    // anything else: chain does not verify, no certificate, TLS protocol error, reset
-  Timeout,   // apis.coap handshake timeout
+  Ok,             // admitted by an enrollment group
+  NoGroup,        // no enrollment group names the certificate's issuer
+  Disabled,       // a candidate group is disabled (and none admits or revokes the certificate)
+  Revoked,        // a candidate group's deny list or CRL names the certificate
+  Expired,        // the chain verified but for a certificate's validity period having ended
+  Failed,         // anything else: chain does not verify, no certificate, TLS protocol error, reset
+  Timeout,        // apis.coap handshake timeout
+  NoCertificate,  // completed without a client certificate: a TPM session (device-protocol §5)
 };
-inline constexpr size_t kHandshakeResultCount = 7;
+inline constexpr size_t kHandshakeResultCount = 8;
 
 /// The provisioning step of a device request (label `step`); Other = a path no step serves.
 enum class Step : uint8_t {
@@ -36,9 +37,11 @@ enum class Step : uint8_t {
   Credentials,
   Acls,
   PreConfiguration,
+  TpmChallenge,   // device-protocol §5
+  TpmActivation,  // device-protocol §5
   Other
 };
-inline constexpr size_t kStepCount = 7;
+inline constexpr size_t kStepCount = 9;
 
 /// A limit that refused or ended something (label `limit` of dps_limits_triggered_total), each
 /// configurable (docs/configuration.md).

@@ -28,6 +28,7 @@
 #include "provisioning/catalog.hpp"
 #include "provisioning/content.hpp"
 #include "provisioning/router.hpp"
+#include "provisioning/tpm_session.hpp"
 #include "provisioning/uris.hpp"
 #include "store/store.hpp"
 
@@ -91,6 +92,8 @@ metrics::Step step_of(std::string_view path) {
   if (path == uris::kCredentials) return metrics::Step::Credentials;
   if (path == uris::kAcls) return metrics::Step::Acls;
   if (path == uris::kPreConfiguration) return metrics::Step::PreConfiguration;
+  if (path == uris::kTpmChallenge) return metrics::Step::TpmChallenge;
+  if (path == uris::kTpmActivation) return metrics::Step::TpmActivation;
   return metrics::Step::Other;
 }
 
@@ -131,7 +134,7 @@ class Session {
     // time), so every awaited value is first stored in a local.
     const bool handshaken = co_await handshake();
     if (!handshaken) co_return;
-    const bool admitted = co_await admit();
+    const bool admitted = co_await admit_or_start_tpm();
     if (!admitted) {
       co_await close();
       co_return;
@@ -157,6 +160,19 @@ class Session {
       co_return false;
     }
     co_return true;
+  }
+
+  // A device without a certificate (only when apis.coap.tls.clientCertificateRequired is false)
+  // attests with its TPM on this session (provisioning/tpm_session.hpp); any other is admitted now.
+  awaitable<bool> admit_or_start_tpm() {
+    if (SSL_get0_peer_certificate(stream_.native_handle()) == nullptr) {
+      tpm_.emplace();
+      count_handshake(metrics::HandshakeResult::NoCertificate);
+      spdlog::info("conn={} peer={} no client certificate: TPM attestation session", id_, remote_);
+      co_return true;
+    }
+    const bool admitted = co_await admit();
+    co_return admitted;
   }
 
   // Which enrollment admits the device (provisioning/admission.hpp): its individual enrollment is
@@ -371,7 +387,12 @@ class Session {
       if (!sent) co_return false;
     }
 
-    auto result = co_await handle_request(message, first);
+    provisioning::StepResult result;
+    if (tpm_) {
+      result = co_await handle_tpm_request(message);
+    } else {
+      result = co_await handle_request(message, first);
+    }
     if (result.record) {
       auto committed = co_await async_commit(*deps_.records, *result.record, asio::use_awaitable);
       if (!committed && committed.error().code == ErrorCode::Conflict) {
@@ -407,11 +428,11 @@ class Session {
   // the blocking executor, and this session resumes on its own strand when it is done.
   awaitable<provisioning::StepResult> handle_request(const coap::Message& message, bool first) {
     auto catalog = deps_.catalogs->get();
-    if (!deps_.blocking || !provisioning::Router::may_block(outcome_.peer, *catalog, message)) {
-      co_return deps_.router->handle(outcome_.peer, std::move(catalog), message, first);
+    if (!deps_.blocking || !provisioning::Router::may_block(peer(), *catalog, message)) {
+      co_return deps_.router->handle(peer(), std::move(catalog), message, first);
     }
     const provisioning::Router& router = *deps_.router;
-    const provisioning::PeerIdentity& peer = outcome_.peer;
+    const provisioning::PeerIdentity& peer = this->peer();
     co_return co_await asio::co_spawn(
         deps_.blocking,
         [&]() -> awaitable<provisioning::StepResult> {
@@ -419,6 +440,39 @@ class Session {
         },
         asio::use_awaitable);
   }
+
+  // A request on a certificate-less session: the TPM session says what it needs (an enrollment
+  // read off this I/O thread, the Router with the attested device's identity) or answers it.
+  awaitable<provisioning::StepResult> handle_tpm_request(const coap::Message& message) {
+    using provisioning::TpmSession;
+    auto next =
+        tpm_->begin(message, std::chrono::system_clock::now(), std::chrono::steady_clock::now());
+    if (auto* lookup = std::get_if<TpmSession::LookUp>(&next)) {
+      const std::string ek_sha256 = lookup->ek_sha256;
+      auto found = co_await on_store_reads([&]() {
+        using Found = Result<std::optional<store::IndividualEnrollment>>;
+        if (deps_.enrollments == nullptr) return Found{std::nullopt};
+        return deps_.enrollments->find_individual_enrollment(ek_sha256);
+      });
+      auto catalog = deps_.catalogs->get();
+      auto answered =
+          tpm_->finish_challenge(message, found, *catalog, std::chrono::system_clock::now(),
+                                 std::chrono::steady_clock::now());
+      if (tpm_->peer().individual || !tpm_->peer().enrollment_group_id.empty()) {
+        spdlog::info("conn={} peer={} TPM endorsement key {} (record {})", id_, remote_, ek_sha256,
+                     tpm_->peer().registration_id);
+      }
+      co_return answered;
+    }
+    if (auto* route = std::get_if<TpmSession::Route>(&next)) {
+      auto routed = co_await handle_request(route->request, route->first);
+      co_return routed;
+    }
+    co_return std::move(std::get<provisioning::StepResult>(next));
+  }
+
+  // Who this session serves: the certificate's device, or the TPM's once it named an enrollment.
+  const provisioning::PeerIdentity& peer() const { return tpm_ ? tpm_->peer() : outcome_.peer; }
 
   awaitable<bool> send_reverse_request() {
     coap::Message request;
@@ -448,13 +502,16 @@ class Session {
                    coap::to_string(response.code));
       return;
     }
+    // An EK is public: until the TPM proved itself, the session may be anyone's, and writes
+    // nothing of its own into the enrollment owner's record.
+    if (tpm_ && !tpm_->attested()) return;
     auto catalog = deps_.catalogs->get();
-    const auto* enrollment = provisioning::enrollment_of(outcome_.peer, *catalog);
-    if (!enrollment) return;  // deleted since the handshake: nothing to attach them to
+    const auto* enrollment = provisioning::enrollment_of(peer(), *catalog);
+    if (!enrollment) return;  // deleted since the handshake (or no TPM enrollment): no record
     store::ProvisioningRecord update;
-    update.id = outcome_.peer.registration_id;
+    update.id = peer().registration_id;
     update.owner = enrollment->owner;
-    (outcome_.peer.individual ? update.individual_enrollment_id : update.enrollment_group_id) =
+    (peer().individual ? update.individual_enrollment_id : update.enrollment_group_id) =
         enrollment->id;
     update.local_endpoints = std::move(endpoints);
     // Not tied to an answer, so nothing waits for it; failures only log (device-protocol §3.6).
@@ -568,6 +625,7 @@ class Session {
   std::chrono::steady_clock::time_point certificate_deadline_ =
       std::chrono::steady_clock::time_point::max();
   std::vector<uint8_t> reverse_token_;
+  std::optional<provisioning::TpmSession> tpm_;  // set on a session without a client certificate
 };
 
 }  // namespace

@@ -111,7 +111,7 @@ void attach_handshake_outcome(SSL* ssl, HandshakeOutcome* outcome) {
 
 Result<std::shared_ptr<boost::asio::ssl::context>> make_device_tls_context(
     const ServerTlsIdentity& identity, provisioning::CatalogHolder& catalogs,
-    std::shared_ptr<const pki::IdentityTrust> identities) {
+    std::shared_ptr<const pki::IdentityTrust> identities, bool client_certificate_required) {
   namespace ssl = boost::asio::ssl;
   auto holder = std::make_shared<DeviceTls>();
   holder->verify = {&catalogs, std::move(identities)};
@@ -143,7 +143,12 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_device_tls_context(
       ssl::context::pem, ec);
   if (ec) return fail(ErrorCode::Internal, "device TLS context: private key: " + ec.message());
   if (SSL_CTX_check_private_key(ctx) != 1) return fail_with("key does not match certificate");
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  // Without FAIL_IF_NO_PEER_CERT the server still asks for a certificate, and verifies any it
+  // gets; one that does not verify fails the handshake as before.
+  SSL_CTX_set_verify(ctx,
+                     client_certificate_required ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+                                                 : SSL_VERIFY_PEER,
+                     nullptr);
   SSL_CTX_set_cert_verify_callback(ctx, verify_against_enrollment_groups, &holder->verify);
   return context;
 }

@@ -43,9 +43,12 @@ struct HandshakeOutcome {
 /// Builds the server context. `catalogs` must outlive the context: the verify callback reads the
 /// current snapshot on every handshake. `identities` recognises the identity certificates dps
 /// issued (null: none are, every certificate is matched against the groups).
+/// `client_certificate_required` false lets a device without a certificate complete the handshake
+/// (apis.coap.tls.clientCertificateRequired): its session serves TPM attestation only.
 Result<std::shared_ptr<boost::asio::ssl::context>> make_device_tls_context(
     const ServerTlsIdentity& identity, provisioning::CatalogHolder& catalogs,
-    std::shared_ptr<const pki::IdentityTrust> identities = nullptr);
+    std::shared_ptr<const pki::IdentityTrust> identities = nullptr,
+    bool client_certificate_required = true);
 
 /// Points the verify callback of `ssl` at `outcome` (which must outlive the handshake).
 void attach_handshake_outcome(SSL* ssl, HandshakeOutcome* outcome);

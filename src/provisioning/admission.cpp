@@ -1,5 +1,7 @@
 #include "provisioning/admission.hpp"
 
+#include <algorithm>
+
 #include "pki/device_key.hpp"
 #include "pki/trust_group.hpp"
 #include "provisioning/catalog.hpp"
@@ -32,39 +34,12 @@ std::string_view word_of(RefusalKind kind) {
   return "not verified";
 }
 
-// The refusal as the refusing enrollment's owner reads it: "refused at <stage>: <what>
-// (<enrollment>[: <detail>])". Only that enrollment's own words: never another owner's ids.
-RefusingEnrollment refusing(std::string owner, std::string enrollment_id, bool individual,
-                            std::string record_id, std::string_view stage, std::string_view what,
-                            const std::string& detail) {
-  RefusingEnrollment out;
-  out.reason = "refused at " + std::string(stage) + ": " + std::string(what) + " (" +
-               (individual ? "individual enrollment " : "enrollment group ") + enrollment_id +
-               (detail.empty() ? "" : ": " + detail) + ")";
-  out.owner = std::move(owner);
-  out.enrollment_id = std::move(enrollment_id);
-  out.individual = individual;
-  out.record_id = std::move(record_id);
-  return out;
-}
-
 // A manufacturer-certificate session: the record shows the certificate the device presented.
 Admission with_refuser(Admission out, RefusingEnrollment by, const PeerIdentity& peer) {
   by.certificate_pem = peer.leaf_pem;
   by.common_name = peer.common_name;
   out.refusing = std::move(by);
   return out;
-}
-
-// The steps read hubs, owner and name from a group; an individual enrollment gives them its own.
-std::shared_ptr<const store::EnrollmentGroup> as_group(const store::IndividualEnrollment& e) {
-  auto group = std::make_shared<store::EnrollmentGroup>();
-  group->id = e.id;
-  group->owner = e.owner;
-  group->name = e.name;
-  group->hub_ids = e.hub_ids;
-  group->template_id = e.template_id;
-  return group;
 }
 
 Admission admit_individually(PeerIdentity& peer, const store::IndividualEnrollment& enrollment,
@@ -94,6 +69,33 @@ Admission admit_individually(PeerIdentity& peer, const store::IndividualEnrollme
 }
 
 }  // namespace
+
+// The refusal as the refusing enrollment's owner reads it: "refused at <stage>: <what>
+// (<enrollment>[: <detail>])". Only that enrollment's own words: never another owner's ids.
+RefusingEnrollment refusing(std::string owner, std::string enrollment_id, bool individual,
+                            std::string record_id, std::string_view stage, std::string_view what,
+                            const std::string& detail) {
+  RefusingEnrollment out;
+  out.reason = "refused at " + std::string(stage) + ": " + std::string(what) + " (" +
+               (individual ? "individual enrollment " : "enrollment group ") + enrollment_id +
+               (detail.empty() ? "" : ": " + detail) + ")";
+  out.owner = std::move(owner);
+  out.enrollment_id = std::move(enrollment_id);
+  out.individual = individual;
+  out.record_id = std::move(record_id);
+  return out;
+}
+
+// The steps read hubs, owner and name from a group; an individual enrollment gives them its own.
+std::shared_ptr<const store::EnrollmentGroup> as_group(const store::IndividualEnrollment& e) {
+  auto group = std::make_shared<store::EnrollmentGroup>();
+  group->id = e.id;
+  group->owner = e.owner;
+  group->name = e.name;
+  group->hub_ids = e.hub_ids;
+  group->template_id = e.template_id;
+  return group;
+}
 
 Admission admit(PeerIdentity& peer, const GroupVerdict& group, const Catalog& catalog,
                 const std::optional<store::IndividualEnrollment>& found, const LeafValidity& leaf,
@@ -203,11 +205,27 @@ Admission admit_identity(PeerIdentity& peer, const IdentityFacts& facts, const C
           "the identity certificate's serial " + facts.leaf_serial +
               " or key is on the revocation list");
     }
+    // A TPM group revokes a TPM by its EK (its SPKI hash): its identity certificate goes with it.
+    const std::string ek =
+        record->attestation ? record->attestation->tpm_endorsement_key_sha256 : std::string{};
+    if (group->is_tpm() && !ek.empty() &&
+        std::find(group->revoked_certificates.begin(), group->revoked_certificates.end(), ek) !=
+            group->revoked_certificates.end()) {
+      return with_record(refused(device + ": TPM revoked by enrollment group " + group->id,
+                                 "TPM revoked", RefusalKind::Revoked),
+                         "revoked", "the endorsement key " + ek + " is on the revocation list");
+    }
     peer.enrollment_group_id = group->id;
     peer.individual.reset();
   }
   peer.registration_id = record->id;
   peer.identity_device_id = facts.device_id;
+  if (record->attestation && !record->attestation->tpm_endorsement_key_sha256.empty()) {
+    // A TPM device: the key of this certificate is the one its TPM certified at attestation, and
+    // renewals must keep it there.
+    peer.tpm_endorsement_key_sha256 = record->attestation->tpm_endorsement_key_sha256;
+    peer.certified_key_sha256 = peer.key_hash;
+  }
   Admission out;
   out.admitted = true;
   return out;
@@ -225,6 +243,7 @@ store::ProvisioningRecord refusal_record(const RefusingEnrollment& refusal, int6
   update.attestation->status = {now, 0, refusal.reason};
   update.attestation->certificate_pem = refusal.certificate_pem;
   update.attestation->common_name = refusal.common_name;
+  update.attestation->tpm_endorsement_key_sha256 = refusal.tpm_endorsement_key_sha256;
   return update;
 }
 

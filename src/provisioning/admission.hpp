@@ -46,7 +46,17 @@ struct RefusingEnrollment {
   std::string reason;
   std::string certificate_pem;  // what the attestation section shows: the manufacturer leaf
   std::string common_name;
+  std::string tpm_endorsement_key_sha256;  // instead, for a TPM device (device-protocol §5)
 };
+
+/// The refusal as the refusing enrollment's owner reads it: "refused at <stage>: <what>
+/// (<enrollment>[: <detail>])". Only that enrollment's own words: never another owner's ids.
+RefusingEnrollment refusing(std::string owner, std::string enrollment_id, bool individual,
+                            std::string record_id, std::string_view stage, std::string_view what,
+                            const std::string& detail);
+
+/// The steps read hubs, owner and name from a group; an individual enrollment gives them its own.
+std::shared_ptr<const store::EnrollmentGroup> as_group(const store::IndividualEnrollment& e);
 
 struct Admission {
   bool admitted = false;

@@ -8,6 +8,7 @@
 #include "provisioning/hub_certificate_authorities.hpp"
 #include "provisioning/payloads.hpp"
 #include "provisioning/steps.hpp"
+#include "tpm/public_key.hpp"
 
 namespace dps::provisioning {
 namespace {
@@ -55,6 +56,19 @@ Result<pki::IssuedCertificate> sign_with_hub_ca(const StepInput& in, const store
   return cas->sign(hub, csr_pem, csr, *token);
 }
 
+// A device whose TPM certified its identity key (device-protocol §5) renews with that key only: a
+// CSR for any other key would move its identity out of the TPM.
+Result<void> check_certified_key(const PeerIdentity& peer, const pki::ValidatedCsr& csr) {
+  if (peer.certified_key_sha256.empty()) return {};
+  auto key = tpm::spki_sha256_hex(X509_REQ_get0_pubkey(csr.request.get()));
+  if (!key) return tl::unexpected(key.error());
+  if (*key != peer.certified_key_sha256) {
+    return fail(ErrorCode::Forbidden,
+                "csr: not the key this device's TPM certified (a TPM device renews with it)");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<StepBody> run_credentials(const StepInput& in, store::ProvisioningRecord& record) {
@@ -77,6 +91,9 @@ Result<StepBody> run_credentials(const StepInput& in, store::ProvisioningRecord&
 
   auto csr = pki::validate_csr(*pem, std::string_view(*device_id));
   if (!csr) return tl::unexpected(csr.error());
+  if (auto kept = check_certified_key(in.context.peer, *csr); !kept) {
+    return tl::unexpected(kept.error());
+  }
   // The hub as cloud configuration chooses it (plgd's DPS does the same, findLinkedHub).
   auto choice = hub_for_device(in, *body);
   if (!choice) return tl::unexpected(choice.error());

@@ -43,15 +43,6 @@ constexpr std::array kRoutes{
 // (2.03 "Valid": the manufacturer certificate was valid for this group).
 constexpr uint8_t kAttestationValid = static_cast<uint8_t>(coap::Code::Valid);
 
-StepResult error_result(const coap::Message& request, coap::Code code, std::string_view why) {
-  StepResult result;
-  result.response = make_error_response(request, code, why);
-  // 5.03 means "retry the same step": keep the connection. Anything else makes the device start
-  // over on a new connection, so close once the answer is flushed (as plgd does, without sleep).
-  result.close_after = code != coap::Code::ServiceUnavailable;
-  return result;
-}
-
 store::ProvisioningRecord record_base(const PeerIdentity& peer, const store::EnrollmentGroup& group,
                                       int64_t now, bool with_attestation) {
   store::ProvisioningRecord record;
@@ -65,11 +56,21 @@ store::ProvisioningRecord record_base(const PeerIdentity& peer, const store::Enr
     record.attestation->status = {now, kAttestationValid, {}};
     record.attestation->certificate_pem = peer.leaf_pem;
     record.attestation->common_name = peer.common_name;
+    record.attestation->tpm_endorsement_key_sha256 = peer.tpm_endorsement_key_sha256;
   }
   return record;
 }
 
 }  // namespace
+
+StepResult error_result(const coap::Message& request, coap::Code code, std::string_view why) {
+  StepResult result;
+  result.response = make_error_response(request, code, why);
+  // 5.03 means "retry the same step": keep the connection. Anything else makes the device start
+  // over on a new connection, so close once the answer is flushed (as plgd does, without sleep).
+  result.close_after = code != coap::Code::ServiceUnavailable;
+  return result;
+}
 
 bool Router::may_block(const PeerIdentity& peer, const Catalog& catalog,
                        const coap::Message& request) {

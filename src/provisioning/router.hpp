@@ -9,6 +9,10 @@
 
 namespace dps::provisioning {
 
+/// An error answer to `request`: `code` with the diagnostic `why`, closing the session after it
+/// unless it is 5.03 (retry the same step on this connection).
+StepResult error_result(const coap::Message& request, coap::Code code, std::string_view why);
+
 class Router {
  public:
   explicit Router(Services services) : services_(services) {}

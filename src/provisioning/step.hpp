@@ -40,6 +40,12 @@ struct PeerIdentity {
   /// Set on an identity-certificate session (the device reconnected with the certificate dps
   /// issued it): its device id. Such a session serves only that device and never ownership.
   std::string identity_device_id;
+  /// Set when the device attested with its TPM (device-protocol §5): its EK's SPKI hash, which
+  /// its record keeps instead of a certificate.
+  std::string tpm_endorsement_key_sha256;
+  /// Set for a device whose identity key its TPM certified: the only key (SPKI hash) its CSRs may
+  /// carry, so that renewing cannot move its identity out of the TPM.
+  std::string certified_key_sha256;
 };
 
 /// The services steps call; owned by the server, outlive every session.

@@ -12,6 +12,10 @@ constexpr std::string_view kCredentials = "/api/v1/provisioning/credentials";
 constexpr std::string_view kAcls = "/api/v1/provisioning/acls";
 /// (dps extension) GET the enrollment template's resource updates, POST the device's report.
 constexpr std::string_view kPreConfiguration = "/api/v1/provisioning/pre-configuration";
+/// (dps extension, device-protocol §5) TPM attestation on a session without a client certificate:
+/// POST the EK and AK, get a credential; POST its activation, get the identity certificate.
+constexpr std::string_view kTpmChallenge = "/api/v1/provisioning/tpm/challenge";
+constexpr std::string_view kTpmActivation = "/api/v1/provisioning/tpm/activation";
 
 /// Reverse request sent to the device on a session's first request: its endpoints.
 constexpr std::string_view kDeviceResources = "/oic/res";

@@ -87,7 +87,8 @@ HubAuthorization from_json(const json& j) {
 
 template <>
 AttestationSection from_json(const json& j) {
-  return {status_from(j), str(j, "certificatePem"), str(j, "commonName")};
+  return {status_from(j), str(j, "certificatePem"), str(j, "commonName"),
+          str(j, "tpmEndorsementKeySha256")};
 }
 
 template <>
@@ -167,9 +168,14 @@ std::string encode(const HubAuthorization& a) {
 }
 
 std::string encode(const AttestationSection& s) {
-  return dump({{"status", status_json(s.status)},
-               {"certificatePem", s.certificate_pem},
-               {"commonName", s.common_name}});
+  json j{{"status", status_json(s.status)},
+         {"certificatePem", s.certificate_pem},
+         {"commonName", s.common_name}};
+  // Only TPM attestations carry it: certificate records keep the bytes they always had.
+  if (!s.tpm_endorsement_key_sha256.empty()) {
+    j["tpmEndorsementKeySha256"] = s.tpm_endorsement_key_sha256;
+  }
+  return dump(j);
 }
 
 std::string encode(const PlgdTimeSection& s) { return dump({{"status", status_json(s.status)}}); }

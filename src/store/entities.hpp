@@ -17,24 +17,39 @@ struct X509Attestation {
   bool operator==(const X509Attestation&) const = default;
 };
 
+/// (new) A TPM enrollment group's attestation: the CA of a TPM vendor (or of whoever certified
+/// the TPMs' endorsement keys). Any TPM whose EK certificate chains to its first certificate is
+/// admitted by TPM attestation (device-protocol §5), never by a TLS client certificate.
+struct TpmAttestation {
+  std::string vendor_certificate_chain;  // PEM: the CA issuing EK certificates ... its root
+  /// Derived by whoever writes the group: CN of the chain's first certificate (its lead), so the
+  /// lead-name filter and quota count TPM groups too.
+  std::string lead_certificate_name;
+  bool expired_certificate_enabled = false;
+
+  bool operator==(const TpmAttestation&) const = default;
+};
+
 struct EnrollmentGroup {
   std::string id;  // UUID
   std::string owner;
   std::string name;
-  X509Attestation x509;
+  X509Attestation x509;              // empty for a TPM group: a group is one kind or the other
+  TpmAttestation tpm;                // (new) set for a TPM group only (is_tpm())
   std::vector<std::string> hub_ids;  // order = priority
   std::string pre_shared_key;        // raw bytes; empty = none; first 16 used
   // (new) beyond plgd:
   bool disabled = false;
   std::vector<std::string> revoked_certificates;  // serial (hex) or SHA-256 of the SPKI (hex)
   std::string crl;                                // PEM CRLs, concatenated
-  /// Derived from x509 by whoever writes the group (pki::TrustGroup::trust_path): SHA-256 (hex)
-  /// of the SPKI of the lead certificate, then of each one above it to the root. The store keeps
-  /// groups of different owners from sharing trust with it (Store::create_enrollment_group).
+  /// Derived from x509 or tpm by whoever writes the group (pki::TrustGroup::trust_path): SHA-256
+  /// (hex) of the SPKI of the lead certificate, then of each one above it to the root. The store
+  /// keeps groups of different owners from sharing trust with it (Store::create_enrollment_group).
   /// Empty: not computed (then nothing is checked or claimed).
   std::vector<std::string> trust_path;
   std::string template_id;  // (new) an EnrollmentTemplate of the same owner; empty = none
 
+  bool is_tpm() const { return !tpm.vendor_certificate_chain.empty(); }
   bool operator==(const EnrollmentGroup&) const = default;
 };
 
@@ -155,6 +170,9 @@ struct AttestationSection {
   StepStatus status;
   std::string certificate_pem;  // the device's leaf
   std::string common_name;
+  /// Set when the device attested with its TPM (device-protocol §5) instead of a certificate:
+  /// lowercase hex SHA-256 of its endorsement key's SubjectPublicKeyInfo.
+  std::string tpm_endorsement_key_sha256;
   bool operator==(const AttestationSection&) const = default;
 };
 

@@ -12,6 +12,11 @@ tl::unexpected<Error> tss_error(std::string_view command, TSS2_RC rc) {
               "TPM command failed");
 }
 
+bool tpm_rc_is(TSS2_RC rc, TPM2_RC format1_code) {
+  return (rc & TSS2_RC_LAYER_MASK) == TSS2_TPM_RC_LAYER && (rc & TPM2_RC_FMT1) != 0 &&
+         (rc & 0x3f) == (format1_code & 0x3f);
+}
+
 Result<EsysContext> EsysContext::open(const std::string& tcti) {
   TSS2_TCTI_CONTEXT* tcti_context = nullptr;
   if (const TSS2_RC rc = Tss2_TctiLdr_Initialize(tcti.c_str(), &tcti_context);

@@ -17,6 +17,10 @@ namespace dps::tss {
 /// Unavailable "<command>: <Tss2_RC_Decode(rc)>": what a TPM or its transport refused.
 [[nodiscard]] tl::unexpected<Error> tss_error(std::string_view command, TSS2_RC rc);
 
+/// Whether `rc` is the TPM's own answer `format1_code` (a TPM2_RC_* of format 1, such as
+/// TPM2_RC_HANDLE), whichever handle, session or parameter it names.
+bool tpm_rc_is(TSS2_RC rc, TPM2_RC format1_code);
+
 /// Owns a buffer ESAPI allocated for an output parameter (Esys_Free).
 struct EsysFreer {
   void operator()(void* p) const { Esys_Free(p); }

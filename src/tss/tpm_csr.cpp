@@ -1,17 +1,16 @@
 #include "tss/tpm_csr.hpp"
 
-#include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include <memory>
+#include <span>
 
 #include "common/openssl_deleter.hpp"
 #include "tpm/marshal.hpp"
-#include "tpm/ossl_ptr.hpp"
 #include "tpm/public_key.hpp"
-#include "tss/esys.hpp"
+#include "tss/sign.hpp"
 
 namespace dps::tss {
 namespace {
@@ -54,39 +53,6 @@ Result<TPM2B_DIGEST> body_digest(X509_REQ* req) {
   return digest;
 }
 
-// TPM2_Sign of `digest` with `key`, as a DER ECDSA-Sig-Value.
-Result<tpm::Bytes> tpm_sign(ESYS_CONTEXT* esys, ESYS_TR key, const TPM2B_DIGEST& digest) {
-  TPMT_SIG_SCHEME scheme{};
-  scheme.scheme = TPM2_ALG_ECDSA;
-  scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
-  // A NULL ticket: the digest is not of TPM-generated data, which only restricted keys care for.
-  TPMT_TK_HASHCHECK validation{};
-  validation.tag = TPM2_ST_HASHCHECK;
-  validation.hierarchy = TPM2_RH_NULL;
-  TPMT_SIGNATURE* raw = nullptr;
-  if (const TSS2_RC rc = Esys_Sign(esys, key, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &digest,
-                                   &scheme, &validation, &raw);
-      rc != TSS2_RC_SUCCESS) {
-    return tss_error("TPM2_Sign", rc);
-  }
-  const EsysPtr<TPMT_SIGNATURE> signature(raw);
-  const TPMS_SIGNATURE_ECC& ecdsa = signature->signature.ecdsa;
-  tpm::EcdsaSigPtr sig(ECDSA_SIG_new());
-  BIGNUM* r = BN_bin2bn(ecdsa.signatureR.buffer, ecdsa.signatureR.size, nullptr);
-  BIGNUM* s = BN_bin2bn(ecdsa.signatureS.buffer, ecdsa.signatureS.size, nullptr);
-  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    return openssl_error("cannot hold the signature");
-  }
-  unsigned char* der = nullptr;
-  const int n = i2d_ECDSA_SIG(sig.get(), &der);
-  if (n <= 0) return openssl_error("cannot encode the signature");
-  tpm::Bytes out(der, der + n);
-  OPENSSL_free(der);
-  return out;
-}
-
 Result<void> set_signature(X509_REQ* req, const tpm::Bytes& der) {
   AlgorPtr algorithm(X509_ALGOR_new());
   BitStringPtr bits(ASN1_BIT_STRING_new());
@@ -113,7 +79,7 @@ Result<std::string> make_tpm_csr(ESYS_CONTEXT* esys, ESYS_TR key, const TPMS_ECC
   if (!req) return tl::unexpected(req.error());
   auto digest = body_digest(req->get());
   if (!digest) return tl::unexpected(digest.error());
-  auto signature = tpm_sign(esys, key, *digest);
+  auto signature = sign_digest(esys, key, std::span(digest->buffer, digest->size));
   if (!signature) return tl::unexpected(signature.error());
   if (auto set = set_signature(req->get(), *signature); !set) return tl::unexpected(set.error());
   // The TPM signed with the key whose point we put in the request: check before sending it.

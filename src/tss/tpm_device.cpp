@@ -1,9 +1,15 @@
 #include "tss/tpm_device.hpp"
 
-#include <algorithm>
-#include <nlohmann/json.hpp>
+#include <openssl/x509.h>
 
+#include <algorithm>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <tuple>
+
+#include "common/openssl_deleter.hpp"
 #include "tpm/challenge_binding.hpp"
+#include "tss/nv.hpp"
 #include "tss/objects.hpp"
 #include "tss/tpm_csr.hpp"
 
@@ -22,10 +28,7 @@ Result<tpm::Bytes> binary(const json& body, const char* name) {
 
 // TPM_RC_INTEGRITY from the TPM (format-1 code, any parameter number): the credential's HMAC does
 // not match, i.e. it was not made for this EK and this AK's Name. Not a failure of the TPM.
-bool is_integrity_failure(TSS2_RC rc) {
-  return (rc & TSS2_RC_LAYER_MASK) == TSS2_TPM_RC_LAYER && (rc & TPM2_RC_FMT1) != 0 &&
-         (rc & 0x3f) == (TPM2_RC_INTEGRITY & 0x3f);
-}
+bool is_integrity_failure(TSS2_RC rc) { return tpm_rc_is(rc, TPM2_RC_INTEGRITY); }
 
 // TPM2_ActivateCredential: the AK proves its Name (admin role, empty password), the EK decrypts
 // the seed under its policy. The TPM checks the credential's integrity HMAC over the AK's Name
@@ -86,6 +89,29 @@ Result<Certification> certify(ESYS_CONTEXT* esys, ESYS_TR key, ESYS_TR ak,
       .signature = marshal(*signature)};
 }
 
+// The one X.509 certificate at the start of an NV index's content, without what follows it (an
+// index may be larger than the certificate it holds).
+Result<tpm::Bytes> certificate_at_start(const tpm::Bytes& content) {
+  const unsigned char* at = content.data();
+  const std::unique_ptr<X509, OpenSslDeleter<X509_free>> cert(
+      d2i_X509(nullptr, &at, static_cast<long>(content.size())));
+  if (!cert) return fail(ErrorCode::BadRequest, "not an X.509 certificate (DER)");
+  return tpm::Bytes(content.data(), at);
+}
+
+// The certificate of the EK of `kind` in the TPM's NV, or the reason it could not be had.
+std::pair<tpm::Bytes, std::string> read_ek_certificate(ESYS_CONTEXT* esys, EkKind kind) {
+  const TPM2_HANDLE index = ek_certificate_nv_index(kind);
+  auto content = read_nv_index(esys, index);
+  if (!content) return {{}, content.error().internal};
+  if (!*content) return {};
+  auto certificate = certificate_at_start(**content);
+  if (!certificate) {
+    return {{}, "NV index " + handle_text(index) + ": " + certificate.error().internal};
+  }
+  return {std::move(*certificate), {}};
+}
+
 }  // namespace
 
 Result<TpmDevice> TpmDevice::open(const std::string& tcti, EkKind kind) {
@@ -106,6 +132,8 @@ Result<TpmDevice> TpmDevice::open(const std::string& tcti, EkKind kind) {
   device.ak_public_ = ak->public_area;
   device.ak_private_ = ak->private_area;
   device.ak_tpm2b_ = marshal(ak->public_area);
+  std::tie(device.ek_certificate_, device.ek_certificate_problem_) =
+      read_ek_certificate(esys, kind);
   return device;
 }
 
@@ -117,7 +145,9 @@ Result<Transient> TpmDevice::load_attestation_key() const {
 }
 
 json TpmDevice::challenge_request() const {
-  return json{{"ek", json::binary(ek_tpm2b_)}, {"ak", json::binary(ak_tpm2b_)}};
+  json body{{"ek", json::binary(ek_tpm2b_)}, {"ak", json::binary(ak_tpm2b_)}};
+  if (!ek_certificate_.empty()) body["ekCertificate"] = json::binary(ek_certificate_);
+  return body;
 }
 
 Result<TpmDevice::Activation> TpmDevice::answer(const json& credential,

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>  // Activation holds a json by value
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/result.hpp"
 #include "tpm/marshal.hpp"
@@ -26,8 +27,11 @@ class TpmDevice {
  public:
   /// Opens the TPM at `tcti` (a tpm2-tss TCTI string such as "device:/dev/tpmrm0" or
   /// "swtpm:host=127.0.0.1,port=2321"), creates the EK of `kind` from the endorsement seed
-  /// (the same EK as `tpm2_createek -G rsa|ecc`) and a new AK under it.
-  /// @return Unavailable naming the TPM command and its response code.
+  /// (the same EK as `tpm2_createek -G rsa|ecc`) and a new AK under it, and reads the EK's
+  /// certificate from NV (ek_certificate_nv_index(kind)) when the TPM holds one.
+  /// @return Unavailable naming the TPM command and its response code. An EK certificate that
+  ///         cannot be read is no failure (ek_certificate_problem()): an individual enrollment
+  ///         admits the TPM by its EK alone.
   [[nodiscard]] static Result<TpmDevice> open(const std::string& tcti, EkKind kind);
 
   /// The EK's TPM2B_PUBLIC, as `tpm2_createek -u` writes it: what an operator enrolls.
@@ -35,7 +39,18 @@ class TpmDevice {
   /// The AK's TPM2B_PUBLIC.
   const tpm::Bytes& attestation_key_tpm2b() const { return ak_tpm2b_; }
 
-  /// The body of the challenge request: {"ek", "ak"} as TPM2B_PUBLIC byte strings.
+  /// The EK certificate (DER) the challenge request carries: the TPM's from NV (cut to its DER
+  /// length: some TPMs pad the index), or set_ek_certificate()'s; empty = none.
+  const tpm::Bytes& ek_certificate() const { return ek_certificate_; }
+  /// Sends `der` as the EK certificate instead (empty: none), for a TPM whose maker publishes
+  /// it elsewhere than in NV.
+  void set_ek_certificate(tpm::Bytes der) { ek_certificate_ = std::move(der); }
+  /// Why the TPM's EK certificate index gave no certificate though it exists (unreadable, or not
+  /// an X.509 certificate); empty when it gave one or the TPM has none.
+  const std::string& ek_certificate_problem() const { return ek_certificate_problem_; }
+
+  /// The body of the challenge request: {"ek", "ak"} as TPM2B_PUBLIC byte strings, and
+  /// "ekCertificate" (DER) when there is one.
   nlohmann::json challenge_request() const;
 
   struct Activation {
@@ -66,6 +81,8 @@ class TpmDevice {
   TPM2B_PRIVATE ak_private_{};
   tpm::Bytes ek_tpm2b_;
   tpm::Bytes ak_tpm2b_;
+  tpm::Bytes ek_certificate_;
+  std::string ek_certificate_problem_;
 };
 
 }  // namespace dps::tss

@@ -44,6 +44,17 @@ TEST_F(DpsDeviceCli, UsageErrorsExitTwo) {
   bad_server[3] = "no-port";
   EXPECT_EQ(run_process(bad_server).exit_code, 2);
   EXPECT_EQ(run_process({dps_device_binary().string(), "--help"}).exit_code, 0);
+  // An EK certificate file that holds no certificate: refused before any TPM is opened.
+  const auto not_a_certificate = write("ek-cert.der", "not a certificate").string();
+  const auto refused =
+      run_process({dps_device_binary().string(), "provision", "--server", "127.0.0.1:1", "--ca",
+                   (spec_.data_dir / "ca.pem").string(), "--tpm", "swtpm:host=127.0.0.1,port=1",
+                   "--tpm-ek-cert", not_a_certificate});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("--tpm-ek-cert " + not_a_certificate +
+                             ": not an X.509 certificate (DER or PEM)"),
+            std::string::npos)
+      << refused.err;
 }
 
 TEST_F(DpsDeviceCli, DemoPkiIsIdempotentAndEnrollable) {

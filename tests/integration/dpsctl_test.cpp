@@ -21,18 +21,6 @@ constexpr const char* kCtlHub = "c3c3c3c3-0000-4000-8000-000000000003";
 constexpr const char* kNoSuchId = "0f0f0f0f-0000-4000-8000-00000000000f";
 constexpr const char* kCtlGateway = "coaps+tcp://127.0.0.1:5684";
 
-// Every dpsctl run starts from an environment without DPS_* variables, so that the caller's
-// shell cannot change what a test sees; a test adds the ones it is about.
-std::vector<std::string> clean_env(const std::vector<std::string>& assignments) {
-  std::vector<std::string> argv{"/usr/bin/env"};
-  for (const char* name : {"DPS_SERVER", "DPS_TOKEN", "DPS_TOKEN_FILE", "DPS_CA", "DPS_DATA_DIR"}) {
-    argv.insert(argv.end(), {"-u", name});
-  }
-  argv.insert(argv.end(), assignments.begin(), assignments.end());
-  argv.push_back(dpsctl_binary().string());
-  return argv;
-}
-
 std::vector<json> json_lines(const std::string& text) {
   std::vector<json> out;
   std::istringstream in(text);
@@ -79,7 +67,7 @@ class Dpsctl : public DpsTest {
   /// output ever shows the test's token.
   ProcessOutput run_raw(const std::vector<std::string>& args,
                         const std::vector<std::string>& env = {}) {
-    std::vector<std::string> argv = clean_env(env);
+    std::vector<std::string> argv = without_dps_environment(env);
     argv.insert(argv.end(), args.begin(), args.end());
     ProcessOutput out = run_process(argv);
     if (!token_.empty()) {
@@ -295,6 +283,57 @@ TEST_F(Dpsctl, GroupsNeedAProofOfPossessionMadeHereOrElsewhere) {
   EXPECT_EQ(reused.exit_code, 3) << "a code is single use\n" << describe(reused);
 }
 
+TEST_F(Dpsctl, TpmGroupFromAVendorCaFileNeverAdmitsAClientCertificateOfThatCa) {
+  create_hub(kCtlHub);
+  // A TPM vendor's PKI; its "device" is a TLS client certificate the vendor CA issued.
+  const Manufacturer vendor = make_manufacturer("itest tpm vendor");
+  const auto chain = write("tpm-vendor.pem", vendor.chain_pem());
+  const auto key = write("tpm-vendor.key", vendor.intermediate.key_pem());
+  const json group = run_json({"groups", "create", "--name", "tpms", "--tpm-ca", chain.string(),
+                               "--hub", kCtlHub, "--proof-key", key.string()});
+  const std::string id = group.value("id", "");
+  ASSERT_FALSE(id.empty()) << group.dump();
+  EXPECT_EQ(group["attestationMechanism"],
+            json({{"tpm",
+                   {{"vendorCertificateChain", vendor.chain_pem()},
+                    {"leadCertificateName", "itest tpm vendor intermediate"},
+                    {"expiredCertificateEnabled", false}}}}));
+  // TPMs attest with their EK: the group admits no TLS client, even one its CA certified.
+  std::string why;
+  EXPECT_TRUE(handshake_refused(tls_for(vendor.device, &vendor.intermediate), &why))
+      << "a TPM group admitted a client certificate: " << why;
+
+  const auto table = run({"groups", "list"});
+  ASSERT_EQ(table.exit_code, 0) << describe(table);
+  EXPECT_NE(table.out.find("tpm: itest tpm vendor intermediate"), std::string::npos) << table.out;
+  const auto shown = run({"groups", "get", id});
+  ASSERT_EQ(shown.exit_code, 0) << describe(shown);
+  EXPECT_NE(shown.out.find("attestationMechanism.tpm.vendorCertificateChain"), std::string::npos)
+      << shown.out;
+  EXPECT_EQ(shown.out.find("x509"), std::string::npos) << shown.out;
+
+  // A setting alone goes to the kind the group has; a new --chain turns it into a certificate
+  // group (and needs a proof, like a new --tpm-ca).
+  const json lenient = run_json({"groups", "update", id, "--expired-certificates-allowed"});
+  EXPECT_EQ(lenient["attestationMechanism"]["tpm"].value("expiredCertificateEnabled", false), true)
+      << lenient.dump();
+  const json certificates =
+      run_json({"groups", "update", id, "--chain", chain.string(), "--proof-key", key.string()});
+  EXPECT_FALSE(certificates["attestationMechanism"].contains("tpm")) << certificates.dump();
+  EXPECT_TRUE(provision(tls_for(vendor.device, &vendor.intermediate)).ok)
+      << "as a certificate group it admits the CA's client certificates";
+
+  const auto neither = run({"groups", "create", "--name", "x", "--hub", kCtlHub});
+  EXPECT_EQ(neither.exit_code, 2) << describe(neither);
+  EXPECT_NE(neither.err.find("--chain (devices with manufacturer certificates) or --tpm-ca (TPM "
+                             "devices) is required"),
+            std::string::npos)
+      << neither.err;
+  const auto both = run({"groups", "create", "--name", "x", "--hub", kCtlHub, "--chain",
+                         chain.string(), "--tpm-ca", chain.string()});
+  EXPECT_EQ(both.exit_code, 2) << describe(both);
+}
+
 TEST_F(Dpsctl, EveryExitCodeMeansWhatItSays) {
   const auto expect_exit = [](const ProcessOutput& out, int code, const std::string& why) {
     EXPECT_EQ(out.exit_code, code) << why << "\n" << describe(out);
@@ -359,7 +398,7 @@ TEST(DpsctlHelp, RootAndEveryVerbExplainOptionsEnvironmentAndExitCodes) {
                                                        {"records", "list"},
                                                        {"provisioning-records", "delete"}};
   for (const auto& command : commands) {
-    std::vector<std::string> argv = clean_env({});
+    std::vector<std::string> argv = without_dps_environment();
     argv.insert(argv.end(), command.begin(), command.end());
     argv.push_back("--help");
     const auto out = run_process(argv);
@@ -372,7 +411,7 @@ TEST(DpsctlHelp, RootAndEveryVerbExplainOptionsEnvironmentAndExitCodes) {
                                                            << out.out;
     }
   }
-  std::vector<std::string> create = clean_env({});
+  std::vector<std::string> create = without_dps_environment();
   create.insert(create.end(), {"groups", "create", "--help"});
   const auto out = run_process(create);
   for (const char* option :

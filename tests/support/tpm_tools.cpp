@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -150,7 +151,18 @@ EVP_PKEY* shared_key(KeyKind kind, int index) {
   return key.get();
 }
 
-Swtpm::Swtpm() {
+Swtpm::Swtpm(const std::string& manufactured_state) {
+  if (!manufactured_state.empty()) {
+    std::error_code failed;
+    std::filesystem::copy(manufactured_state, dir_.path(),
+                          std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::overwrite_existing,
+                          failed);
+    if (failed) {
+      error_ = "copying the TPM state " + manufactured_state + ": " + failed.message();
+      return;
+    }
+  }
   port_ = free_port_pair();
   if (port_ == 0) {
     error_ = "no free port pair for swtpm";

@@ -55,7 +55,10 @@ EVP_PKEY* shared_key(KeyKind kind, int index = 0);
 /// destruction. tcti() is the TCTI string for tpm2-tools (TPM2TOOLS_TCTI).
 class Swtpm {
  public:
-  Swtpm();
+  /// @param manufactured_state a TPM state directory `swtpm_setup --tpm2` wrote (EKs and EK
+  ///        certificates in NV, as a TPM leaves its factory), copied into the fresh one; empty =
+  ///        a blank TPM.
+  explicit Swtpm(const std::string& manufactured_state = {});
   ~Swtpm();
   Swtpm(const Swtpm&) = delete;
   Swtpm& operator=(const Swtpm&) = delete;

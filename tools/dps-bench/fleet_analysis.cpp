@@ -1,5 +1,7 @@
 // From a finished fleet to the numbers of the report (bench_report.hpp).
 #include <algorithm>
+#include <span>
+#include <utility>
 
 #include "bench_report.hpp"
 
@@ -7,9 +9,27 @@ namespace dps::bench {
 namespace {
 
 constexpr size_t kFirstErrors = 5;
-constexpr device::Step kSteps[] = {device::Step::Time, device::Step::Ownership,
-                                   device::Step::CloudConfiguration, device::Step::Credentials,
-                                   device::Step::Acls};
+using device::Session;
+using device::Step;
+// The steps of each flow, in its order: always reported, with a count of 0 when none succeeded.
+constexpr std::pair<Step, Session> kCertificateSteps[] = {
+    {Step::Time, Session::Manufacturer},
+    {Step::Ownership, Session::Manufacturer},
+    {Step::CloudConfiguration, Session::Manufacturer},
+    {Step::Credentials, Session::Manufacturer},
+    {Step::Acls, Session::Manufacturer}};
+// TPM attestation (dps-bench --tpm): its hub and ACLs come over the identity session.
+constexpr std::pair<Step, Session> kTpmSteps[] = {
+    {Step::Time, Session::Manufacturer},           {Step::TpmChallenge, Session::Manufacturer},
+    {Step::TpmActivation, Session::Manufacturer},  {Step::Ownership, Session::Manufacturer},
+    {Step::CloudConfiguration, Session::Identity}, {Step::Acls, Session::Identity}};
+
+bool ran_tpm_flow(const device::FleetResult& fleet) {
+  return std::any_of(fleet.devices.begin(), fleet.devices.end(), [](const auto& run) {
+    return std::any_of(run.answers.begin(), run.answers.end(),
+                       [](const auto& answer) { return answer.step == Step::TpmChallenge; });
+  });
+}
 
 }  // namespace
 
@@ -24,7 +44,9 @@ std::string error_class(const device::StepOutcome& outcome) {
 }
 
 void add_fleet_result(const device::FleetResult& fleet, ProvisionReport& report) {
-  std::vector<std::vector<int64_t>> per_step(std::size(kSteps));
+  using Steps = std::span<const std::pair<Step, Session>>;
+  const Steps steps = ran_tpm_flow(fleet) ? Steps(kTpmSteps) : Steps(kCertificateSteps);
+  std::vector<std::vector<int64_t>> per_step(steps.size());
   std::vector<int64_t> totals;
   for (const auto& run : fleet.devices) {
     report.retries += run.retries;
@@ -40,7 +62,10 @@ void add_fleet_result(const device::FleetResult& fleet, ProvisionReport& report)
     }
     for (const auto& answer : run.answers) {
       if (answer.ok) {
-        per_step[static_cast<size_t>(answer.step)].push_back(answer.latency_us);
+        const auto it =
+            std::find(steps.begin(), steps.end(), std::pair(answer.step, answer.session));
+        if (it != steps.end())
+          per_step[static_cast<size_t>(it - steps.begin())].push_back(answer.latency_us);
       } else {
         ++report.errors[error_class(answer)];
       }
@@ -49,9 +74,9 @@ void add_fleet_result(const device::FleetResult& fleet, ProvisionReport& report)
   report.wall_seconds = static_cast<double>(fleet.wall_us) / 1e6;
   report.per_second =
       report.wall_seconds > 0 ? static_cast<double>(report.succeeded) / report.wall_seconds : 0;
-  for (size_t i = 0; i < std::size(kSteps); ++i) {
+  for (size_t i = 0; i < steps.size(); ++i) {
     report.latencies.push_back(
-        {std::string(device::to_string(kSteps[i])), summarize(std::move(per_step[i]))});
+        {device::step_name(steps[i].first, steps[i].second), summarize(std::move(per_step[i]))});
   }
   report.latencies.push_back({"total", summarize(std::move(totals))});
 }

@@ -2,15 +2,37 @@
 // → provisioning fleet or idle connections → report. See `dps-bench --help`.
 // Exit codes: 0 every device succeeded, 1 some failed, 2 usage error.
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <optional>
 #include <stdexcept>
 
 #include "modes.hpp"
 #include "preload.hpp"
 #include "proc_stats.hpp"
+#include "progress.hpp"
 #include "suggestions.hpp"
+#include "tpm_devices.hpp"
 
 namespace {
+
+// Software TPMs for --tpm devices (RSA EKs take a while: progress on stderr).
+dps::bench::TpmDevices make_tpm_devices(const dps::bench::BenchOptions& options) {
+  using namespace dps::bench;
+  const auto start = std::chrono::steady_clock::now();
+  TpmDevices devices;
+  Progress progress("software TPMs (EK + AK per device)", options.devices);
+  devices.tpms =
+      make_software_tpms(options.devices,
+                         options.tpm_ek == "rsa" ? dps::device::SoftwareTpm::EkKind::Rsa2048
+                                                 : dps::device::SoftwareTpm::EkKind::P256,
+                         client_threads(options), [&](size_t done) { progress.update(done); });
+  progress.finish();
+  devices.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return devices;
+}
 
 std::string joined(int argc, char** argv) {
   std::string line;
@@ -59,9 +81,18 @@ int main(int argc, char** argv) {
                  static_cast<unsigned long long>(limit.now));
   }
   try {
-    Target target = prepare_target(options);
-    const int code =
-        options.mode == Mode::Idle ? run_idle(options, target) : run_provision(options, target);
+    // --tpm: the devices' EKs are enrolled in the database of the dps before it starts.
+    std::optional<TpmDevices> tpm;
+    std::function<void(const std::filesystem::path&)> enroll;
+    if (options.tpm) tpm = make_tpm_devices(options);
+    if (tpm) {
+      enroll = [&](const std::filesystem::path& data_dir) {
+        enroll_software_tpms(data_dir, tpm->tpms, options.preload_owner, options.preload_hub_id);
+      };
+    }
+    Target target = prepare_target(options, enroll);
+    const int code = options.mode == Mode::Idle ? run_idle(options, target)
+                                                : run_provision(options, target, std::move(tpm));
     const int server_exit = target.stop();
     if (target.process && server_exit != 0) {
       std::fprintf(stderr, "dps-bench: dps exited with %d on SIGTERM\n", server_exit);

@@ -40,6 +40,10 @@ Examples:
   # set-up: a million individual enrollments in a stopped dps's data directory (then start it):
   dps-bench --preload-individual-enrollments 1000000 --data-dir dps-data
 
+  # devices without a certificate that prove themselves by TPM attestation (a software TPM
+  # each, its EK enrolled as an individual enrollment before dps starts):
+  dps-bench --start-dps build/tools/dps/dps --devices 200 --tpm --tpm-ek ecc
+
   # one JSON document instead of the text report:
   dps-bench --start-dps build/tools/dps/dps --devices 50 --concurrency 8 --json
 
@@ -105,6 +109,16 @@ void add_options(CLI::App& app, BenchOptions& o) {
                  "Whole-flow restarts before a device gives up (retries of a step: 3)")
       ->capture_default_str();
   app.add_flag("--tls12", o.tls12, "Devices offer TLS 1.2 only, as iotivity-lite does");
+  auto* tpm = app.add_flag(
+      "--tpm", o.tpm,
+      "Devices prove themselves by TPM attestation (docs/device-protocol.md §5) with a software "
+      "TPM each, enrolled by EK before the started dps opens its database: time, tpm challenge, "
+      "tpm activation, ownership without a client certificate, then cloud-configuration and "
+      "acls on the identity session (only with --start-dps and its generated config)");
+  app.add_option("--tpm-ek", o.tpm_ek, "--tpm: the EKs' kind, rsa (RSA 2048) or ecc (P-256)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"rsa", "ecc"}))
+      ->needs(tpm);
   app.add_flag("--json", o.json, "Print one JSON document instead of the text report");
   app.add_flag("--keep-temp", o.keep_temp, "Keep the temp dir of a started dps (config, log)");
 
@@ -161,6 +175,11 @@ std::optional<std::string> check_options(BenchOptions& o) {
     if (o.mode == Mode::Idle && o.server_pid == 0) {
       return "--idle against --server needs --server-pid (the point is the server's RSS)";
     }
+  }
+  if (o.tpm && (o.mode != Mode::Provision || !o.servers.empty() || !o.dps_config.empty())) {
+    return "--tpm provisions --devices on a dps it starts with --start-dps on its generated "
+           "config (the EKs are enrolled in its database before it starts): no --idle, --server "
+           "or --dps-config";
   }
   if (o.starts_dps() && o.server_pid != 0) {
     return "--server-pid is for an external server; a started dps is measured by itself";

@@ -41,6 +41,8 @@ struct BenchOptions {
   unsigned retry_delay_ms = 50;
   unsigned max_restarts = 3;  // whole-flow restarts before a device gives up
   bool tls12 = false;
+  bool tpm = false;            // --tpm: devices attest with a software TPM instead of a certificate
+  std::string tpm_ek = "ecc";  // --tpm-ek: their EKs' kind (rsa, ecc)
   bool json = false;
   bool keep_temp = false;
   std::string command_line;  // argv joined, for the report

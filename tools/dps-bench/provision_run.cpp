@@ -9,6 +9,7 @@
 #include "proc_stats.hpp"
 #include "progress.hpp"
 #include "report.hpp"
+#include "tpm_devices.hpp"
 
 namespace dps::bench {
 namespace {
@@ -56,14 +57,19 @@ unsigned client_threads(const BenchOptions& o) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-int run_provision(const BenchOptions& o, Target& target) {
+int run_provision(const BenchOptions& o, Target& target, std::optional<TpmDevices> tpm) {
   ProvisionReport report;
   report.command = o.command_line;
   report.devices = o.devices;
   report.concurrency = o.concurrency;
   report.rate = o.rate;
   report.client_threads = client_threads(o);
-  const auto identities = make_identities(o, target, report.identities_seconds);
+  std::vector<std::shared_ptr<device::ClientTls>> identities;
+  if (tpm) {
+    report.identities_seconds = tpm->seconds;
+  } else {
+    identities = make_identities(o, target, report.identities_seconds);
+  }
 
   std::fprintf(stderr, "dps-bench: measuring the crypto floor (%.1f s per operation)\n",
                o.floor_seconds);
@@ -75,8 +81,16 @@ int run_provision(const BenchOptions& o, Target& target) {
   device::FleetResult fleet;
   {
     Progress progress("devices", o.devices);
-    fleet =
-        device::run_fleet(fleet_options(o, target, progress), identities, report.client_threads);
+    if (tpm) {
+      device::ClientTlsOptions trust;
+      trust.ca_pem = target.server_ca_pem;
+      trust.force_tls12 = o.tls12;
+      fleet = run_tpm_fleet(fleet_options(o, target, progress), std::move(tpm->tpms), trust,
+                            report.client_threads);
+    } else {
+      fleet =
+          device::run_fleet(fleet_options(o, target, progress), identities, report.client_threads);
+    }
     progress.finish();
   }
   const auto after = pid > 0 ? sample_process(pid) : std::nullopt;

@@ -3,6 +3,7 @@
 // PKI and enrollment group) or on the user's config.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,12 +31,17 @@ struct Target {
 
 /// Sets everything up (a started dps is announced on stderr). Throws std::invalid_argument for a
 /// malformed --server (a usage error) and std::runtime_error for anything else, with a message
-/// meant for the user.
-Target prepare_target(const BenchOptions& options);
+/// meant for the user. `before_start(data_dir)` runs before a dps started on a generated config
+/// opens its data directory (--tpm enrolls its devices there).
+Target prepare_target(
+    const BenchOptions& options,
+    const std::function<void(const std::filesystem::path& data_dir)>& before_start = {});
 
 /// The YAML of the generated config: data in `dir`/data, 127.0.0.1:0, warn logs, no management
-/// API, the inactivity timeout given, one enrollment group for `chain_file`.
+/// API, the inactivity timeout given, one enrollment group for `chain_file`; with
+/// `certificateless`, devices may connect without a client certificate (TPM attestation).
 std::string generated_config(const std::filesystem::path& dir,
-                             const std::filesystem::path& chain_file, unsigned inactivity_seconds);
+                             const std::filesystem::path& chain_file, unsigned inactivity_seconds,
+                             bool certificateless = false);
 
 }  // namespace dps::bench

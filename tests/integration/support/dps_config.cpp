@@ -34,8 +34,11 @@ std::string render_config(const DpsConfigSpec& spec) {
     y << "    handshakeTimeout: " << q(spec.handshake_timeout) << "\n";
   }
   if (spec.max_connections > 0) y << "    maxConnections: " << spec.max_connections << "\n";
-  if (spec.disconnect_on_expired_certificate) {
-    y << "    tls:\n      disconnectOnExpiredCertificate: true\n";
+  if (spec.disconnect_on_expired_certificate || !spec.client_certificate_required) {
+    y << "    tls:\n      disconnectOnExpiredCertificate: "
+      << (spec.disconnect_on_expired_certificate ? "true" : "false")
+      << "\n      clientCertificateRequired: "
+      << (spec.client_certificate_required ? "true" : "false") << "\n";
   }
   // The API is on by default: tests that do not use it turn it off rather than bind port 9100.
   if (spec.http_enabled) {

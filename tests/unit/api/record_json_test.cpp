@@ -221,7 +221,7 @@ store::ProvisioningRecord full_record() {
                                    .owner = "alice",
                                    .creation_date = 1700000000000000000,
                                    .local_endpoints = {"coaps+tcp://[fe80::1]:5684"}};
-  record.attestation = store::AttestationSection{{1, 0, ""}, pems.root.cert_pem(), "dev"};
+  record.attestation = store::AttestationSection{{1, 0, ""}, pems.root.cert_pem(), "dev", {}};
   record.plgd_time = store::PlgdTimeSection{{2, 69, ""}};
   record.ownership = store::OwnershipSection{{3, 69, ""}, kOwner};
   const store::Gateway first{"coaps+tcp://a.example.com:5684", kHub};

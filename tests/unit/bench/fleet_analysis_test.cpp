@@ -64,5 +64,34 @@ TEST(AddFleetResult, CountsSuccessfulAnswersAndErrorsByCode) {
   EXPECT_EQ(report.latencies[5].latency.p50, 900);
 }
 
+TEST(AddFleetResult, ATpmFleetIsReportedByTheStepsOfTheTpmFlow) {
+  device::FleetResult fleet;
+  fleet.wall_us = 1'000'000;
+  device::DeviceRun run;
+  run.device_id = "t";
+  run.ok = true;
+  run.total_us = 700;
+  run.answers = {answer(Step::Time, coap::Code::Content, true, 100),
+                 answer(Step::TpmChallenge, coap::Code::Changed, true, 200),
+                 answer(Step::TpmActivation, coap::Code::Changed, true, 300),
+                 answer(Step::Ownership, coap::Code::Content, true, 400)};
+  for (auto [step, us] : {std::pair{Step::CloudConfiguration, 500}, std::pair{Step::Acls, 600}}) {
+    auto identity = answer(step, coap::Code::Changed, true, us);
+    identity.session = device::Session::Identity;
+    run.answers.push_back(identity);
+  }
+  fleet.devices = {run};
+
+  ProvisionReport report;
+  add_fleet_result(fleet, report);
+  std::vector<std::string> names;
+  for (const auto& latency : report.latencies) names.push_back(latency.name);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"time", "tpm challenge", "tpm activation", "ownership",
+                                      "identity cloud-configuration", "identity acls", "total"}));
+  EXPECT_EQ(report.latencies[2].latency.max, 300);
+  EXPECT_EQ(report.latencies[5].latency.max, 600);  // the identity session's, by its session
+}
+
 }  // namespace
 }  // namespace dps::bench

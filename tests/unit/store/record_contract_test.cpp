@@ -43,7 +43,7 @@ TEST_P(StoreContract, RecordInsertRoundTripsEveryField) {
 
 TEST_P(StoreContract, RecordPartialUpdatesMergePerSection) {
   ProvisioningRecord first{.id = "r1", .owner = "alice", .creation_date = 5};
-  first.attestation = AttestationSection{{10, 0, ""}, "pem", "cn"};
+  first.attestation = AttestationSection{{10, 0, ""}, "pem", "cn", {}};
   ASSERT_TRUE(ok(apply(store(), {first})));
   ProvisioningRecord second{.id = "r1", .device_id = "d1", .owner = "alice"};
   second.ownership = OwnershipSection{{20, 69, ""}, "alice"};
@@ -210,7 +210,7 @@ TEST_P(StoreContract, RecordBatchAppliesManyUpdatesOfSameAndDifferentIdsInOrder)
   for (int i = 0; i < 100; ++i) {
     const std::string id = "r" + std::to_string(1000 + i);
     ProvisioningRecord attest{.id = id, .device_id = "d" + std::to_string(i), .owner = "alice"};
-    attest.attestation = AttestationSection{{10, 0, ""}, "pem", id};
+    attest.attestation = AttestationSection{{10, 0, ""}, "pem", id, {}};
     batch.push_back(attest);
     batch.push_back(cloud_update(id, 30, "second"));
     batch.push_back(cloud_update(id, 20, "stale"));  // later in the batch but older: ignored

@@ -103,7 +103,7 @@ ProvisioningRecord make_record(const std::string& id, const std::string& owner, 
   r.creation_date = 1'700'000'000'000'000'000;
   r.local_endpoints = {"coap+tcp://[fe80::1]:5683", "coaps+tcp://10.0.0.2:5684"};
   r.attestation =
-      AttestationSection{{date, 0, ""}, "-----BEGIN CERTIFICATE-----\nLEAF\n", "cn-" + id};
+      AttestationSection{{date, 0, ""}, "-----BEGIN CERTIFICATE-----\nLEAF\n", "cn-" + id, {}};
   r.plgd_time = PlgdTimeSection{{date, 69, ""}};
   r.ownership = OwnershipSection{{date, 69, ""}, owner};
   r.cloud = CloudSection{{date, 68, ""},
