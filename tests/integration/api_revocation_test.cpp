@@ -38,16 +38,6 @@ class ApiRevocation : public ApiTest {
   device::ClientTlsOptions target_tls() const { return tls_for(target_, &api_mfg_.intermediate); }
   device::ClientTlsOptions sibling_tls() const { return tls_for(sibling_, &api_mfg_.intermediate); }
 
-  /// PUT of the group with `fields` added to the base body; expects 200, returns the answer.
-  json put_group(const json& fields) {
-    json body = group_body(kApiHub);
-    body.update(fields);
-    const auto answer =
-        call(Verb::put, std::string(kGroupsPath) + "/" + group_, token_of(kOwnerA), body.dump());
-    EXPECT_EQ(answer.status, 200u) << answer.body;
-    return answer.object();
-  }
-
   void expect_target_refused_sibling_admitted(const std::string& when) {
     SCOPED_TRACE(when);
     std::string why;
@@ -73,16 +63,16 @@ class ApiRevokedCertificate : public ApiRevocation,
 };
 
 TEST_P(ApiRevokedCertificate, RefusesThatDeviceAtTheHandshakeUntilLifted) {
-  const json revoked = put_group({{"revokedCertificates", {entry()}}});
+  const json revoked = put_group(group_, {{"revokedCertificates", {entry()}}});
   EXPECT_EQ(revoked["revokedCertificates"], json({entry()}));
   EXPECT_EQ(list(kGroupsPath, token_of(kOwnerA)).at(0)["revokedCertificates"], json({entry()}));
   expect_target_refused_sibling_admitted("revoked");
 
-  const json kept = put_group({{"name", "renamed by a plgd client"}});
+  const json kept = put_group(group_, {{"name", "renamed by a plgd client"}});
   EXPECT_EQ(kept["revokedCertificates"], json({entry()}));
   expect_target_refused_sibling_admitted("after a PUT without revokedCertificates");
 
-  const json lifted = put_group({{"revokedCertificates", json::array()}});
+  const json lifted = put_group(group_, {{"revokedCertificates", json::array()}});
   EXPECT_FALSE(lifted.contains("revokedCertificates")) << lifted.dump();
   const auto again = provision(target_tls());
   EXPECT_TRUE(again.ok) << "revocation lifted, yet: " << again.error;
@@ -97,15 +87,15 @@ INSTANTIATE_TEST_SUITE_P(Entries, ApiRevokedCertificate,
 TEST_F(ApiRevocation, CrlRefusesTheListedDeviceAtTheHandshakeUntilCleared) {
   X509* listed[] = {target_.get()};
   const std::string crl = test::make_crl_pem(api_mfg_.intermediate, listed);
-  const json updated = put_group({{"crl", crl}});
+  const json updated = put_group(group_, {{"crl", crl}});
   EXPECT_EQ(updated["crl"], crl);
   expect_target_refused_sibling_admitted("CRL given as PEM");
 
-  const json kept = put_group({{"name", "renamed by a plgd client"}});
+  const json kept = put_group(group_, {{"name", "renamed by a plgd client"}});
   EXPECT_EQ(kept["crl"], crl);
   expect_target_refused_sibling_admitted("after a PUT without crl");
 
-  const json cleared = put_group({{"crl", ""}});
+  const json cleared = put_group(group_, {{"crl", ""}});
   EXPECT_FALSE(cleared.contains("crl")) << cleared.dump();
   const auto again = provision(target_tls());
   EXPECT_TRUE(again.ok) << "CRL cleared, yet: " << again.error;
@@ -114,7 +104,7 @@ TEST_F(ApiRevocation, CrlRefusesTheListedDeviceAtTheHandshakeUntilCleared) {
 TEST_F(ApiRevocation, CrlGivenAsADataUriRefusesTheListedDevice) {
   X509* listed[] = {target_.get()};
   const std::string crl = test::make_crl_pem(api_mfg_.intermediate, listed);
-  const json updated = put_group({{"crl", "data:;base64," + base64(crl)}});
+  const json updated = put_group(group_, {{"crl", "data:;base64," + base64(crl)}});
   EXPECT_EQ(updated["crl"], crl) << "stored as the PEM it stands for";
   expect_target_refused_sibling_admitted("CRL given as a data: URI");
 }

@@ -23,14 +23,10 @@ class ConfigOwnership : public ApiTest {
   /// dpsctl against this dps as `owner`, from an environment without DPS_* variables.
   ProcessOutput dpsctl(const std::vector<std::string>& args,
                        const std::string& owner = kConfigOwner) const {
-    std::vector<std::string> argv{"/usr/bin/env"};
-    for (const char* name :
-         {"DPS_SERVER", "DPS_TOKEN", "DPS_TOKEN_FILE", "DPS_CA", "DPS_DATA_DIR"}) {
-      argv.insert(argv.end(), {"-u", name});
-    }
-    argv.insert(argv.end(), {dpsctl_binary().string(), "--server",
-                             "https://127.0.0.1:" + std::to_string(dps_->api_port()), "--ca",
-                             (spec_.data_dir / "ca.pem").string(), "--token", token_of(owner)});
+    std::vector<std::string> argv = without_dps_environment();
+    argv.insert(argv.end(),
+                {"--server", "https://127.0.0.1:" + std::to_string(dps_->api_port()), "--ca",
+                 (spec_.data_dir / "ca.pem").string(), "--token", token_of(owner)});
     argv.insert(argv.end(), args.begin(), args.end());
     return run_process(argv);
   }

@@ -33,11 +33,7 @@ std::string describe(const ProcessOutput& out) {
 
 /// `binary args...` with no DPS_* variable from the caller's environment.
 ProcessOutput run_tool(const std::string& binary, const std::vector<std::string>& args) {
-  std::vector<std::string> argv{"/usr/bin/env"};
-  for (const char* name : {"DPS_SERVER", "DPS_TOKEN", "DPS_TOKEN_FILE", "DPS_CA", "DPS_DATA_DIR"}) {
-    argv.insert(argv.end(), {"-u", name});
-  }
-  argv.push_back(binary);
+  std::vector<std::string> argv = without_dps_environment({}, binary);
   argv.insert(argv.end(), args.begin(), args.end());
   return run_process(argv);
 }

@@ -24,17 +24,6 @@ constexpr const char* kOtherOwner = "5c5c5c5c-0000-4000-8000-0000000000e2";
 constexpr const char* kHub = "c3c3c3c3-0000-4000-8000-0000000000e3";
 constexpr const char* kGateway = "coaps+tcp://127.0.0.1:5684";
 
-// Every dpsctl run starts from an environment without DPS_* variables, so that the caller's
-// shell cannot change what a test sees.
-std::vector<std::string> clean_env() {
-  std::vector<std::string> argv{"/usr/bin/env"};
-  for (const char* name : {"DPS_SERVER", "DPS_TOKEN", "DPS_TOKEN_FILE", "DPS_CA", "DPS_DATA_DIR"}) {
-    argv.insert(argv.end(), {"-u", name});
-  }
-  argv.push_back(dpsctl_binary().string());
-  return argv;
-}
-
 std::vector<json> json_lines(const std::string& text) {
   std::vector<json> out;
   std::istringstream in(text);
@@ -65,7 +54,7 @@ class DpsctlIndividual : public DpsTest {
   /// dpsctl --server <api> --ca <ca.pem> --token <owner's admin token> `args`.
   ProcessOutput run_as(const std::string& owner, const std::vector<std::string>& args) {
     const std::string token = admin_token(spec_.data_dir, owner);
-    std::vector<std::string> argv = clean_env();
+    std::vector<std::string> argv = without_dps_environment();
     argv.insert(argv.end(), {"--server", server_url(), "--ca", (spec_.data_dir / "ca.pem").string(),
                              "--token", token});
     argv.insert(argv.end(), args.begin(), args.end());
@@ -390,7 +379,7 @@ TEST(DpsctlIndividualHelp, EveryVerbExplainsItsOptions) {
         "--hub"}},
   };
   for (const auto& [command, options] : commands) {
-    std::vector<std::string> argv = clean_env();
+    std::vector<std::string> argv = without_dps_environment();
     argv.insert(argv.end(), command.begin(), command.end());
     argv.push_back("--help");
     const auto out = run_process(argv);

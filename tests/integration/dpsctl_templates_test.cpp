@@ -47,14 +47,9 @@ class DpsctlTemplates : public DpsTest {
   /// dpsctl --server <api> --ca <ca.pem> --token <owner's admin token> `args`, with no DPS_*
   /// variable from the caller's environment.
   ProcessOutput run_as(const std::string& owner, const std::vector<std::string>& args) {
-    std::vector<std::string> argv{"/usr/bin/env"};
-    for (const char* name :
-         {"DPS_SERVER", "DPS_TOKEN", "DPS_TOKEN_FILE", "DPS_CA", "DPS_DATA_DIR"}) {
-      argv.insert(argv.end(), {"-u", name});
-    }
-    argv.insert(argv.end(), {dpsctl_binary().string(), "--server",
-                             "https://127.0.0.1:" + std::to_string(dps_->api_port()), "--ca",
-                             (spec_.data_dir / "ca.pem").string(), "--token",
+    std::vector<std::string> argv = without_dps_environment();
+    argv.insert(argv.end(), {"--server", "https://127.0.0.1:" + std::to_string(dps_->api_port()),
+                             "--ca", (spec_.data_dir / "ca.pem").string(), "--token",
                              admin_token(spec_.data_dir, owner)});
     argv.insert(argv.end(), args.begin(), args.end());
     return run_process(argv);

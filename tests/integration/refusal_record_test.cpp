@@ -23,15 +23,6 @@ class RefusalRecord : public ApiTest {
     registration_ = pki::registration_id(api_mfg_.device.get());
   }
 
-  json put_group(const json& fields) {
-    json body = group_body(kApiHub);
-    body.update(fields);
-    const auto answer =
-        call(Verb::put, std::string(kGroupsPath) + "/" + group_, token_of(kOwnerA), body.dump());
-    EXPECT_EQ(answer.status, 200u) << answer.body;
-    return answer.object();
-  }
-
   std::vector<json> records_of(const std::string& owner) const {
     return list(std::string(kRecordsPath) + "?view=ocf", token_of(owner));
   }
@@ -59,7 +50,7 @@ class RefusalRecord : public ApiTest {
 };
 
 TEST_F(RefusalRecord, ADisabledGroupsOwnerSeesTheRefusalAndNoOneElseDoes) {
-  put_group({{"disabled", true}});
+  put_group(group_, {{"disabled", true}});
   const auto result = provision(api_mfg_tls());
   ASSERT_FALSE(result.ok);
   EXPECT_EQ(result.connect_failure, device::ConnectFailure::Refused) << result.error;
@@ -81,7 +72,7 @@ TEST_F(RefusalRecord, ARevokedDevicesRecordKeepsItsEarlierProvisioningAndTheRefu
   const auto before = provision(api_mfg_tls());
   ASSERT_TRUE(before.ok) << before.error;
   const std::string serial = pki::serial_hex(api_mfg_.device.get());
-  put_group({{"revokedCertificates", {serial}}});
+  put_group(group_, {{"revokedCertificates", {serial}}});
   const auto result = provision(api_mfg_tls());
   ASSERT_FALSE(result.ok);
   EXPECT_NE(result.error.find("refused: certificate revoked"), std::string::npos) << result.error;
@@ -103,7 +94,7 @@ TEST_F(RefusalRecord, ADeviceNoGroupNamesCreatesNoRecord) {
   ASSERT_FALSE(unknown.ok);
   EXPECT_EQ(unknown.connect_failure, device::ConnectFailure::Refused) << unknown.error;
   // A refusal that is stored, after the stranger's: once it is there, the stranger's would be.
-  put_group({{"disabled", true}});
+  put_group(group_, {{"disabled", true}});
   ASSERT_FALSE(provision(api_mfg_tls()).ok);
   ASSERT_TRUE(wait_for_refusal(kOwnerA,
                                "refused at admission: disabled (enrollment group " + group_ + ")"));
@@ -112,7 +103,7 @@ TEST_F(RefusalRecord, ADeviceNoGroupNamesCreatesNoRecord) {
 }
 
 TEST_F(RefusalRecord, DpsDevicePrintsTheAbortAndWhereTheOwnerSeesWhy) {
-  put_group({{"disabled", true}});
+  put_group(group_, {{"disabled", true}});
   const auto out = run_process(
       {dps_device_binary().string(), "provision", "--server",
        "127.0.0.1:" + std::to_string(dps_->port()), "--cert",

@@ -80,6 +80,15 @@ json ApiTest::enroll_api_mfg(const std::string& owner) {
   return create(kGroupsPath, group_body(kApiHub), owner);
 }
 
+json ApiTest::put_group(const std::string& group_id, const json& fields) {
+  json body = group_body(kApiHub);
+  body.update(fields);
+  const auto answer =
+      call(Verb::put, std::string(kGroupsPath) + "/" + group_id, token_of(kOwnerA), body.dump());
+  EXPECT_EQ(answer.status, 200u) << answer.body;
+  return answer.object();
+}
+
 test::TestCert ApiTest::api_mfg_leaf(const std::string& cn) const {
   test::LeafOptions options;
   options.common_name = cn;

@@ -62,6 +62,9 @@ class ApiTest : public DpsTest {
                         const std::string& owner);
   /// Creates kApiHub and a group of api_mfg_ for `owner`; returns the created group.
   nlohmann::json enroll_api_mfg(const std::string& owner);
+  /// PUT of kOwnerA's api_mfg_ group `group_id` (group_body(kApiHub)) with `fields` added;
+  /// expects 200 and returns the answer.
+  nlohmann::json put_group(const std::string& group_id, const nlohmann::json& fields);
 
   device::ClientTlsOptions api_mfg_tls() const {
     return tls_for(api_mfg_.device, &api_mfg_.intermediate);

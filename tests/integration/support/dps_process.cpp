@@ -100,6 +100,17 @@ fs::path dps_device_binary() { return build_dir() / "tools" / "dps-device" / "dp
 fs::path dpsctl_binary() { return build_dir() / "tools" / "dpsctl" / "dpsctl"; }
 fs::path dps_bench_binary() { return build_dir() / "tools" / "dps-bench" / "dps-bench"; }
 
+std::vector<std::string> without_dps_environment(const std::vector<std::string>& assignments,
+                                                 const std::string& binary) {
+  std::vector<std::string> argv{"/usr/bin/env"};
+  for (const char* name : {"DPS_SERVER", "DPS_TOKEN", "DPS_TOKEN_FILE", "DPS_CA", "DPS_DATA_DIR"}) {
+    argv.insert(argv.end(), {"-u", name});
+  }
+  argv.insert(argv.end(), assignments.begin(), assignments.end());
+  argv.push_back(binary.empty() ? dpsctl_binary().string() : binary);
+  return argv;
+}
+
 ProcessOutput run_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   auto out = make_pipe();

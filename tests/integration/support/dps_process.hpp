@@ -24,6 +24,13 @@ std::filesystem::path dpsctl_binary();
 /// build/tools/dps-bench/dps-bench.
 std::filesystem::path dps_bench_binary();
 
+/// `/usr/bin/env -u DPS_SERVER -u DPS_TOKEN ... [assignments...] <binary>`: the start of a command
+/// line that runs `binary` (dpsctl by default) without the caller's DPS_* variables, so that the
+/// shell running the tests cannot change what a test sees; `assignments` ("NAME=value") are the
+/// ones a test is about.
+std::vector<std::string> without_dps_environment(const std::vector<std::string>& assignments = {},
+                                                 const std::string& binary = {});
+
 /// Output of a finished child process.
 struct ProcessOutput {
   int exit_code = -1;  // minus the signal number when killed by a signal
