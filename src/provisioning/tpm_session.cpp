@@ -124,39 +124,46 @@ StepResult TpmSession::finish_challenge(
   }
   const attestation::ChallengeRequest sent = std::move(*requested_);
   requested_.reset();
+  auto format = response_format(request);
+  if (!format) return error_of(request, format.error());
   if (!found) {
     challenged_ = false;  // the store's failure, not the device's: it may ask again
     return error_result(request, coap::Code::ServiceUnavailable,
                         "enrollment store unavailable, retry later");
   }
-  const auto& individual = *found;
-  if (!individual || !individual->is_tpm()) {
-    // No enrollment of its own: a TPM enrollment group, by the EK certificate.
-    if (sent.ek_certificate.empty()) {
-      return error_result(request, coap::Code::Forbidden,
-                          "no enrollment admits this TPM's endorsement key");
-    }
-    pki::TrustGroupIndex::RefusedBy refused_by;
-    auto group = find_tpm_group(catalog, sent.ek_certificate, endorsement_key_, now, &refused_by);
-    if (!group) {
-      // Only a group whose own CA certified this EK hears of the refusal (disabled, revoked,
-      // expired); a certificate that merely names its CA names no group.
-      const store::EnrollmentGroup* refusing_group = catalog.find_group(refused_by.group_id);
-      if (refusing_group == nullptr) return error_of(request, group.error());
-      peer_.enrollment_group_id = refusing_group->id;
-      enrollment_owner_ = refusing_group->owner;
-      return refuse_on_record(request, coap::Code::Forbidden, group.error(), "TPM challenge", now);
-    }
-    peer_.enrollment_group_id = (*group)->id;
-    enrollment_owner_ = (*group)->owner;
-  } else {
+  // Decided as for a certificate device (admission.cpp): the EK's individual enrollment wins when
+  // no TPM group admits the TPM or when that group is of its own owner; another owner's neither
+  // takes nor denies a TPM a group admits. Groups are asked only with an EK certificate.
+  const std::optional<store::IndividualEnrollment> individual =
+      *found && (*found)->is_tpm() ? *found : std::nullopt;
+  pki::TrustGroupIndex::RefusedBy refused_by;
+  Result<const store::EnrollmentGroup*> group = fail(ErrorCode::Forbidden, "");
+  if (!sent.ek_certificate.empty()) {
+    group = find_tpm_group(catalog, sent.ek_certificate, endorsement_key_, now, &refused_by);
+  }
+  const store::EnrollmentGroup* admitting = group ? *group : nullptr;
+  if (individual && (admitting == nullptr || admitting->owner == individual->owner)) {
     peer_.individual = as_group(*individual);
     enrollment_owner_ = individual->owner;
-  }
-  if (individual && individual->is_tpm() && individual->disabled) {
-    return refuse_on_record(request, coap::Code::Forbidden,
-                            {ErrorCode::Forbidden, "this device's enrollment is disabled", {}},
-                            "TPM challenge", now);
+    if (individual->disabled) {
+      return refuse_on_record(request, coap::Code::Forbidden,
+                              {ErrorCode::Forbidden, "this device's enrollment is disabled", {}},
+                              "TPM challenge", now);
+    }
+  } else if (admitting != nullptr) {
+    peer_.enrollment_group_id = admitting->id;
+    enrollment_owner_ = admitting->owner;
+  } else if (sent.ek_certificate.empty()) {
+    return error_result(request, coap::Code::Forbidden,
+                        "no enrollment admits this TPM's endorsement key");
+  } else {
+    // Only a group whose own CA certified this EK hears of the refusal (disabled, revoked,
+    // expired); a certificate that merely names its CA names no group.
+    const store::EnrollmentGroup* refusing_group = catalog.find_group(refused_by.group_id);
+    if (refusing_group == nullptr) return error_of(request, group.error());
+    peer_.enrollment_group_id = refusing_group->id;
+    enrollment_owner_ = refusing_group->owner;
+    return refuse_on_record(request, coap::Code::Forbidden, group.error(), "TPM challenge", now);
   }
   auto keys = attestation::check_keys(sent);
   if (!keys) {
@@ -166,8 +173,6 @@ StepResult TpmSession::finish_challenge(
   auto issued = attestation::issue_challenge(std::move(*keys), steady_now);
   if (!issued) return error_of(request, issued.error());
   challenge_ = std::move(issued->challenge);
-  auto format = response_format(request);
-  if (!format) return error_of(request, format.error());
   StepResult result;
   result.response = make_response(request, coap::Code::Changed, issued->response, *format);
   return result;

@@ -189,13 +189,28 @@ TEST_F(TpmSessionTest, ATpmGroupAdmitsByTheEkCertificateItsCaIssued) {
   EXPECT_FALSE(session_.peer().individual);
 }
 
-TEST_F(TpmSessionTest, AnIndividualEnrollmentOfTheEkWinsOverAnotherOwnersTpmGroup) {
+TEST_F(TpmSessionTest, AnotherOwnersEnrollmentOfTheEkNeitherTakesNorDeniesATpmItsGroupAdmits) {
+  // As for certificate devices: owner B's TPM group admits the TPM its CA certified; owner A's
+  // individual enrollment of that (public) EK does not take it, disabled or not.
   const test::TestCa vendor = test::make_root_ca("TPM Vendor Root");
-  const json body = with_tpm_group(vendor);  // owner B's group would admit it
-  const StepResult challenged = challenge(enrollment_, body);
+  const json body = with_tpm_group(vendor);  // owner B's group
+  store::IndividualEnrollment disabled = enrollment_;
+  disabled.disabled = true;
+  const StepResult challenged = challenge(disabled, body);
+  ASSERT_EQ(challenged.response.code, coap::Code::Changed) << challenged.response.payload_text();
+  EXPECT_EQ(session_.peer().enrollment_group_id, "g1");
+  EXPECT_FALSE(session_.peer().individual);
+}
+
+TEST_F(TpmSessionTest, TheGroupOwnersOwnIndividualEnrollmentWinsOverItsGroup) {
+  const test::TestCa vendor = test::make_root_ca("TPM Vendor Root");
+  const json body = with_tpm_group(vendor);
+  store::IndividualEnrollment own = enrollment_;
+  own.owner = "owner-b";  // the group's owner
+  const StepResult challenged = challenge(own, body);
   ASSERT_EQ(challenged.response.code, coap::Code::Changed);
   ASSERT_TRUE(session_.peer().individual);
-  EXPECT_EQ(session_.peer().individual->owner, "owner-a");
+  EXPECT_EQ(session_.peer().individual->owner, "owner-b");
   EXPECT_TRUE(session_.peer().enrollment_group_id.empty());
 }
 
