@@ -197,26 +197,31 @@ asio::awaitable<StepOutcome> Provisioner::acls(DeviceSession& session) {
   });
 }
 
+void Provisioner::record_connect_failure(Step step, const Error& error) {
+  StepOutcome outcome{step, false, coap::Code::Empty, {}, 0, error.internal};
+  outcome.connect_failure = connect_failure_of(error);
+  record(outcome, nullptr);
+}
+
+asio::awaitable<bool> Provisioner::time_session() {
+  auto session = co_await connect(Step::Time);
+  if (!session) {
+    record_connect_failure(Step::Time, session.error());
+    co_return false;
+  }
+  const bool ok = (co_await time(**session)).ok;
+  co_await (*session)->close();
+  co_return ok;
+}
+
 asio::awaitable<ProvisionResult> Provisioner::run() {
   const auto start = Clock::now();
-  auto connect_failed = [&](Step step, const Error& error) {
-    StepOutcome outcome{step, false, coap::Code::Empty, {}, 0, error.internal};
-    outcome.connect_failure = connect_failure_of(error);
-    record(outcome, nullptr);
-  };
-  {
-    auto session = co_await connect(Step::Time);
-    if (!session) {
-      connect_failed(Step::Time, session.error());
-      co_return finish(start);
-    }
-    const bool ok = (co_await time(**session)).ok;
-    co_await (*session)->close();
-    if (!ok) co_return finish(start);
-  }
+  // Each awaited into a local (GCC 12 miscompiles co_await in a condition, architecture.md).
+  const bool timed = co_await time_session();
+  if (!timed) co_return finish(start);
   auto session = co_await connect(Step::Ownership);
   if (!session) {
-    connect_failed(Step::Ownership, session.error());
+    record_connect_failure(Step::Ownership, session.error());
     co_return finish(start);
   }
   using StepFn = asio::awaitable<StepOutcome> (Provisioner::*)(DeviceSession&);

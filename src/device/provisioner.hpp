@@ -117,6 +117,11 @@ class Provisioner {
   /// Sets ok and total time once a run ends; `error` (a failure outside any step) when no step
   /// failed.
   ProvisionResult finish(std::chrono::steady_clock::time_point start);
+  /// A session for `step` that did not connect, recorded as that step's failure.
+  void record_connect_failure(Step step, const Error& error);
+  /// The first session of both flows: the time alone, dates unchecked (a device with no time yet
+  /// cannot check the server certificate's dates), closed after. False when it failed (recorded).
+  awaitable<bool> time_session();
 
   DeviceConfig config_;
   std::shared_ptr<ClientTls> tls_;

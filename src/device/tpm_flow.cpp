@@ -83,26 +83,12 @@ asio::awaitable<StepOutcome> Provisioner::tpm_activation(DeviceSession& session,
 asio::awaitable<ProvisionResult> Provisioner::run_tpm(TpmAttestor& tpm) {
   const auto start = Clock::now();
   result_.registration_id = tpm_registration_id(tpm.endorsement_key_tpm2b());
-  auto connect_failed = [&](Step step, const Error& error) {
-    StepOutcome outcome{step, false, coap::Code::Empty, {}, 0, error.internal};
-    outcome.connect_failure = connect_failure_of(error);
-    record(outcome, nullptr);
-  };
-  // The time first, dates unchecked, on a session of its own: as the certificate flow, a device
-  // that has no time yet cannot check the server certificate's dates.
-  {
-    auto session = co_await connect(Step::Time);
-    if (!session) {
-      connect_failed(Step::Time, session.error());
-      co_return finish(start);
-    }
-    const bool ok = (co_await time(**session)).ok;
-    co_await (*session)->close();
-    if (!ok) co_return finish(start);
-  }
+  // The time first, on a session of its own, as the certificate flow.
+  const bool timed = co_await time_session();
+  if (!timed) co_return finish(start);
   auto session = co_await connect(Step::TpmChallenge);
   if (!session) {
-    connect_failed(Step::TpmChallenge, session.error());
+    record_connect_failure(Step::TpmChallenge, session.error());
     co_return finish(start);
   }
   // Each awaited into a local (GCC 12 miscompiles co_await in a condition, architecture.md).

@@ -45,6 +45,21 @@ class TpmProvisioning : public ApiTest {
   std::string ca_file() const { return (spec_.data_dir / "ca.pem").string(); }
   std::string server() const { return "127.0.0.1:" + std::to_string(dps_->port()); }
 
+  /// `dps-device provision --tpm <tcti> --tpm-ek <kind>` at this dps, with a JSON report.
+  std::vector<std::string> provision_args(const std::string& tcti, const std::string& kind) const {
+    return {dps_device_binary().string(),
+            "provision",
+            "--server",
+            server(),
+            "--tpm",
+            tcti,
+            "--tpm-ek",
+            kind,
+            "--ca",
+            ca_file(),
+            "--json"};
+  }
+
   /// What a TPM device trusts: dps's CA, no client certificate of its own.
   device::ClientTlsOptions trust() const {
     device::ClientTlsOptions options;
@@ -114,18 +129,8 @@ TEST_P(DpsDeviceTpm, AttestsGetsItsHubTokenOverTheIdentitySessionAndLeavesTheTpm
     EXPECT_NE(written.out.find("dpsctl individual create --tpm-ek " + ek_file), std::string::npos)
         << written.out;
   }
-  std::vector<std::string> args = {dps_device_binary().string(),
-                                   "provision",
-                                   "--server",
-                                   server(),
-                                   "--tpm",
-                                   tpm.tcti(),
-                                   "--tpm-ek",
-                                   kind,
-                                   "--ca",
-                                   ca_file(),
-                                   "--json",
-                                   "--show-secrets"};
+  std::vector<std::string> args = provision_args(tpm.tcti(), kind);
+  args.push_back("--show-secrets");
   if (GetParam().tls12) args.push_back("--tls12");
   // Not enrolled yet: refused at the challenge, and told how to enroll.
   const auto early = run_process(args, 50s);
@@ -198,17 +203,7 @@ TEST_F(TpmProvisioning, ATpmGroupAdmitsTheTpmWhoseEkCertificateInNvItsVendorCaIs
   ASSERT_TRUE(state.ok()) << state.error();
   const tpm::test::Swtpm tpm(state.state_dir());
   ASSERT_TRUE(tpm.running()) << tpm.error();
-  const std::vector<std::string> args = {dps_device_binary().string(),
-                                         "provision",
-                                         "--server",
-                                         server(),
-                                         "--tpm",
-                                         tpm.tcti(),
-                                         "--tpm-ek",
-                                         "rsa",
-                                         "--ca",
-                                         ca_file(),
-                                         "--json"};
+  const std::vector<std::string> args = provision_args(tpm.tcti(), "rsa");
   // Another vendor's group: the certificate does not chain to it.
   const auto other = test::make_root_ca("TPM Vendor Root");
   auto tpm_group = [&](const std::string& chain) {

@@ -1,11 +1,9 @@
 #include "identities.hpp"
 
-#include <atomic>
 #include <chrono>
-#include <mutex>
 #include <stdexcept>
-#include <thread>
 
+#include "parallel_make.hpp"
 #include "pki/pem.hpp"
 #include "pki/x509_util.hpp"
 
@@ -94,30 +92,9 @@ Result<Manufacturer> load_manufacturer(const fs::path& dir) {
 std::vector<std::shared_ptr<device::ClientTls>> issue_identities(
     const Manufacturer& mfg, size_t count, const DeviceTlsSettings& settings, unsigned threads,
     const std::function<void(size_t done)>& progress) {
-  std::vector<std::shared_ptr<device::ClientTls>> out(count);
-  std::atomic<size_t> next{0};
-  std::atomic<size_t> done{0};
-  std::mutex error_mutex;
-  std::string first_error;
-  auto work = [&] {
-    for (size_t i = next++; i < count; i = next++) {
-      auto tls = issue_one(mfg, i, settings);
-      if (!tls) {
-        std::lock_guard lock(error_mutex);
-        if (first_error.empty()) first_error = tls.error().internal;
-        next = count;  // stop every worker
-        return;
-      }
-      out[i] = std::move(*tls);
-      if (progress) progress(++done);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < std::max(1u, threads); ++t) pool.emplace_back(work);
-  work();
-  for (auto& thread : pool) thread.join();
-  if (!first_error.empty()) throw std::runtime_error("device identity: " + first_error);
-  return out;
+  return parallel_make<std::shared_ptr<device::ClientTls>>(
+      count, threads, "device identity", [&](size_t i) { return issue_one(mfg, i, settings); },
+      progress);
 }
 
 Result<std::shared_ptr<device::ClientTls>> demo_device_identity(const Manufacturer& mfg,

@@ -1,16 +1,14 @@
 #include "tpm_devices.hpp"
 
-#include <atomic>
 #include <chrono>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <thread>
 
 #include "common/data_uri.hpp"
 #include "common/private_file.hpp"
 #include "device/provisioner.hpp"
 #include "device/tpm_attestor.hpp"
+#include "parallel_make.hpp"
 #include "pki/uuid.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "tpm/endorsement_key.hpp"
@@ -32,33 +30,9 @@ std::string as_text(const tpm::Bytes& bytes) { return std::string(bytes.begin(),
 std::vector<device::SoftwareTpm> make_software_tpms(
     size_t count, device::SoftwareTpm::EkKind kind, unsigned threads,
     const std::function<void(size_t done)>& progress) {
-  std::vector<std::optional<device::SoftwareTpm>> made(count);
-  std::atomic<size_t> next{0};
-  std::atomic<size_t> done{0};
-  std::mutex error_mutex;
-  std::string first_error;
-  auto work = [&] {
-    for (size_t i = next++; i < count; i = next++) {
-      auto tpm = device::SoftwareTpm::create(kind);
-      if (!tpm) {
-        std::lock_guard lock(error_mutex);
-        if (first_error.empty()) first_error = tpm.error().internal;
-        next = count;  // stop every worker
-        return;
-      }
-      made[i].emplace(std::move(*tpm));
-      if (progress) progress(++done);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < std::max(1u, threads); ++t) pool.emplace_back(work);
-  work();
-  for (auto& thread : pool) thread.join();
-  if (!first_error.empty()) throw std::runtime_error("software TPM: " + first_error);
-  std::vector<device::SoftwareTpm> out;
-  out.reserve(count);
-  for (auto& tpm : made) out.push_back(std::move(*tpm));
-  return out;
+  return parallel_make<device::SoftwareTpm>(
+      count, threads, "software TPM", [kind](size_t) { return device::SoftwareTpm::create(kind); },
+      progress);
 }
 
 void enroll_software_tpms(const std::filesystem::path& data_dir,

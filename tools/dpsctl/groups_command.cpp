@@ -36,39 +36,31 @@ const TableShape& group_table() {
 }
 
 // `get`: every field, the settings a device's admission depends on always (even when unset),
-// the PSK only as set or not.
+// the PSK only as set or not. `mechanism` is "x509" (a manufacturer chain) or "tpm" (a TPM
+// vendor's CA), `chain` its chain's field.
+DetailShape group_details_of(const std::string& mechanism, const std::string& chain) {
+  const std::string prefix = "attestationMechanism." + mechanism + ".";
+  return DetailShape{show::text("id"),
+                     show::text("name"),
+                     show::text("owner"),
+                     show::list("hubIds"),
+                     show::boolean("disabled", false),
+                     show::text(prefix + "leadCertificateName"),
+                     show::pem(prefix + chain, "none"),
+                     show::boolean(prefix + "expiredCertificateEnabled", false),
+                     show::list("revokedCertificates"),
+                     show::pem("crl", "none"),
+                     show::secret("preSharedKey"),
+                     show::text("templateId", "none")};
+}
+
 const DetailShape& group_details() {
-  static const DetailShape shape{
-      show::text("id"),
-      show::text("name"),
-      show::text("owner"),
-      show::list("hubIds"),
-      show::boolean("disabled", false),
-      show::text("attestationMechanism.x509.leadCertificateName"),
-      show::pem("attestationMechanism.x509.certificateChain", "none"),
-      show::boolean("attestationMechanism.x509.expiredCertificateEnabled", false),
-      show::list("revokedCertificates"),
-      show::pem("crl", "none"),
-      show::secret("preSharedKey"),
-      show::text("templateId", "none")};
+  static const DetailShape shape = group_details_of("x509", "certificateChain");
   return shape;
 }
 
-// `get` of a TPM group: its vendor CA instead of a manufacturer chain.
 const DetailShape& tpm_group_details() {
-  static const DetailShape shape{
-      show::text("id"),
-      show::text("name"),
-      show::text("owner"),
-      show::list("hubIds"),
-      show::boolean("disabled", false),
-      show::text("attestationMechanism.tpm.leadCertificateName"),
-      show::pem("attestationMechanism.tpm.vendorCertificateChain", "none"),
-      show::boolean("attestationMechanism.tpm.expiredCertificateEnabled", false),
-      show::list("revokedCertificates"),
-      show::pem("crl", "none"),
-      show::secret("preSharedKey"),
-      show::text("templateId", "none")};
+  static const DetailShape shape = group_details_of("tpm", "vendorCertificateChain");
   return shape;
 }
 
