@@ -298,5 +298,31 @@ TEST_F(AdmitIdentity, TheGroupsRevocationListRevokesTheIdentityCertificate) {
   EXPECT_FALSE(run_identity().admitted);
 }
 
+TEST_F(AdmitIdentity, ATpmDeviceKeepsItsCertifiedKeyAndItsTpmGroupRevokesItByItsEk) {
+  // A TPM device's record names its EK; its group is a TPM group (of some vendor CA).
+  const std::string ek_hash(64, 'e');
+  facts_.record->attestation.emplace();
+  facts_.record->attestation->tpm_endorsement_key_sha256 = ek_hash;
+  store::EnrollmentGroup group = *catalog_->find_group("group-a");
+  group.tpm.vendor_certificate_chain = group.x509.certificate_chain;
+  group.x509 = {};
+  catalog_ = Catalog::build({group}, {});
+  const auto admitted = run_identity();
+  ASSERT_TRUE(admitted.admitted) << admitted.refusal;
+  EXPECT_EQ(peer_.tpm_endorsement_key_sha256, ek_hash);
+  EXPECT_EQ(peer_.certified_key_sha256, peer_.key_hash) << "renewals must keep this key";
+
+  PeerIdentity fresh;
+  fresh.key_hash = peer_.key_hash;
+  peer_ = fresh;
+  group.revoked_certificates = {ek_hash};
+  catalog_ = Catalog::build({group}, {});
+  const auto revoked = run_identity();
+  EXPECT_FALSE(revoked.admitted);
+  EXPECT_EQ(revoked.refusal_kind, Kind::Revoked);
+  ASSERT_TRUE(revoked.refusing);
+  EXPECT_NE(revoked.refusing->reason.find(ek_hash), std::string::npos) << revoked.refusing->reason;
+}
+
 }  // namespace
 }  // namespace dps::provisioning
