@@ -11,7 +11,6 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <cstring>
-#include <nlohmann/json.hpp>
 
 #include "coap/signaling.hpp"
 #include "coap/tcp_framing.hpp"
@@ -26,7 +25,7 @@
 #include "pki/x509_util.hpp"
 #include "provisioning/admission.hpp"
 #include "provisioning/catalog.hpp"
-#include "provisioning/content.hpp"
+#include "provisioning/device_resources.hpp"
 #include "provisioning/router.hpp"
 #include "provisioning/tpm_session.hpp"
 #include "provisioning/uris.hpp"
@@ -42,31 +41,6 @@ using Stream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr size_t kReadChunk = 4096;
 constexpr size_t kTokenSize = 8;
-
-// Extracts `links[0].eps[].ep` (or, for a plain array answer, `[0].eps[].ep`) from the device's
-// answer to GET /oic/res (device-protocol §3.6). Anything unexpected yields no endpoints.
-std::vector<std::string> endpoints_of(const coap::Message& response) {
-  std::vector<std::string> endpoints;
-  // The same bounded decoder as request bodies: a device's answer is as untrusted as its requests
-  // (nesting depth capped instead of recursing on the I/O thread's stack).
-  auto decoded = provisioning::decode_cbor(response.payload);
-  if (!decoded) return endpoints;
-  try {
-    const nlohmann::json& body = *decoded;
-    const nlohmann::json* links = &body;
-    if (body.is_object() && body.contains("links")) links = &body["links"];
-    if (!links->is_array() || links->empty()) return endpoints;
-    const auto& eps = (*links)[0].value("eps", nlohmann::json::array());
-    for (const auto& ep : eps) {
-      if (ep.is_object() && ep.contains("ep") && ep["ep"].is_string()) {
-        endpoints.push_back(ep["ep"].get<std::string>());
-      }
-    }
-  } catch (const std::exception&) {
-    endpoints.clear();
-  }
-  return endpoints;
-}
 
 std::string method_name(coap::Code code) {
   switch (code) {
@@ -475,15 +449,7 @@ class Session {
   const provisioning::PeerIdentity& peer() const { return tpm_ ? tpm_->peer() : outcome_.peer; }
 
   awaitable<bool> send_reverse_request() {
-    coap::Message request;
-    request.code = coap::Code::Get;
-    request.token = random_token();
-    request.set_uri_path(provisioning::uris::kDeviceResources);
-    request.add_string_option(coap::option::kUriQuery,
-                              provisioning::uris::kDeviceResourcesQueryInterface);
-    request.add_string_option(coap::option::kUriQuery,
-                              provisioning::uris::kDeviceResourcesQueryType);
-    request.add_uint_option(coap::option::kAccept, coap::content_format::kOcfCbor);
+    auto request = provisioning::device_resources_request(random_token());
     reverse_token_ = request.token;
     const bool sent = co_await send(std::move(request));
     co_return sent;
@@ -496,7 +462,7 @@ class Session {
 
   void record_endpoints(const coap::Message& response) {
     reverse_token_.clear();
-    auto endpoints = endpoints_of(response);
+    auto endpoints = provisioning::endpoints_of(response);
     if (endpoints.empty()) {
       spdlog::info("conn={} peer={} GET /oic/res answered {} without endpoints", id_, remote_,
                    coap::to_string(response.code));
@@ -506,16 +472,10 @@ class Session {
     // nothing of its own into the enrollment owner's record.
     if (tpm_ && !tpm_->attested()) return;
     auto catalog = deps_.catalogs->get();
-    const auto* enrollment = provisioning::enrollment_of(peer(), *catalog);
-    if (!enrollment) return;  // deleted since the handshake (or no TPM enrollment): no record
-    store::ProvisioningRecord update;
-    update.id = peer().registration_id;
-    update.owner = enrollment->owner;
-    (peer().individual ? update.individual_enrollment_id : update.enrollment_group_id) =
-        enrollment->id;
-    update.local_endpoints = std::move(endpoints);
+    auto update = provisioning::local_endpoints_update(peer(), *catalog, std::move(endpoints));
+    if (!update) return;  // its enrollment was deleted since the handshake: no record to add to
     // Not tied to an answer, so nothing waits for it; failures only log (device-protocol §3.6).
-    deps_.records->submit(std::move(update), [id = id_](Result<void> result) {
+    deps_.records->submit(std::move(*update), [id = id_](Result<void> result) {
       if (!result)
         spdlog::warn("conn={} local endpoints not stored: {}", id, result.error().internal);
     });
