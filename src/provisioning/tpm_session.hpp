@@ -49,8 +49,9 @@ class TpmSession {
              std::chrono::steady_clock::time_point steady_now);
 
   /// The challenge's answer, once the store answered the LookUp (`found`): which enrollment
-  /// admits the EK (its individual enrollment, else the TPM enrollment group its EK certificate
-  /// chains to), the keys checked, the credential made.
+  /// admits the EK, decided as for a certificate device (its individual enrollment unless a TPM
+  /// group of another owner admits it by its EK certificate), the keys checked, the credential
+  /// made.
   StepResult finish_challenge(const coap::Message& request,
                               const Result<std::optional<store::IndividualEnrollment>>& found,
                               const Catalog& catalog, std::chrono::system_clock::time_point now,
