@@ -6,6 +6,7 @@
 //    dps's refusals: an EK no enrollment admits, a certificate-less session asking for ownership
 //    first, a second challenge and a replayed activation on one session;
 //  - dps-bench --tpm: a handful of TPM devices, with the server's CPU per provisioning.
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "common/data_uri.hpp"
@@ -237,6 +238,41 @@ TEST_F(TpmProvisioning, ATpmGroupAdmitsTheTpmWhoseEkCertificateInNvItsVendorCaIs
 // A software TPM with a P-256 EK whose certificate a test vendor CA issued: the Provisioner's
 // flow through the identity session; the same EK's individual enrollment, once it exists, wins
 // over the group.
+// A TPM without an EK certificate in NV, and the certificate its vendor issued given as a file
+// (dps-device --tpm-ek-cert): admitted by the group of that vendor CA, end to end.
+TEST_F(TpmProvisioning, AnEkCertificateFromAFileIsSentForTheTpmGroup) {
+  ASSERT_TRUE(tpm::test::have_programs({"swtpm", "tpm2_createek", "tpm2_flushcontext"}));
+  const tpm::test::Swtpm tpm;
+  ASSERT_TRUE(tpm.running()) << tpm.error();
+  const auto made = tpm.tools("tpm2_createek -c ek.ctx -G ecc -u ek.pub && tpm2_flushcontext -t");
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const auto vendor = test::make_root_ca("TPM Vendor Root");
+  const tpm::Bytes certificate =
+      tpm::test::issue_ek_certificate(vendor, tpm::test::read_file(tpm.file("ek.pub")));
+  const std::string certificate_file = tpm.file("ek-certificate.der");
+  std::ofstream(certificate_file, std::ios::binary)
+      .write(reinterpret_cast<const char*>(certificate.data()),
+             static_cast<std::streamsize>(certificate.size()));
+  const json group = create(
+      kGroupsPath,
+      json{{"name", "tpm vendor"},
+           {"attestationMechanism", {{"tpm", {{"vendorCertificateChain", vendor.chain_pem()}}}}},
+           {"hubIds", {kApiHub}}},
+      kOwnerA);
+  std::vector<std::string> args = provision_args(tpm.tcti(), "ecc");
+  // Without the file the TPM has no certificate to send, and no enrollment names its EK.
+  const auto refused = run_process(args, 50s);
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  args.insert(args.end(), {"--tpm-ek-cert", certificate_file});
+  const auto out = run_process(args, 50s);
+  ASSERT_EQ(out.exit_code, 0) << out.out << out.err;
+  const json report = json::parse(out.out, nullptr, false);
+  ASSERT_TRUE(report.is_object()) << out.out;
+  const auto record = record_at_api(kOwnerA, report.value("registrationId", ""));
+  ASSERT_TRUE(record) << out.out;
+  EXPECT_EQ(record->value("enrollmentGroupId", ""), group.value("id", "")) << record->dump();
+}
+
 TEST_F(TpmProvisioning, ATpmGroupAdmitsASoftwareTpmByItsEkCertificate) {
   auto made = device::SoftwareTpm::create(device::SoftwareTpm::EkKind::P256);
   ASSERT_TRUE(made) << made.error().internal;
