@@ -17,8 +17,10 @@
 
 #include "auth/base64url.hpp"
 #include "auth/embedded_token_minter.hpp"
+#include "coap/block.hpp"
 #include "coap/signaling.hpp"
 #include "coap/tcp_framing.hpp"
+#include "coap/udp_message.hpp"
 #include "common/data_uri.hpp"
 #include "device/requests.hpp"
 #include "pki/x509_util.hpp"
@@ -96,6 +98,70 @@ void coap_seeds(const std::string& csr) {
   write(t, "stream",
         frame(coap::make_csm(1152, false)) + frame(device::make_time_request()) +
             frame(device::make_ownership_request()));
+}
+
+// coap_udp_fuzz.cpp: pass 1 reads the whole input as one datagram, pass 2 as datagrams each
+// preceded by a one-byte length.
+void coap_udp_seeds(const std::string& csr) {
+  const std::string t = "coap_udp_fuzz";
+  const auto datagram = [](coap::MessageType type, uint16_t message_id, coap::Message m) {
+    return bytes_of(coap::encode_datagram(coap::Datagram{type, message_id, std::move(m)}));
+  };
+  using coap::MessageType;
+  // RFC 7252 Appendix A: CON [0x7d34] GET /temperature and its piggybacked 2.05 "22.3 C".
+  coap::Message get;
+  get.code = coap::Code::Get;
+  get.set_uri_path("/temperature");
+  write(t, "rfc7252_get", datagram(MessageType::Confirmable, 0x7d34, get));
+  coap::Message content;
+  content.code = coap::Code::Content;
+  content.payload = {'2', '2', '.', '3', ' ', 'C'};
+  write(t, "rfc7252_answer", datagram(MessageType::Acknowledgement, 0x7d34, content));
+  write(t, "empty_ack", bytes_of(coap::encode_datagram(coap::make_ack(0x1234))));
+  write(t, "reset", bytes_of(coap::encode_datagram(coap::make_reset(0x1234))));
+  write(t, "ping", datagram(MessageType::Confirmable, 0x0101, coap::Message{}));
+  write(t, "time", datagram(MessageType::Confirmable, 1, device::make_time_request()));
+  write(t, "ownership", datagram(MessageType::NonConfirmable, 2, device::make_ownership_request()));
+  const coap::Message credentials = device::make_credentials_request(kDeviceId, csr);
+  write(t, "credentials", datagram(MessageType::Confirmable, 3, credentials));
+
+  // A large answer sliced for Block2, and the request for its second block.
+  coap::Message answer;
+  answer.code = coap::Code::Changed;
+  answer.token = credentials.token;
+  answer.add_uint_option(coap::option::kContentFormat, coap::content_format::kOcfCbor);
+  answer.payload.assign(2500, 0xa5);
+  write(t, "block2_first",
+        datagram(MessageType::Acknowledgement, 3, *coap::block2_slice(answer, 0, 6)));
+  coap::Message next = credentials;
+  next.payload.clear();
+  coap::set_block(next, coap::option::kBlock2, {1, false, 6});
+  write(t, "block2_request", datagram(MessageType::Confirmable, 4, next));
+
+  // The credentials request in 64-byte Block1 blocks with Size1, one datagram each, the second
+  // one retransmitted (same Message ID), as a session input for pass 2.
+  std::string session;
+  const size_t blocks = (credentials.payload.size() + 63) / 64;
+  for (uint32_t num = 0; num < blocks; ++num) {
+    coap::Message block = credentials;
+    block.token = {0x42, static_cast<uint8_t>(num)};
+    const size_t begin = size_t{num} * 64;
+    const size_t end = std::min(begin + 64, credentials.payload.size());
+    block.payload.assign(credentials.payload.begin() + static_cast<long>(begin),
+                         credentials.payload.begin() + static_cast<long>(end));
+    coap::set_block(block, coap::option::kBlock1, {num, end < credentials.payload.size(), 2});
+    if (num == 0) {
+      block.add_uint_option(coap::option::kSize1,
+                            static_cast<uint32_t>(credentials.payload.size()));
+    }
+    const std::string bytes =
+        datagram(MessageType::Confirmable, static_cast<uint16_t>(100 + num), block);
+    if (bytes.size() > 255) throw std::runtime_error("block datagram longer than its length byte");
+    if (num == 0) write(t, "block1_first", bytes);
+    session += static_cast<char>(bytes.size()) + bytes;
+    if (num == 1) session += static_cast<char>(bytes.size()) + bytes;
+  }
+  write(t, "block1_session", session);
 }
 
 void cbor_step_seeds(const std::string& csr) {
@@ -389,6 +455,7 @@ int main(int argc, char** argv) {
     auto key = test::make_key(test::KeyType::P256);
     const std::string csr = test::make_csr_pem(key.get(), std::string("uuid:") + kDeviceId);
     coap_seeds(csr);
+    coap_udp_seeds(csr);
     cbor_step_seeds(csr);
     pki_seeds();
     api_seeds();

@@ -21,8 +21,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # Absolute, so a relative DPS_FUZZ_BUILD_DIR means the caller's directory wherever we cd later.
 build=$(realpath -m "${DPS_FUZZ_BUILD_DIR:-$root/build-fuzz}")
-all_targets=(coap_tcp_framing_fuzz cbor_step_body_fuzz pki_fuzz api_json_fuzz config_yaml_fuzz
-             jwt_fuzz)
+all_targets=(coap_tcp_framing_fuzz coap_udp_fuzz cbor_step_body_fuzz pki_fuzz api_json_fuzz
+             config_yaml_fuzz jwt_fuzz)
 
 usage() {
   echo "usage: $0 TARGET|all [SECONDS]   (targets: ${all_targets[*]})" >&2
@@ -42,7 +42,7 @@ fi
 # Inputs larger than this are truncated by libFuzzer (the seeds fit).
 max_len_of() {
   case $1 in
-    coap_tcp_framing_fuzz) echo 4096 ;;
+    coap_tcp_framing_fuzz | coap_udp_fuzz) echo 4096 ;;
     config_yaml_fuzz) echo 16384 ;;
     *) echo 8192 ;;
   esac

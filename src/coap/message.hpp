@@ -25,6 +25,7 @@ enum class Code : uint8_t {
   Valid = 67,                      // 2.03
   Changed = 68,                    // 2.04
   Content = 69,                    // 2.05
+  Continue = 95,                   // 2.31 (RFC 7959 §2.9.1: send the next Block1 block)
   BadRequest = 128,                // 4.00
   Unauthorized = 129,              // 4.01
   BadOption = 130,                 // 4.02
@@ -32,6 +33,7 @@ enum class Code : uint8_t {
   NotFound = 132,                  // 4.04
   MethodNotAllowed = 133,          // 4.05
   NotAcceptable = 134,             // 4.06
+  RequestEntityIncomplete = 136,   // 4.08 (RFC 7959 §2.9.2: Block1 block out of sequence)
   RequestEntityTooLarge = 141,     // 4.13
   UnsupportedContentFormat = 143,  // 4.15
   InternalServerError = 160,       // 5.00

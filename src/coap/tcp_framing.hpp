@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "coap/message.hpp"
+#include "coap/option_codec.hpp"  // kMaxTokenLength, kPayloadMarker and the option caps
 
 namespace dps::coap {
 
@@ -18,20 +19,6 @@ namespace dps::coap {
 constexpr size_t kLenExt8Offset = 13;
 constexpr size_t kLenExt16Offset = 269;
 constexpr size_t kLenExt32Offset = 65805;
-/// RFC 7252 §3: TKL values 9-15 are reserved.
-constexpr size_t kMaxTokenLength = 8;
-/// RFC 7252 §3: ends the options, starts a non-empty payload.
-constexpr uint8_t kPayloadMarker = 0xff;
-/// Most options one message may carry. Each decoded option costs a fixed ~32 bytes plus its value,
-/// and an empty option costs one byte on the wire: without a cap a 256 KiB frame of empty options
-/// made the decoder allocate over 8 MiB. The largest OCF/plgd requests carry about ten (Uri-Path
-/// segments, Uri-Query, Content-Format, Accept, the OCF version options); 64 leaves room for any
-/// real client and bounds the per-option overhead to about 2 KiB per message.
-constexpr size_t kMaxOptionsPerMessage = 64;
-/// Longest option value accepted: RFC 7252 §5.10 defines none longer than Proxy-Uri's 1034 bytes.
-/// With kMaxOptionsPerMessage this also bounds all option bytes of a message to about 66 KiB, so
-/// no separate total cap is needed (the frame size limit bounds them as well).
-constexpr size_t kMaxOptionLength = 1034;
 
 enum class DecodeError {
   MessageTooLarge,          // the announced frame length exceeds max_message_size
