@@ -17,6 +17,8 @@ packages=(
   swtpm swtpm-tools tpm2-tools  # TPM attestation tests: a software TPM 2.0 and the TSS CLI (tests/unit/tpm)
   libtss2-dev  # TPM2 Software Stack (ESAPI): the device side of TPM attestation with a real TPM (src/tss)
   tpm2-openssl  # OpenSSL 3 provider for TPM keys: dps-device --key-provider tpm2 (IDevID in a TPM)
+  libgnutls28-dev libwolfssl-dev  # dps-microbench's handshake on GnuTLS and wolfSSL (docs/decisions/tls-library.md)
+  nginx-light  # bench/nginx-side-by-side.sh: nginx with mutual TLS on dps's certificates, CPU per connection
 )
 
 missing=()

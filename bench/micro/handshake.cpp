@@ -47,15 +47,6 @@ bool wants_io(SSL* ssl, int rc) {
   SSL_free(ssl);  // and the server's end of the BIO pair
 }
 
-// Times `fn` on the thread CPU clock into `total`.
-template <class Fn>
-auto timed(int64_t& total, Fn fn) {
-  const int64_t start = thread_cpu_ns();
-  auto result = fn();
-  total += thread_cpu_ns() - start;
-  return result;
-}
-
 }  // namespace
 
 HandshakeRun run_handshake(SSL_CTX* server_ctx, SSL_CTX* client_ctx) {

@@ -15,4 +15,13 @@ inline int64_t thread_cpu_ns() {
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
+/// Runs `fn`, adds the thread CPU it took to `total`, returns what it returned.
+template <class Fn>
+auto timed(int64_t& total, Fn fn) {
+  const int64_t start = thread_cpu_ns();
+  auto result = fn();
+  total += thread_cpu_ns() - start;
+  return result;
+}
+
 }  // namespace dps::microbench

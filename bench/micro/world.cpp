@@ -81,6 +81,9 @@ std::unique_ptr<World> build_world() {
   w->server_tls =
       take(net::make_device_tls_context({identity.cert_chain_pem, identity.key_pem}, *w->catalogs),
            "server TLS context");
+  w->server_chain_pem = identity.cert_chain_pem;
+  w->server_key_pem = identity.key_pem;
+  w->group_root_pem = take(pki::read_file(mfg.root), "root.pem");
 
   w->device_chain_pem = take(pki::read_file(mfg.device_cert), "device.pem");
   const auto device_key_pem = take(pki::read_file(mfg.device_key), "device.key");

@@ -34,6 +34,12 @@ struct World {
   std::unique_ptr<provisioning::Router> router;
   /// The real server context (net::make_device_tls_context) over `catalogs`.
   std::shared_ptr<boost::asio::ssl::context> server_tls;
+  /// What `server_tls` was made of (leaf first, then the embedded CA's chain), for the other TLS
+  /// libraries' servers (server_library.hpp).
+  std::string server_chain_pem;
+  std::string server_key_pem;
+  /// The enrollment group's self-signed root (root.pem of the demo PKI): its only trust anchor.
+  std::string group_root_pem;
 
   /// The device as it appears on the wire: leaf + intermediate PEM, and parsed (leaf first).
   std::string device_chain_pem;

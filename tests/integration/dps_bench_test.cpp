@@ -79,6 +79,38 @@ TEST(DpsBench, UsageErrorsExitTwo) {
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("Examples"), std::string::npos) << help.out;
   EXPECT_NE(help.out.find("--idle"), std::string::npos) << help.out;
+  // dps speaks CoAP on its device port: an HTTP request is for a web server given with --server.
+  EXPECT_EQ(run_process({bench, "--connections", "5", "--http-get", "/", "--start-dps",
+                         dps_binary().string()})
+                .exit_code,
+            2);
+}
+
+// Short connections (bench/nginx-side-by-side.sh's client): each one a handshake, the time
+// request and its answer; every one served, on the TLS version asked for, with the server's CPU.
+TEST(DpsBench, ShortConnectionsToAStartedDpsAreEachServedOnTheVersionAskedFor) {
+  for (const bool tls12 : {false, true}) {
+    std::vector<std::string> args{dps_bench_binary().string(),
+                                  "--start-dps",
+                                  dps_binary().string(),
+                                  "--connections",
+                                  "30",
+                                  "--json"};
+    if (tls12) args.push_back("--tls12");
+    const auto out = run_process(args, 40s);
+    ASSERT_EQ(out.exit_code, 0) << out.out << out.err;
+    const json report = parse_report(out);
+    ASSERT_TRUE(report.is_object());
+    EXPECT_EQ(report["served"], 30);
+    EXPECT_EQ(report["failed"], 0);
+    EXPECT_EQ(report["request"], "CoAP GET /x.plgd.dev/time");
+    EXPECT_EQ(report["tlsVersion"], tls12 ? "TLSv1.2" : "TLSv1.3");
+    if (tls12) {
+      EXPECT_EQ(report["cipher"], "ECDHE-ECDSA-AES128-GCM-SHA256");
+    }
+    ASSERT_TRUE(report["server"].is_object()) << report.dump();
+    EXPECT_GE(report["server"]["cpuUsPerConnection"].get<double>(), 0);
+  }
 }
 
 // A running server with a group for a `dps-device demo-pki` manufacturer: dps-bench issues a

@@ -92,7 +92,9 @@ int main(int argc, char** argv) {
     }
     Target target = prepare_target(options, enroll);
     const int code = options.mode == Mode::Idle ? run_idle(options, target)
-                                                : run_provision(options, target, std::move(tpm));
+                     : options.mode == Mode::Connections
+                         ? run_connections(options, target)
+                         : run_provision(options, target, std::move(tpm));
     const int server_exit = target.stop();
     if (target.process && server_exit != 0) {
       std::fprintf(stderr, "dps-bench: dps exited with %d on SIGTERM\n", server_exit);

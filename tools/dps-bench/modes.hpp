@@ -29,6 +29,10 @@ int run_provision(const BenchOptions& options, Target& target,
 /// K idle connections held for a while; 0 when every one opened, else 1.
 int run_idle(const BenchOptions& options, Target& target);
 
+/// N short connections (handshake, one request, its answer, close); 0 when every one was
+/// served, else 1.
+int run_connections(const BenchOptions& options, Target& target);
+
 /// Client threads: the option, or one per core.
 unsigned client_threads(const BenchOptions& options);
 

@@ -13,7 +13,9 @@ constexpr const char* kDescription =
     "CSR, and acls on a second session, every answer checked as a device does), one manufacturer\n"
     "certificate per device, and reports provisionings/s, latency percentiles per step, errors by\n"
     "code, the server's CPU and peak RSS, and this machine's crypto floor. With --idle it holds\n"
-    "idle device connections instead and reports the server's RSS per connection.";
+    "idle device connections instead and reports the server's RSS per connection; with\n"
+    "--connections it makes short connections (handshake, one request, its answer, close) and\n"
+    "reports the server's CPU per connection.";
 
 constexpr const char* kExamples = R"EXAMPLES(
 Examples:
@@ -44,11 +46,19 @@ Examples:
   # each, its EK enrolled as an individual enrollment before dps starts):
   dps-bench --start-dps build/tools/dps/dps --devices 200 --tpm --tpm-ek ecc
 
+  # server CPU per connection: 2000 short connections (handshake, CoAP GET /x.plgd.dev/time,
+  # its answer, close), 16 at once; --http-get makes the request HTTP for a web server on the
+  # same certificates (bench/nginx-side-by-side.sh runs both):
+  dps-bench --start-dps build/tools/dps/dps --connections 2000
+  # (nginx's worker does the work, not its master):
+  dps-bench --server 127.0.0.1:8443 --mfg-dir mfg --ca dps-data/ca.pem --connections 2000 \
+            --http-get / --server-pid "$(pgrep -P "$(cat nginx.pid)")"
+
   # one JSON document instead of the text report:
   dps-bench --start-dps build/tools/dps/dps --devices 50 --concurrency 8 --json
 
-Exit codes: 0 every device succeeded (every idle connection opened), 1 some failed (the first
-errors are printed), 2 usage error.)EXAMPLES";
+Exit codes: 0 every device succeeded (every idle connection opened, every short connection
+served), 1 some failed (the first errors are printed), 2 usage error.)EXAMPLES";
 
 }  // namespace
 
@@ -64,6 +74,15 @@ void add_options(CLI::App& app, BenchOptions& o) {
   auto* idle = app.add_option("--idle", o.idle, "Open and hold K idle device connections instead");
   idle->check(CLI::PositiveNumber);
   devices->excludes(idle);
+  auto* connections = app.add_option(
+      "--connections", o.connections,
+      "Make N short connections instead (handshake, one request, its answer, close) and report "
+      "the server's CPU per connection");
+  connections->check(CLI::PositiveNumber)->excludes(devices)->excludes(idle);
+  app.add_option("--http-get", o.http_get,
+                 "--connections: the request is HTTP/1.1 GET PATH, and the answer must be 200 (a "
+                 "web server on the same certificates), instead of CoAP GET /x.plgd.dev/time")
+      ->needs(connections);
   app.add_option("-c,--concurrency", o.concurrency,
                  "Devices in flight at once (idle: connections opened at once)")
       ->capture_default_str()
@@ -130,7 +149,7 @@ void add_options(CLI::App& app, BenchOptions& o) {
                      "dps.db or --postgres-uri, in batches of 10000, and exit")
           ->group(preload_group)
           ->check(CLI::PositiveNumber);
-  preload->excludes(devices)->excludes(idle);
+  preload->excludes(devices)->excludes(idle)->excludes(connections);
   app.add_option("--data-dir", o.data_dir, "dps data directory (dataDirectory) to preload")
       ->group(preload_group)
       ->check(CLI::ExistingDirectory);
@@ -160,9 +179,14 @@ std::optional<std::string> check_options(BenchOptions& o) {
   if (!o.data_dir.empty() || !o.postgres_uri.empty()) {
     return "--data-dir and --postgres-uri go with --preload-individual-enrollments";
   }
-  if (o.devices == 0 && o.idle == 0) return "give --devices N (provision) or --idle K (hold)";
-  o.mode = o.idle > 0 ? Mode::Idle : Mode::Provision;
-  if (o.mode == Mode::Idle && o.rate > 0) return "--rate is for provisioning (--devices)";
+  if (o.devices == 0 && o.idle == 0 && o.connections == 0) {
+    return "give --devices N (provision), --idle K (hold) or --connections N";
+  }
+  o.mode = o.idle > 0 ? Mode::Idle : o.connections > 0 ? Mode::Connections : Mode::Provision;
+  if (o.mode != Mode::Provision && o.rate > 0) return "--rate is for provisioning (--devices)";
+  if (!o.http_get.empty() && (o.starts_dps() || o.http_get.front() != '/')) {
+    return "--http-get /PATH is for a web server given with --server (dps speaks CoAP)";
+  }
   if (o.servers.empty() && !o.starts_dps()) {
     return "give --server HOST:PORT (running servers) or --start-dps PATH (dps-bench starts one)";
   }

@@ -15,7 +15,7 @@ class App;
 
 namespace dps::bench {
 
-enum class Mode { Provision, Idle, Preload };
+enum class Mode { Provision, Idle, Connections, Preload };
 
 struct BenchOptions {
   Mode mode = Mode::Provision;
@@ -24,6 +24,8 @@ struct BenchOptions {
   double rate = 0;  // --rate: devices started per second, 0 = closed loop at `concurrency`
   size_t idle = 0;  // --idle: idle-connection mode
   double hold_seconds = 10;
+  size_t connections = 0;           // --connections: short-connection mode
+  std::string http_get;             // --http-get PATH: its request is HTTP GET PATH (a web server)
   size_t preload = 0;               // --preload-individual-enrollments: set-up mode, no measurement
   std::string data_dir;             // --data-dir: the dps data directory whose dps.db gets them
   std::string postgres_uri;         // --postgres-uri: or this PostgreSQL database
