@@ -250,18 +250,25 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
       context(pki::IdentityTrust::create(parts->ca->intermediates_pem() + parts->ca->root_pem()),
               "certificateAuthority");
   if (!identities) return tl::unexpected(identities.error());
-  auto tls = net::make_device_tls_context({identity->cert_chain_pem, identity->key_pem},
-                                          parts->catalog->catalogs(), std::move(*identities),
+  const net::ServerTlsIdentity server_identity{identity->cert_chain_pem, identity->key_pem};
+  auto tls = net::make_device_tls_context(server_identity, parts->catalog->catalogs(), *identities,
                                           config.coap.client_certificate_required);
   if (!tls) return tl::unexpected(tls.error());
 
   net::SessionDependencies deps;
   deps.tls = std::move(*tls);
-  deps.router = parts->router.get();
-  deps.catalogs = &parts->catalog->catalogs();
-  deps.records = parts->records.get();
-  deps.enrollments = parts->store.get();
-  deps.metrics = parts->metrics.get();
+  if (config.coap.udp) {
+    // CoAP over DTLS: the same identity, enrollment matching and certificate rule as over TLS.
+    auto dtls = net::make_device_dtls_context(server_identity, parts->catalog->catalogs(),
+                                              *identities, config.coap.client_certificate_required);
+    if (!dtls) return tl::unexpected(dtls.error());
+    deps.dtls = std::move(*dtls);
+  }
+  deps.conversation.router = parts->router.get();
+  deps.conversation.catalogs = &parts->catalog->catalogs();
+  deps.conversation.records = parts->records.get();
+  deps.conversation.enrollments = parts->store.get();
+  deps.conversation.metrics = parts->metrics.get();
   deps.options.max_message_size = config.coap.max_message_size;
   deps.options.handshake_timeout = config.coap.handshake_timeout;
   deps.options.inactivity_timeout = config.coap.inactivity_timeout;
@@ -269,6 +276,8 @@ Result<std::unique_ptr<Service>> Service::start(const config::Config& config) {
   deps.options.disconnect_on_expired_certificate = config.coap.disconnect_on_expired_certificate;
   net::DeviceServerOptions server_options;
   server_options.address = config.coap.address;
+  server_options.tcp = config.coap.tcp;
+  server_options.udp = config.coap.udp;
   server_options.workers = config.workers;
   server_options.max_connections = config.coap.max_connections;
   server_options.per_source = {static_cast<double>(config.coap.connection_rate_per_source),
@@ -317,6 +326,10 @@ boost::asio::ip::tcp::endpoint Service::device_endpoint() const {
   return parts_->devices->local_endpoint();
 }
 
+std::optional<boost::asio::ip::udp::endpoint> Service::udp_endpoint() const {
+  return parts_->devices->udp_endpoint();
+}
+
 void Service::stop_on_signals() {
   // Registering installs the handlers now: a signal that arrives before run() is queued, not
   // fatal (scripts stop dps right after its ready line).
@@ -324,8 +337,10 @@ void Service::stop_on_signals() {
       std::make_unique<boost::asio::signal_set>(parts_->devices->io_context(), SIGINT, SIGTERM);
   signals_->async_wait([this](const boost::system::error_code& ec, int signal) {
     if (ec) return;
-    spdlog::info("signal {}: stopping", signal);
-    stop();
+    spdlog::info("signal {}: stopping (open device sessions get {} ms to finish)", signal,
+                 kShutdownGrace.count());
+    if (parts_->http) parts_->http->stop();
+    parts_->devices->stop_gracefully(kShutdownGrace);
   });
 }
 

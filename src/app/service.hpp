@@ -3,7 +3,9 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -22,11 +24,17 @@ class Service {
   ~Service();
 
   boost::asio::ip::tcp::endpoint device_endpoint() const;
+  /// CoAP over UDP+DTLS's address, when apis.coap.protocols has udp.
+  std::optional<boost::asio::ip::udp::endpoint> udp_endpoint() const;
   /// The management API's address, when apis.http.enabled.
   std::optional<boost::asio::ip::tcp::endpoint> api_endpoint() const;
   /// <dataDirectory>/admin.token, when the API and apis.http.adminToken are enabled.
   std::optional<std::filesystem::path> admin_token_file() const;
-  /// From now on SIGINT and SIGTERM stop the service (also when they arrive before run()).
+  /// How long a signal lets open device sessions finish (a step under way is completed and
+  /// answered) before the rest are closed; new connections are refused from the signal on.
+  static constexpr std::chrono::milliseconds kShutdownGrace{2000};
+  /// From now on SIGINT and SIGTERM stop the service (also when they arrive before run()), after
+  /// kShutdownGrace at most.
   void stop_on_signals();
   /// Serves until stop().
   void run();

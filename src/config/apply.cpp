@@ -61,15 +61,20 @@ Result<void> assign(const schema::Key& key, const Node& node, Config& config) {
 // Smaller limits would refuse ordinary enrollment groups (a chain of two certificates is ~2 KiB).
 constexpr uint32_t kMinApiBodySize = 16 * 1024;
 
-Result<void> apply_protocols(const Node& doc) {
+Result<void> apply_protocols(const Node& doc, CoapApi& coap) {
   const Node* node = doc.at("apis.coap.protocols");
   if (!node || std::holds_alternative<std::monostate>(node->value)) return {};
   const auto& protocols = std::get<std::vector<std::string>>(node->value);
-  if (protocols.empty()) return invalid(node->path, "expected at least [tcp]");
+  if (protocols.empty()) return invalid(node->path, "expected tcp, udp or both");
+  coap.tcp = coap.udp = false;
   for (size_t i = 0; i < protocols.size(); ++i) {
     std::string path = node->path + "[" + std::to_string(i) + "]";
-    if (protocols[i] == "udp") return invalid(path, "udp: DTLS not supported yet (use tcp)");
-    if (protocols[i] != "tcp") return invalid(path, "expected tcp, got \"" + protocols[i] + "\"");
+    bool& protocol = protocols[i] == "tcp" ? coap.tcp : coap.udp;
+    if (protocols[i] != "tcp" && protocols[i] != "udp") {
+      return invalid(path, "expected tcp or udp, got \"" + protocols[i] + "\"");
+    }
+    if (protocol) return invalid(path, protocols[i] + " is listed twice");
+    protocol = true;
   }
   return {};
 }
@@ -94,7 +99,7 @@ Result<void> apply_settings(const Node& doc, Config& config) {
     if (!node || std::holds_alternative<std::monostate>(node->value)) continue;
     if (auto done = assign(key, *node, config); !done) return done;
   }
-  if (auto done = apply_protocols(doc); !done) return done;
+  if (auto done = apply_protocols(doc, config.coap); !done) return done;
   if (auto done = apply_authorities(doc, config); !done) return done;
   if (config.coap.max_message_size < kMinMaxMessageSize) {
     return invalid("apis.coap.maxMessageSize", "must be at least 1152 (RFC 8323 §5.3.1), got " +

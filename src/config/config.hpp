@@ -24,7 +24,9 @@ struct TlsFiles {
 };
 
 struct CoapApi {
-  std::string address = "0.0.0.0:15684";
+  std::string address = "0.0.0.0:15684";  // the TCP and the UDP listener share it, as in plgd
+  bool tcp = true;                        // apis.coap.protocols has tcp: CoAP over TCP+TLS
+  bool udp = false;                       // apis.coap.protocols has udp: CoAP over UDP+DTLS 1.2
   uint32_t max_message_size = 262144;
   milliseconds inactivity_timeout{20000};
   milliseconds handshake_timeout{10000};

@@ -55,9 +55,11 @@ const std::vector<Key>& table() {
               "timeEncoder=rfc3339nano|rfc3339"),
 
       bound("apis.coap.address", Kind::String, DPS_CFG(coap.address),
-            "Listen address (host:port) for devices, CoAP over TCP+TLS."),
+            "Listen address (host:port) for devices: TCP for CoAP over TLS, UDP for CoAP over "
+            "DTLS."),
       plain("apis.coap.protocols", Kind::StringList, "[tcp]",
-            "Transports: tcp only (plgd's udp, CoAP over DTLS, is refused: not supported yet)."),
+            "Transports: tcp (CoAP over TCP+TLS, RFC 8323), udp (CoAP over UDP+DTLS 1.2, "
+            "RFC 7252) or both, on the same address."),
       bound("apis.coap.maxMessageSize", Kind::Uint, DPS_CFG(coap.max_message_size),
             "Largest inbound CoAP message in bytes; bigger ones close the connection."),
       ignored("apis.coap.messagePoolSize",

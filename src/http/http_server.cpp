@@ -4,9 +4,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -16,7 +14,6 @@
 #include "http/descriptor_budget.hpp"
 #include "http/routes.hpp"
 #include "metrics/metrics.hpp"
-#include "net/device_server.hpp"
 
 namespace dps::http {
 namespace {
@@ -61,9 +58,20 @@ awaitable<void> discard_until_closed(Stream& stream, size_t max_bytes) {
 
 // One connection: requests in order, keep-alive, a deadline on every read and write, a body limit
 // that answers 413 instead of buffering whatever a client sends.
+// The answer to `in`; one that may wait on the store is computed on `store_calls`, and the
+// connection resumes on its own strand.
+awaitable<Reply> answer(const Incoming& in, const HttpEndpoints& endpoints,
+                        asio::any_io_executor store_calls) {
+  if (!may_wait_on_store(in)) co_return route(in, endpoints);
+  co_return co_await asio::co_spawn(
+      store_calls, [&]() -> awaitable<Reply> { co_return route(in, endpoints); },
+      asio::use_awaitable);
+}
+
 template <class Stream>
 awaitable<void> serve(Stream& stream, const HttpEndpoints& endpoints,
-                      const HttpServerOptions& options, const std::string& peer) {
+                      const HttpServerOptions& options, const std::string& peer,
+                      asio::any_io_executor store_calls) {
   beast::flat_buffer buffer;
   for (;;) {
     bhttp::request_parser<bhttp::string_body> parser;
@@ -96,7 +104,7 @@ awaitable<void> serve(Stream& stream, const HttpEndpoints& endpoints,
                 std::string(req[bhttp::field::authorization]),
                 std::string(req[bhttp::field::host]),
                 peer};
-    Reply reply = route(in, endpoints);
+    Reply reply = co_await answer(in, endpoints, store_calls);
     if (endpoints.metrics) endpoints.metrics->on_api_request(in.method, reply.status);
     auto res = to_beast(reply, req.version());
     res.keep_alive(req.keep_alive());
@@ -114,42 +122,55 @@ HttpServer::HttpServer(const HttpServerOptions& options, std::shared_ptr<asio::s
     : options_(options),
       tls_(std::move(tls)),
       endpoints_(std::move(endpoints)),
-      acceptor_(io_),
       token_rate_(options.per_token),
       auth_failures_(options.auth_failures, endpoints_.metrics),
-      admission_({"apis.http", api_connection_cap(options.max_connections, descriptor_limit()),
-                  options.per_source, metrics::Limit::ApiMaxConnections,
-                  metrics::Limit::ApiSourceConnectionRate},
-                 endpoints_.metrics) {
+      listener_(io_,
+                {"apis.http", api_connection_cap(options.max_connections, descriptor_limit()),
+                 options.per_source, metrics::Limit::ApiMaxConnections,
+                 metrics::Limit::ApiSourceConnectionRate},
+                endpoints_.metrics, listener_hooks()) {
   if (options_.per_token.enabled()) endpoints_.token_rate = &token_rate_;
   endpoints_.auth_failures = &auth_failures_;
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+  // A store call still running resumes its connection through io_: finish it before io_ goes.
+  store_calls_.join();
+}
 
 Result<std::unique_ptr<HttpServer>> HttpServer::create(const HttpServerOptions& options,
                                                        std::shared_ptr<asio::ssl::context> tls,
                                                        HttpEndpoints endpoints) {
   std::unique_ptr<HttpServer> server(new HttpServer(options, std::move(tls), std::move(endpoints)));
-  if (auto listening = net::listen_on(server->acceptor_, options.address); !listening) {
+  if (auto listening = server->listener_.listen(options.address); !listening) {
     return tl::unexpected(listening.error());
   }
   const uint64_t nofile = descriptor_limit();
   spdlog::info(
       "management API: at most {} connections (apis.http.maxConnections {}, descriptor budget "
       "{}: 1/{} of RLIMIT_NOFILE {})",
-      server->admission_.max_connections(), options.max_connections, api_descriptor_budget(nofile),
-      kApiDescriptorShare, nofile);
+      server->listener_.admission().max_connections(), options.max_connections,
+      api_descriptor_budget(nofile), kApiDescriptorShare, nofile);
   return server;
 }
 
-tcp::endpoint HttpServer::local_endpoint() const {
-  boost::system::error_code ec;
-  return acceptor_.local_endpoint(ec);
+tcp::endpoint HttpServer::local_endpoint() const { return listener_.local_endpoint(); }
+
+net::Listener::Hooks HttpServer::listener_hooks() {
+  net::Listener::Hooks hooks;
+  hooks.serve = [this](tcp::socket socket) { return run_connection(std::move(socket)); };
+  hooks.opened = [this] {
+    if (endpoints_.metrics) endpoints_.metrics->on_api_connection_opened();
+  };
+  hooks.closed = [this] {
+    if (endpoints_.metrics) endpoints_.metrics->on_api_connection_closed();
+  };
+  return hooks;
 }
 
 void HttpServer::start() {
-  asio::co_spawn(io_, accept_loop(), asio::detached);
+  listener_.start();
   for (unsigned i = 0; i < std::max(1u, options_.threads); ++i) {
     threads_.emplace_back([this] { io_.run(); });
   }
@@ -161,38 +182,6 @@ void HttpServer::stop() {
     if (thread.joinable()) thread.join();
   }
   threads_.clear();
-}
-
-awaitable<void> HttpServer::accept_loop() {
-  asio::steady_timer backoff(io_);
-  for (;;) {
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kNoThrow);
-    if (ec) {
-      if (ec == asio::error::operation_aborted) co_return;
-      co_await net::back_off_after_accept_error(ec, backoff, "apis.http");
-      continue;
-    }
-    boost::system::error_code peer_error;
-    const auto peer = socket.remote_endpoint(peer_error);
-    // Refused before a byte is read or any TLS state exists: an accept and a close.
-    if (!admission_.admit(peer_error ? std::nullopt : std::optional(peer.address()))) {
-      boost::system::error_code ignored;
-      socket.close(ignored);
-      continue;
-    }
-    if (endpoints_.metrics) endpoints_.metrics->on_api_connection_opened();
-    auto executor = socket.get_executor();
-    asio::co_spawn(executor, run_connection(std::move(socket)), [this](std::exception_ptr error) {
-      admission_.release();
-      if (endpoints_.metrics) endpoints_.metrics->on_api_connection_closed();
-      if (!error) return;
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        spdlog::error("http connection failed: {}", e.what());
-      }
-    });
-  }
 }
 
 awaitable<void> HttpServer::run_connection(tcp::socket socket) {
@@ -214,7 +203,7 @@ awaitable<void> HttpServer::run_connection(tcp::socket socket) {
   }
   if (!tls_) {
     beast::tcp_stream stream(std::move(socket));
-    co_await serve(stream, endpoints_, options_, peer);
+    co_await serve(stream, endpoints_, options_, peer, store_calls_.get_executor());
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     co_return;
   }
@@ -229,7 +218,7 @@ awaitable<void> HttpServer::run_connection(tcp::socket socket) {
     spdlog::debug("http peer={} TLS handshake failed: {}", peer, handshake_error.message());
     co_return;
   }
-  co_await serve(stream, endpoints_, options_, peer);
+  co_await serve(stream, endpoints_, options_, peer, store_calls_.get_executor());
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
   co_await stream.async_shutdown(kNoThrow);
 }

@@ -1,13 +1,16 @@
 // The operators' HTTPS endpoint: the management API, dps's own OpenID discovery and JWKS (so a
 // plgd hub can use dps as the authority of the tokens it mints for devices), health checks and
 // Prometheus metrics.
-// Runs on its own I/O thread(s): API calls block on the store, devices must never wait for that.
+// Runs on its own I/O thread(s), apart from the devices' (devices must never wait for an operator).
+// Requests that wait on the store (the API, /readyz) run on a pool of their own, so that the I/O
+// threads keep accepting, reading, timing out and answering /healthz and /metrics meanwhile.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,7 +21,7 @@
 #include "common/rate_limiter.hpp"
 #include "common/result.hpp"
 #include "http/auth_failures.hpp"
-#include "net/connection_admission.hpp"
+#include "net/listener.hpp"
 
 namespace dps::api {
 class ManagementApi;
@@ -69,6 +72,8 @@ struct HttpEndpoints {
 
 class HttpServer {
  public:
+  static constexpr unsigned kStoreCallThreads = 4;
+
   /// `tls` null = plain HTTP (only when configured so). Binds at once; serves from start().
   static Result<std::unique_ptr<HttpServer>> create(const HttpServerOptions& options,
                                                     std::shared_ptr<boost::asio::ssl::context> tls,
@@ -81,17 +86,19 @@ class HttpServer {
  private:
   HttpServer(const HttpServerOptions& options, std::shared_ptr<boost::asio::ssl::context> tls,
              HttpEndpoints endpoints);
-  boost::asio::awaitable<void> accept_loop();
+  net::Listener::Hooks listener_hooks();
   boost::asio::awaitable<void> run_connection(boost::asio::ip::tcp::socket socket);
 
   HttpServerOptions options_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   HttpEndpoints endpoints_;
   boost::asio::io_context io_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  /// Runs the requests that may wait on the store (routes.hpp, may_wait_on_store): as many at a
+  /// time as it has threads; the others queue, each still under its connection's deadline.
+  boost::asio::thread_pool store_calls_{kStoreCallThreads};
   KeyedRateLimiter token_rate_;
   AuthFailures auth_failures_;
-  net::ConnectionAdmission admission_;
+  net::Listener listener_;
   LogThrottle silent_log_{5};  // "sent nothing within apis.http.handshakeTimeout"
   std::vector<std::thread> threads_;
 };

@@ -97,6 +97,11 @@ Reply error_reply(unsigned status, const std::string& message) {
       {{"code", grpc_code_of(status)}, {"message", message}, {"details", nlohmann::json::array()}});
 }
 
+bool may_wait_on_store(const Incoming& in) {
+  const std::string path = path_of(in.target);
+  return starts_with(path, kApiPrefix) || starts_with(path, kPlgdApiPrefix) || path == "/readyz";
+}
+
 Reply route(const Incoming& in, const HttpEndpoints& endpoints) {
   const std::string path = path_of(in.target);
   if (starts_with(path, kApiPrefix) || starts_with(path, kPlgdApiPrefix)) {

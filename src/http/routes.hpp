@@ -31,4 +31,8 @@ Reply error_reply(unsigned status, const std::string& message);
 
 Reply route(const Incoming& in, const HttpEndpoints& endpoints);
 
+/// Whether route() may wait on the store for `in` (the management API, /readyz): such requests
+/// run off the I/O threads, so a slow database never stalls /healthz, /metrics or the accept loop.
+bool may_wait_on_store(const Incoming& in);
+
 }  // namespace dps::http

@@ -16,14 +16,18 @@
 #include "common/result.hpp"
 #include "net/connection_admission.hpp"
 #include "net/device_session.hpp"
+#include "net/dtls_server.hpp"
+#include "net/listener.hpp"
 
 namespace dps::net {
 
 struct DeviceServerOptions {
   std::string address = "0.0.0.0:15684";  // host:port; port 0 picks a free one
-  unsigned workers = 0;                   // I/O threads; 0 = one per core
-  size_t max_connections = 100000;        // beyond it new connections are closed at once
-  RateLimit per_source;                   // new connections per source address
+  bool tcp = true;                        // CoAP over TCP+TLS on `address`
+  bool udp = false;      // CoAP over UDP+DTLS on `address` too (SessionDependencies::dtls set)
+  unsigned workers = 0;  // I/O threads; 0 = one per core
+  size_t max_connections = 100000;  // beyond it new connections are closed at once
+  RateLimit per_source;             // new connections per source address
 };
 
 class DeviceServer {
@@ -34,12 +38,18 @@ class DeviceServer {
                                                       SessionDependencies deps);
   ~DeviceServer();
 
+  /// The TCP listener's address (unbound when tcp is off).
   boost::asio::ip::tcp::endpoint local_endpoint() const;
+  /// The UDP listener's address, when udp is on.
+  std::optional<boost::asio::ip::udp::endpoint> udp_endpoint() const;
   /// Accepts and serves until stop(); blocks the calling thread, which is one of the workers.
   void run();
   /// Thread-safe and signal-safe to call from an Asio signal handler: stops accepting and ends the
   /// I/O threads.
   void stop();
+  /// Stops accepting, lets the open sessions finish (a step under way completes and is answered)
+  /// for up to `grace`, then ends the I/O threads as stop() does. Returns at once.
+  void stop_gracefully(std::chrono::steady_clock::duration grace);
   boost::asio::io_context& io_context() { return io_; }
 
   /// Threads of the pool that runs requests which may wait on the network (hubs' authorities
@@ -54,7 +64,9 @@ class DeviceServer {
 
  private:
   DeviceServer(const DeviceServerOptions& options, SessionDependencies deps);
-  boost::asio::awaitable<void> accept_loop();
+  Listener::Hooks tcp_hooks();
+  Result<std::shared_ptr<DtlsServer>> make_udp_listener();
+  void finish_udp_listener();
 
   DeviceServerOptions options_;
   /// Runs the requests that may wait on the network (SessionDependencies::blocking), so that a
@@ -65,15 +77,9 @@ class DeviceServer {
   boost::asio::thread_pool store_reads_{kStoreReadThreads};
   SessionDependencies deps_;
   boost::asio::io_context io_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  ConnectionAdmission admission_;
   std::atomic<uint64_t> next_connection_id_{1};
+  Listener tcp_;                     // CoAP over TCP+TLS
+  std::shared_ptr<DtlsServer> udp_;  // CoAP over UDP+DTLS; null when apis.coap.protocols lacks it
 };
-
-/// Opens, binds and listens `acceptor` on "host:port"; the message names the address on failure.
-Result<void> listen_on(boost::asio::ip::tcp::acceptor& acceptor, const std::string& address);
-
-/// "host:port" → endpoint; BadRequest naming the text when it does not parse.
-Result<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& address);
 
 }  // namespace dps::net

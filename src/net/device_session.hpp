@@ -1,6 +1,8 @@
 // One device connection: TLS handshake (enrollment-group matching), CSM, then RFC 8323 frames
-// until the device leaves, goes idle, or gets an error answer. Coroutine form: the coroutine frame
-// owns the session and runs on the connection's strand (style.md, "Async sessions").
+// until the device leaves, goes idle, or gets an error answer. What the frames mean is the
+// provisioning::DeviceConversation's business; this file carries them. Coroutine form: the
+// coroutine frame owns the session and runs on the connection's strand (style.md, "Async
+// sessions").
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -12,18 +14,7 @@
 
 #include "common/log_throttle.hpp"
 #include "net/session_options.hpp"
-
-namespace dps::provisioning {
-class Router;
-class CatalogHolder;
-}  // namespace dps::provisioning
-namespace dps::store {
-class RecordWriter;
-class Store;
-}  // namespace dps::store
-namespace dps::metrics {
-class Metrics;
-}
+#include "provisioning/device_conversation.hpp"
 
 namespace dps::net {
 
@@ -37,18 +28,11 @@ struct SessionLogThrottles {
 
 struct SessionDependencies {
   std::shared_ptr<boost::asio::ssl::context> tls;
-  const provisioning::Router* router = nullptr;
-  provisioning::CatalogHolder* catalogs = nullptr;
-  store::RecordWriter* records = nullptr;
-  /// Where a session reads its device's individual enrollment (Store::find_individual_enrollment)
-  /// before serving it; null: no individual enrollments (groups alone decide).
-  store::Store* enrollments = nullptr;
-  /// Runs those reads, so that no I/O thread waits on the database; empty: `blocking`.
-  boost::asio::any_io_executor store_reads;
-  metrics::Metrics* metrics = nullptr;  // null: nothing is counted
-  /// Where requests that may wait on the network run (Router::may_block: an OAuth2 token
-  /// fetch), so that no I/O thread waits; empty: on the session's own thread.
-  boost::asio::any_io_executor blocking;
+  std::shared_ptr<boost::asio::ssl::context> dtls;  // for CoAP over UDP; null when it is off
+  /// What each session's conversation borrows (provisioning/device_conversation.hpp); its
+  /// metrics count this transport's events too. Its refusal_log is pointed at
+  /// log_throttles->handshake_refused by the DeviceServer.
+  provisioning::ConversationDependencies conversation;
   SessionOptions options;
   std::shared_ptr<SessionLogThrottles> log_throttles = std::make_shared<SessionLogThrottles>();
 };

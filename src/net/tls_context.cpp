@@ -3,8 +3,11 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <vector>
 
+#include "net/datagram_bio.hpp"
+#include "net/dtls_cookie.hpp"
 #include "pki/chain_verifier.hpp"
 #include "pki/identity_trust.hpp"
 #include "pki/pem.hpp"
@@ -48,11 +51,13 @@ struct VerifyInputs {
   std::shared_ptr<const pki::IdentityTrust> identities;
 };
 
-// The context and what its verify callback reads, in one allocation that lives as long as the
-// context (callers hold the context through an aliasing shared_ptr).
+// The context and what its callbacks read, in one allocation that lives as long as the context
+// (callers hold the context through an aliasing shared_ptr).
 struct DeviceTls {
-  boost::asio::ssl::context context{boost::asio::ssl::context::tls_server};
+  explicit DeviceTls(boost::asio::ssl::context base) : context(std::move(base)) {}
+  boost::asio::ssl::context context;
   VerifyInputs verify;
+  std::unique_ptr<DtlsCookieSecret> cookies;  // DTLS only
 };
 
 int verify_against_enrollment_groups(X509_STORE_CTX* store_ctx, void* arg) {
@@ -109,21 +114,31 @@ void attach_handshake_outcome(SSL* ssl, HandshakeOutcome* outcome) {
   SSL_set_ex_data(ssl, outcome_index(), outcome);
 }
 
-Result<std::shared_ptr<boost::asio::ssl::context>> make_device_tls_context(
-    const ServerTlsIdentity& identity, provisioning::CatalogHolder& catalogs,
-    std::shared_ptr<const pki::IdentityTrust> identities, bool client_certificate_required) {
+namespace {
+
+// Protocol versions: what the TLS and the DTLS contexts do not share.
+struct VersionRange {
+  int min;
+  int max;
+};
+
+// Everything the TLS and DTLS device contexts share (device-protocol §1): suites, groups,
+// options, the server identity and the enrollment-group verification.
+Result<std::shared_ptr<DeviceTls>> make_device_context(
+    boost::asio::ssl::context base, VersionRange versions, const ServerTlsIdentity& identity,
+    provisioning::CatalogHolder& catalogs, std::shared_ptr<const pki::IdentityTrust> identities,
+    bool client_certificate_required) {
   namespace ssl = boost::asio::ssl;
-  auto holder = std::make_shared<DeviceTls>();
+  auto holder = std::make_shared<DeviceTls>(std::move(base));
   holder->verify = {&catalogs, std::move(identities)};
-  std::shared_ptr<ssl::context> context(holder, &holder->context);
-  SSL_CTX* ctx = context->native_handle();
+  SSL_CTX* ctx = holder->context.native_handle();
   boost::system::error_code ec;
   auto fail_with = [](const std::string& what) {
     return fail(ErrorCode::Internal,
                 "device TLS context: " + what + ": " + pki::openssl_error_string());
   };
-  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
-      SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
+  if (SSL_CTX_set_min_proto_version(ctx, versions.min) != 1 ||
+      SSL_CTX_set_max_proto_version(ctx, versions.max) != 1) {
     return fail_with("protocol versions");
   }
   // No renegotiation, no compression; tickets off: a device never resumes a DPS session and
@@ -134,11 +149,11 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_device_tls_context(
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   if (SSL_CTX_set_cipher_list(ctx, kDeviceCipherList) != 1) return fail_with("cipher list");
   if (SSL_CTX_set1_groups_list(ctx, kDeviceGroups) != 1) return fail_with("groups");
-  context->use_certificate_chain(boost::asio::buffer(identity.certificate_chain_pem.data(),
-                                                     identity.certificate_chain_pem.size()),
-                                 ec);
+  holder->context.use_certificate_chain(boost::asio::buffer(identity.certificate_chain_pem.data(),
+                                                            identity.certificate_chain_pem.size()),
+                                        ec);
   if (ec) return fail(ErrorCode::Internal, "device TLS context: certificate: " + ec.message());
-  context->use_private_key(
+  holder->context.use_private_key(
       boost::asio::buffer(identity.private_key_pem.data(), identity.private_key_pem.size()),
       ssl::context::pem, ec);
   if (ec) return fail(ErrorCode::Internal, "device TLS context: private key: " + ec.message());
@@ -150,7 +165,55 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_device_tls_context(
                                                  : SSL_VERIFY_PEER,
                      nullptr);
   SSL_CTX_set_cert_verify_callback(ctx, verify_against_enrollment_groups, &holder->verify);
-  return context;
+  return holder;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<boost::asio::ssl::context>> make_device_tls_context(
+    const ServerTlsIdentity& identity, provisioning::CatalogHolder& catalogs,
+    std::shared_ptr<const pki::IdentityTrust> identities, bool client_certificate_required) {
+  namespace ssl = boost::asio::ssl;
+  auto holder =
+      make_device_context(ssl::context(ssl::context::tls_server), {TLS1_2_VERSION, TLS1_3_VERSION},
+                          identity, catalogs, std::move(identities), client_certificate_required);
+  if (!holder) return tl::unexpected(holder.error());
+  return std::shared_ptr<ssl::context>(*holder, &(*holder)->context);
+}
+
+Result<std::shared_ptr<boost::asio::ssl::context>> make_device_dtls_context(
+    const ServerTlsIdentity& identity, provisioning::CatalogHolder& catalogs,
+    std::shared_ptr<const pki::IdentityTrust> identities, bool client_certificate_required) {
+  namespace ssl = boost::asio::ssl;
+  SSL_CTX* native = SSL_CTX_new(DTLS_server_method());
+  if (native == nullptr) {
+    return fail(ErrorCode::Internal, "device DTLS context: " + pki::openssl_error_string());
+  }
+  auto holder =
+      make_device_context(ssl::context(native), {DTLS1_2_VERSION, DTLS1_2_VERSION}, identity,
+                          catalogs, std::move(identities), client_certificate_required);
+  if (!holder) return tl::unexpected(holder.error());
+  SSL_CTX* ctx = (*holder)->context.native_handle();
+  // The listener sets each session's link MTU itself (datagram_bio); records no larger than that
+  // link also keep OpenSSL's per-session write buffer at ~1.3 KiB instead of ~17 KiB.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU);
+  if (SSL_CTX_set_max_send_fragment(ctx, datagram_bio::kDefaultLinkMtu) != 1) {
+    return fail(ErrorCode::Internal, "device DTLS context: max send fragment");
+  }
+  (*holder)->cookies = std::make_unique<DtlsCookieSecret>();
+  enable_cookie_exchange(ctx, (*holder)->cookies.get());
+  return std::shared_ptr<ssl::context>(*holder, &(*holder)->context);
+}
+
+std::chrono::steady_clock::time_point client_certificate_deadline(SSL* ssl, bool enabled) {
+  using Steady = std::chrono::steady_clock;
+  if (!enabled) return Steady::time_point::max();
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  auto not_after = cert ? pki::to_time_point(X509_get0_notAfter(cert)) : std::nullopt;
+  if (!not_after) return Steady::time_point::max();
+  const auto left = *not_after - std::chrono::system_clock::now();
+  return Steady::now() +
+         std::max(std::chrono::duration_cast<Steady::duration>(left), Steady::duration::zero());
 }
 
 }  // namespace dps::net

@@ -1,5 +1,6 @@
-// Bridges the group-commit writer's callback (on its own thread) back onto a session's executor
-// as an Asio async operation, so a session can `co_await` the durability of its record.
+// Bridges the group-commit writer's callback (on its own thread) back onto a conversation's
+// executor as an Asio async operation, so a device conversation can `co_await` the durability of
+// its record before it answers.
 #pragma once
 
 #include <boost/asio/associated_executor.hpp>
@@ -9,7 +10,7 @@
 
 #include "store/record_writer.hpp"
 
-namespace dps::net {
+namespace dps::provisioning {
 
 template <class CompletionToken>
 auto async_commit(store::RecordWriter& writer, store::ProvisioningRecord record,
@@ -29,4 +30,4 @@ auto async_commit(store::RecordWriter& writer, store::ProvisioningRecord record,
       token, std::move(record));
 }
 
-}  // namespace dps::net
+}  // namespace dps::provisioning

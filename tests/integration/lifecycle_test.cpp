@@ -1,9 +1,14 @@
 // The dps process itself: readiness line, data directory, clean exit on SIGTERM at any time.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -11,6 +16,8 @@
 #include <thread>
 
 #include "device/fleet.hpp"
+#include "device/provisioner.hpp"
+#include "device/requests.hpp"
 #include "support/dps_fixture.hpp"
 #include "support/fleet_checks.hpp"
 #include "support/test_pki.hpp"
@@ -19,6 +26,19 @@ namespace dps::itest {
 namespace {
 
 class Lifecycle : public DpsTest {};
+
+// Whether a TCP connection to `address`:`port` is accepted (a plain connect, no TLS).
+bool tcp_connects(const char* address, uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  inet_pton(AF_INET, address, &to.sin_addr);
+  const bool connected = connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0;
+  close(fd);
+  return connected;
+}
 
 TEST_F(Lifecycle, CreatesTheCaDevicesTrust) {
   expect_server_serves();
@@ -35,6 +55,40 @@ TEST_F(Lifecycle, SigtermRightAfterTheReadyLineExitsCleanly) {
 TEST_F(Lifecycle, SigtermAfterServingExitsCleanly) {
   expect_server_serves();
   stop_dps();
+}
+
+// A graceful stop: from SIGTERM on, no new connection is accepted, and a device already in a
+// session still gets its step answered (apis.coap's grace period, app::Service::kShutdownGrace).
+TEST_F(Lifecycle, SigtermRefusesNewConnectionsAndLetsAnOpenSessionFinishItsStep) {
+  using namespace std::chrono_literals;
+  auto tls = device::ClientTls::create(default_tls());
+  ASSERT_TRUE(tls) << tls.error().internal;
+  device::Provisioner device(device_config(), *tls);
+  const uint16_t port = dps_->port();
+  const auto outcome = run_coro<std::string>([&]() -> awaitable<std::string> {
+    auto session = co_await device.connect(device::Step::Ownership);
+    if (!session) co_return "connect before SIGTERM: " + session.error().internal;
+    dps_->send_signal(SIGTERM);
+    // The listening socket closes as the signal is handled; until then a connect may still land.
+    bool refused = false;
+    for (int attempt = 0; attempt < 100 && !refused; ++attempt) {
+      refused = !tcp_connects("127.0.0.1", port);
+      if (!refused) std::this_thread::sleep_for(20ms);
+    }
+    if (!refused) co_return "new connections still accepted 2 s after SIGTERM";
+    auto response = co_await (*session)->request(device::make_ownership_request());
+    co_await (*session)->close();
+    if (!response)
+      co_return "the open session's request after SIGTERM: " + response.error().internal;
+    if (response->code != coap::Code::Content) {
+      co_return "the open session's request after SIGTERM answered " +
+          coap::to_string(response->code);
+    }
+    co_return "";
+  });
+  EXPECT_EQ(outcome, "");
+  EXPECT_EQ(dps_->stop(), 0) << dps_->log_excerpt();
+  dps_.reset();
 }
 
 TEST_F(Lifecycle, RestartKeepsTheCaAndRecords) {

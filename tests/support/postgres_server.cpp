@@ -1,6 +1,7 @@
 #include "postgres_server.hpp"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <libpq-fe.h>
@@ -93,6 +94,49 @@ std::optional<std::filesystem::path> template_cache() {
   const char* build_dir = ::getenv("DPS_BUILD_DIR");
   if (build_dir == nullptr || !std::filesystem::is_directory(build_dir)) return std::nullopt;
   return std::filesystem::path(build_dir) / "postgres-15-template";
+}
+
+/// The state letter and the parent of `pid` (/proc/<pid>/stat); nullopt once it is gone.
+struct ProcessStat {
+  char state = '?';
+  pid_t parent = 0;
+};
+std::optional<ProcessStat> process_stat(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return std::nullopt;
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so the last ')' ends it.
+  const size_t end = line.rfind(')');
+  if (end == std::string::npos) return std::nullopt;
+  std::istringstream rest(line.substr(end + 1));
+  ProcessStat stat;
+  if (!(rest >> stat.state >> stat.parent)) return std::nullopt;
+  return stat;
+}
+
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> children;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it("/proc", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(name));
+    const auto stat = process_stat(pid);
+    if (stat && stat->parent == parent) children.push_back(pid);
+  }
+  return children;
+}
+
+/// Waits until `pid` stands still: stopped ('T'), or gone or a zombie (nothing left to stop).
+bool wait_until_stopped(pid_t pid, std::chrono::steady_clock::duration limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    const auto stat = process_stat(pid);
+    if (!stat || stat->state == 'T' || stat->state == 'Z' || stat->state == 'X') return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
 }
 
 }  // namespace
@@ -271,7 +315,97 @@ void PostgresServer::wait_until_ready(std::chrono::seconds limit) {
   }
 }
 
+void PostgresServer::pause() {
+  if (!running() || paused()) return;
+  // A process of its own resumes the server if this one dies while it is paused (a crash, a
+  // kill at a test timeout): a stopped postmaster would not even act on its PR_SET_PDEATHSIG,
+  // and the frozen server would outlive the test. It learns of each process before it is stopped
+  // and sends SIGCONT to them all once its end of the socket pair reads EOF: when resume() closes
+  // ours or this process exits, however it exits. A socket, not a pipe: MSG_NOSIGNAL spares this
+  // process a SIGPIPE should the watchdog be gone.
+  int ends[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
+    throw std::runtime_error("socketpair failed");
+  }
+  const pid_t watchdog = ::fork();
+  if (watchdog < 0) {
+    ::close(ends[0]);
+    ::close(ends[1]);
+    throw std::runtime_error("fork failed");
+  }
+  if (watchdog == 0) {
+    // Only async-signal-safe calls from here (the test binary has other threads). Keyboard and
+    // termination signals aimed at the test's process group must not end it before its work:
+    // it exits by itself as soon as the test process is gone.
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::sigaction(sig, &ignore, nullptr);
+    // Only its end of the pair stays open, as fd 0: nothing else of the test's is held open.
+    if (::dup2(ends[1], 0) < 0) ::_exit(126);
+    ::close_range(1, ~0U, 0);
+    pid_t pids[1024];
+    char discard[64];
+    size_t bytes = 0;
+    for (;;) {
+      const size_t room = sizeof(pids) - bytes;
+      const ssize_t n = room > 0 ? ::read(0, reinterpret_cast<char*>(pids) + bytes, room)
+                                 : ::read(0, discard, sizeof(discard));
+      if (n > 0) {
+        if (room > 0) bytes += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      break;  // EOF (or an error): resume now
+    }
+    for (size_t i = 0; i < bytes / sizeof(pid_t); ++i) ::kill(pids[i], SIGCONT);
+    ::_exit(0);
+  }
+  ::close(ends[1]);
+  watchdog_ = watchdog;
+  watchdog_socket_ = ends[0];
+
+  const auto freeze = [this](pid_t pid) {
+    if (::send(watchdog_socket_, &pid, sizeof(pid), MSG_NOSIGNAL) != sizeof(pid)) {
+      throw std::runtime_error("the postgres pause watchdog is gone");
+    }
+    if (::kill(pid, SIGSTOP) == 0) stopped_.push_back(pid);
+  };
+  try {
+    // The postmaster first, and until it stands still: it forks every other server process, so
+    // its children are then a fixed set.
+    freeze(pid_);
+    if (!wait_until_stopped(pid_, 10s)) throw std::runtime_error("postmaster did not stop");
+    for (const pid_t child : children_of(pid_)) freeze(child);
+    for (const pid_t pid : stopped_) {
+      if (!wait_until_stopped(pid, 10s)) {
+        throw std::runtime_error("postgres process " + std::to_string(pid) + " did not stop");
+      }
+    }
+  } catch (...) {
+    resume();
+    throw;
+  }
+}
+
+void PostgresServer::resume() {
+  for (const pid_t pid : stopped_) ::kill(pid, SIGCONT);
+  stopped_.clear();
+  end_watchdog();
+}
+
+void PostgresServer::end_watchdog() {
+  if (watchdog_socket_ >= 0) ::close(watchdog_socket_);  // EOF: it resumes what it knows, and exits
+  watchdog_socket_ = -1;
+  if (watchdog_ < 0) return;
+  if (!wait_for_exit(watchdog_, 10s)) {
+    ::kill(watchdog_, SIGKILL);
+    ::waitpid(watchdog_, nullptr, 0);
+  }
+  watchdog_ = -1;
+}
+
 void PostgresServer::stop() {
+  resume();  // a stopped postmaster would not act on the shutdown signal
   if (!running()) return;
   // SIGINT = fast shutdown: sessions are disconnected and the postmaster exits after them, so
   // once it is gone no server process is left. Escalate if it hangs.

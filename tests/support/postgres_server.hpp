@@ -35,6 +35,16 @@ class PostgresServer {
   void start();
   bool running() const { return pid_ > 0; }
 
+  /// Freezes the running server as a hung database host would, closing nothing: SIGSTOP to the
+  /// postmaster, then to every process it forked (the backends behind established sessions, the
+  /// background workers); returns once all of them are stopped. Queries on open sessions and new
+  /// connections then wait instead of failing. A watchdog process resumes the server should this
+  /// process die before resume(). No-op when stopped or already paused. Prefer PostgresPause.
+  void pause();
+  /// SIGCONT to every process pause() stopped. No-op when not paused; stop() calls it.
+  void resume();
+  bool paused() const { return !stopped_.empty(); }
+
   uint16_t port() const { return port_; }
   const std::string& password() const { return password_; }
   /// `postgresql://postgres:<password>@127.0.0.1:<port>/<database>`
@@ -52,6 +62,7 @@ class PostgresServer {
   void launch();
   void wait_until_ready(std::chrono::seconds limit);
   std::string log_tail() const;
+  void end_watchdog();
 
   std::filesystem::path dir_;  // data/, the Unix socket, postgres.log
   std::filesystem::path bin_;
@@ -61,6 +72,22 @@ class PostgresServer {
   bool as_postgres_user_ = false;
   uid_t uid_ = 0;
   gid_t gid_ = 0;
+  std::vector<pid_t> stopped_;  // by pause(), postmaster first
+  pid_t watchdog_ = -1;         // sends SIGCONT to them once its end of the socket reads EOF
+  int watchdog_socket_ = -1;    // our end: the pids go through it, closing it resumes
+};
+
+/// The server paused for this object's lifetime: resume() on every way out of a scope, a failed
+/// ASSERT or an exception included, so a failing test never leaves a frozen server behind.
+class PostgresPause {
+ public:
+  explicit PostgresPause(PostgresServer& server) : server_(server) { server_.pause(); }
+  ~PostgresPause() { server_.resume(); }
+  PostgresPause(const PostgresPause&) = delete;
+  PostgresPause& operator=(const PostgresPause&) = delete;
+
+ private:
+  PostgresServer& server_;
 };
 
 /// One server per test binary, started on first use and stopped at exit.

@@ -55,12 +55,15 @@ int serve(const dps::config::Config& config) {
   // Tests and scripts wait for a line holding exactly this text (the port is real even when 0 was
   // asked for), on stdout, in the log's encoding.
   auto& ready = dps::log::ready_logger();
-  ready.info("dps: coap listening on {}:{}", endpoint.address().to_string(), endpoint.port());
+  if (config.coap.tcp) {
+    ready.info("dps: coap listening on {}:{}", endpoint.address().to_string(), endpoint.port());
+  }
+  if (auto udp = (*service)->udp_endpoint()) {
+    ready.info("dps: coap udp listening on {}:{}", udp->address().to_string(), udp->port());
+  }
   if (auto api = (*service)->api_endpoint()) {
     ready.info("dps: api listening on {}:{}", api->address().to_string(), api->port());
   }
-  ready.info("dps: data directory {} (devices trust {}/ca.pem)", config.data_directory,
-             config.data_directory);
   const auto api = (*service)->api_endpoint();
   if (auto token = (*service)->admin_token_file(); token && api) {
     // The path only: the token is a credential and stays out of logs. --server names this dps:
@@ -69,6 +72,9 @@ int serve(const dps::config::Config& config) {
                config.http.admin_token.owner, token->string(), config.data_directory,
                api_url(config.http, *api));
   }
+  // Last, so that a reader who saw it complete has seen every line above (tests wait for it).
+  ready.info("dps: data directory {} (devices trust {}/ca.pem)", config.data_directory,
+             config.data_directory);
   (*service)->run();
   spdlog::info("stopped");
   return kExitOk;

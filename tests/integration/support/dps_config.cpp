@@ -34,6 +34,7 @@ std::string render_config(const DpsConfigSpec& spec) {
     y << "    handshakeTimeout: " << q(spec.handshake_timeout) << "\n";
   }
   if (spec.max_connections > 0) y << "    maxConnections: " << spec.max_connections << "\n";
+  if (!spec.protocols.empty()) y << "    protocols: " << spec.protocols << "\n";
   if (spec.disconnect_on_expired_certificate || !spec.client_certificate_required) {
     y << "    tls:\n      disconnectOnExpiredCertificate: "
       << (spec.disconnect_on_expired_certificate ? "true" : "false")

@@ -41,6 +41,7 @@ struct DpsConfigSpec {
   std::string inactivity_timeout = "2s";
   bool disconnect_on_expired_certificate = false;  // apis.coap.tls.disconnectOnExpiredCertificate
   bool client_certificate_required = true;  // apis.coap.tls.clientCertificateRequired (TPM: false)
+  std::string protocols;  // apis.coap.protocols, e.g. "[tcp, udp]"; empty: dps's default ([tcp])
   uint32_t max_message_size = 65536;
   // Limits. Every test device connects from 127.0.0.1, so the per-source connection rate and the
   // per-token API rate are off unless a test sets them (0 = off); the rest keep dps's defaults

@@ -27,7 +27,10 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::string_view kReadyPrefix = "dps: coap listening on ";
+constexpr std::string_view kUdpPrefix = "dps: coap udp listening on ";
 constexpr std::string_view kApiPrefix = "dps: api listening on ";
+/// dps prints it after every listening line: once it is complete, all of them are.
+constexpr std::string_view kLastReadyLine = "dps: data directory ";
 
 /// The port of the complete line "<prefix><host>:<port>\n" in `seen`, 0 while there is none.
 uint16_t port_after(const std::string& seen, std::string_view prefix) {
@@ -161,9 +164,13 @@ std::unique_ptr<DpsProcess> DpsProcess::start(const fs::path& config, const fs::
 
   std::string seen;
   for (;;) {
-    process->port_ = port_after(seen, kReadyPrefix);
-    if (expect_api) process->api_port_ = port_after(seen, kApiPrefix);
-    if (process->port_ != 0 && (!expect_api || process->api_port_ != 0)) break;
+    const auto last = seen.find(kLastReadyLine);
+    if (last != std::string::npos && seen.find('\n', last) != std::string::npos) {
+      process->port_ = port_after(seen, kReadyPrefix);
+      process->udp_port_ = port_after(seen, kUdpPrefix);
+      if (expect_api) process->api_port_ = port_after(seen, kApiPrefix);
+      break;
+    }
     pollfd p{out[0], POLLIN, 0};
     const int ready = poll(&p, 1, remaining_ms(deadline));
     char buf[1024];
@@ -190,6 +197,10 @@ std::unique_ptr<DpsProcess> DpsProcess::start(const fs::path& config, const fs::
 }
 
 int DpsProcess::stop(std::chrono::milliseconds timeout) { return end_with(SIGTERM, timeout); }
+
+void DpsProcess::send_signal(int signal) const {
+  if (pid_ > 0) kill(pid_, signal);
+}
 
 int DpsProcess::kill_hard() { return end_with(SIGKILL, std::chrono::seconds(10)); }
 

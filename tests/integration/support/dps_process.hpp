@@ -55,7 +55,10 @@ class DpsProcess {
   DpsProcess(const DpsProcess&) = delete;
   DpsProcess& operator=(const DpsProcess&) = delete;
 
+  /// Port of CoAP over TCP (0 when apis.coap.protocols lacks tcp).
   uint16_t port() const { return port_; }
+  /// Port of CoAP over UDP+DTLS (0 unless apis.coap.protocols has udp).
+  uint16_t udp_port() const { return udp_port_; }
   /// Port of the management API (0 unless started with `expect_api`).
   uint16_t api_port() const { return api_port_; }
   /// SIGTERM, then waits up to `timeout` (SIGKILL after). Returns the exit code, or minus
@@ -63,6 +66,8 @@ class DpsProcess {
   int stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   /// SIGKILL, as a crash or an OOM kill would end it: no shutdown code runs.
   int kill_hard();
+  /// Sends `signal` and returns at once (stop() and kill_hard() wait for the exit).
+  void send_signal(int signal) const;
   bool running() const { return pid_ > 0; }
   /// The process id while running (-1 after stop()), e.g. to read /proc/<pid>/status.
   pid_t pid() const { return pid_; }
@@ -82,6 +87,7 @@ class DpsProcess {
   int out_fd_;
   std::filesystem::path log_file_;
   uint16_t port_ = 0;
+  uint16_t udp_port_ = 0;
   uint16_t api_port_ = 0;
   mutable std::mutex mutex_;
   std::string stdout_;

@@ -61,7 +61,7 @@ const std::vector<KeyFate>& fates() {
       {"log.encoderConfig", Fate::Warned, "{timeEncoder: epoch}", {}, {}},
 
       {"apis.coap.address", Fate::Honoured, "127.0.0.1:1", FIELD(coap.address), {}},
-      {"apis.coap.protocols", Fate::Refused, "[udp]", {}, "DTLS not supported yet (use tcp)"},
+      {"apis.coap.protocols", Fate::Honoured, "[udp]", FIELD(coap.udp), {}},
       {"apis.coap.maxMessageSize", Fate::Honoured, "65536", FIELD(coap.max_message_size), {}},
       {"apis.coap.messagePoolSize", Fate::Inert, {}, {}, {}},
       {"apis.coap.messageQueueSize", Fate::Inert, {}, {}, {}},
