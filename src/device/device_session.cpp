@@ -15,6 +15,8 @@
 #include "coap/tcp_framing.hpp"
 #include "device/connect_failure.hpp"
 #include "device/requests.hpp"
+#include "device/timed.hpp"
+#include "device/udp_session.hpp"
 
 namespace dps::device {
 
@@ -28,21 +30,10 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-constexpr auto kUseTuple = as_tuple(use_awaitable);
 /// Device bug (device-protocol §1): it first reads 6 bytes; 6-byte messages stall it, shorter
 /// ones corrupt its heap.
 constexpr size_t kDeviceMinMessageSize = 7;
 constexpr std::chrono::milliseconds kShutdownTimeout{1000};
-
-/// Runs `op` until `deadline`; nullopt when the deadline passed first (op is then cancelled).
-template <class T>
-asio::awaitable<std::optional<T>> timed(asio::awaitable<T> op,
-                                        DeviceSession::Clock::time_point deadline) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
-  auto r = co_await (std::move(op) || timer.async_wait(kUseTuple));
-  if (r.index() == 0) co_return std::get<0>(std::move(r));
-  co_return std::nullopt;
-}
 
 bool is_close(const boost::system::error_code& ec) {
   return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
@@ -66,6 +57,7 @@ DeviceSession::~DeviceSession() = default;
 
 asio::awaitable<Result<DeviceSessionPtr>> DeviceSession::connect(std::shared_ptr<ClientTls> tls,
                                                                  SessionOptions options) {
+  if (options.udp) co_return co_await connect_udp(std::move(tls), std::move(options));
   const auto deadline = after(options.connect_timeout);
   auto executor = co_await asio::this_coro::executor;
   tcp::resolver resolver(executor);
@@ -86,6 +78,29 @@ asio::awaitable<Result<DeviceSessionPtr>> DeviceSession::connect(std::shared_ptr
   DeviceSessionPtr session(new DeviceSession(std::move(socket), std::move(tls), options));
   if (auto ok = co_await session->handshake(deadline); !ok) co_return tl::unexpected(ok.error());
   co_return session;
+}
+
+asio::awaitable<Result<DeviceSessionPtr>> DeviceSession::connect_udp(std::shared_ptr<ClientTls> tls,
+                                                                     SessionOptions options) {
+  auto ctx = tls->dtls_context();
+  if (!ctx) co_return tl::unexpected(ctx.error());
+  auto dtls =
+      co_await DtlsClient::connect(*ctx, options.host, options.port, options.check_certificate_time,
+                                   after(options.connect_timeout));
+  if (!dtls) co_return tl::unexpected(dtls.error());
+  const size_t max_inbound = options.max_inbound_message;
+  auto executor = co_await asio::this_coro::executor;
+  // The TCP stream stays unconnected: a UDP session never touches it.
+  DeviceSessionPtr session(
+      new DeviceSession(tcp::socket(executor), std::move(tls), std::move(options)));
+  session->udp_ = std::make_unique<UdpSession>(std::move(*dtls), max_inbound);
+  session->local_endpoint_ = session->udp_->local_endpoint();
+  co_return session;
+}
+
+void DeviceSession::sync_from_udp() {
+  server_requests_answered_ = udp_->server_requests_answered();
+  if (udp_->refusal()) refusal_ = udp_->refusal();
 }
 
 asio::awaitable<Result<void>> DeviceSession::handshake(Clock::time_point deadline) {
@@ -131,10 +146,12 @@ asio::awaitable<Result<void>> DeviceSession::write(std::vector<uint8_t> bytes,
 }
 
 asio::awaitable<Result<void>> DeviceSession::send(const Message& message) {
+  if (udp_) co_return co_await udp_->send(message);
   co_return co_await write(coap::encode_frame(message), after(options_.request_timeout));
 }
 
 asio::awaitable<Result<void>> DeviceSession::send_raw(std::span<const uint8_t> bytes) {
+  if (udp_) co_return co_await udp_->send_raw(bytes);
   co_return co_await write(std::vector<uint8_t>(bytes.begin(), bytes.end()),
                            after(options_.request_timeout));
 }
@@ -218,6 +235,11 @@ asio::awaitable<Result<Message>> DeviceSession::request(Message request) {
 asio::awaitable<Result<Message>> DeviceSession::request(Message request,
                                                         std::chrono::milliseconds timeout) {
   const auto deadline = after(timeout);
+  if (udp_) {
+    auto response = co_await udp_->request(std::move(request), deadline);
+    sync_from_udp();
+    co_return response;
+  }
   if (auto ok = co_await write(coap::encode_frame(request), deadline); !ok) {
     co_return tl::unexpected(ok.error());
   }
@@ -245,6 +267,11 @@ asio::awaitable<Result<Message>> DeviceSession::request(Message request,
 
 asio::awaitable<Result<Message>> DeviceSession::receive(std::chrono::milliseconds timeout) {
   const auto deadline = after(timeout);
+  if (udp_) {
+    auto message = co_await udp_->receive(deadline);
+    sync_from_udp();
+    co_return message;
+  }
   for (;;) {
     auto message = co_await read_message(deadline);
     if (!message) co_return message;
@@ -257,6 +284,11 @@ asio::awaitable<Result<Message>> DeviceSession::receive(std::chrono::millisecond
 asio::awaitable<Result<std::vector<Message>>> DeviceSession::wait_closed(
     std::chrono::milliseconds timeout) {
   const auto deadline = after(timeout);
+  if (udp_) {
+    auto seen = co_await udp_->wait_closed(deadline);
+    sync_from_udp();
+    co_return seen;
+  }
   std::vector<Message> seen;
   for (;;) {
     auto message = co_await read_message(deadline);
@@ -271,6 +303,11 @@ asio::awaitable<Result<std::vector<Message>>> DeviceSession::wait_closed(
 }
 
 asio::awaitable<void> DeviceSession::close() {
+  if (udp_) {
+    udp_->close();
+    closed_ = true;
+    co_return;
+  }
   if (stream_.lowest_layer().is_open()) {
     if (!closed_) {
       co_await timed(stream_.async_shutdown(kUseTuple), after(kShutdownTimeout));
@@ -282,12 +319,12 @@ asio::awaitable<void> DeviceSession::close() {
   closed_ = true;
 }
 
-std::string DeviceSession::tls_version() const {
-  return SSL_get_version(const_cast<Stream&>(stream_).native_handle());
+SSL* DeviceSession::native_handle() const {
+  return udp_ ? udp_->native_handle() : const_cast<Stream&>(stream_).native_handle();
 }
 
-std::string DeviceSession::cipher() const {
-  return SSL_get_cipher_name(const_cast<Stream&>(stream_).native_handle());
-}
+std::string DeviceSession::tls_version() const { return SSL_get_version(native_handle()); }
+
+std::string DeviceSession::cipher() const { return SSL_get_cipher_name(native_handle()); }
 
 }  // namespace dps::device

@@ -3,6 +3,10 @@
 // pending it accepts the server's CSM, answers Ping with Pong and answers the server's reverse
 // `GET /oic/res` (§3.6), as an iotivity-lite device does.
 //
+// With SessionOptions::udp the same session runs CoAP over UDP (RFC 7252) on DTLS 1.2 instead
+// (udp_session.hpp): the steps of a Provisioner do not tell the transports apart. stream() and
+// server_csm() belong to TCP only.
+//
 // Thread-safety: one coroutine at a time drives a session (run it on one strand or thread).
 #pragma once
 
@@ -40,7 +44,11 @@ struct SessionOptions {
   /// The client certificate is the identity dps issued (not the manufacturer's): a Provisioner
   /// records the steps run on this session as Session::Identity.
   bool identity = false;
+  /// CoAP over UDP+DTLS 1.2 (coaps://) to host:port instead of CoAP over TCP+TLS.
+  bool udp = false;
 };
+
+class UdpSession;
 
 class DeviceSession {
  public:
@@ -80,7 +88,8 @@ class DeviceSession {
   /// TLS close_notify under a short deadline, then closes the socket. Idempotent.
   awaitable<void> close();
 
-  /// "coaps+tcp://<local address>:<port>", the endpoint the device reports in /oic/res.
+  /// "coaps+tcp://<local address>:<port>" ("coaps://..." over UDP), the endpoint the device
+  /// reports in /oic/res.
   const std::string& local_endpoint() const { return local_endpoint_; }
   /// The server's CSM once it arrived.
   const std::optional<coap::Message>& server_csm() const { return server_csm_; }
@@ -90,7 +99,7 @@ class DeviceSession {
   /// before its CSM (Refused: dps's admission), or a TLS alert on the first read
   /// (HandshakeRefused: TLS 1.3 judges the client certificate after the client's handshake).
   const std::optional<ConnectFailure>& refusal() const { return refusal_; }
-  /// "TLSv1.2" / "TLSv1.3".
+  /// "TLSv1.2" / "TLSv1.3" ("DTLSv1.2" over UDP).
   std::string tls_version() const;
   std::string cipher() const;
   Stream& stream() { return stream_; }
@@ -99,6 +108,11 @@ class DeviceSession {
  private:
   DeviceSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<ClientTls> tls,
                 SessionOptions options);
+  static awaitable<Result<std::unique_ptr<DeviceSession>>> connect_udp(
+      std::shared_ptr<ClientTls> tls, SessionOptions options);
+  /// Copies what the UDP session learnt (refusal, counters) into this one's accessors.
+  void sync_from_udp();
+  SSL* native_handle() const;
   awaitable<Result<void>> handshake(Clock::time_point deadline);
 
   /// Next frame from the wire (any kind), before `deadline`.
@@ -118,6 +132,7 @@ class DeviceSession {
   bool closed_ = false;
   bool heard_from_server_ = false;  // a frame arrived
   std::optional<ConnectFailure> refusal_;
+  std::unique_ptr<UdpSession> udp_;  // set for CoAP over UDP: every operation goes to it
 };
 
 using DeviceSessionPtr = std::unique_ptr<DeviceSession>;

@@ -161,6 +161,8 @@ struct DeviceConfig {
   /// End the manufacturer session with the pre-configuration step (dps's extension). Off by
   /// default: plgd devices never ask.
   bool pre_configuration = false;
+  /// CoAP over UDP+DTLS 1.2 (coaps://) to host:port instead of CoAP over TCP+TLS.
+  bool udp = false;
 };
 
 /// The outcome of a full flow (time session + provisioning session), and of any identity session

@@ -71,6 +71,7 @@ SessionOptions Provisioner::session_options(Step step) const {
   o.request_timeout = config_.step_timeout;
   o.max_inbound_message = config_.max_inbound_message;
   o.send_csm = config_.send_csm;
+  o.udp = config_.udp;
   return o;
 }
 

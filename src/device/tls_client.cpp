@@ -59,6 +59,8 @@ Result<std::shared_ptr<ClientTls>> ClientTls::create(const ClientTlsOptions& opt
     return fail(ErrorCode::BadRequest,
                 "OpenSSL rejected cipher list or curves: " + ciphers + " / " + curves);
   }
+  tls->cipher_list_ = ciphers;
+  tls->curves_ = curves;
   // Devices resume nothing: every session is a full handshake, as on a fresh device.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
@@ -87,6 +89,61 @@ Result<std::shared_ptr<ClientTls>> ClientTls::create(const ClientTlsOptions& opt
   tls->context_.set_verify_mode(ssl::verify_peer, ec);
   if (ec) return fail(ErrorCode::Internal, "verify mode: " + ec.message());
   return tls;
+}
+
+namespace {
+
+// Copies what ClientTls::create() put into `from` (certificate, chain, key, trust) into a DTLS
+// context: the PEMs are not kept, and a held (TPM) key can only be shared, not re-read.
+std::string copy_identity_and_trust(SSL_CTX* from, SSL_CTX* to) {
+  if (X509* leaf = SSL_CTX_get0_certificate(from)) {
+    if (SSL_CTX_use_certificate(to, leaf) != 1) return "device certificate";
+    STACK_OF(X509)* chain = nullptr;
+    // Boost.Asio's use_certificate_chain() adds intermediates as the certificate's chain; an
+    // older OpenSSL idiom adds them as "extra" chain certificates. Either way they are sent.
+    SSL_CTX_get0_chain_certs(from, &chain);
+    if (chain == nullptr) SSL_CTX_get_extra_chain_certs_only(from, &chain);
+    for (int i = 0; chain != nullptr && i < sk_X509_num(chain); ++i) {
+      if (SSL_CTX_add1_chain_cert(to, sk_X509_value(chain, i)) != 1) return "certificate chain";
+    }
+    EVP_PKEY* key = SSL_CTX_get0_privatekey(from);
+    if (key == nullptr || SSL_CTX_use_PrivateKey(to, key) != 1) return "device private key";
+  }
+  X509_STORE* store = SSL_CTX_get_cert_store(from);
+  if (store == nullptr) return "trust store";
+  SSL_CTX_set1_cert_store(to, store);
+  return {};
+}
+
+}  // namespace
+
+Result<SSL_CTX*> ClientTls::dtls_context() {
+  std::call_once(dtls_once_, [this] {
+    std::shared_ptr<SSL_CTX> ctx(SSL_CTX_new(DTLS_client_method()), SSL_CTX_free);
+    if (!ctx) {
+      dtls_error_ = "DTLS context: out of memory";
+      return;
+    }
+    // iotivity-lite's mbedTLS speaks DTLS 1.2 (OpenSSL 3.0 has no DTLS 1.3 anyway).
+    SSL_CTX_set_min_proto_version(ctx.get(), DTLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(ctx.get(), DTLS1_2_VERSION);
+    if (SSL_CTX_set_cipher_list(ctx.get(), cipher_list_.c_str()) != 1 ||
+        SSL_CTX_set1_groups_list(ctx.get(), curves_.c_str()) != 1) {
+      dtls_error_ = "DTLS context: OpenSSL rejected cipher list or curves";
+      return;
+    }
+    SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
+    // Each session sets its link MTU itself (dtls_client.cpp) instead of asking the socket.
+    SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET | SSL_OP_NO_QUERY_MTU);
+    if (auto what = copy_identity_and_trust(context_.native_handle(), ctx.get()); !what.empty()) {
+      dtls_error_ = "DTLS context: OpenSSL refused the " + what;
+      return;
+    }
+    SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+    dtls_context_ = std::move(ctx);
+  });
+  if (!dtls_context_) return fail(ErrorCode::Internal, dtls_error_);
+  return dtls_context_.get();
 }
 
 }  // namespace dps::device

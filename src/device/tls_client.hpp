@@ -3,9 +3,11 @@
 #pragma once
 
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "common/result.hpp"
@@ -39,11 +41,21 @@ class ClientTls {
   /// The device's record id at dps: UUIDv5 of its certificate's key (empty without one).
   const std::string& registration_id() const { return registration_id_; }
 
+  /// The DTLS 1.2 twin of context() for CoAP over UDP (dtls_client.hpp): the same certificate,
+  /// key, trust anchors, cipher list and curves. Built on first use, once (thread-safe); fails
+  /// with Internal when OpenSSL refuses a piece of it.
+  [[nodiscard]] Result<SSL_CTX*> dtls_context();
+
  private:
   explicit ClientTls(bool tls12_only);
 
   boost::asio::ssl::context context_;
   bool tls12_only_;
+  std::string cipher_list_;
+  std::string curves_;
+  std::once_flag dtls_once_;
+  std::shared_ptr<SSL_CTX> dtls_context_;
+  std::string dtls_error_;
   std::string default_device_id_;
   std::string registration_id_;
 };

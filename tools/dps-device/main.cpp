@@ -1,6 +1,6 @@
 // dps-device: a device's DPS flow from the command line (thin: everything lives in src/device).
 //   dps-device provision --server HOST:PORT --cert mfg.pem --key mfg.key --ca dps-ca.pem
-//       [--identity-session [--renew]] [--pre-configuration] [--save-identity DIR]
+//       [--identity-session [--renew]] [--pre-configuration] [--save-identity DIR] [--udp]
 //   dps-device provision --server HOST:PORT --tpm TCTI [--tpm-ek rsa|ecc] [--tpm-ek-cert FILE]
 //       --ca dps-ca.pem [--pre-configuration]
 //   dps-device tpm-ek --tpm TCTI [--tpm-ek rsa|ecc] --out ek.pub
@@ -49,6 +49,7 @@ struct ServerArgs {
   std::string server;
   std::string ca;
   bool tls12 = false;
+  bool udp = false;
   bool json = false;
   bool show_secrets = false;
   int timeout_ms = 10'000;
@@ -88,6 +89,9 @@ void add_server_options(CLI::App& command, ServerArgs& args) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   command.add_flag("--tls12", args.tls12, "Offer TLS 1.2 only, as iotivity-lite does");
+  command.add_flag("--udp", args.udp,
+                   "CoAP over UDP+DTLS 1.2 (coaps://) to the same HOST:PORT instead of CoAP over "
+                   "TCP+TLS (dps with apis.coap.protocols: [tcp, udp]); DTLS 1.2 only");
   auto* json = command.add_flag("--json", args.json, "Print the result as one JSON object");
   command
       .add_flag("--show-secrets", args.show_secrets,
@@ -108,6 +112,7 @@ std::optional<std::pair<dev::DeviceConfig, dev::ClientTlsOptions>> server_setup(
   config.host = endpoint->first;
   config.port = endpoint->second;
   config.connect_timeout = config.step_timeout = std::chrono::milliseconds(args.timeout_ms);
+  config.udp = args.udp;
   dev::ClientTlsOptions tls;
   tls.ca_pem = slurp(args.ca);
   tls.force_tls12 = args.tls12;
