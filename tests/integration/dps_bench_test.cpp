@@ -54,6 +54,21 @@ TEST(DpsBench, FiftyDevicesOnAStartedDpsSucceedWithEveryFigure) {
   EXPECT_GT(server["floorMultiple"].get<double>(), 0);
 }
 
+// --udp: the same fleet over CoAP over UDP+DTLS to a started dps listening on both transports.
+TEST(DpsBench, DevicesOverUdpOnAStartedDpsSucceed) {
+  const auto out =
+      run_process({dps_bench_binary().string(), "--start-dps", dps_binary().string(), "--udp",
+                   "--devices", "20", "--concurrency", "4", "--json", "--floor-seconds", "0.1"},
+                  50s);
+  ASSERT_EQ(out.exit_code, 0) << out.out << out.err;
+  const json report = parse_report(out);
+  ASSERT_TRUE(report.is_object()) << out.out;
+  EXPECT_EQ(report["succeeded"], 20);
+  EXPECT_EQ(report["failed"], 0);
+  EXPECT_GE(report["latencyUs"]["credentials"]["count"].get<int>(), 20);
+  EXPECT_GT(report["server"]["floorMultiple"].get<double>(), 0);
+}
+
 TEST(DpsBench, HoldsIdleConnectionsAndReportsRssPerConnection) {
   const auto out = run_process({dps_bench_binary().string(), "--start-dps", dps_binary().string(),
                                 "--idle", "20", "--hold", "0.5", "--json"},
@@ -79,6 +94,10 @@ TEST(DpsBench, UsageErrorsExitTwo) {
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("Examples"), std::string::npos) << help.out;
   EXPECT_NE(help.out.find("--idle"), std::string::npos) << help.out;
+  // --udp provisions devices; the connection modes are TCP+TLS only.
+  EXPECT_EQ(
+      run_process({bench, "--udp", "--idle", "3", "--start-dps", dps_binary().string()}).exit_code,
+      2);
   // dps speaks CoAP on its device port: an HTTP request is for a web server given with --server.
   EXPECT_EQ(run_process({bench, "--connections", "5", "--http-get", "/", "--start-dps",
                          dps_binary().string()})

@@ -128,6 +128,9 @@ void add_options(CLI::App& app, BenchOptions& o) {
                  "Whole-flow restarts before a device gives up (retries of a step: 3)")
       ->capture_default_str();
   app.add_flag("--tls12", o.tls12, "Devices offer TLS 1.2 only, as iotivity-lite does");
+  app.add_flag("--udp", o.udp,
+               "Devices speak CoAP over UDP+DTLS 1.2 (coaps://) to the same HOST:PORT; a started "
+               "dps listens on both (apis.coap.protocols: [tcp, udp]); --devices only");
   auto* tpm = app.add_flag(
       "--tpm", o.tpm,
       "Devices prove themselves by TPM attestation (docs/device-protocol.md §5) with a software "
@@ -204,6 +207,10 @@ std::optional<std::string> check_options(BenchOptions& o) {
     return "--tpm provisions --devices on a dps it starts with --start-dps on its generated "
            "config (the EKs are enrolled in its database before it starts): no --idle, --server "
            "or --dps-config";
+  }
+  if (o.udp && (o.mode != Mode::Provision || o.tpm)) {
+    return "--udp provisions --devices over CoAP over UDP+DTLS: no --idle, --connections or "
+           "--tpm";
   }
   if (o.starts_dps() && o.server_pid != 0) {
     return "--server-pid is for an external server; a started dps is measured by itself";

@@ -43,6 +43,7 @@ struct BenchOptions {
   unsigned retry_delay_ms = 50;
   unsigned max_restarts = 3;  // whole-flow restarts before a device gives up
   bool tls12 = false;
+  bool udp = false;            // devices speak CoAP over UDP+DTLS 1.2
   bool tpm = false;            // --tpm: devices attest with a software TPM instead of a certificate
   std::string tpm_ek = "ecc";  // --tpm-ek: their EKs' kind (rsa, ecc)
   bool json = false;

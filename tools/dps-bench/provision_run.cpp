@@ -42,6 +42,7 @@ device::FleetOptions fleet_options(const BenchOptions& o, const Target& target,
   fleet.device.connect_timeout = fleet.device.step_timeout =
       std::chrono::milliseconds(o.timeout_ms);
   fleet.retry_delay = std::chrono::milliseconds(o.retry_delay_ms);
+  fleet.device.udp = o.udp;
   fleet.max_restarts = o.max_restarts;
   fleet.servers = [servers = target.servers] { return servers; };
   fleet.on_device_done = [&progress](size_t finished, size_t failed) {

@@ -39,9 +39,10 @@ Target prepare_target(
 
 /// The YAML of the generated config: data in `dir`/data, 127.0.0.1:0, warn logs, no management
 /// API, the inactivity timeout given, one enrollment group for `chain_file`; with
-/// `certificateless`, devices may connect without a client certificate (TPM attestation).
+/// `certificateless`, devices may connect without a client certificate (TPM attestation); with
+/// `udp`, CoAP over UDP+DTLS listens beside TCP on the same port number.
 std::string generated_config(const std::filesystem::path& dir,
                              const std::filesystem::path& chain_file, unsigned inactivity_seconds,
-                             bool certificateless = false);
+                             bool certificateless = false, bool udp = false);
 
 }  // namespace dps::bench
