@@ -176,11 +176,7 @@ std::unique_ptr<ServerLibrary> make_gnutls_server(const TlsMaterial& material,
   return GnutlsLibrary::create(material, trusted_ca_pem, error);
 }
 
-BENCHMARK_CAPTURE(BM_LibraryHandshake, gnutls, &make_gnutls_server)
-    ->ArgName("tls")
-    ->Arg(12)
-    ->Arg(13)
-    ->Unit(benchmark::kMicrosecond);
+DPS_LIBRARY_HANDSHAKE_BENCHMARK(gnutls, &make_gnutls_server);
 
 }  // namespace
 }  // namespace dps::microbench

@@ -134,11 +134,7 @@ std::unique_ptr<ServerLibrary> make_openssl_server(const TlsMaterial& material,
   return std::make_unique<OpensslLibrary>(std::move(*context));
 }
 
-BENCHMARK_CAPTURE(BM_LibraryHandshake, openssl, &make_openssl_server)
-    ->ArgName("tls")
-    ->Arg(12)
-    ->Arg(13)
-    ->Unit(benchmark::kMicrosecond);
+DPS_LIBRARY_HANDSHAKE_BENCHMARK(openssl, &make_openssl_server);
 
 }  // namespace
 }  // namespace dps::microbench

@@ -98,4 +98,12 @@ using ServerFactory = std::unique_ptr<ServerLibrary> (*)(const TlsMaterial& mate
 /// on the thread CPU clock), server_calls. Label: the negotiated version and suite.
 void BM_LibraryHandshake(benchmark::State& state, ServerFactory factory);
 
+/// Registers BM_LibraryHandshake for the library `factory` makes, as `name`, on TLS 1.2 and 1.3.
+#define DPS_LIBRARY_HANDSHAKE_BENCHMARK(name, factory)  \
+  BENCHMARK_CAPTURE(BM_LibraryHandshake, name, factory) \
+      ->ArgName("tls")                                  \
+      ->Arg(12)                                         \
+      ->Arg(13)                                         \
+      ->Unit(benchmark::kMicrosecond)
+
 }  // namespace dps::microbench

@@ -146,11 +146,7 @@ std::unique_ptr<ServerLibrary> make_wolfssl_server(const TlsMaterial& material,
   return WolfsslLibrary::create(material, trusted_ca_pem, error);
 }
 
-BENCHMARK_CAPTURE(BM_LibraryHandshake, wolfssl, &make_wolfssl_server)
-    ->ArgName("tls")
-    ->Arg(12)
-    ->Arg(13)
-    ->Unit(benchmark::kMicrosecond);
+DPS_LIBRARY_HANDSHAKE_BENCHMARK(wolfssl, &make_wolfssl_server);
 
 }  // namespace
 }  // namespace dps::microbench

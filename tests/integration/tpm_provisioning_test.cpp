@@ -47,6 +47,13 @@ class TpmProvisioning : public ApiTest {
   std::string server() const { return "127.0.0.1:" + std::to_string(dps_->port()); }
 
   /// `dps-device provision --tpm <tcti> --tpm-ek <kind>` at this dps, with a JSON report.
+  /// The API body of a TPM enrollment group of hub kApiHub trusting the vendor CA `chain_pem`.
+  static json tpm_group_body(const std::string& chain_pem) {
+    return json{{"name", "tpm vendor"},
+                {"attestationMechanism", {{"tpm", {{"vendorCertificateChain", chain_pem}}}}},
+                {"hubIds", {kApiHub}}};
+  }
+
   std::vector<std::string> provision_args(const std::string& tcti, const std::string& kind) const {
     return {dps_device_binary().string(),
             "provision",
@@ -207,19 +214,14 @@ TEST_F(TpmProvisioning, ATpmGroupAdmitsTheTpmWhoseEkCertificateInNvItsVendorCaIs
   const std::vector<std::string> args = provision_args(tpm.tcti(), "rsa");
   // Another vendor's group: the certificate does not chain to it.
   const auto other = test::make_root_ca("TPM Vendor Root");
-  auto tpm_group = [&](const std::string& chain) {
-    return json{{"name", "tpm vendor"},
-                {"attestationMechanism", {{"tpm", {{"vendorCertificateChain", chain}}}}},
-                {"hubIds", {kApiHub}}};
-  };
-  create(kGroupsPath, tpm_group(other.chain_pem()), kOwnerA);
+  create(kGroupsPath, tpm_group_body(other.chain_pem()), kOwnerA);
   const auto refused = run_process(args, 50s);
   EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
   EXPECT_NE((refused.out + refused.err).find("does not chain to any TPM enrollment group"),
             std::string::npos)
       << refused.out << refused.err;
 
-  const json group = create(kGroupsPath, tpm_group(state.vendor_chain_pem()), kOwnerA);
+  const json group = create(kGroupsPath, tpm_group_body(state.vendor_chain_pem()), kOwnerA);
   const auto out = run_process(args, 50s);
   ASSERT_EQ(out.exit_code, 0) << out.out << out.err;
   const json report = json::parse(out.out, nullptr, false);
@@ -253,12 +255,7 @@ TEST_F(TpmProvisioning, AnEkCertificateFromAFileIsSentForTheTpmGroup) {
   std::ofstream(certificate_file, std::ios::binary)
       .write(reinterpret_cast<const char*>(certificate.data()),
              static_cast<std::streamsize>(certificate.size()));
-  const json group = create(
-      kGroupsPath,
-      json{{"name", "tpm vendor"},
-           {"attestationMechanism", {{"tpm", {{"vendorCertificateChain", vendor.chain_pem()}}}}},
-           {"hubIds", {kApiHub}}},
-      kOwnerA);
+  const json group = create(kGroupsPath, tpm_group_body(vendor.chain_pem()), kOwnerA);
   std::vector<std::string> args = provision_args(tpm.tcti(), "ecc");
   // Without the file the TPM has no certificate to send, and no enrollment names its EK.
   const auto refused = run_process(args, 50s);
@@ -279,12 +276,7 @@ TEST_F(TpmProvisioning, ATpmGroupAdmitsASoftwareTpmByItsEkCertificate) {
   const auto vendor = test::make_root_ca("TPM Vendor Root");
   made->set_ek_certificate(tpm::test::issue_ek_certificate(vendor, made->endorsement_key_tpm2b()));
   device::SoftwareTpmAttestor tpm(std::move(*made));
-  const json group = create(
-      kGroupsPath,
-      json{{"name", "tpm vendor"},
-           {"attestationMechanism", {{"tpm", {{"vendorCertificateChain", vendor.chain_pem()}}}}},
-           {"hubIds", {kApiHub}}},
-      kOwnerA);
+  const json group = create(kGroupsPath, tpm_group_body(vendor.chain_pem()), kOwnerA);
   const auto result =
       device::provision_tpm_blocking(device_config(), trust(), tpm, device::IdentitySessionSteps{});
   ASSERT_TRUE(result.ok) << result.error;
