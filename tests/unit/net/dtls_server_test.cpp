@@ -11,10 +11,10 @@
 #include <mutex>
 #include <thread>
 
-#include "dtls_test_peers.hpp"
 #include "net/dtls_record.hpp"
 #include "net/tls_context.hpp"
 #include "provisioning/catalog.hpp"
+#include "support/dtls_test_peers.hpp"
 
 namespace dps::net {
 namespace {

@@ -1,4 +1,4 @@
-#include "dtls_test_peers.hpp"
+#include "support/dtls_test_peers.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -1,6 +1,7 @@
-// The peers the DTLS listener's tests talk to it with, all over real loopback UDP sockets: an
-// OpenSSL DTLS 1.2 client (a device), raw datagrams (a spoofer), a ClientHello maker that answers
-// HelloVerifyRequests by hand, and a relay that loses chosen datagrams.
+// The peers the DTLS listener's unit tests and the hostile-network UDP integration tests talk to
+// it with, all over real loopback UDP sockets: an OpenSSL DTLS 1.2 client (a device), raw
+// datagrams (a spoofer), a ClientHello maker that answers HelloVerifyRequests by hand, and a relay
+// that loses chosen datagrams.
 #pragma once
 
 #include <netinet/in.h>
