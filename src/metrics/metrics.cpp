@@ -38,6 +38,9 @@ constexpr std::array<std::string_view, kLimitCount> kLimitLabels{
     "api_body_size",         "api_token_rate",
     "api_max_connections",   "api_source_connection_rate",
     "api_handshake_timeout", "api_auth_failures"};
+constexpr std::array<std::string_view, kUdpDropCount> kUdpDropLabels{
+    "oversized",  "not_client_hello", "bad_client_hello", "no_cookie",
+    "inbox_full", "bad_record",       "stopping",         "bad_message"};
 constexpr std::array<std::string_view, kStepCount> kStepLabels{
     "time",         "ownership",     "cloudConfiguration",
     "credentials",  "acls",          "preConfiguration",
@@ -126,6 +129,11 @@ struct Metrics::Impl {
           .Name("dps_limits_triggered_total")
           .Help("Connections refused or closed and requests refused by a configured limit.")
           .Register(registry);
+  Family<Counter>& udp_drops =
+      prometheus::BuildCounter()
+          .Name("dps_udp_datagrams_dropped_total")
+          .Help("Datagrams of the CoAP-over-DTLS listener dropped, or answered with a cookie only.")
+          .Register(registry);
   Histogram& commit_seconds =
       prometheus::BuildHistogram()
           .Name("dps_store_commit_duration_seconds")
@@ -197,6 +205,7 @@ struct Metrics::Impl {
 
   std::array<Counter*, kHandshakeResultCount> handshake_by_result{};
   std::array<Counter*, kLimitCount> limit_counters{};
+  std::array<Counter*, kUdpDropCount> udp_drop_counters{};
   std::array<Histogram*, kStepCount> step_histograms{};
   std::array<std::array<std::atomic<Counter*>, 256>, kStepCount> step_by_code{};
   std::array<std::array<std::atomic<Counter*>, kStatusSlots>, kMethods.size()> api_by_status{};
@@ -208,6 +217,9 @@ struct Metrics::Impl {
     }
     for (size_t i = 0; i < kLimitCount; ++i) {
       limit_counters[i] = &limits.Add({{"limit", std::string(kLimitLabels[i])}});
+    }
+    for (size_t i = 0; i < kUdpDropCount; ++i) {
+      udp_drop_counters[i] = &udp_drops.Add({{"reason", std::string(kUdpDropLabels[i])}});
     }
     for (size_t i = 0; i < kStepCount; ++i) {
       step_histograms[i] = &step_seconds.Add({{"step", std::string(kStepLabels[i])}}, kStepSeconds);
@@ -227,6 +239,10 @@ void Metrics::on_connection_closed() { impl_->open_connections.Decrement(); }
 
 void Metrics::on_limit(Limit limit) {
   impl_->limit_counters[static_cast<size_t>(limit)]->Increment();
+}
+
+void Metrics::on_udp_dropped(UdpDrop reason, uint64_t count) {
+  impl_->udp_drop_counters[static_cast<size_t>(reason)]->Increment(static_cast<double>(count));
 }
 
 void Metrics::on_handshake(HandshakeResult result) {

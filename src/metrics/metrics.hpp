@@ -61,6 +61,20 @@ enum class Limit : uint8_t {
 };
 inline constexpr size_t kLimitCount = 12;
 
+/// Why a datagram of the UDP listener was dropped unanswered or answered only with a cookie
+/// (label `reason` of dps_udp_datagrams_dropped_total).
+enum class UdpDrop : uint8_t {
+  Oversized,       // larger than a DTLS record can be, dropped unread
+  NotClientHello,  // from an address without a session, and not a ClientHello
+  BadClientHello,  // looked like one; OpenSSL dropped it without an answer
+  NoCookie,        // a ClientHello without a valid cookie: answered with a HelloVerifyRequest only
+  InboxFull,       // a session's queue of unread datagrams was full
+  BadRecord,       // a record OpenSSL could not authenticate (bad MAC, replay, other epoch)
+  Stopping,        // a ClientHello while the listener stops
+  BadMessage,      // decrypted, but not a CoAP message a session can use (RFC 7252 §4.2-4.3)
+};
+inline constexpr size_t kUdpDropCount = 8;
+
 std::string_view label_of(HandshakeResult result);
 std::string_view label_of(Step step);
 std::string_view label_of(Limit limit);
@@ -81,6 +95,8 @@ class Metrics {
   void on_connection_closed();
   /// A limit triggered (a connection refused or closed, a request refused).
   void on_limit(Limit limit);
+  /// A datagram of the UDP listener dropped (or, NoCookie, answered with a cookie only).
+  void on_udp_dropped(UdpDrop reason, uint64_t count = 1);
 
   // Device sessions (net::DeviceSession).
   void on_handshake(HandshakeResult result);

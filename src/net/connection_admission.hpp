@@ -59,10 +59,10 @@ class ConnectionAdmission {
 uint64_t source_key(const boost::asio::ip::address& address);
 
 /// Waits until the peer has sent something (a ClientHello, a request line) or `deadline` passed;
-/// false on timeout or error. Nothing but the socket exists meanwhile: a TLS stream costs ~90 KiB
-/// from its creation (Asio's two 17 KiB record buffers, the SSL object), so listeners create it
-/// only once this returns true, and a silent connection (slow-loris) costs its socket and the
-/// coroutine frame.
+/// false on timeout or error. Nothing but the socket exists meanwhile: TLS state costs tens of KiB
+/// from its creation (the SSL object; for the API, Asio's stream and its two 17 KiB record
+/// buffers), so listeners create it only once this returns true, and a silent connection
+/// (slow-loris) costs its socket and the coroutine frame.
 boost::asio::awaitable<bool> first_bytes_before(boost::asio::ip::tcp::socket& socket,
                                                 std::chrono::steady_clock::time_point deadline);
 

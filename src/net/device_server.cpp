@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <csignal>
 
 #include "metrics/metrics.hpp"
 #include "net/no_throw.hpp"
@@ -30,6 +31,9 @@ DeviceServer::DeviceServer(const DeviceServerOptions& options, SessionDependenci
            {"apis.coap", options.max_connections, options.per_source,
             metrics::Limit::MaxConnections, metrics::Limit::SourceConnectionRate},
            deps_.conversation.metrics, tcp_hooks()) {
+  // OpenSSL writes device sessions' sockets itself (tls_socket.hpp) with write(2), which raises
+  // SIGPIPE on a connection the peer reset: the write must fail with EPIPE instead, not end dps.
+  std::signal(SIGPIPE, SIG_IGN);
   auto& conversation = deps_.conversation;
   if (!conversation.blocking) conversation.blocking = blocking_.get_executor();
   if (!conversation.store_reads) conversation.store_reads = store_reads_.get_executor();

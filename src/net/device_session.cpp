@@ -6,9 +6,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <cstring>
 
@@ -19,6 +16,7 @@
 #include "net/connection_admission.hpp"
 #include "net/no_throw.hpp"
 #include "net/tls_context.hpp"
+#include "net/tls_socket.hpp"
 #include "pki/x509_util.hpp"
 #include "provisioning/device_conversation.hpp"
 
@@ -26,11 +24,12 @@ namespace dps::net {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
 using asio::awaitable;
-using Stream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr size_t kReadChunk = 4096;
+// How long a refused handshake's socket waits for the device to close after the alert: enough
+// for the alert to be read, short enough that a flood of refused handshakes holds few sockets.
+constexpr auto kRefusalLinger = std::chrono::milliseconds(250);
 
 std::string remote_text(const asio::ip::tcp::socket& socket) {
   boost::system::error_code ec;
@@ -42,11 +41,11 @@ class Session {
  public:
   Session(asio::ip::tcp::socket socket, const SessionDependencies& deps, uint64_t id,
           std::chrono::steady_clock::time_point handshake_deadline)
-      : stream_(beast::tcp_stream(std::move(socket)), *deps.tls),
+      : stream_(std::move(socket), deps.tls->native_handle()),
         deps_(deps),
         id_(id),
         handshake_deadline_(handshake_deadline),
-        remote_(remote_text(beast::get_lowest_layer(stream_).socket())),
+        remote_(remote_text(stream_.socket())),
         conversation_(deps.conversation, {id, remote_}) {}
 
   awaitable<void> run() {
@@ -54,7 +53,7 @@ class Session {
     // time), so every awaited value is first stored in a local.
     const bool handshaken = co_await handshake();
     if (!handshaken) co_return;
-    const bool has_certificate = SSL_get0_peer_certificate(stream_.native_handle()) != nullptr;
+    const bool has_certificate = SSL_get0_peer_certificate(stream_.ssl()) != nullptr;
     const auto opening = co_await conversation_.open(has_certificate ? &outcome_ : nullptr);
     if (!opening.admitted) {
       // The device is told why in an Abort (RFC 8323 §5.6) before the connection closes.
@@ -70,17 +69,17 @@ class Session {
 
  private:
   awaitable<bool> handshake() {
-    attach_handshake_outcome(stream_.native_handle(), &outcome_);
-    beast::get_lowest_layer(stream_).expires_at(handshake_deadline_);
-    auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kNoThrow);
+    if (stream_.ssl()) attach_handshake_outcome(stream_.ssl(), &outcome_);
+    const auto ec = co_await stream_.handshake(handshake_deadline_);
     if (ec) {
-      const bool timed_out = ec == beast::error::timeout;
+      const bool timed_out = ec == asio::error::timed_out;
       count_handshake(timed_out ? metrics::HandshakeResult::Timeout
                                 : metrics::HandshakeResult::Failed);
       if (timed_out && deps_.conversation.metrics)
         deps_.conversation.metrics->on_limit(metrics::Limit::HandshakeTimeout);
       log_refusal(ec.message());
-      beast::get_lowest_layer(stream_).close();
+      // The alert that says why must reach the device (a TLS 1.3 client may already be sending).
+      co_await stream_.linger(std::chrono::steady_clock::now() + kRefusalLinger);
       co_return false;
     }
     co_return true;
@@ -99,8 +98,8 @@ class Session {
 
   // Reads and dispatches frames until the device leaves, idles out, or an answer asks to close.
   awaitable<void> serve() {
-    certificate_deadline_ = client_certificate_deadline(
-        stream_.native_handle(), deps_.options.disconnect_on_expired_certificate);
+    certificate_deadline_ =
+        client_certificate_deadline(stream_.ssl(), deps_.options.disconnect_on_expired_certificate);
     start_frame_clock();
     for (;;) {
       if (certificate_expired()) co_return;
@@ -184,42 +183,51 @@ class Session {
   }
 
   awaitable<bool> read_at_least(size_t total) {
+    const auto deadline = std::min(frame_deadline_, certificate_deadline_);
+    if (buffered_ == 0) {
+      // An idle session holds no read buffer while it waits (consume() released it).
+      const auto ready = co_await stream_.readable(deadline);
+      if (ready) co_return read_ended(ready);
+    }
     while (buffered_ < total) {
       // Grows with the bytes that actually arrived, never to the length a frame header announces:
       // a peer cannot make us allocate maxMessageSize by sending a few header bytes.
       if (buffer_.size() < buffered_ + kReadChunk) buffer_.resize(buffered_ + kReadChunk);
-      beast::get_lowest_layer(stream_).expires_at(std::min(frame_deadline_, certificate_deadline_));
-      auto [ec, n] = co_await stream_.async_read_some(
-          asio::buffer(buffer_.data() + buffered_, buffer_.size() - buffered_), kNoThrow);
-      if (ec) {
-        if (ec == beast::error::timeout && certificate_expired()) {
-          co_return false;
-        } else if (ec == beast::error::timeout) {
-          spdlog::info("conn={} peer={} no complete message in {} ms: closing", id_, remote_,
-                       deps_.options.inactivity_timeout.count());
-          if (deps_.conversation.metrics)
-            deps_.conversation.metrics->on_limit(metrics::Limit::InactivityTimeout);
-        } else if (ec != asio::error::eof && ec != asio::ssl::error::stream_truncated) {
-          spdlog::info("conn={} peer={} read ended: {}", id_, remote_, ec.message());
-        }
-        co_return false;
-      }
+      auto [ec, n] = co_await stream_.read_some(
+          std::span(buffer_.data() + buffered_, buffer_.size() - buffered_), deadline);
+      if (ec) co_return read_ended(ec);
       buffered_ += n;
     }
     co_return true;
   }
 
+  // Why the session's reads ended, logged (a clean close is not worth a line); always false.
+  bool read_ended(const boost::system::error_code& ec) {
+    if (ec == asio::error::timed_out && certificate_expired()) return false;
+    if (ec == asio::error::timed_out) {
+      spdlog::info("conn={} peer={} no complete message in {} ms: closing", id_, remote_,
+                   deps_.options.inactivity_timeout.count());
+      if (deps_.conversation.metrics) {
+        deps_.conversation.metrics->on_limit(metrics::Limit::InactivityTimeout);
+      }
+    } else if (ec != asio::error::eof && ec != asio::ssl::error::stream_truncated) {
+      spdlog::info("conn={} peer={} read ended: {}", id_, remote_, ec.message());
+    }
+    return false;
+  }
+
   void consume(size_t n) {
     std::memmove(buffer_.data(), buffer_.data() + n, buffered_ - n);
     buffered_ -= n;
+    // Between messages an idle session holds no read buffer (what it mostly does is wait).
+    if (buffered_ == 0) std::vector<uint8_t>().swap(buffer_);
   }
 
   awaitable<bool> send(coap::Message message) {
     coap::pad_to_device_minimum(message);
     auto bytes = coap::encode_frame(message);
-    beast::get_lowest_layer(stream_).expires_after(deps_.options.inactivity_timeout);
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), kNoThrow);
-    (void)n;
+    const auto ec = co_await stream_.write(
+        bytes, std::chrono::steady_clock::now() + deps_.options.inactivity_timeout);
     if (ec) {
       spdlog::info("conn={} peer={} write failed: {}", id_, remote_, ec.message());
       co_return false;
@@ -227,15 +235,12 @@ class Session {
     co_return true;
   }
 
-  // Flush-then-close: every answer was written before we got here; close_notify under a
-  // deadline, and a peer that vanished (stream_truncated) is a clean close too.
+  // Flush-then-close: every answer was written before we got here; close_notify under a deadline.
   awaitable<void> close() {
-    beast::get_lowest_layer(stream_).expires_after(deps_.options.close_timeout);
-    co_await stream_.async_shutdown(kNoThrow);
-    beast::get_lowest_layer(stream_).close();
+    co_await stream_.shutdown(std::chrono::steady_clock::now() + deps_.options.close_timeout);
   }
 
-  Stream stream_;
+  TlsSocket stream_;
   const SessionDependencies& deps_;
   uint64_t id_;
   std::chrono::steady_clock::time_point handshake_deadline_;
@@ -254,9 +259,9 @@ class Session {
 
 awaitable<void> run_device_session(asio::ip::tcp::socket socket, const SessionDependencies& deps,
                                    uint64_t connection_id) {
-  // A TLS stream costs ~90 KiB from its creation (Asio's two 17 KiB record buffers, the SSL
-  // object): create it only once the peer has spoken, so a silent connection (slow-loris) costs
-  // its socket and this frame until the handshake deadline closes it.
+  // The SSL object and its handshake state cost tens of KiB: create them only once the peer has
+  // spoken, so a silent connection (slow-loris) costs its socket and this frame until the
+  // handshake deadline closes it.
   const auto deadline = std::chrono::steady_clock::now() + deps.options.handshake_timeout;
   const bool spoke = co_await first_bytes_before(socket, deadline);
   if (!spoke) {

@@ -19,6 +19,7 @@
 #include "pki/pem.hpp"
 
 namespace dps::net {
+using metrics::UdpDrop;
 namespace {
 
 namespace asio = boost::asio;
@@ -132,9 +133,17 @@ DtlsServerCounters DtlsServer::counters() const {
   return out;
 }
 
-void DtlsServer::count_inbox_full() { ++counters_->inbox_full_dropped; }
+void DtlsServer::count_inbox_full() { dropped(counters_->inbox_full_dropped, UdpDrop::InboxFull); }
+// Counts in the listener's own counters and, when it has them, in dps's metrics.
+void DtlsServer::dropped(std::atomic<uint64_t>& counter, UdpDrop reason, uint64_t count) {
+  counter += count;
+  if (options_.metrics) options_.metrics->on_udp_dropped(reason, count);
+}
+
 void DtlsServer::count_retransmission() { ++counters_->retransmissions; }
-void DtlsServer::count_records_dropped(uint64_t records) { counters_->records_dropped += records; }
+void DtlsServer::count_records_dropped(uint64_t records) {
+  dropped(counters_->records_dropped, UdpDrop::BadRecord, records);
+}
 
 void DtlsServer::start() {
   asio::co_spawn(
@@ -197,7 +206,7 @@ awaitable<void> DtlsServer::receive_loop() {
 void DtlsServer::on_datagram(const udp::endpoint& sender, std::span<const uint8_t> data) {
   ++counters_->datagrams_received;
   if (data.size() > options_.max_datagram_size) {
-    ++counters_->oversized_dropped;
+    dropped(counters_->oversized_dropped, UdpDrop::Oversized);
     return;
   }
   const bool client_hello = dtls_record::is_client_hello(data);
@@ -211,11 +220,11 @@ void DtlsServer::on_datagram(const udp::endpoint& sender, std::span<const uint8_
       return;
     }
   } else if (!client_hello) {
-    ++counters_->not_client_hello;
+    dropped(counters_->not_client_hello, UdpDrop::NotClientHello);
     return;
   }
   if (stopping_) {
-    ++counters_->stopping_dropped;
+    dropped(counters_->stopping_dropped, UdpDrop::Stopping);
     return;
   }
   if (check_cookie(sender, data)) open_session(sender);
@@ -223,7 +232,7 @@ void DtlsServer::on_datagram(const udp::endpoint& sender, std::span<const uint8_
 
 void DtlsServer::route(const std::shared_ptr<DtlsChannel>& channel, std::span<const uint8_t> data) {
   if (channel->in_flight_.load() >= options_.inbox_datagrams) {
-    ++counters_->inbox_full_dropped;
+    dropped(counters_->inbox_full_dropped, UdpDrop::InboxFull);
     return;
   }
   ++channel->in_flight_;
@@ -235,14 +244,14 @@ void DtlsServer::route(const std::shared_ptr<DtlsChannel>& channel, std::span<co
 
 bool DtlsServer::check_cookie(const udp::endpoint& sender, std::span<const uint8_t> data) {
   if (!scratch_ && !reset_scratch()) {
-    ++counters_->bad_client_hello;
+    dropped(counters_->bad_client_hello, UdpDrop::BadClientHello);
     return false;
   }
   BIO* bio = SSL_get_rbio(scratch_.get());
   datagram_bio::clear(bio);
   if (!to_bio_address(sender, scratch_peer_.get()) ||
       !datagram_bio::set_peer(bio, scratch_peer_.get())) {
-    ++counters_->bad_client_hello;
+    dropped(counters_->bad_client_hello, UdpDrop::BadClientHello);
     return false;
   }
   datagram_bio::push_inbound(bio, std::vector<uint8_t>(data.begin(), data.end()));
@@ -253,10 +262,10 @@ bool DtlsServer::check_cookie(const udp::endpoint& sender, std::span<const uint8
     // Never more bytes to an unverified address than it sent (RFC 6347 §4.2.1): a cookie answer
     // is ~44 bytes, every ClientHello is longer, so this only guards against a surprise.
     if (answer.size() > data.size()) continue;
-    if (send_datagram(sender, answer)) ++counters_->hello_verify_sent;
+    if (send_datagram(sender, answer)) dropped(counters_->hello_verify_sent, UdpDrop::NoCookie);
   }
   if (result == 1) return true;
-  if (answers.empty()) ++counters_->bad_client_hello;
+  if (answers.empty()) dropped(counters_->bad_client_hello, UdpDrop::BadClientHello);
   if (result < 0) {
     // Not the peer's doing (DTLSv1_listen drops what it cannot parse and returns 0): start over
     // with a fresh SSL.

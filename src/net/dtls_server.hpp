@@ -125,6 +125,7 @@ class DtlsServer : public std::enable_shared_from_this<DtlsServer> {
   void route(const std::shared_ptr<DtlsChannel>& channel, std::span<const uint8_t> data);
   boost::asio::awaitable<void> wait_for_handlers(std::chrono::steady_clock::time_point deadline);
   bool reset_scratch();
+  void dropped(std::atomic<uint64_t>& counter, metrics::UdpDrop reason, uint64_t count = 1);
   /// Sends one datagram now, from any strand; false (and counted) if the kernel did not take it.
   bool send_datagram(const boost::asio::ip::udp::endpoint& to, std::span<const uint8_t> data);
   // What channels count, from their strands.

@@ -143,8 +143,11 @@ class UdpSession {
   awaitable<bool> on_datagram(std::span<const uint8_t> bytes) {
     auto decoded = coap::decode_datagram(bytes, deps_.options.max_message_size);
     if (auto* error = std::get_if<coap::DatagramError>(&decoded)) {
-      if (error->fault == coap::DatagramFault::MessageTooLarge && deps_.conversation.metrics) {
-        deps_.conversation.metrics->on_limit(metrics::Limit::MaxMessageSize);
+      if (auto* metrics = deps_.conversation.metrics) {
+        metrics->on_udp_dropped(metrics::UdpDrop::BadMessage);
+        if (error->fault == coap::DatagramFault::MessageTooLarge) {
+          metrics->on_limit(metrics::Limit::MaxMessageSize);
+        }
       }
       spdlog::info("conn={} peer={} udp: bad message: {}", channel_.id(), channel_.remote(),
                    coap::to_string(error->fault));

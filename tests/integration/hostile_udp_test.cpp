@@ -264,6 +264,12 @@ TEST_F(HostileUdp, SpoofedClientHelloFloodGetsOnlyCookiesAndNoSession) {
   EXPECT_EQ(during.at("dps_connections_total"), before.at("dps_connections_total"))
       << "a source that never echoed its own cookie got a session";
   EXPECT_EQ(during.at("dps_open_connections"), 0);
+  // Every cookie sent is counted (a flood shows on /metrics, not in the log).
+  const auto cookies = [](const Scrape& s) {
+    return s.at("dps_udp_datagrams_dropped_total", {{"reason", "no_cookie"}});
+  };
+  EXPECT_GE(cookies(during) - cookies(before), static_cast<double>(kSources))
+      << "HelloVerifyRequests not counted in dps_udp_datagrams_dropped_total{reason=no_cookie}";
   EXPECT_EQ(during.handshakes("failed") + during.handshakes("timeout"),
             before.handshakes("failed") + before.handshakes("timeout"));
 
