@@ -164,7 +164,7 @@ class Session {
     }
     auto reply = co_await conversation_.serve(message);
     const bool close_after = reply.close_after;
-    const bool sent = co_await send(reply.answer);
+    const bool sent = co_await send(std::move(reply.answer));
     if (sent) conversation_.answered(reply);
     co_return sent && !close_after;
   }

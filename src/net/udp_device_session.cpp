@@ -242,7 +242,7 @@ class UdpSession {
       if (!sent) co_return false;
     }
     auto reply = co_await conversation_.serve(without_block_options(std::move(complete.request)));
-    coap::Message response = reply.answer;
+    coap::Message response = std::move(reply.answer);
     if (complete.echo) coap::set_block(response, coap::option::kBlock1, *complete.echo);
     const bool sent = co_await answer_maybe_in_blocks(request, std::move(response), asked_block);
     if (sent) conversation_.answered(reply);
@@ -253,15 +253,18 @@ class UdpSession {
   // block 0 of it, keeping the rest for the device's next Block2 requests (RFC 7959 §2.4).
   awaitable<bool> answer_maybe_in_blocks(const Datagram& request, coap::Message response,
                                          std::optional<coap::BlockOption> asked) {
-    const size_t whole = coap::datagram_size(coap::reply_to(request, response, 0));
-    if (!asked && whole <= channel_.max_payload()) {
-      co_return co_await answer(request, std::move(response));
+    // Measured as it would leave (with the request's token), without a copy of the body.
+    Datagram whole = coap::reply_to(request, std::move(response), 0);
+    const size_t size = coap::datagram_size(whole);
+    if (!asked && size <= channel_.max_payload()) {
+      co_return co_await answer(request, std::move(whole.message));
     }
-    const size_t header = whole - response.payload.size() + kBlockOptionsOverhead;
+    const size_t header = size - whole.message.payload.size() + kBlockOptionsOverhead;
     uint8_t szx = coap::largest_szx_within(
         channel_.max_payload() > header ? channel_.max_payload() - header : 0);
     if (asked) szx = std::min(szx, asked->szx);
-    pending_ = Pending{request.message.code, request.message.uri_path(), std::move(response), szx};
+    pending_ =
+        Pending{request.message.code, request.message.uri_path(), std::move(whole.message), szx};
     co_return co_await send_block(request, 0, szx);
   }
 

@@ -254,6 +254,7 @@ awaitable<DeviceConversation::Reply> DeviceConversation::serve(const coap::Messa
   const std::string path = request.uri_path();
   log_answer(request, path, result.response);
   reply.step = step_of(path);
+  reply.code = result.response.code;
   reply.answer = std::move(result.response);
   reply.close_after = result.close_after;
   co_return reply;
@@ -285,7 +286,7 @@ awaitable<void> DeviceConversation::commit_before_answer(const coap::Message& re
 void DeviceConversation::answered(const Reply& reply) const {
   if (deps_.metrics == nullptr) return;
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - reply.started;
-  deps_.metrics->on_step(reply.step, static_cast<uint8_t>(reply.answer.code), took.count());
+  deps_.metrics->on_step(reply.step, static_cast<uint8_t>(reply.code), took.count());
 }
 
 // The router's answer; a request that may wait on the network (an OAuth2 token fetch) runs on

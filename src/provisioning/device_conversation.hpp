@@ -81,7 +81,8 @@ class DeviceConversation {
   std::optional<coap::Message> reverse_request();
 
   struct Reply {
-    coap::Message answer;
+    coap::Message answer;      // the transport may move it out to send it
+    coap::Code code{};         // the answer's, kept for answered()
     bool close_after = false;  // the session ends once the answer is sent
     metrics::Step step{};
     std::chrono::steady_clock::time_point started;
