@@ -58,6 +58,7 @@ const std::array<Resource, 5> kResources{{
 }};
 
 constexpr std::string_view kVerificationCodesPath = "/api/v1/enrollment-groups/verification-codes";
+constexpr std::string_view kExplainPath = "/api/v1/explain";
 
 ApiResponse method_not_allowed(const ApiRequest& request, std::string_view allow) {
   ApiResponse response =
@@ -107,6 +108,10 @@ ApiResponse ManagementApi::route(const ApiRequest& request, const std::string& o
   // Before the resources: to them this path would read as a group id.
   if (path == kVerificationCodesPath) {
     if (request.method == "POST") return routes::create_verification_code(request, context);
+    return method_not_allowed(request, "POST");
+  }
+  if (path == kExplainPath) {
+    if (request.method == "POST") return routes::explain_certificate(request, context);
     return method_not_allowed(request, "POST");
   }
   for (const Resource& resource : kResources) {

@@ -25,6 +25,8 @@ namespace dps::api {
 ///                                          409)
 ///   GET    /api/v1/provisioning-records    idFilter, deviceIdFilter, enrollmentGroupIdFilter
 ///   DELETE /api/v1/provisioning-records    the same filters → {"count": "N"}
+///   POST   /api/v1/explain                 {"certificateChain"} → which of the caller's
+///                                          enrollments would admit that device, and why
 ///
 /// Streams are HTTP 200 with one `{"result": <object>}` line per object, ordered by id. Filters
 /// repeat and OR; unknown query parameters are 400. Every read and write is scoped to `owner`:

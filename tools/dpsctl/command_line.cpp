@@ -18,7 +18,8 @@ Exit codes:
   2  usage error: bad or missing option, unreadable local file
   3  authentication or authorization failed (401, 403), or no token at all
   4  not found (404, or get/update of an id that does not exist)
-  5  the server cannot be reached (connect, TLS, timeout) or answered 503)";
+  5  the server cannot be reached (connect, TLS, timeout) or answered 503
+  6  explain: the certificate would be refused (the explanation is still printed))";
 
 CLI::App* add_verb(CLI::App& resource, CommandLine& line, const std::string& name,
                    const std::string& description, std::function<void(Session&)> action) {

@@ -6,6 +6,7 @@
 //   3 authentication or authorization: 401 or 403, or no token to send at all
 //   4 not found: 404, or get/update of an id the server does not list
 //   5 the server cannot be reached (resolve, connect, TLS, timeout) or answered 503
+//   6 explain: the certificate would be refused (the explanation is still printed)
 #pragma once
 
 #include <stdexcept>
@@ -20,6 +21,7 @@ enum class ExitCode : int {
   Unauthorized = 3,
   NotFound = 4,
   Unreachable = 5,
+  NotAdmitted = 6,
 };
 
 /// Ends the command: main prints "dpsctl: <what()>" as one line and exits with `code()`.

@@ -1,6 +1,7 @@
 // dpsctl: the operators' command line over dps's management API (management-api.md).
 //   dpsctl [global options] <enrollment-groups|hubs|individual-enrollments|records|templates>
 //          <verb> [args]
+//   dpsctl explain CERT.pem [--chain INTERMEDIATES.pem]
 //   dpsctl completion bash|zsh;  dpsctl --version
 // Parsing and help are CLI11's; each resource registers its verbs (groups_command.cpp, ...);
 // the chosen verb's action runs after parsing, and every failure ends here as one stderr line
@@ -12,6 +13,7 @@
 #include "command_line.hpp"
 #include "completion.hpp"
 #include "exit_codes.hpp"
+#include "explain_command.hpp"
 #include "groups_command.hpp"
 #include "hubs_command.hpp"
 #include "individual_enrollments_command.hpp"
@@ -65,6 +67,7 @@ int main(int argc, char** argv) {
   add_individual_enrollments_command(app, line);
   add_records_command(app, line);
   add_templates_command(app, line);
+  add_explain_command(app, line);
   std::string shell;
   const CLI::App* completion = add_completion_command(app, shell);
 

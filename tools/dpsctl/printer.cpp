@@ -55,6 +55,10 @@ void Printer::details(const json& object, const DetailShape& shape) {
   }
 }
 
+void Printer::line(const std::string& text) {
+  if (!json_) out_ << text << '\n';
+}
+
 void Printer::nothing_matched(const std::string& plural) {
   err_ << "dpsctl: no " << plural << " matched\n";
 }

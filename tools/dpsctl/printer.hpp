@@ -34,6 +34,9 @@ class Printer {
   void object(const nlohmann::json& object, const TableShape& shape);
   /// One object as `get` shows it: the JSON with --json, else details.hpp's key/value lines.
   void details(const nlohmann::json& object, const DetailShape& shape);
+  /// A line for people between the parts of a view; nothing with --json, where stdout holds only
+  /// the API's objects.
+  void line(const std::string& text);
   /// "no <plural> matched" on stderr.
   void nothing_matched(const std::string& plural);
   /// One page of a list too long to hold at once, printed as it arrives: JSON lines as

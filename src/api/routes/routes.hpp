@@ -27,6 +27,11 @@ ApiResponse update_enrollment_template(const ApiRequest& request, std::string_vi
                                        const Context& context);
 ApiResponse delete_enrollment_templates(const ApiRequest& request, const Context& context);
 
+// explain.cpp
+/// POST /api/v1/explain: which of the caller's enrollments would admit a device certificate, and
+/// why, read from the caller's enrollments only (nothing provisioned, nothing written).
+ApiResponse explain_certificate(const ApiRequest& request, const Context& context);
+
 // hubs.cpp
 ApiResponse list_hubs(const ApiRequest& request, const Context& context);
 ApiResponse create_hub(const ApiRequest& request, const Context& context);
