@@ -144,6 +144,21 @@ std::string config_json(const OAuthServerOptions& options) {
       {"signingAlg", options.signing_alg},
   };
   if (!options.default_audience.empty()) config["defaultAudience"] = options.default_audience;
+  nlohmann::json interactive = nlohmann::json::array();
+  for (const OAuthInteractiveClient& c : options.interactive_clients) {
+    nlohmann::json accounts = nlohmann::json::object();
+    for (const OAuthAccount& a : c.accounts) {
+      nlohmann::json account = {{"password", a.password}, {"sub", a.sub}};
+      for (const auto& [name, value] : a.claims) account[name] = value;
+      accounts[a.login] = account;
+    }
+    interactive.push_back({{"clientId", c.id},
+                           {"redirectUris", c.redirect_uris},
+                           {"anyLoopbackPort", c.any_loopback_port},
+                           {"audience", c.audience},
+                           {"accounts", accounts}});
+  }
+  if (!interactive.empty()) config["interactiveClients"] = interactive;
   if (!options.tls_cert_pem.empty()) {
     config["tls"] = {{"cert", options.tls_cert_pem}, {"key", options.tls_key_pem}};
   }

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dps::test {
@@ -27,10 +28,37 @@ struct OAuthClient {
   bool basic_auth = true;
 };
 
+/// A person who signs in at the server's login page (form fields "Login" and "Password").
+struct OAuthAccount {
+  std::string login;
+  std::string password;
+  std::string sub;
+  /// More claims of the account's access tokens, e.g. {"https://plgd.dev/owner", "o-1"}; never
+  /// one the token has already (iss, aud, exp...).
+  std::vector<std::pair<std::string, std::string>> claims;
+};
+
+/// A browser app signing people in: a public client (no secret) of the authorization code grant
+/// with PKCE (S256) required. Its access tokens are JWTs for `audience`; its token requests get
+/// CORS headers for the origins of its redirect URIs. Consent is given without asking.
+struct OAuthInteractiveClient {
+  std::string id;
+  std::vector<std::string> redirect_uris;
+  /// true: a redirect URI of a loopback host (127.0.0.1, [::1], localhost) matches a registered
+  /// one whatever its port, as RFC 8252 §7.3 has it for native apps: for an app whose port is
+  /// chosen when it starts. Scheme, host and path must still match. CORS likewise.
+  bool any_loopback_port = false;
+  /// `aud` of its access tokens: one of OAuthServerOptions::audiences.
+  std::string audience;
+  std::vector<OAuthAccount> accounts;
+};
+
 struct OAuthServerOptions {
   /// Empty: one client "dps-client" with a random secret that holds the characters HTTP Basic
   /// must form-encode (RFC 6749 §2.3.1), allowed scope "hub".
   std::vector<OAuthClient> clients;
+  /// Browser apps (none by default); the confidential clients above are there as well.
+  std::vector<OAuthInteractiveClient> interactive_clients;
   /// Audiences (RFC 8707 resource indicators, so absolute URIs) a client may ask for with
   /// `audience=`; another one is refused with invalid_target.
   std::vector<std::string> audiences = {"https://hub.test/api"};

@@ -71,6 +71,22 @@ std::string render_config(const DpsConfigSpec& spec) {
     if (spec.api_group_quota > 0) {
       y << "    quotas:\n      enrollmentGroups: " << spec.api_group_quota << "\n";
     }
+    if (!spec.api_authorities.empty() || !spec.api_owner_claim.empty() ||
+        !spec.api_audience.empty()) {
+      y << "    authorization:\n";
+      if (!spec.api_owner_claim.empty())
+        y << "      ownerClaim: " << q(spec.api_owner_claim) << "\n";
+      if (!spec.api_audience.empty()) y << "      audience: " << q(spec.api_audience) << "\n";
+      if (!spec.api_authorities.empty()) y << "      endpoints:\n";
+      for (const auto& a : spec.api_authorities) y << "        - authority: " << q(a) << "\n";
+    }
+    if (!spec.console_oidc_client_id.empty()) {
+      y << "    console:\n      oidc:\n        clientId: " << q(spec.console_oidc_client_id)
+        << "\n";
+      if (!spec.console_oidc_scopes.empty()) {
+        y << "        scopes: " << q(spec.console_oidc_scopes) << "\n";
+      }
+    }
   } else {
     y << "  http:\n    enabled: false\n";
   }

@@ -73,6 +73,14 @@ struct DpsConfigSpec {
   std::string admin_token_validity;  // apis.http.adminToken.validity; empty = dps's default
   std::string token_validity;        // tokens.validity (hub tokens dps mints); empty = default
   std::string postgres_uri;          // clients.storage.postgres.uri; empty = SQLite in data_dir
+  // apis.http.authorization: issuers whose JWTs the API accepts (endpoints[].authority), and
+  // its ownerClaim and audience (empty: dps's defaults). console_oidc_client_id: the console's
+  // sign-in client at the first issuer (apis.http.console.oidc), empty = none.
+  std::vector<std::string> api_authorities;
+  std::string api_owner_claim;
+  std::string api_audience;
+  std::string console_oidc_client_id;
+  std::string console_oidc_scopes;  // empty = dps's default
   std::vector<GroupSpec> groups;
 };
 

@@ -1,7 +1,9 @@
 // A real OAuth 2.0 / OpenID Connect authorization server (oidc-provider) for dps's tests: it
 // issues access tokens by the client credentials grant (RFC 6749 §4.4) the way an identity
 // provider in front of a plgd hub does, so dps's token client is tested against the protocol as
-// a real server speaks it, not as we imagine it. See README.md beside this file.
+// a real server speaks it, not as we imagine it. With `interactiveClients` it also signs people
+// in for browser apps (dps's console): authorization code + PKCE (RFC 7636) for public clients,
+// a login page of its own, JWT access tokens. See README.md beside this file.
 //
 //   node server.mjs --config <file.json> | --config-json '<json>' [--port N]
 //
@@ -57,20 +59,25 @@ function validate(config) {
   const out = {
     port: config.port ?? 0,
     issuer: config.issuer,
-    clients: config.clients,
     audiences: config.audiences ?? [],
     defaultAudience: config.defaultAudience,
     claimParams: config.claimParams ?? [],
     accessTokenTtl: config.accessTokenTtl ?? 600,
     signingAlg: config.signingAlg ?? 'RS256',
     tls: config.tls,
+    clients: config.clients ?? [],
+    interactiveClients: config.interactiveClients ?? [],
   };
   if (out.tls !== undefined
       && (typeof out.tls.cert !== 'string' || typeof out.tls.key !== 'string')) {
     fail('tls: {cert, key} as PEM text');
   }
   if (!Number.isInteger(out.port) || out.port < 0 || out.port > 65535) fail('port: 0..65535');
-  if (!Array.isArray(out.clients) || out.clients.length === 0) fail('clients: at least one');
+  if (!Array.isArray(out.clients)) fail('clients: a list');
+  if (!Array.isArray(out.interactiveClients)) fail('interactiveClients: a list');
+  if (out.clients.length + out.interactiveClients.length === 0) {
+    fail('clients: at least one (or one of interactiveClients)');
+  }
   out.clients.forEach((c, i) => {
     if (typeof c.clientId !== 'string' || c.clientId === '') fail(`clients[${i}].clientId: empty`);
     if (typeof c.clientSecret !== 'string' || c.clientSecret === '') {
@@ -98,7 +105,65 @@ function validate(config) {
     fail('accessTokenTtl: seconds, at least 1');
   }
   if (!['RS256', 'ES256'].includes(out.signingAlg)) fail('signingAlg: RS256 or ES256');
+  out.interactiveClients = out.interactiveClients.map((c, i) => validateInteractive(c, i, out));
+  const ids = [...out.clients, ...out.interactiveClients].map((c) => c.clientId);
+  if (new Set(ids).size !== ids.length) fail('clientId: each client needs an id of its own');
   return out;
+}
+
+// One entry of interactiveClients: a public browser client (no secret) that signs people in by
+// the authorization code grant with PKCE. Accounts are per client: `login` is what the person
+// types on the login page; `sub` and every other key but `password` become claims of the tokens.
+function validateInteractive(c, i, out) {
+  const at = `interactiveClients[${i}]`;
+  if (typeof c !== 'object' || c === null) fail(`${at}: an object`);
+  if (typeof c.clientId !== 'string' || c.clientId === '') fail(`${at}.clientId: empty`);
+  if (!Array.isArray(c.redirectUris) || c.redirectUris.length === 0) {
+    fail(`${at}.redirectUris: at least one`);
+  }
+  const redirectUris = c.redirectUris.map((uri) => {
+    try {
+      return new URL(uri).href;
+    } catch {
+      return fail(`${at}.redirectUris: ${JSON.stringify(uri)} is not an absolute URL`);
+    }
+  });
+  if (c.anyLoopbackPort !== undefined && typeof c.anyLoopbackPort !== 'boolean') {
+    fail(`${at}.anyLoopbackPort: true or false`);
+  }
+  // JWT access tokens need a resource (RFC 8707): the client's audience, else defaultAudience.
+  const audience = c.audience ?? out.defaultAudience;
+  if (typeof audience !== 'string' || !out.audiences.includes(audience)) {
+    fail(`${at}.audience: one of audiences (or set defaultAudience)`);
+  }
+  const scopes = c.scopes ?? [];
+  if (!Array.isArray(scopes) || scopes.some((x) => typeof x !== 'string' || /\s/.test(x))) {
+    fail(`${at}.scopes: a list of scope names`);
+  }
+  if (typeof c.accounts !== 'object' || c.accounts === null
+      || Object.keys(c.accounts).length === 0) {
+    fail(`${at}.accounts: at least one, {"<login>": {"password", "sub", ...claims}}`);
+  }
+  const accounts = new Map();
+  const bySub = new Map();
+  for (const [login, account] of Object.entries(c.accounts)) {
+    const where = `${at}.accounts.${login}`;
+    const { password, ...claims } = account ?? {};
+    if (typeof password !== 'string' || password === '') fail(`${where}.password: empty`);
+    if (typeof claims.sub !== 'string' || claims.sub === '') fail(`${where}.sub: empty`);
+    if (bySub.has(claims.sub)) fail(`${where}.sub: another account has ${claims.sub}`);
+    accounts.set(login, { password, claims });
+    bySub.set(claims.sub, claims);
+  }
+  return {
+    clientId: c.clientId,
+    redirectUris,
+    anyLoopbackPort: c.anyLoopbackPort ?? false,
+    audience,
+    scopes: scopes.filter((x) => x !== 'openid'),
+    accounts,
+    bySub,
+  };
 }
 
 function signingJwk(alg) {
@@ -108,40 +173,102 @@ function signingJwk(alg) {
   return { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg };
 }
 
+const kLoopbacks = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+// The origins a browser client's token requests may come from (CORS): those of its redirect
+// URIs, and with anyLoopbackPort any port of a loopback one.
+function originAllowed(client, origin) {
+  let url;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  return client.redirectUris.some((uri) => {
+    const allowed = new URL(uri);
+    if (allowed.origin === url.origin) return true;
+    return client.anyLoopbackPort && kLoopbacks.has(url.hostname)
+      && allowed.protocol === url.protocol && allowed.hostname === url.hostname;
+  });
+}
+
 function makeProvider(issuer, cfg) {
+  const interactive = new Map(cfg.interactiveClients.map((c) => [c.clientId, c]));
   const scopes = [...new Set(cfg.clients.flatMap((c) => c.scopes ?? []))];
+  const interactiveScopes = cfg.interactiveClients.flatMap((c) => c.scopes);
   const provider = new Provider(issuer, {
-    clients: cfg.clients.map((c) => ({
-      client_id: c.clientId,
-      client_secret: c.clientSecret,
-      grant_types: ['client_credentials'],
-      response_types: [],
-      redirect_uris: [],
-      // oidc-provider takes the secret either way; tokenParamsMiddleware refuses Basic for a
-      // client with basicAuth: false.
-      token_endpoint_auth_method: 'client_secret_basic',
-      // Scopes outside this list are refused with invalid_scope.
-      ...(c.scopes?.length ? { scope: c.scopes.join(' ') } : {}),
-    })),
-    scopes,
+    clients: [
+      ...cfg.clients.map((c) => ({
+        client_id: c.clientId,
+        client_secret: c.clientSecret,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        // oidc-provider takes the secret either way; tokenParamsMiddleware refuses Basic for a
+        // client with basicAuth: false.
+        token_endpoint_auth_method: 'client_secret_basic',
+        // Scopes outside this list are refused with invalid_scope.
+        ...(c.scopes?.length ? { scope: c.scopes.join(' ') } : {}),
+      })),
+      // Browser apps: public (no secret, so PKCE is what binds the code to the app that asked
+      // for it), code flow only, no refresh tokens.
+      ...cfg.interactiveClients.map((c) => ({
+        client_id: c.clientId,
+        application_type: 'web',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: c.redirectUris,
+        token_endpoint_auth_method: 'none',
+        scope: ['openid', ...c.scopes].join(' '),
+      })),
+    ],
+    scopes: [...new Set([...scopes, ...interactiveScopes])],
     jwks: { keys: [signingJwk(cfg.signingAlg)] },
     // Set so that oidc-provider does not print notices about its defaults on stdout, which
     // carries this server's own protocol (see the top of this file).
     cookies: { keys: [randomUUID()] },
-    ttl: { ClientCredentials: cfg.accessTokenTtl },
+    ttl: {
+      ClientCredentials: cfg.accessTokenTtl,
+      AccessToken: cfg.accessTokenTtl,
+      AuthorizationCode: 60,
+      IdToken: cfg.accessTokenTtl,
+      Interaction: 600,
+      Session: 3600,
+      Grant: 3600,
+    },
+    pkce: { methods: ['S256'], required: () => true },
+    // The login page is this server's own (interactionMiddleware).
+    interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+    // A browser client's token endpoint answers carry CORS headers for its own origins only.
+    clientBasedCORS: (ctx, origin, client) => {
+      const c = interactive.get(client.clientId);
+      return c !== undefined && originAllowed(c, origin);
+    },
+    findAccount: (ctx, sub, token) => {
+      const clientId = token?.clientId ?? ctx.oidc?.client?.clientId;
+      const claims = interactive.get(clientId)?.bySub.get(sub);
+      if (claims === undefined) return undefined;
+      return { accountId: sub, claims: () => ({ ...claims }) };
+    },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        // `audience` is this server's name for an RFC 8707 resource indicator.
-        defaultResource: (ctx) => ctx.state.tokenParams?.audience ?? cfg.defaultAudience,
-        getResourceServerInfo: (ctx, resource) => {
-          if (!cfg.audiences.includes(resource)) {
+        // `audience` is this server's name for an RFC 8707 resource indicator. A browser
+        // client's tokens are always for its own audience.
+        defaultResource: (ctx, client) => interactive.get(client?.clientId)?.audience
+          ?? ctx.state.tokenParams?.audience ?? cfg.defaultAudience,
+        // The code's resource (its audience) also at the token endpoint, where the console
+        // sends none; without this, scope `openid` would make the token one for userinfo.
+        useGrantedResource: (ctx) => interactive.has(ctx.oidc.client?.clientId),
+        getResourceServerInfo: (ctx, resource, client) => {
+          const browser = interactive.get(client?.clientId);
+          if (browser ? resource !== browser.audience : !cfg.audiences.includes(resource)) {
             throw new errors.InvalidTarget(`unknown audience ${resource}`);
           }
           return {
-            scope: scopes.join(' '),
+            scope: (browser ? browser.scopes : scopes).join(' '),
             audience: resource,
             accessTokenFormat: 'jwt',
             accessTokenTTL: cfg.accessTokenTtl,
@@ -152,19 +279,130 @@ function makeProvider(issuer, cfg) {
     },
     formats: {
       customizers: {
-        // Copies each configured claim parameter into the token. A customizer rather than
-        // extraTokenClaims, whose claims lose to the standard ones: a hub whose ownerClaim is
-        // `sub` needs the requested owner there, not the client id.
+        // Copies each configured claim parameter into a client credentials token. A customizer
+        // rather than extraTokenClaims, whose claims lose to the standard ones: a hub whose
+        // ownerClaim is `sub` needs the requested owner there, not the client id. Never into a
+        // browser client's token: its owner is the person who signed in, not a form field.
+        // Those get their account's claims instead.
         jwt(ctx, token, jwt) {
-          for (const name of cfg.claimParams) {
-            const value = ctx?.state.tokenParams?.[name];
-            if (typeof value === 'string' && value !== '') jwt.payload[name] = value;
+          if (token.kind === 'ClientCredentials') {
+            for (const name of cfg.claimParams) {
+              const value = ctx?.state.tokenParams?.[name];
+              if (typeof value === 'string' && value !== '') jwt.payload[name] = value;
+            }
+          }
+          const claims = interactive.get(token.clientId)?.bySub.get(token.accountId) ?? {};
+          for (const [name, value] of Object.entries(claims)) {
+            if (!(name in jwt.payload)) jwt.payload[name] = value; // never iss, aud, exp...
           }
         },
       },
     },
   });
+  // RFC 8252 §7.3's rule for native apps, for a browser client whose port is chosen when it
+  // starts (a test's dps): a loopback redirect URI matches whatever its port. Scheme, host and
+  // path must still match, and PKCE binds the code to the page that asked for it.
+  const { redirectUriAllowed } = provider.Client.prototype;
+  provider.Client.prototype.redirectUriAllowed = function allowed(value) {
+    if (redirectUriAllowed.call(this, value)) return true;
+    if (!interactive.get(this.clientId)?.anyLoopbackPort) return false;
+    let url;
+    try {
+      url = new URL(value);
+    } catch {
+      return false;
+    }
+    if (!kLoopbacks.has(url.hostname)) return false;
+    url.port = '';
+    return this.redirectUris.some((uri) => {
+      const registered = new URL(uri);
+      registered.port = '';
+      return registered.href === url.href;
+    });
+  };
   return provider;
+}
+
+const kPageStyle = 'body{font-family:sans-serif;max-width:24rem;margin:3rem auto}'
+  + 'label,input,button{display:block;margin:.4rem 0}';
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function loginPage(uid, clientId, error) {
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Test authority: sign in</title><link rel="icon" href="data:,"><style>${kPageStyle}</style></head><body>
+<h1>Sign in to the test authority</h1>
+<p>for ${escapeHtml(clientId)}</p>
+${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="/interaction/${escapeHtml(uid)}/login">
+<label for="login">Login</label><input id="login" name="login" autocomplete="username" required>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form></body></html>`;
+}
+
+// The interaction pages (oidc-provider leaves them to the deployment): a login form checked
+// against the client's accounts, and consent given at once, as for a first-party app.
+function interactionMiddleware(provider, cfg) {
+  const interactive = new Map(cfg.interactiveClients.map((c) => [c.clientId, c]));
+  return async (ctx, next) => {
+    const match = /^\/interaction\/([^/]+)(\/login)?$/.exec(ctx.path);
+    if (!match) return next();
+    ctx.set('Cache-Control', 'no-store');
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    const clientId = details.params.client_id;
+    const client = interactive.get(clientId);
+    if (!client || details.uid !== match[1]) {
+      ctx.status = 400;
+      ctx.body = 'unknown interaction';
+      return undefined;
+    }
+    const { prompt } = details;
+    if (prompt.name === 'login' && ctx.method === 'GET' && !match[2]) {
+      ctx.type = 'html';
+      ctx.body = loginPage(details.uid, clientId);
+      return undefined;
+    }
+    if (prompt.name === 'login' && ctx.method === 'POST' && match[2]) {
+      const form = new URLSearchParams((await readBody(ctx.req)) ?? '');
+      const account = client.accounts.get(form.get('login') ?? '');
+      if (!account || account.password !== form.get('password')) {
+        ctx.type = 'html';
+        ctx.body = loginPage(details.uid, clientId, 'Wrong login or password.');
+        return undefined;
+      }
+      const to = await provider.interactionResult(ctx.req, ctx.res, {
+        login: { accountId: account.claims.sub },
+      }, { mergeWithLastSubmission: false });
+      ctx.status = 303;
+      ctx.redirect(to);
+      return undefined;
+    }
+    if (prompt.name === 'consent' && ctx.method === 'GET' && !match[2]) {
+      const grant = details.grantId
+        ? await provider.Grant.find(details.grantId)
+        : new provider.Grant({ accountId: details.session.accountId, clientId });
+      const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = prompt.details;
+      if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
+      if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
+      for (const [resource, list] of Object.entries(missingResourceScopes ?? {})) {
+        grant.addResourceScope(resource, list.join(' '));
+      }
+      const grantId = await grant.save();
+      const to = await provider.interactionResult(ctx.req, ctx.res, {
+        consent: details.grantId ? {} : { grantId },
+      }, { mergeWithLastSubmission: true });
+      ctx.status = 303;
+      ctx.redirect(to);
+      return undefined;
+    }
+    ctx.status = 405;
+    ctx.body = 'not here';
+    return undefined;
+  };
 }
 
 const kBodyLimit = 56 * 1024; // oidc-provider's own limit for request bodies
@@ -320,6 +558,7 @@ server.listen(cfg.port, '127.0.0.1', () => {
   const provider = makeProvider(cfg.issuer ?? base, cfg);
   provider.use(faultMiddleware(state));
   provider.use(tokenParamsMiddleware(cfg));
+  provider.use(interactionMiddleware(provider, cfg));
   provider.on('server_error', (ctx, err) => process.stderr.write(`oauth: ${err.stack}\n`));
   handler = provider.callback();
   control(state, server);
