@@ -431,6 +431,12 @@ Result<void> start_http(const config::Config& config, const pki::TlsIdentity& id
   endpoints.jwks_json = [minter] { return minter->jwks_json(); };
   endpoints.ready = [&store] { return store.configuration_version().has_value(); };
   endpoints.metrics = parts.metrics.get();
+  endpoints.console.enabled = config.http.console_enabled;
+  if (!config.http.authorities.empty()) {
+    endpoints.console.oidc_authority = config.http.authorities.front();
+    endpoints.console.oidc_client_id = config.http.console_oidc_client_id;
+    endpoints.console.oidc_scopes = config.http.console_oidc_scopes;
+  }
   http::HttpServerOptions options;
   options.address = config.http.address;
   options.max_body_size = config.http.max_body_size;

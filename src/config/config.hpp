@@ -81,6 +81,9 @@ struct HttpApi {
   std::string owner_claim = "sub";
   std::string audience;
   std::vector<std::string> authorities;  // OIDC issuers whose JWKS verify API tokens
+  bool console_enabled = true;           // the web console under /console
+  std::string console_oidc_client_id;    // public client of authorities[0] for console sign-in
+  std::string console_oidc_scopes = "openid";
 };
 
 struct Log {

@@ -240,6 +240,15 @@ const std::vector<Key>& table() {
               "the system CA pool reaches the issuer (older form of endpoints[].http)"),
       ignored("apis.http.authorization.tokenTrustVerification",
               "tokens are verified locally; revoked tokens are refused from dps's own store", "*"),
+      bound("apis.http.console.enabled", Kind::Bool, DPS_CFG(http.console_enabled),
+            "(new) Serve the web console under /console on this port (docs/operator-guide.md). "
+            "It signs in with a management API token and has no powers of its own."),
+      bound("apis.http.console.oidc.clientId", Kind::String, DPS_CFG(http.console_oidc_client_id),
+            "(new) Public OAuth2 client (no secret) registered at the first authorization "
+            "authority for the console's sign-in (authorization code + PKCE, redirect URI "
+            "<publicUrl>/console/); empty = sign in by pasting a token."),
+      bound("apis.http.console.oidc.scopes", Kind::String, DPS_CFG(http.console_oidc_scopes),
+            "(new) Scopes the console asks the authority for, space-separated."),
       ignored("apis.http.readTimeout", kNotConfigurable, "=8s"),
       ignored("apis.http.readHeaderTimeout", kNotConfigurable, "=4s"),
       ignored("apis.http.writeTimeout", kNotConfigurable, "=16s"),

@@ -51,6 +51,17 @@ struct HttpServerOptions {
   AuthFailureLimit auth_failures;  // failed authentications per source, beyond them 429
 };
 
+/// What the web console needs to know of its deployment (console_routes.hpp).
+struct ConsoleSettings {
+  bool enabled = true;
+  /// OpenID Connect sign-in (authorization code + PKCE): the authority's issuer URL and the public
+  /// client registered there for the console. Either empty: the console signs in with a pasted
+  /// token only.
+  std::string oidc_authority;
+  std::string oidc_client_id;
+  std::string oidc_scopes = "openid";
+};
+
 /// What the server serves besides the API itself.
 struct HttpEndpoints {
   api::ManagementApi* api = nullptr;
@@ -68,6 +79,7 @@ struct HttpEndpoints {
   KeyedRateLimiter* token_rate = nullptr;
   /// Failed authentications per source and their log lines; HttpServer points it at its own.
   AuthFailures* auth_failures = nullptr;
+  ConsoleSettings console;
 };
 
 class HttpServer {

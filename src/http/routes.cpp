@@ -7,6 +7,7 @@
 #include "api/http_types.hpp"
 #include "api/management_api.hpp"
 #include "auth/jwt_verifier.hpp"
+#include "http/console_routes.hpp"
 #include "log/quoted.hpp"
 #include "metrics/metrics.hpp"
 
@@ -107,7 +108,12 @@ Reply route(const Incoming& in, const HttpEndpoints& endpoints) {
   if (starts_with(path, kApiPrefix) || starts_with(path, kPlgdApiPrefix)) {
     return api_reply(in, endpoints);
   }
+  if (is_console_path(path)) return console_reply(in, path, endpoints.console);
   if (in.method != "GET") return error_reply(404, "no resource " + path);
+  if (path == "/" && endpoints.console.enabled) {
+    // A person typing the bare address gets the console.
+    return Reply{302, "text/plain; charset=utf-8", "", {{"Location", "/console/"}}};
+  }
   if (path == "/healthz") return json_reply(200, {{"status", "ok"}});
   if (path == "/metrics" && endpoints.metrics) {
     // Public like /healthz: counts by step, code and result only, nothing about any device.
