@@ -19,6 +19,7 @@ packages=(
   tpm2-openssl  # OpenSSL 3 provider for TPM keys: dps-device --key-provider tpm2 (IDevID in a TPM)
   libgnutls28-dev libwolfssl-dev  # dps-microbench's handshake on GnuTLS and wolfSSL (docs/decisions/tls-library.md)
   nginx-light  # bench/nginx-side-by-side.sh: nginx with mutual TLS on dps's certificates, CPU per connection
+  chromium  # the web console's browser tests (tests/browser, headless, driven by puppeteer-core)
 )
 
 missing=()

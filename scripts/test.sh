@@ -42,6 +42,8 @@ phase "install dependencies" ./scripts/install-deps.sh
 # The tests' OAuth server (oidc-provider) from the committed package-lock.json.
 phase "npm ci (oauth server)" npm ci --prefix tests/support/oauth --no-audit --no-fund \
   --loglevel=error
+# puppeteer-core, which drives Debian's Chromium in the console's browser tests (tests/browser).
+phase "npm ci (browser tests)" npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 
 # -g1 (line tables) instead of -g: backtraces keep file and line, the build takes ~30% less.
 phase "plain: configure" ./scripts/configure.sh build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -57,8 +59,11 @@ if [[ ${DPS_SKIP_SANITIZERS:-0} != 1 ]]; then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   # Libraries one object per file here (the plain pass batches them): a file that compiles only
   # thanks to its batch neighbours' includes or `using`s fails this pass.
+  # Line tables only (-gline-tables-only instead of -g): sanitizer reports keep file and line,
+  # and the compiles and links of this, the longest phase, write a fraction of the debug info.
   phase "sanitizers: configure" env CXX=clang++-14 ./scripts/configure.sh build-asan \
-    -DCMAKE_BUILD_TYPE=Debug -DDPS_FUZZ=ON -DDPS_UNITY_LIBRARIES=OFF
+    -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-gline-tables-only -DDPS_FUZZ=ON \
+    -DDPS_UNITY_LIBRARIES=OFF
   phase "sanitizers: build" cmake --build build-asan -j"$jobs"
   phase "sanitizers: tests" run_tests build-asan
   ./scripts/slowest.sh build-asan || echo "slowest: could not read the timings of build-asan"
