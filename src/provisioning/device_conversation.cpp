@@ -77,8 +77,10 @@ Result<IdentityFacts> read_identity_facts(store::Store& store, const std::string
   IdentityFacts facts;
   facts.device_id = device_id;
   facts.leaf_serial = leaf_serial;
-  auto records =
-      store.list_provisioning_records({store::OwnerScope::every_owner(), {}, {device_id}, {}});
+  auto records = store.list_provisioning_records({.scope = store::OwnerScope::every_owner(),
+                                                  .ids = {},
+                                                  .device_ids = {device_id},
+                                                  .enrollment_group_ids = {}});
   if (!records) return tl::unexpected(records.error());
   if (records->empty()) return facts;
   facts.record = std::move(records->front());

@@ -60,11 +60,18 @@ struct TemplateFilter {
   std::vector<std::string> ids;
 };
 
+/// Records by id, device id or enrollment group id (OR-ed, all empty = everything in scope),
+/// listed in id order. A console showing the newest records of an owner with 100k of them reads
+/// only those: `newest_first` orders by creation date descending (ties by id), and `limit`
+/// (0 = no limit) keeps the first that many of the order. Both apply to listing only: a delete
+/// with a limit is refused (BadRequest), never widened to every match.
 struct RecordFilter {
   OwnerScope scope;
   std::vector<std::string> ids;
   std::vector<std::string> device_ids;
   std::vector<std::string> enrollment_group_ids;
+  size_t limit = 0;
+  bool newest_first = false;
 };
 
 /// Thread-safety: every method may be called from any thread; adapters serialise internally.
@@ -161,9 +168,10 @@ class Store {
   using RecordOutcomes = std::vector<Result<void>>;
   virtual Result<RecordOutcomes> apply_record_updates(
       std::span<const ProvisioningRecord> updates) = 0;
-  /// Results ordered by id.
+  /// Results ordered by id, or newest first (RecordFilter), at most `limit` of them.
   virtual Result<std::vector<ProvisioningRecord>> list_provisioning_records(
       const RecordFilter& filter) = 0;
+  /// BadRequest for a filter with a limit (a delete takes every match or none).
   virtual Result<size_t> delete_provisioning_records(const RecordFilter& filter) = 0;
 
   /// Monotonic counter bumped by every change of groups, hubs or templates (by any writer of this

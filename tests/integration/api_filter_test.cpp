@@ -164,5 +164,91 @@ TEST_F(ApiFilters, RecordsByIdDeviceIdAndGroupOnGetAndDelete) {
   EXPECT_EQ(owner_one[0]["deviceId"], foreign.device_id);
 }
 
+// The console's query (records.js, live.js): the newest few records, never the whole history.
+TEST_F(ApiFilters, RecordsNewestFirstAndLimitedOnGetOnlyAndWithinTheOwner) {
+  enroll_api_mfg(kOwnerA);
+  // Owner B enrolls a manufacturer of its own (a CA is one owner's) and provisions last, so B's
+  // record is the newest of all: a page of A's newest that took another owner's would show it.
+  const auto mfg_b = make_manufacturer("newest first owner b");
+  create(kHubsPath, hub_body(kApiHub), kOwnerB);
+  create(kGroupsPath, group_body(mfg_b, {kApiHub}), kOwnerB);
+  // Five, so that their random record ids are in creation order only once in 120 runs: the
+  // order checks below then tell newestFirst from id order.
+  std::vector<std::string> devices_a;  // in the order they provisioned: oldest first
+  for (const char* cn : {"newest a1", "newest a2", "newest a3", "newest a4", "newest a5"}) {
+    const auto device = provision(tls_for(api_mfg_leaf(cn), &api_mfg_.intermediate));
+    ASSERT_TRUE(device.ok) << device.error;
+    devices_a.push_back(device.device_id);
+  }
+  const auto device_b = provision(tls_for(mfg_b.device, &mfg_b.intermediate));
+  ASSERT_TRUE(device_b.ok) << device_b.error;
+
+  std::map<std::string, std::string> record_of_device;
+  Ids by_id;
+  for (const auto& record : list(kRecordsPath, token_of(kOwnerA))) {
+    record_of_device[record.value("deviceId", "")] = record.value("id", "");
+    by_id.push_back(record.value("id", ""));
+  }
+  ASSERT_EQ(record_of_device.size(), 5u);
+  Ids newest;
+  for (auto device = devices_a.rbegin(); device != devices_a.rend(); ++device) {
+    newest.push_back(record_of_device[*device]);
+  }
+  const std::string device_filter =
+      "deviceIdFilter=" + devices_a[0] + "&deviceIdFilter=" + devices_a[2];
+
+  const std::vector<std::pair<std::string, Ids>> cases = {
+      {"?newestFirst=true", newest},
+      {"?newestFirst=true&limit=2", {newest[0], newest[1]}},
+      {"?view=ocf&newestFirst=true&limit=1", {newest[0]}},
+      {"?newest_first=true&limit=1000", newest},
+      {"?newestFirst=false", by_id},
+      {"?limit=1", {by_id[0]}},  // id order, as without it
+      {"?" + device_filter + "&newestFirst=true", {newest[2], newest[4]}},
+      {"?" + device_filter + "&newestFirst=true&limit=1", {newest[2]}},
+      {"?deviceIdFilter=" + device_b.device_id + "&newestFirst=true&limit=10", {}},
+  };
+  for (const auto& [query, expected] : cases) {
+    EXPECT_EQ(ids_at(kRecordsPath + query), expected) << query;
+  }
+
+  // Owner B's token, asking the same way, sees B's record and none of A's.
+  const std::string token_b = token_of(kOwnerB);
+  for (const char* query : {"?newestFirst=true&limit=1000", "?newestFirst=true&limit=1",
+                            "?view=ocf&newestFirst=true&limit=200"}) {
+    const auto of_b = list(std::string(kRecordsPath) + query, token_b);
+    ASSERT_EQ(of_b.size(), 1u) << query;
+    EXPECT_EQ(of_b[0].value("deviceId", ""), device_b.device_id) << query;
+  }
+  for (const std::string& query :
+       {"?idFilter=" + newest[0] + "&newestFirst=true&limit=10",
+        "?" + device_filter + "&newestFirst=true",
+        "?enrollmentGroupIdFilter=" + list(kGroupsPath, token_of(kOwnerA)).at(0).value("id", "") +
+            "&newestFirst=true&limit=1"}) {
+    EXPECT_TRUE(list(kRecordsPath + query, token_b).empty()) << query;
+  }
+
+  // Bad values are 400 naming the parameter; on DELETE both are refused (not filters).
+  const std::string token_a = token_of(kOwnerA);
+  for (const char* value : {"0", "1001", "-1", "abc", "5%20"}) {
+    const auto answer = call(Verb::get, std::string(kRecordsPath) + "?limit=" + value, token_a);
+    EXPECT_TRUE(is_api_error(answer, 400, 3, "limit: must be a whole number from 1 to 1000"))
+        << value;
+  }
+  for (const char* value : {"yes", "1", "TRUE"}) {
+    const auto answer =
+        call(Verb::get, std::string(kRecordsPath) + "?newestFirst=" + value, token_a);
+    EXPECT_TRUE(is_api_error(answer, 400, 3, "newestFirst: must be \"true\" or \"false\""))
+        << value;
+  }
+  for (const std::string& query : {std::string("?limit=1"), std::string("?newestFirst=true"),
+                                   "?" + device_filter + "&limit=1"}) {
+    const auto answer = call(Verb::delete_, kRecordsPath + query, token_a);
+    EXPECT_TRUE(is_api_error(answer, 400, 3, "unknown query parameter")) << query;
+  }
+  EXPECT_EQ(ids_at(kRecordsPath), by_id) << "a refused DELETE deleted records";
+  EXPECT_EQ(list(kRecordsPath, token_b).size(), 1u);
+}
+
 }  // namespace
 }  // namespace dps::itest

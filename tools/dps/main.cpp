@@ -94,7 +94,10 @@ int list_records(const dps::config::Config& config, const std::string& device_id
     return kExitFailure;
   }
   // The operator's view of the local database: every owner's records.
-  dps::store::RecordFilter filter{dps::store::OwnerScope::every_owner(), {}, {}, {}};
+  dps::store::RecordFilter filter{.scope = dps::store::OwnerScope::every_owner(),
+                                  .ids = {},
+                                  .device_ids = {},
+                                  .enrollment_group_ids = {}};
   if (!device_id.empty()) filter.device_ids.push_back(device_id);
   auto records = (*store)->list_provisioning_records(filter);
   if (!records) {

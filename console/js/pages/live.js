@@ -1,15 +1,18 @@
 // Live: dps's Prometheus metrics (/metrics) read every 2 s and shown as tables with bars, plus
-// the newest provisioning records. Rates, means and percentiles over the last interval come from
-// the difference between two reads (counters only grow, except across a dps restart). The bars
-// are plain elements whose width is set through the CSSOM (allowed by the CSP, unlike a style
-// attribute); no server text ever becomes markup.
+// the newest provisioning records (only those ten are read: an owner may have 100k). Nothing is
+// read while the tab is hidden, and less often while dps is slow (poll.js). Rates, means and
+// percentiles over the last interval come from the difference between two reads (counters only
+// grow, except across a dps restart). The bars are plain elements whose width is set through the
+// CSSOM (allowed by the CSP, unlike a style attribute); no server text ever becomes markup.
 
 import { h, clear, setAlert } from '../dom.js';
+import { startPolling } from '../poll.js';
 import { STEPS, stepState, recordSummary, creationDate, byNewest, enrollmentText, timeEl } from './records.js';
 
 const POLL_MS = 2000;
 const ROUTE = '#/live';
 const ARRIVING = 10;
+const ARRIVING_PATH = `/api/v1/provisioning-records?view=ocf&newestFirst=true&limit=${ARRIVING}`;
 const MAX_LINES = 200000; // a metrics page is a few hundred lines; never loop on a hostile one
 
 // ---- the Prometheus text format (version 0.0.4) ----
@@ -271,8 +274,8 @@ function cells(id, values, headers) {
 export async function render(main, ctx) {
   const { api } = ctx;
   let prev = null; // {time, provisioned, handshakes, steps, codes, hist}
-  let timer = null;
   let stopped = false;
+  let stopPolling = () => {};
 
   const updated = h('p', { class: 'muted live-updated' }, 'Reading /metrics…');
   const alert = h('p', { class: 'error', role: 'alert', hidden: true });
@@ -286,7 +289,7 @@ export async function render(main, ctx) {
   clear(main);
   main.append(
     h('h1', {}, 'Live'),
-    h('p', { class: 'hint' }, `dps's metrics, read every ${POLL_MS / 1000} s while this page is open. “Last interval” is the change since the previous read.`),
+    h('p', { class: 'hint' }, `dps's metrics, read every ${POLL_MS / 1000} s while this page is shown. “Last interval” is the change since the previous read.`),
     updated,
     alert,
     summary,
@@ -297,8 +300,9 @@ export async function render(main, ctx) {
   const active = () => !stopped && !(ctx.signal && ctx.signal.aborted) && main.isConnected && location.hash.startsWith(ROUTE);
 
   function stop() {
+    if (stopped) return;
     stopped = true;
-    clearTimeout(timer);
+    stopPolling();
     window.removeEventListener('hashchange', onHash);
   }
   function onHash() {
@@ -341,7 +345,8 @@ export async function render(main, ctx) {
           'div',
           { dataset: { id: 'rate' } },
           h('dt', {}, 'In the last interval'),
-          h('dd', {}, dProv === null ? '—' : `${deltaText(dProv)} (${rate.toFixed(1)} a minute)`),
+          // No rate when both reads carry the same time (seconds 0): rate is null then.
+          h('dd', {}, dProv === null ? '—' : rate === null ? deltaText(dProv) : `${deltaText(dProv)} (${rate.toFixed(1)} a minute)`),
         ),
         h('div', { dataset: { id: 'open' } }, h('dt', {}, 'Device sessions open'), h('dd', {}, count(cur.open))),
         h('div', { dataset: { id: 'connections' } }, h('dt', {}, 'Device connections accepted'), h('dd', {}, count(cur.connections))),
@@ -472,26 +477,42 @@ export async function render(main, ctx) {
     );
   }
 
+  // Resolves true when both reads were drawn (the poll loop backs off on false). A drawing that
+  // throws (a metrics page of an unexpected shape) is reported like a failed read.
   async function poll() {
-    const [metrics, records] = await Promise.allSettled([api.metricsText(), api.list('/api/v1/provisioning-records?view=ocf')]);
-    if (!active()) return;
+    const [metrics, records] = await Promise.allSettled([api.metricsText(), api.list(ARRIVING_PATH)]);
+    if (!active()) return true;
     const problems = [];
-    if (metrics.status === 'fulfilled') draw(metrics.value, Date.now());
-    else problems.push(`Cannot read /metrics: ${metrics.reason && metrics.reason.message}`);
-    if (records.status === 'fulfilled') drawArriving(records.value);
-    else problems.push(`Cannot read the provisioning records: ${records.reason && records.reason.message}`);
+    const reason = (r) => (r && r.message) || String(r);
+    if (metrics.status === 'fulfilled') {
+      try {
+        draw(metrics.value, Date.now());
+      } catch (e) {
+        problems.push(`Cannot show /metrics: ${reason(e)}`);
+      }
+    } else {
+      problems.push(`Cannot read /metrics: ${reason(metrics.reason)}`);
+    }
+    if (records.status === 'fulfilled') {
+      try {
+        drawArriving(records.value);
+      } catch (e) {
+        problems.push(`Cannot show the provisioning records: ${reason(e)}`);
+      }
+    } else {
+      problems.push(`Cannot read the provisioning records: ${reason(records.reason)}`);
+    }
     setAlert(alert, problems.join(' '));
+    return problems.length === 0;
   }
 
-  async function loop() {
-    if (!active()) return stop();
+  // The first read draws the page before it resolves; the loop never ends on an exception.
+  try {
     await poll();
-    if (!active()) return stop();
-    timer = setTimeout(loop, POLL_MS);
+  } catch (e) {
+    setAlert(alert, `Cannot show the live page: ${(e && e.message) || e}`);
   }
-
-  await poll();
-  if (active()) timer = setTimeout(loop, POLL_MS);
+  if (active()) stopPolling = startPolling({ poll, interval: POLL_MS, active, onStop: stop });
   else stop();
   return stop;
 }

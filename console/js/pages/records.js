@@ -1,17 +1,21 @@
 // Provisioning records: what each device went through, step by step, refreshed every 3 s while
-// the page is shown. Records are read in dps's own form (`view=ocf`) because only that form
-// carries the attestation step's status: a device an enrollment refused has a record whose
-// attestation failed, and plgd's form would show it as attested. Everything in a record came
+// the page is shown (poll.js: not while the tab is hidden, less often while dps is slow). Records
+// are read in dps's own form (`view=ocf`) because only that form carries the attestation step's
+// status: a device an enrollment refused has a record whose attestation failed, and plgd's form
+// would show it as attested. Everything in a record came
 // from a device or a tenant (CNs, error messages), so it is rendered as text only.
 
 import { h, clear, uid, setAlert } from '../dom.js';
 import { parsePemCertificates, decodeJwtClaims } from '../pem.js';
+import { startPolling } from '../poll.js';
 
 const REFRESH_MS = 3000;
-// The API has no paging for records: all of them are read, the newest shown (search narrows).
+// Only the newest records are read (the API orders and limits them): an owner may have 100k,
+// each with its certificates, and this page reads them every 3 s.
 const MAX_ROWS = 200;
 const ROUTE = '#/records';
 const RECORDS_PATH = '/api/v1/provisioning-records';
+const NEWEST = `view=ocf&newestFirst=true&limit=${MAX_ROWS}`;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // ---- helpers shared with live.js ----
@@ -166,18 +170,24 @@ function matches(record, q) {
   );
 }
 
-// A whole UUID goes to the server's filters (OR-ed: device id, record id or group id); anything
-// else (part of an id, a CN) is matched here on the owner's records.
+// A whole UUID goes to the server's filters (OR-ed: device id, record id or group id), which
+// search every record of the owner; anything else (part of an id, a CN) is matched here on the
+// newest MAX_ROWS. {records, capped}: capped when the read stopped at the limit, so older records
+// exist that this answer does not hold.
 async function fetchRecords(api, q) {
   if (UUID_RE.test(q)) {
     const v = encodeURIComponent(q);
     const found = await api.list(
-      `${RECORDS_PATH}?view=ocf&deviceIdFilter=${v}&idFilter=${v}&enrollmentGroupIdFilter=${v}`,
+      `${RECORDS_PATH}?${NEWEST}&deviceIdFilter=${v}&idFilter=${v}&enrollmentGroupIdFilter=${v}`,
     );
-    if (found.length) return found;
+    if (found.length) return { records: found, capped: found.length >= MAX_ROWS, searchedAll: true };
   }
-  const all = await api.list(`${RECORDS_PATH}?view=ocf`);
-  return q ? all.filter((r) => matches(r, q)) : all;
+  const newest = await api.list(`${RECORDS_PATH}?${NEWEST}`);
+  return {
+    records: q ? newest.filter((r) => matches(r, q)) : newest,
+    capped: newest.length >= MAX_ROWS,
+    searchedAll: false,
+  };
 }
 
 // ---- the page ----
@@ -191,8 +201,9 @@ export async function render(main, ctx) {
     rows: new Map(), // id -> <tr>
     detailSignature: null,
     stopped: false,
-    timer: null,
     loaded: false,
+    capped: false, // the last read stopped at MAX_ROWS: older records exist
+    searchedAll: false, // the last read was the server's search of every record
   };
 
   const searchInput = h('input', {
@@ -555,9 +566,11 @@ export async function render(main, ctx) {
     main.contains(searchForm) &&
     location.hash.startsWith(ROUTE);
 
+  let stopPolling = () => {};
   function stop() {
+    if (state.stopped) return;
     state.stopped = true;
-    clearTimeout(state.timer);
+    stopPolling();
     clearTimeout(debounce);
     window.removeEventListener('hashchange', onHash);
   }
@@ -566,6 +579,7 @@ export async function render(main, ctx) {
   }
   window.addEventListener('hashchange', onHash);
 
+  // Resolves true when the records were read (the poll loop backs off on false); never throws.
   let inFlight = null;
   let again = false;
   async function refresh() {
@@ -574,29 +588,35 @@ export async function render(main, ctx) {
       return inFlight;
     }
     inFlight = (async () => {
+      let ok = true;
       do {
         again = false;
         const q = searchInput.value.trim();
         try {
-          const records = await fetchRecords(api, q);
-          if (!active()) return;
+          const { records, capped, searchedAll } = await fetchRecords(api, q);
+          if (!active()) return ok;
           if (q !== searchInput.value.trim()) {
             again = true;
             continue;
           }
           records.sort(byNewest);
           state.records = records;
+          state.capped = capped;
+          state.searchedAll = searchedAll;
           state.loaded = true;
+          ok = true;
           setAlert(listAlert, '');
           show(q);
         } catch (e) {
-          if (!active()) return;
+          ok = false;
+          if (!active()) return ok;
           setAlert(listAlert, `Cannot read the provisioning records: ${e.message || e}`);
         }
       } while (again && active());
+      return ok;
     })();
     try {
-      await inFlight;
+      return await inFlight;
     } finally {
       inFlight = null;
     }
@@ -609,21 +629,16 @@ export async function render(main, ctx) {
     noMatch.hidden = !(nothing && q);
     tableWrap.hidden = nothing;
     let text = q ? `${n} ${n === 1 ? 'record matches' : 'records match'} “${q}”.` : `${n} ${n === 1 ? 'record' : 'records'}.`;
-    if (n > MAX_ROWS) text += ` Showing the newest ${MAX_ROWS}; search to narrow them down.`;
+    if (state.capped && !q) text = `The newest ${n} records. Search for a whole device, record or enrollment group id to find an older one.`;
+    else if (state.capped && state.searchedAll) text += ` Showing the newest ${MAX_ROWS}.`;
+    else if (state.capped) text += ` Only the newest ${MAX_ROWS} records were searched; a whole device, record or enrollment group id searches them all.`;
     if (countStatus.textContent !== text) setAlert(countStatus, text);
     drawRows(state.records.slice(0, MAX_ROWS));
     drawDetail();
   }
 
-  async function loop() {
-    if (!active()) return stop();
-    await refresh();
-    if (!active()) return stop();
-    state.timer = setTimeout(loop, REFRESH_MS);
-  }
-
   await refresh();
-  if (active()) state.timer = setTimeout(loop, REFRESH_MS);
+  if (active()) stopPolling = startPolling({ poll: refresh, interval: REFRESH_MS, active, onStop: stop });
   else stop();
   return stop;
 }

@@ -25,7 +25,10 @@ Result<void> check_hub_id_free(const Context& context, const store::Hub& hub) {
   // Devices are refused identity certificates for hub ids, but only for hubs known when they
   // ask: a device (of any owner: hub ids are public) that got CN=uuid:<id> first could pose as
   // the hub to its devices. So the id of a provisioned device is never a hub's.
-  store::RecordFilter devices{store::OwnerScope::every_owner(), {}, {hub.hub_id}, {}};
+  store::RecordFilter devices{.scope = store::OwnerScope::every_owner(),
+                              .ids = {},
+                              .device_ids = {hub.hub_id},
+                              .enrollment_group_ids = {}};
   auto holders = context.store.list_provisioning_records(devices);
   if (!holders) return tl::unexpected(holders.error());
   if (!holders->empty()) {

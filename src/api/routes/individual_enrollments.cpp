@@ -1,8 +1,6 @@
 // /api/v1/individual-enrollments (management-api.md "Individual enrollments", a dps extension).
 // Owner-scoped like every resource: another owner's enrollment is indistinguishable from a
 // missing one. Lists are paged (`after`, `limit`): an owner may hold a million of them.
-#include <charconv>
-
 #include "api/json_codec.hpp"
 #include "api/routes/routes.hpp"
 #include "pki/device_key.hpp"
@@ -13,7 +11,6 @@ namespace {
 
 constexpr std::string_view kKeyFilter = "publicKeySha256Filter";
 constexpr std::string_view kAfter = "after";
-constexpr std::string_view kLimit = "limit";
 constexpr size_t kDefaultPage = 1000;
 constexpr size_t kLargestPage = 10000;
 
@@ -35,19 +32,6 @@ Result<std::vector<std::string>> key_hashes(const Filters& filters) {
     hashes.push_back(std::move(*hash));
   }
   return hashes;
-}
-
-Result<size_t> page_size(const Filters& filters) {
-  const auto given = values(filters, kLimit);
-  if (given.empty()) return kDefaultPage;
-  size_t limit = 0;
-  const std::string& text = given.back();
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
-  if (ec != std::errc{} || end != text.data() + text.size() || limit == 0 || limit > kLargestPage) {
-    return fail(ErrorCode::BadRequest, "limit: must be a whole number from 1 to " +
-                                           std::to_string(kLargestPage) + ", got \"" + text + "\"");
-  }
-  return limit;
 }
 
 // The store's Conflict for a taken key says so without naming the holder; it may be another
@@ -72,9 +56,9 @@ ApiResponse list_individual_enrollments(const ApiRequest& request, const Context
     if (!id) return error_response(Error{ErrorCode::BadRequest, "after: must be a UUID", {}});
     filter.after_id = std::move(*id);
   }
-  auto limit = page_size(*filters);
+  auto limit = read_limit(*filters, kLargestPage);
   if (!limit) return error_response(limit.error());
-  filter.limit = *limit;
+  filter.limit = limit->value_or(kDefaultPage);
   auto enrollments = context.store.list_individual_enrollments(filter);
   if (!enrollments) return error_response(enrollments.error());
   return stream_response(*enrollments);

@@ -12,13 +12,30 @@ constexpr std::string_view kGroupIdFilter = "enrollmentGroupIdFilter";
 // GET only: which JSON form the records take (record_json.hpp). Not a filter, so DELETE refuses
 // it like any unknown parameter.
 constexpr std::string_view kView = "view";
+// GET only, like view (a DELETE with a limit would delete some of what its filters match):
+// `newestFirst` orders by creation date, newest first, and `limit` (kLimit) keeps the first
+// records of the order. The console's pages show the newest few of an owner's records; without
+// these they read all of them (100k records with their PEMs) every few seconds. Neither given:
+// plgd's answer, every match in id order.
+constexpr std::string_view kNewestFirst = "newestFirst";
+constexpr size_t kMostRecords = 1000;
 
 store::RecordFilter record_filter(const Filters& filters, const Context& context) {
-  store::RecordFilter filter{context.scope(), {}, {}, {}};
-  filter.ids = values(filters, kIdFilter);
-  filter.device_ids = values(filters, kDeviceIdFilter);
-  filter.enrollment_group_ids = values(filters, kGroupIdFilter);
-  return filter;
+  return store::RecordFilter{.scope = context.scope(),
+                             .ids = values(filters, kIdFilter),
+                             .device_ids = values(filters, kDeviceIdFilter),
+                             .enrollment_group_ids = values(filters, kGroupIdFilter)};
+}
+
+Result<bool> newest_first(const Filters& filters) {
+  const auto given = values(filters, kNewestFirst);
+  if (given.empty()) return false;
+  if (given.size() > 1)
+    return fail(ErrorCode::BadRequest, "query parameter \"newestFirst\" given more than once");
+  if (given.front() == "true") return true;
+  if (given.front() == "false") return false;
+  return fail(ErrorCode::BadRequest,
+              "newestFirst: must be \"true\" or \"false\", got \"" + given.front() + "\"");
 }
 
 Result<RecordView> record_view(const Filters& filters) {
@@ -34,13 +51,22 @@ Result<RecordView> record_view(const Filters& filters) {
 
 }  // namespace
 
-// The view only changes how each record is written: the owner scope and filters are the same.
+// The view only changes how each record is written, and the order and limit only which of the
+// matches come back: the owner scope and filters are the same.
 ApiResponse list_provisioning_records(const ApiRequest& request, const Context& context) {
-  auto filters = read_filters(request, {kIdFilter, kDeviceIdFilter, kGroupIdFilter, kView});
+  auto filters = read_filters(
+      request, {kIdFilter, kDeviceIdFilter, kGroupIdFilter, kView, kNewestFirst, kLimit});
   if (!filters) return error_response(filters.error());
   auto view = record_view(*filters);
   if (!view) return error_response(view.error());
-  auto records = context.store.list_provisioning_records(record_filter(*filters, context));
+  auto newest = newest_first(*filters);
+  if (!newest) return error_response(newest.error());
+  auto limit = read_limit(*filters, kMostRecords);
+  if (!limit) return error_response(limit.error());
+  store::RecordFilter filter = record_filter(*filters, context);
+  filter.newest_first = *newest;
+  filter.limit = limit->value_or(0);
+  auto records = context.store.list_provisioning_records(filter);
   if (!records) return error_response(records.error());
   ApiResponse response;
   for (const auto& record : *records) {

@@ -1,6 +1,7 @@
 #include "api/routes/route_support.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "api/json_reader.hpp"
 #include "pki/uuid.hpp"
@@ -33,6 +34,19 @@ Result<Filters> read_filters(const ApiRequest& request,
 std::vector<std::string> values(const Filters& filters, std::string_view name) {
   auto it = filters.find(name);
   return it == filters.end() ? std::vector<std::string>{} : it->second;
+}
+
+Result<std::optional<size_t>> read_limit(const Filters& filters, size_t largest) {
+  const auto given = values(filters, kLimit);
+  if (given.empty()) return std::nullopt;
+  size_t limit = 0;
+  const std::string& text = given.back();
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+  if (ec != std::errc{} || end != text.data() + text.size() || limit == 0 || limit > largest) {
+    return fail(ErrorCode::BadRequest, "limit: must be a whole number from 1 to " +
+                                           std::to_string(largest) + ", got \"" + text + "\"");
+  }
+  return limit;
 }
 
 Result<std::string> path_id(std::string_view segment) {

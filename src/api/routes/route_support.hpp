@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,14 @@ std::vector<std::string> values(const Filters& filters, std::string_view name);
 
 /// The query parameter naming objects by id, on every list and delete.
 inline constexpr std::string_view kIdFilter = "idFilter";
+
+/// The query parameter bounding how many objects a list answers.
+inline constexpr std::string_view kLimit = "limit";
+
+/// The `limit` of a list: a whole number from 1 to `largest`, or nullopt when not given (given
+/// more than once, the last counts). BadRequest `limit: must be a whole number from 1 to
+/// <largest>, got "<value>"` otherwise.
+[[nodiscard]] Result<std::optional<size_t>> read_limit(const Filters& filters, size_t largest);
 
 std::string dump(const nlohmann::json& value);
 

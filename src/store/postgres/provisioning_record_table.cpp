@@ -1,5 +1,7 @@
 #include "store/postgres/provisioning_record_table.hpp"
 
+#include <algorithm>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -18,21 +20,38 @@ namespace {
 constexpr std::string_view kMerge = kRecordMergeSql;
 constexpr std::string_view kConflict = kRecordConflictSql;
 
-// $1 owner scope (Params::owner_scope: NULL = every owner); $2 ids, $3 device ids, $4 enrollment
-// group ids: text[] or NULL (Params::text_array_or_null). Set lists are OR-ed; none set = every
-// record of the owner.
+// The filter in two forms, as sqlite/provisioning_record_table.cpp: one owner's records with no
+// list set, walked on (owner, id) or (owner, creation_date DESC, id) in the order asked and stopped
+// at the limit (a prepared statement's generic plan cannot use them for `$1 IS NULL OR
+// owner = $1`); and the general one for lists or every owner. $1 owner scope
+// (Params::owner_scope: NULL = every owner); $2 ids, $3 device ids, $4 enrollment group ids:
+// text[] or NULL (Params::text_array_or_null). Set lists are OR-ed; none set = every record of the
+// owner. $5 the most rows listed (NULL = no limit: LIMIT NULL is LIMIT ALL).
+constexpr std::string_view kWhereOwner = R"sql(
+WHERE owner = $1 AND $2 IS NULL AND $3 IS NULL AND $4 IS NULL
+)sql";
 constexpr std::string_view kWhere = R"sql(
 WHERE ($1 IS NULL OR owner = $1)
   AND (($2 IS NULL AND $3 IS NULL AND $4 IS NULL)
     OR id = ANY($2) OR device_id = ANY($3) OR enrollment_group_id = ANY($4))
 )sql";
+constexpr std::string_view kById = "ORDER BY id LIMIT $5";
+constexpr std::string_view kNewestFirst = "ORDER BY creation_date DESC, id LIMIT $5";
 
-const std::string kSelect = R"sql(
+constexpr std::string_view kColumns = R"sql(
 SELECT id, owner, device_id, enrollment_group_id, creation_date, local_endpoints,
   attestation, plgd_time, ownership, cloud, credential, acl, individual_enrollment_id,
   pre_configuration
-FROM provisioning_records)sql" +
-                            std::string(kWhere) + "ORDER BY id";
+FROM provisioning_records)sql";
+
+std::string select_sql(std::string_view where, std::string_view order) {
+  return std::string(kColumns) + std::string(where) + std::string(order);
+}
+
+const std::string kSelectOwnerById = select_sql(kWhereOwner, kById);
+const std::string kSelectOwnerNewestFirst = select_sql(kWhereOwner, kNewestFirst);
+const std::string kSelectById = select_sql(kWhere, kById);
+const std::string kSelectNewestFirst = select_sql(kWhere, kNewestFirst);
 
 const std::string kDelete = "DELETE FROM provisioning_records" + std::string(kWhere);
 
@@ -84,6 +103,17 @@ Params filter_params(const RecordFilter& filter) {
   return p;
 }
 
+Params list_params(const RecordFilter& filter) {
+  Params p = filter_params(filter);
+  constexpr auto kMaxLimit = static_cast<size_t>(std::numeric_limits<int64_t>::max());
+  if (filter.limit == 0) {
+    p.null(Type::Int8);
+  } else {
+    p.int8(static_cast<int64_t>(std::min(filter.limit, kMaxLimit)));
+  }
+  return p;
+}
+
 Result<ProvisioningRecord> read(const QueryResult& rows, int row) {
   ProvisioningRecord r;
   r.id = rows.text(row, 0);
@@ -109,6 +139,13 @@ Result<ProvisioningRecord> read(const QueryResult& rows, int row) {
 }
 
 }  // namespace
+
+const std::string& list_sql(const RecordFilter& filter) {
+  const bool owner_only = !filter.scope.is_every_owner() && filter.ids.empty() &&
+                          filter.device_ids.empty() && filter.enrollment_group_ids.empty();
+  if (owner_only) return filter.newest_first ? kSelectOwnerNewestFirst : kSelectOwnerById;
+  return filter.newest_first ? kSelectNewestFirst : kSelectById;
+}
 
 Result<std::vector<Result<void>>> merge_all(Connection& db,
                                             std::span<const ProvisioningRecord> updates) {
@@ -154,12 +191,13 @@ Result<std::vector<Result<void>>> merge_all(Connection& db,
 }
 
 Result<std::vector<ProvisioningRecord>> list(Connection& db, const RecordFilter& filter) {
-  auto rows = db.exec(kSelect, filter_params(filter));
+  auto rows = db.exec(list_sql(filter), list_params(filter));
   if (!rows) return tl::unexpected(rows.error());
   return collect<ProvisioningRecord>(*rows, read);
 }
 
 Result<size_t> remove(Connection& db, const RecordFilter& filter) {
+  if (filter.limit != 0) return fail(ErrorCode::BadRequest, "a record delete takes no limit");
   auto deleted = db.exec(kDelete, filter_params(filter));
   if (!deleted) return tl::unexpected(deleted.error());
   return static_cast<size_t>(deleted->affected_rows());

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "common/result.hpp"
@@ -21,10 +22,13 @@ namespace dps::store::postgres::provisioning_record_table {
 ///         error for the whole batch, which then applied nothing.
 [[nodiscard]] Result<std::vector<Result<void>>> merge_all(
     Connection& db, std::span<const ProvisioningRecord> updates);
-/// Ordered by id (byte order).
+/// Ordered by id (byte order), or newest first; at most filter.limit rows (RecordFilter).
 [[nodiscard]] Result<std::vector<ProvisioningRecord>> list(Connection& db,
                                                            const RecordFilter& filter);
-/// @return the number of rows deleted.
+/// The SELECT list() runs for `filter`: $1 owner, $2-$4 the id lists (text[]), $5 the limit
+/// (bigint). Tests read its plan.
+const std::string& list_sql(const RecordFilter& filter);
+/// @return the number of rows deleted; BadRequest for a filter with a limit.
 [[nodiscard]] Result<size_t> remove(Connection& db, const RecordFilter& filter);
 
 }  // namespace dps::store::postgres::provisioning_record_table

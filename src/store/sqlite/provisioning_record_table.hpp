@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "common/result.hpp"
@@ -17,10 +18,12 @@ namespace dps::store::sqlite::provisioning_record_table {
 /// @return Conflict (conflicts.hpp) when the merge refused the update's device id, which
 ///         then changed nothing; other errors fail the transaction.
 [[nodiscard]] Result<void> merge(Connection& db, const ProvisioningRecord& update);
-/// Ordered by id.
+/// Ordered by id, or newest first; at most filter.limit rows (RecordFilter).
 [[nodiscard]] Result<std::vector<ProvisioningRecord>> list(Connection& db,
                                                            const RecordFilter& filter);
-/// @return the number of rows deleted.
+/// The SELECT list() runs for `filter` (its parameters bound by list()): tests read its plan.
+const std::string& list_sql(const RecordFilter& filter);
+/// @return the number of rows deleted; BadRequest for a filter with a limit.
 [[nodiscard]] Result<size_t> remove(Connection& db, const RecordFilter& filter);
 
 }  // namespace dps::store::sqlite::provisioning_record_table

@@ -12,12 +12,12 @@ using Ids = std::vector<std::string>;
 class ProvisioningRecords : public ApiTest {
  protected:
   void add(const std::string& id, const std::string& owner, const std::string& device_id,
-           const std::string& group_id) {
+           const std::string& group_id, int64_t creation_date = 1700000000000000000) {
     store::ProvisioningRecord record{.id = id,
                                      .device_id = device_id,
                                      .enrollment_group_id = group_id,
                                      .owner = owner,
-                                     .creation_date = 1700000000000000000};
+                                     .creation_date = creation_date};
     record.ownership = store::OwnershipSection{{1700000000000000001, 68, ""}, owner};
     auto outcomes = store_->apply_record_updates(std::span(&record, 1));
     ASSERT_TRUE(outcomes && outcomes->size() == 1 && outcomes->front());
@@ -128,6 +128,58 @@ TEST_F(ProvisioningRecords, ViewIsCheckedAndNeverWidensTheOwnerScopeOrTheFilters
   ApiResponse on_delete = call("DELETE", "/api/v1/provisioning-records?view=ocf");
   EXPECT_EQ(on_delete.status, 400u);
   EXPECT_EQ(list("/api/v1/provisioning-records").size(), 2u);
+}
+
+TEST_F(ProvisioningRecords, NewestFirstAndLimitPickTheNewestOfTheCallersRecords) {
+  add("r1", kAlice, "d1", "g1", 300);
+  add("r2", kAlice, "d2", "g2", 100);
+  add("r3", kAlice, "d3", "g1", 300);  // created with r1: ties go by id
+  add("r4", kAlice, "d4", "g1", 200);
+  add("r5", kBob, "d5", "g1", 900);  // newer than all of alice's
+  const std::string path = "/api/v1/provisioning-records";
+  EXPECT_EQ(ids_of(list(path + "?newestFirst=true")), (Ids{"r1", "r3", "r4", "r2"}));
+  EXPECT_EQ(ids_of(list(path + "?newestFirst=true&limit=2")), (Ids{"r1", "r3"}));
+  EXPECT_EQ(ids_of(list(path + "?newest_first=true&limit=1&view=ocf")), Ids{"r1"});
+  EXPECT_EQ(ids_of(list(path + "?newestFirst=false")), (Ids{"r1", "r2", "r3", "r4"}));
+  EXPECT_EQ(ids_of(list(path + "?limit=2")), (Ids{"r1", "r2"}));  // id order, as plgd's
+  EXPECT_EQ(ids_of(list(path + "?limit=1000&newestFirst=true")), (Ids{"r1", "r3", "r4", "r2"}));
+  // Filters select first, then the order and the limit apply.
+  EXPECT_EQ(ids_of(list(path + "?enrollmentGroupIdFilter=g1&newestFirst=true&limit=2")),
+            (Ids{"r1", "r3"}));
+  EXPECT_EQ(ids_of(list(path + "?deviceIdFilter=d2&deviceIdFilter=d4&newestFirst=true")),
+            (Ids{"r4", "r2"}));
+  // Never another owner's: bob's record is the newest of all, and alice's are bob's to miss.
+  EXPECT_EQ(ids_of(list(path + "?newestFirst=true&limit=1000", kBob)), Ids{"r5"});
+  EXPECT_EQ(ids_of(list(path + "?idFilter=r1&newestFirst=true&limit=1", kBob)), Ids{});
+  EXPECT_EQ(ids_of(list(path + "?deviceIdFilter=d5&newestFirst=true")), Ids{});
+}
+
+TEST_F(ProvisioningRecords, BadLimitOrNewestFirstIsRefusedNamingIt) {
+  add("r1", kAlice, "d1", "g1");
+  const std::string path = "/api/v1/provisioning-records";
+  for (const char* value : {"0", "1001", "-1", "abc", "10x", "1.5", "99999999999999999999999"}) {
+    ApiResponse bad = call("GET", path + "?limit=" + value);
+    EXPECT_EQ(bad.status, 400u) << value;
+    EXPECT_EQ(error_message(bad, 3),
+              std::string("limit: must be a whole number from 1 to 1000, got \"") + value + "\"");
+  }
+  for (const char* value : {"yes", "1", "TRUE", "False"}) {
+    ApiResponse bad = call("GET", path + "?newestFirst=" + value);
+    EXPECT_EQ(bad.status, 400u) << value;
+    EXPECT_EQ(error_message(bad, 3),
+              std::string("newestFirst: must be \"true\" or \"false\", got \"") + value + "\"");
+  }
+  ApiResponse twice = call("GET", path + "?newestFirst=true&newestFirst=false");
+  EXPECT_EQ(twice.status, 400u);
+  EXPECT_EQ(error_message(twice, 3), "query parameter \"newestFirst\" given more than once");
+  // Not filters: a DELETE refuses them rather than deleting all of what its filters match.
+  for (const char* query : {"?limit=1", "?newestFirst=true", "?idFilter=r1&limit=1"}) {
+    ApiResponse on_delete = call("DELETE", path + query);
+    EXPECT_EQ(on_delete.status, 400u) << query;
+    EXPECT_NE(error_message(on_delete, 3).find("unknown query parameter"), std::string::npos)
+        << query;
+  }
+  EXPECT_EQ(ids_of(list(path)), Ids{"r1"});
 }
 
 }  // namespace

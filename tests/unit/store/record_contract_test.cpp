@@ -276,6 +276,69 @@ TEST_P(StoreContract, RecordFiltersMatchAreOredOrderedAndScopedToOwner) {
   }
 }
 
+// make_record with its creation date set.
+ProvisioningRecord created_at(const std::string& id, const std::string& owner, int64_t date) {
+  ProvisioningRecord record = make_record(id, owner, 1);
+  record.creation_date = date;
+  return record;
+}
+
+TEST_P(StoreContract, RecordsListNewestFirstAndLimitedWithinTheOwner) {
+  // Alice's r1 and r3 were created at the same moment (ties go by id); bob's records are newer
+  // than all of alice's, so a page of alice's newest that leaked another owner's would show.
+  ASSERT_TRUE(ok(apply(store(), {created_at("r1", "alice", 300), created_at("r2", "alice", 100),
+                                 created_at("r3", "alice", 300), created_at("r4", "alice", 200),
+                                 created_at("r0", "bob", 400), created_at("r5", "bob", 350)})));
+  const OwnerScope alice = OwnerScope::of("alice");
+  const OwnerScope bob = OwnerScope::of("bob");
+  struct Case {
+    const char* name;
+    RecordFilter filter;
+    Ids expected;
+  };
+  const Case cases[] = {
+      {"newest first", {.scope = alice, .newest_first = true}, {"r1", "r3", "r4", "r2"}},
+      {"the newest two", {.scope = alice, .limit = 2, .newest_first = true}, {"r1", "r3"}},
+      {"the newest one", {.scope = alice, .limit = 1, .newest_first = true}, {"r1"}},
+      {"a limit beyond the count",
+       {.scope = alice, .limit = 1000, .newest_first = true},
+       {"r1", "r3", "r4", "r2"}},
+      {"a limit alone keeps id order", {.scope = alice, .limit = 2}, {"r1", "r2"}},
+      {"the other owner's newest",
+       {.scope = bob, .limit = 1000, .newest_first = true},
+       {"r0", "r5"}},
+      {"every owner",
+       {.scope = OwnerScope::every_owner(), .limit = 3, .newest_first = true},
+       {"r0", "r5", "r1"}},
+      {"lists, newest first, limited: bob's r0 matches but is not alice's",
+       {.scope = alice,
+        .device_ids = {"device-r2", "device-r4", "device-r0"},
+        .limit = 1,
+        .newest_first = true},
+       {"r4"}},
+      {"lists, newest first",
+       {.scope = alice, .ids = {"r2", "r0"}, .device_ids = {"device-r4"}, .newest_first = true},
+       {"r4", "r2"}},
+      {"another owner's record stays invisible newest first",
+       {.scope = bob, .ids = {"r1"}, .limit = 10, .newest_first = true},
+       {}},
+      {"an empty owner addresses nothing", {.scope = OwnerScope::of(""), .newest_first = true}, {}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(record_ids(store(), c.filter), c.expected);
+  }
+}
+
+TEST_P(StoreContract, RecordDeleteWithALimitIsRefusedAndDeletesNothing) {
+  ASSERT_TRUE(ok(apply(store(), {make_record("r1", "alice", 1), make_record("r2", "alice", 1)})));
+  auto deleted =
+      store().delete_provisioning_records({.scope = OwnerScope::of("alice"), .limit = 1});
+  ASSERT_FALSE(deleted);
+  EXPECT_EQ(deleted.error().code, ErrorCode::BadRequest);
+  EXPECT_EQ(record_ids(store(), {.scope = OwnerScope::every_owner()}), (Ids{"r1", "r2"}));
+}
+
 TEST_P(StoreContract, RecordDeleteCountsAndStaysWithinOwner) {
   ASSERT_TRUE(ok(apply(store(), {make_record("r1", "alice", 1), make_record("r2", "alice", 1),
                                  make_record("r3", "bob", 1)})));

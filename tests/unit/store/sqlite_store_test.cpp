@@ -10,6 +10,7 @@
 #include "store/record_merge_sql.hpp"
 #include "store/sqlite/individual_enrollment_table.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/provisioning_record_table.hpp"
 #include "store/sqlite/statement.hpp"
 #include "store_contract_test.hpp"
 
@@ -259,6 +260,55 @@ TEST_F(SqliteStoreTest, RecordUpdatesFindADeviceIdByItsIndexNotByAScan) {
     EXPECT_EQ(plan.find("SCAN provisioning_records"), std::string::npos) << plan;
     EXPECT_EQ(plan.find("SCAN other"), std::string::npos) << plan;
   }
+}
+
+TEST_F(SqliteStoreTest, AnOwnersRecordsAreReadOffAnIndexInTheOrderAskedNotSorted) {
+  // The console asks for the newest 10 of an owner's records every 2 s: sorting all of them
+  // (100k, say) each time is what the index is for. Id order walks the primary key.
+  ASSERT_TRUE(ok(SqliteStore::open(file())));
+  const OwnerScope alice = OwnerScope::of("alice");
+  const std::string newest =
+      query_plan(file(), sqlite::provisioning_record_table::list_sql(
+                             {.scope = alice, .limit = 10, .newest_first = true}));
+  EXPECT_NE(newest.find("SEARCH provisioning_records USING INDEX "
+                        "provisioning_records_owner_creation_date (owner=?)"),
+            std::string::npos)
+      << newest;
+  EXPECT_EQ(newest.find("TEMP B-TREE"), std::string::npos) << newest;
+  const std::string by_id =
+      query_plan(file(), sqlite::provisioning_record_table::list_sql({.scope = alice}));
+  EXPECT_NE(by_id.find("SEARCH provisioning_records USING INDEX "
+                       "sqlite_autoindex_provisioning_records_1 (owner=?)"),
+            std::string::npos)
+      << by_id;
+  EXPECT_EQ(by_id.find("TEMP B-TREE"), std::string::npos) << by_id;
+}
+
+TEST_F(SqliteStoreTest, ADatabaseAtSchema7GainsTheNewestFirstIndexKeepingItsRecords) {
+  std::filesystem::create_directories(file().parent_path());
+  std::string schema7 = "PRAGMA user_version = 7;";
+  for (const sqlite::Migration& m : sqlite::migrations()) {
+    if (m.version <= 7) schema7 += m.sql;
+  }
+  raw_sql(file(), schema7 + R"sql(
+INSERT INTO provisioning_records (id, owner, device_id, enrollment_group_id, creation_date,
+  local_endpoints) VALUES ('r1', 'alice', 'd1', 'g1', 5, '[]'), ('r2', 'alice', 'd2', 'g1', 9, '[]'),
+  ('r3', 'bob', 'd3', 'g1', 20, '[]'), ('r4', 'alice', 'd4', 'g1', 7, '[]');
+)sql");
+  ASSERT_EQ(raw_sql(file(), "PRAGMA user_version"), "7");
+
+  auto store = SqliteStore::open(file());
+  ASSERT_TRUE(ok(store));
+  EXPECT_EQ(raw_sql(file(), "PRAGMA user_version"),
+            std::to_string(sqlite::latest_schema_version()));
+  EXPECT_EQ(raw_sql(file(),
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND name = "
+                    "'provisioning_records_owner_creation_date'"),
+            "provisioning_records_owner_creation_date");
+  auto newest = (*store)->list_provisioning_records(
+      {.scope = OwnerScope::of("alice"), .limit = 2, .newest_first = true});
+  ASSERT_TRUE(ok(newest));
+  EXPECT_EQ(ids_of(*newest), (std::vector<std::string>{"r2", "r4"}));
 }
 
 TEST_F(SqliteStoreTest, OpenRefusesASchemaNewerThanThisBuild) {
