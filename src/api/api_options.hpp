@@ -3,10 +3,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/token_names.hpp"
+
+namespace dps::pki {
+class IdentityTrust;
+}
 
 namespace dps::api {
 
@@ -53,6 +58,10 @@ struct ManagementApiOptions {
   std::chrono::seconds verification_code_validity{3600};
   Quotas quotas;
   ConfigFileObjects config_file;
+  /// The identity certificates dps's own CA issues (the device side admits them to identity
+  /// sessions before any enrollment group is tried): explain recognises them and says so rather
+  /// than matching them against groups. Null: not recognised (API unit tests without a CA).
+  std::shared_ptr<const pki::IdentityTrust> identity_certificates;
 };
 
 }  // namespace dps::api

@@ -20,7 +20,8 @@ inline constexpr size_t kMaxExplainedCertificates = 10;
 /// The body's `certificateChain` (PEM, or a data: URI holding it; never a file path), parsed:
 /// the leaf first, then the intermediates, as a device sends them. BadRequest naming the field
 /// for a body that is not JSON, an unknown field, a chain that is missing, empty, not PEM, holds
-/// no certificate or more than kMaxExplainedCertificates.
+/// no certificate or more than kMaxExplainedCertificates (counted by their PEM blocks before any
+/// is parsed).
 [[nodiscard]] Result<std::vector<pki::X509Ptr>> explained_chain_from_json(std::string_view body);
 
 /// What the answer shows of `cert`: subject and issuer (RFC 2253), serialNumber (lowercase hex,
@@ -28,9 +29,5 @@ inline constexpr size_t kMaxExplainedCertificates = 10;
 /// key individual enrollments name), commonName and extendedKeyUsage (short names such as
 /// "clientAuth", dotted OIDs for the others; empty without the extension).
 nlohmann::json certificate_json(X509* cert);
-
-/// Whether `leaf` allows TLS client authentication, exactly as pki::TrustGroupIndex::match
-/// requires before it tries any group (an EKU extension naming clientAuth).
-bool allows_client_auth(X509* leaf);
 
 }  // namespace dps::api

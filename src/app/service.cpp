@@ -404,8 +404,15 @@ Result<void> start_http(const config::Config& config, const pki::TlsIdentity& id
   // A change made here governs the very next device connection (management-api.md, "Changes
   // take effect"); other replicas see it through the refresher's own checks.
   provisioning::CatalogRefresher& catalog = *parts.catalog;
+  api::ManagementApiOptions api_options = management_api_options(config);
+  // The same CA chain the device side recognises identity certificates by (start()).
+  auto identities =
+      context(pki::IdentityTrust::create(parts.ca->intermediates_pem() + parts.ca->root_pem()),
+              "certificateAuthority");
+  if (!identities) return tl::unexpected(identities.error());
+  api_options.identity_certificates = std::move(*identities);
   parts.api = std::make_unique<api::ManagementApi>(
-      store, [&catalog] { catalog.refresh_now(); }, management_api_options(config));
+      store, [&catalog] { catalog.refresh_now(); }, std::move(api_options));
 
   std::shared_ptr<boost::asio::ssl::context> tls;
   if (config.http.tls_enabled) {

@@ -53,11 +53,6 @@ struct Verified {
   size_t rank;  // position on the verified chain of the first cert signed by the group's first
 };
 
-bool has_client_auth(X509* leaf) {
-  return (X509_get_extension_flags(leaf) & EXFLAG_XKUSAGE) != 0 &&
-         (X509_get_extended_key_usage(leaf) & XKU_SSL_CLIENT) != 0;
-}
-
 std::chrono::system_clock::time_point verification_time(const TrustGroup& group, X509* leaf,
                                                         std::chrono::system_clock::time_point now) {
   if (!group.expired_certificate_enabled()) return now;
@@ -264,7 +259,7 @@ Result<TrustGroupIndex::Match> TrustGroupIndex::match(std::span<X509* const> pee
     by = {};
     return fail(ErrorCode::Forbidden, "device presented no certificate");
   }
-  if (!has_client_auth(peer_chain.front())) {
+  if (!allows_client_auth(peer_chain.front())) {
     kind = RefusalKind::NotVerified;
     by = {};
     return fail(ErrorCode::Forbidden, "leaf lacks extended key usage clientAuth");

@@ -69,6 +69,37 @@ Result<std::vector<X509Ptr>> parse_certificates_pem(std::string_view pem) {
   return certs;
 }
 
+size_t count_certificate_blocks(std::string_view pem) {
+  // OpenSSL reads a certificate from either label (pem_lib.c check_pem); neither label contains
+  // the other, so no block is counted twice.
+  size_t count = 0;
+  for (std::string_view label :
+       {"-----BEGIN CERTIFICATE-----", "-----BEGIN X509 CERTIFICATE-----"}) {
+    for (size_t at = pem.find(label); at != std::string_view::npos;
+         at = pem.find(label, at + label.size())) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+Result<X509Ptr> parse_first_certificate_pem(std::string_view pem) {
+  ERR_clear_error();
+  BioPtr bio = memory_bio(pem);
+  if (!bio) return fail(ErrorCode::Internal, "BIO_new_mem_buf: " + openssl_error_string());
+  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, no_passphrase, nullptr));
+  if (!cert) {
+    if (only_end_of_pem()) {
+      ERR_clear_error();
+      return fail(ErrorCode::BadRequest, "no PEM certificate found");
+    }
+    return fail(ErrorCode::BadRequest, "certificate PEM does not parse: " + openssl_error_string(),
+                "certificate PEM does not parse");
+  }
+  ERR_clear_error();
+  return cert;
+}
+
 Result<EvpPkeyPtr> parse_private_key_pem(std::string_view pem) {
   ERR_clear_error();
   BioPtr bio = memory_bio(pem);

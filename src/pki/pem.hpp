@@ -27,6 +27,16 @@ std::string openssl_error_string();
 /// @return BadRequest if a block does not parse or there is no certificate at all.
 [[nodiscard]] Result<std::vector<X509Ptr>> parse_certificates_pem(std::string_view pem);
 
+/// How many certificate PEM blocks `pem` holds (the BEGIN lines parse_certificates_pem reads:
+/// "CERTIFICATE" and the older "X509 CERTIFICATE"), counted without decoding any: a caller that
+/// accepts at most N certificates refuses more before paying for their parsing. Counts every
+/// such BEGIN line, so it never counts fewer than parse_certificates_pem would read.
+size_t count_certificate_blocks(std::string_view pem);
+
+/// The first certificate in `pem`, reading no further (text before it is ignored).
+/// @return BadRequest if it does not parse or there is none.
+[[nodiscard]] Result<X509Ptr> parse_first_certificate_pem(std::string_view pem);
+
 /// The first private key in `pem` (PKCS#8, or traditional EC/RSA). Encrypted keys are refused
 /// rather than prompting on the terminal.
 [[nodiscard]] Result<EvpPkeyPtr> parse_private_key_pem(std::string_view pem);

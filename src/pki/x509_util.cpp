@@ -120,6 +120,11 @@ Result<X509NamePtr> make_name(std::string_view cn) {
 
 bool is_self_signed(X509* cert) { return X509_self_signed(cert, 1) == 1; }
 
+bool allows_client_auth(X509* leaf) {
+  return (X509_get_extension_flags(leaf) & EXFLAG_XKUSAGE) != 0 &&
+         (X509_get_extended_key_usage(leaf) & XKU_SSL_CLIENT) != 0;
+}
+
 std::string serial_hex(X509* cert) {
   BignumPtr bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr));
   if (!bn) return {};

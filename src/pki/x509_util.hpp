@@ -37,6 +37,11 @@ std::string common_name(const X509_NAME* name);
 /// True when `cert` is self-issued and its signature verifies with its own key.
 bool is_self_signed(X509* cert);
 
+/// Whether `leaf` allows TLS client authentication: an extended key usage extension naming
+/// clientAuth. What TrustGroupIndex::match requires of a device's leaf before it tries any group
+/// (and what the API's explain reports).
+bool allows_client_auth(X509* leaf);
+
 /// Serial as lowercase hex without leading zeros ("0" for zero), the form revocation lists use.
 std::string serial_hex(X509* cert);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "pki/device_key.hpp"
+#include "pki/individual_verdict.hpp"
 #include "pki/trust_group.hpp"
 #include "provisioning/catalog.hpp"
 
@@ -50,16 +51,19 @@ Admission admit_individually(PeerIdentity& peer, const store::IndividualEnrollme
     return refusing(enrollment.owner, enrollment.id, true, peer.registration_id, "admission", what,
                     detail);
   };
-  if (enrollment.disabled) {
-    return with_refuser(refused(which + " is disabled: it refuses this device",
-                                "this device's enrollment is disabled", RefusalKind::Disabled),
-                        by("disabled", {}), peer);
-  }
-  // No group verified this certificate's dates: the individual enrollment does.
-  if (!leaf.not_before || !leaf.not_after || now < *leaf.not_before || now > *leaf.not_after) {
-    return with_refuser(refused(which + ": the device certificate is expired or not yet valid",
-                                "certificate expired or not yet valid", RefusalKind::Expired),
-                        by("expired", "the device certificate is expired or not yet valid"), peer);
+  // The rule the API's explain applies too (pki/individual_verdict.hpp).
+  switch (pki::judge_individually(enrollment.disabled, leaf.not_before, leaf.not_after, now)) {
+    case pki::IndividualVerdict::Disabled:
+      return with_refuser(refused(which + " is disabled: it refuses this device",
+                                  "this device's enrollment is disabled", RefusalKind::Disabled),
+                          by("disabled", {}), peer);
+    case pki::IndividualVerdict::Expired:
+      return with_refuser(refused(which + ": the device certificate is expired or not yet valid",
+                                  "certificate expired or not yet valid", RefusalKind::Expired),
+                          by("expired", "the device certificate is expired or not yet valid"),
+                          peer);
+    case pki::IndividualVerdict::Admits:
+      break;
   }
   peer.enrollment_group_id.clear();
   peer.individual = as_group(enrollment);

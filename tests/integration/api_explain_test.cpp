@@ -1,11 +1,15 @@
 // POST /api/v1/explain and `dpsctl explain` against a running dps: which of the caller's
 // enrollments would admit a device certificate, and why (a group, an individual enrollment over
 // the group, overlapping groups; refused for no group, disabled, revoked, expired, no clientAuth,
-// a namesake CA), each verdict held against what the device side really does; bad bodies; and,
+// a namesake CA), each verdict held against what the device side really does; an identity
+// certificate dps issued, a TPM individual enrollment naming the leaf's key, config-file groups
+// whose trust does not load and more groups than one explanation evaluates; bad bodies; and,
 // owner B hostile, tenancy: B's answer for owner A's device is the same byte for byte whether A
 // enrolled it or not, and nothing B holds changes or shows in A's answer.
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
+#include <cstdio>
 #include <sstream>
 
 #include "pki/x509_util.hpp"
@@ -33,6 +37,15 @@ std::string base64_of(const std::string& bytes) {
                                 static_cast<int>(bytes.size()));
   out.resize(static_cast<size_t>(n));
   return out;
+}
+
+/// The PEM SubjectPublicKeyInfo of `cert`'s key ("PUBLIC KEY"), as an EK is enrolled.
+std::string public_key_pem(X509* cert) {
+  pki::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_PUBKEY(bio.get(), X509_get0_pubkey(cert)) != 1) return {};
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  return size > 0 ? std::string(data, static_cast<size_t>(size)) : std::string();
 }
 
 /// The value beside `key` in dpsctl's key/value lines ("" when there is no such line).
@@ -305,6 +318,15 @@ TEST_F(ApiExplain, BadBodiesAreRefusedNamingTheField) {
   std::string eleven;
   for (int i = 0; i < 11; ++i) eleven += api_mfg_.device.cert_pem();
   EXPECT_TRUE(is_api_error(post(chain_of(eleven)), 400, 3, "certificateChain: 11 certificates"));
+  // Counted before any is parsed: eleven blocks that would not parse are refused for their
+  // number, not for their content.
+  std::string eleven_unparsable;
+  for (int i = 0; i < 11; ++i) {
+    eleven_unparsable +=
+        "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n";
+  }
+  EXPECT_TRUE(is_api_error(post(chain_of(eleven_unparsable)), 400, 3,
+                           "certificateChain: 11 certificates; at most 10"));
   EXPECT_TRUE(is_api_error(post(chain_of(std::string(kBodyLimit, 'x'))), 413, 8, ""));
   EXPECT_TRUE(is_api_error(
       post(chain_of(api_mfg_.device.cert_pem()), std::string(kExplainPath) + "?idFilter=x"), 400, 3,
@@ -377,6 +399,62 @@ TEST_F(ApiExplain, OwnerBLearnsNothingOfOwnerAsEnrollmentsNorChangesAsAnswer) {
   EXPECT_EQ(config_device.dump().find(kGroupId), std::string::npos);
 }
 
+TEST_F(ApiExplain, AnIdentityCertificateDpsIssuedIsNamedAndNotMatchedAgainstGroups) {
+  const std::string group = enroll_group(kOwnerA, "line A");
+  const test::TestCert leaf = api_mfg_leaf("itest explain identity");
+  const auto device = provision(tls_for(leaf, &api_mfg_.intermediate));
+  ASSERT_TRUE(device.ok) << device.error;
+  const std::string identity = device.credentials.cert_chain_pem;
+  ASSERT_NE(identity.find("BEGIN CERTIFICATE"), std::string::npos);
+
+  const auto a_answer = explain_as(kOwnerA, identity);
+  ASSERT_EQ(a_answer.status, 200u) << a_answer.body;
+  const json answer = a_answer.object();
+  EXPECT_EQ(answer.value("admitted", true), false) << answer.dump(2);
+  EXPECT_EQ(answer.value("refusal", ""), "identityCertificate") << answer.dump(2);
+  EXPECT_EQ(answer["candidates"], json::array()) << answer.dump(2);
+  EXPECT_FALSE(answer.contains("refusedBy")) << answer.dump(2);
+  const std::string cn = answer["certificate"].value("commonName", "");
+  ASSERT_EQ(cn.rfind("uuid:", 0), 0u) << answer.dump(2);
+  const std::string reason = answer.value("reason", "");
+  EXPECT_NE(reason.find("identity certificate issued by this dps (to device " + cn.substr(5)),
+            std::string::npos)
+      << reason;
+  EXPECT_NE(reason.find("explain does not evaluate"), std::string::npos) << reason;
+  // Nothing of any owner is read: B's answer is the same, byte for byte, and names no group.
+  const auto b_answer = explain_as(kOwnerB, identity);
+  EXPECT_EQ(b_answer.body, a_answer.body);
+  EXPECT_EQ(a_answer.body.find(group), std::string::npos) << a_answer.body;
+  // The manufacturer certificate is still explained by the group.
+  EXPECT_EQ(explained(kOwnerA, sent_by(leaf))["enrollment"].value("id", ""), group);
+}
+
+TEST_F(ApiExplain, ATpmIndividualEnrollmentOfTheLeafsKeyNeitherAdmitsNorRefusesIt) {
+  const std::string group = enroll_group(kOwnerA, "line A");
+  const test::TestCert leaf = api_mfg_leaf("itest explain tpm key");
+  const std::string tpm =
+      create(kIndividualsPath,
+             {{"name", "a TPM"},
+              {"attestationMechanism", {{"tpm", {{"endorsementKey", public_key_pem(leaf.get())}}}}},
+              {"hubIds", {kApiHub}}},
+             kOwnerA)
+          .value("id", "");
+  ASSERT_FALSE(tpm.empty());
+  const json answer = explained(kOwnerA, sent_by(leaf));
+  EXPECT_EQ(answer.value("admitted", false), true) << answer.dump(2);
+  EXPECT_EQ(answer["enrollment"].value("id", ""), group) << answer.dump(2);
+  const json row = candidate(answer, tpm);
+  EXPECT_EQ(row.value("kind", ""), "individualEnrollment") << answer.dump(2);
+  EXPECT_EQ(row.value("admits", true), false) << answer.dump(2);
+  EXPECT_EQ(row.value("refusal", ""), "tpmAttestationOnly") << answer.dump(2);
+  EXPECT_NE(row.value("reason", "").find("TPM attestation only"), std::string::npos)
+      << answer.dump(2);
+  // The device side agrees: the group admits it.
+  const auto device = provision(tls_for(leaf, &api_mfg_.intermediate));
+  ASSERT_TRUE(device.ok) << device.error;
+  EXPECT_EQ(list(kRecordsPath, token_of(kOwnerA)).at(0).value("enrollmentGroupId", ""), group);
+}
+
 TEST_F(ApiExplain, DpsctlExplainPrintsTheVerdictAndExitsByIt) {
   const std::string group = enroll_group(kOwnerA, "line A");
   const test::TestCert leaf = api_mfg_leaf("itest explain dpsctl");
@@ -434,6 +512,88 @@ TEST_F(ApiExplain, DpsctlExplainPrintsTheVerdictAndExitsByIt) {
   for (const char* expected : {"--chain", "Exit codes:", "6  explain"}) {
     EXPECT_NE(out.out.find(expected), std::string::npos) << expected << " in\n" << out.out;
   }
+}
+
+/// Owner A's config-file groups (stored without a lead certificate name): one whose chain has no
+/// root, so its trust does not load, and more groups led by one issuer name than one explanation
+/// evaluates (intermediates of one root sharing their CN, each its own key: the store refuses two
+/// groups of one owner with the same lead certificate).
+class ApiExplainConfigGroups : public ApiExplain {
+ protected:
+  static constexpr size_t kCrowd = 65;
+  static constexpr const char* kBrokenGroup = "e0e0e0e0-0000-4000-8000-0000000000b1";
+
+  static std::string crowd_group(size_t i) {
+    char id[40];
+    std::snprintf(id, sizeof id, "e0e0e0e0-0000-4000-8000-%012zx", 0x200 + i);
+    return id;
+  }
+
+  void configure(DpsConfigSpec& spec) override {
+    ApiExplain::configure(spec);
+    broken_ = make_manufacturer("itest explain broken");
+    crowd_root_ = test::make_root_ca("itest explain crowd root");
+    const HubSpec hub{kHubB, {kGatewayB}};
+    GroupSpec broken;
+    broken.id = kBrokenGroup;
+    broken.owner = kOwnerA;
+    // The intermediate alone: no self-signed root, so the chain does not build.
+    broken.chain_file = write("broken-chain.pem", broken_.intermediate.cert_pem());
+    broken.hubs = {hub};
+    spec.groups.push_back(broken);
+    for (size_t i = 0; i < kCrowd; ++i) {
+      crowd_.push_back(test::make_intermediate_ca(crowd_root_, "itest explain crowd intermediate"));
+      GroupSpec group;
+      group.id = crowd_group(i);
+      group.owner = kOwnerA;
+      group.chain_file = write("crowd-chain-" + std::to_string(i) + ".pem", crowd_[i].chain_pem());
+      group.hubs = {hub};
+      spec.groups.push_back(group);
+    }
+  }
+
+  Manufacturer broken_;
+  test::TestCa crowd_root_;
+  std::vector<test::TestCa> crowd_;  // the lead of crowd_group(i) at i
+};
+
+TEST_F(ApiExplainConfigGroups, AGroupWhoseTrustDoesNotLoadIsNamedInTheRefusal) {
+  const test::TestCert leaf = test::make_leaf(broken_.intermediate);
+  const json answer = explained(kOwnerA, leaf.cert_pem() + broken_.intermediate.cert_pem());
+  EXPECT_EQ(answer.value("admitted", true), false) << answer.dump(2);
+  EXPECT_EQ(answer.value("refusal", ""), "noGroup") << answer.dump(2);
+  const std::string reason = answer.value("reason", "");
+  EXPECT_NE(reason.find(std::string("your enrollment group(s) ") + kBrokenGroup), std::string::npos)
+      << reason;
+  EXPECT_NE(reason.find("do not load their trust material"), std::string::npos) << reason;
+  EXPECT_EQ(reason.find("none of your enrollment groups"), std::string::npos) << reason;
+  const json row = candidate(answer, kBrokenGroup);
+  EXPECT_EQ(row.value("refusal", ""), "trustNotLoaded") << answer.dump(2);
+  EXPECT_NE(row.value("reason", "").find("does not load"), std::string::npos) << answer.dump(2);
+  // The device side never tries it either.
+  EXPECT_TRUE(handshake_refused(tls_for(leaf, &broken_.intermediate)));
+  // Another owner's answer names nothing of A's.
+  const auto b_answer = explain_as(kOwnerB, leaf.cert_pem() + broken_.intermediate.cert_pem());
+  EXPECT_EQ(b_answer.object().value("refusal", ""), "noGroup") << b_answer.body;
+  EXPECT_EQ(b_answer.body.find(kBrokenGroup), std::string::npos) << b_answer.body;
+}
+
+TEST_F(ApiExplainConfigGroups, MoreCandidateGroupsThanExplainEvaluatesAnswer409) {
+  const test::TestCa& issuer = crowd_.at(kCrowd - 1);
+  const test::TestCert leaf = test::make_leaf(issuer);
+  const std::string chain = leaf.cert_pem() + issuer.cert_pem();
+  EXPECT_TRUE(is_api_error(explain_as(kOwnerA, chain), 409, 6,
+                           "65 of your enrollment groups are led by an issuer of this chain; "
+                           "explain evaluates at most 64"));
+  // The device side tries them all, and the last by id is the one that admits it ...
+  const auto device = provision(tls_for(leaf, &issuer));
+  ASSERT_TRUE(device.ok) << device.error;
+  EXPECT_EQ(list(kRecordsPath, token_of(kOwnerA)).at(0).value("enrollmentGroupId", ""),
+            crowd_group(kCrowd - 1));
+  // ... and another owner, who holds none of them, gets its own answer.
+  const auto b_answer = explain_as(kOwnerB, chain);
+  ASSERT_EQ(b_answer.status, 200u) << b_answer.body;
+  EXPECT_EQ(b_answer.object().value("refusal", ""), "noGroup") << b_answer.body;
 }
 
 }  // namespace

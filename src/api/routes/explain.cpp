@@ -5,6 +5,9 @@
 // over the group; disabled, or with the leaf outside its dates, it refuses). Only the caller's
 // enrollments are read (every store call is scoped to it), so nothing in the answer depends on
 // another owner's groups, individual enrollments or records (design.md "Trust boundaries").
+// A certificate dps's own CA issued is an identity certificate: the device side admits it to an
+// identity session by the device's record before any group is tried, so explain says that and
+// evaluates nothing else.
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -14,8 +17,12 @@
 #include "api/explain_codec.hpp"
 #include "api/routes/routes.hpp"
 #include "pki/chain_verifier.hpp"
+#include "pki/identity_trust.hpp"
+#include "pki/individual_verdict.hpp"
+#include "pki/pem.hpp"
 #include "pki/trust_group.hpp"
 #include "pki/x509_util.hpp"
+#include "store/group_attestation.hpp"
 
 namespace dps::api::routes {
 namespace {
@@ -33,19 +40,41 @@ constexpr std::string_view kIndividualNote =
     "admits this device would keep it (an individual enrollment never takes a device from "
     "another owner's group).";
 
-// The group's trust as the device side builds it (provisioning/catalog.cpp, trust_spec_of),
-// for certificate groups: TPM groups are never matched against a client certificate.
+// The most enrollment groups one explanation builds and verifies against. Every group of the
+// caller led by an issuer of the chain is a candidate, and their trust (chains, CRLs) is built
+// per request; the API's quota (groupsPerLeadCertificateName, 4 by default, times at most 10
+// issuer names) keeps an owner below it, but quotas bind writes only, and config-file groups
+// none. Beyond it explain answers 409 rather than a verdict over some of them, which could differ
+// from the device side's: that one tries them all.
+constexpr size_t kMaxExplainedGroups = 64;
+
+// A certificate group's trust as the device side builds it: provisioning/catalog.cpp's
+// trust_spec_of(), keep the two in step (TPM groups never get here: they are never matched
+// against a client certificate). It cannot be shared: neither module that api and provisioning
+// both depend on may hold it (store knows no pki, pki no store entity).
 pki::TrustGroupSpec trust_spec_of(const store::EnrollmentGroup& group) {
+  const store::AttestationView attestation = store::attestation_of(group);
   pki::TrustGroupSpec spec;
   spec.group_id = group.id;
   spec.owner = group.owner;
-  spec.certificate_chain_pem = group.x509.certificate_chain;
-  spec.lead_certificate_name = group.x509.lead_certificate_name;
-  spec.expired_certificate_enabled = group.x509.expired_certificate_enabled;
+  spec.certificate_chain_pem = attestation.certificate_chain;
+  spec.lead_certificate_name = attestation.lead_certificate_name;
+  spec.expired_certificate_enabled = attestation.expired_certificate_enabled;
   spec.revoked = group.revoked_certificates;
   spec.crl_pem = group.crl;
   spec.disabled = group.disabled;
   return spec;
+}
+
+// The lead certificate name the group's trust has (pki::TrustGroupSpec: when none is stored, the
+// CN of the chain's first certificate), parsing one certificate at most; nullopt when that one
+// does not parse (its trust does not build either, and what leads it is unknown).
+std::optional<std::string> lead_name_of(const store::EnrollmentGroup& group) {
+  const store::AttestationView attestation = store::attestation_of(group);
+  if (!attestation.lead_certificate_name.empty()) return attestation.lead_certificate_name;
+  auto first = pki::parse_first_certificate_pem(attestation.certificate_chain);
+  if (!first) return std::nullopt;
+  return pki::common_name(X509_get_subject_name(first->get()));
 }
 
 // The issuer CNs of the chain, in order, once each: the lead names that make a group a candidate.
@@ -83,6 +112,12 @@ Verdict verdict_of(const pki::TrustGroupIndex& index, std::span<X509* const> cha
   }
   return out;
 }
+
+// A candidate that cannot decide anything: a group whose trust does not load (the device side
+// skips it), and a TPM individual enrollment (it names an endorsement key, which never signs a
+// TLS handshake).
+constexpr const char* kTrustNotLoaded = "trustNotLoaded";
+constexpr const char* kTpmAttestationOnly = "tpmAttestationOnly";
 
 std::string refusal_word(RefusalKind kind, bool client_auth) {
   // match() checks the leaf's EKU before any group: without clientAuth, that is the refusal.
@@ -128,6 +163,15 @@ std::string id_list(const std::vector<std::string>& ids) {
   return out;
 }
 
+// The candidates whose trust does not load: led by an issuer of the chain, yet never tried.
+std::vector<std::string> unloadable(const std::vector<GroupCandidate>& candidates) {
+  std::vector<std::string> ids;
+  for (const auto& c : candidates) {
+    if (!c.trust) ids.push_back(c.group.id);
+  }
+  return ids;
+}
+
 // Why one group alone admits or refuses the chain, in its own terms.
 std::string candidate_reason(const GroupCandidate& c, bool client_auth) {
   if (!c.trust) {
@@ -168,18 +212,33 @@ std::string candidate_reason(const GroupCandidate& c, bool client_auth) {
   return "refuses it: " + v.why;
 }
 
-// The overall refusal when no individual enrollment of the caller decides.
+// The overall refusal when no individual enrollment of the caller decides. `broken`: the
+// candidates whose trust does not load, which the device side never tries.
 std::string refusal_reason(const Verdict& v, bool client_auth,
                            const std::vector<std::string>& issuers,
-                           const store::EnrollmentGroup* refuser) {
+                           const store::EnrollmentGroup* refuser,
+                           const std::vector<std::string>& broken) {
   if (!client_auth) {
     return "Refused: the device certificate lacks extended key usage clientAuth, which "
            "enrollment groups require.";
   }
+  const std::string not_loaded =
+      broken.empty() ? ""
+                     : " Your enrollment group(s) " + id_list(broken) +
+                           ", led by an issuer of this chain, were not tried: their trust "
+                           "material does not load (see candidates).";
   switch (v.kind) {
     case RefusalKind::NoGroup: {
       std::string names;
       for (const auto& name : issuers) names += (names.empty() ? "\"" : ", \"") + name + "\"";
+      if (!broken.empty()) {
+        // They are led by an issuer, so "none is" would contradict the candidates listed.
+        return "Refused: your enrollment group(s) " + id_list(broken) +
+               " led by an issuer of this chain (issuer CN " + names +
+               ") do not load their trust material (see candidates), so no device is matched "
+               "against them; no other group of yours is led by such an issuer, and no "
+               "individual enrollment of yours admits it by its key.";
+      }
       return "Refused: none of your enrollment groups is led by an issuer of this chain (issuer "
              "CN " +
              names + "), and no individual enrollment of yours admits it by its key.";
@@ -187,36 +246,42 @@ std::string refusal_reason(const Verdict& v, bool client_auth,
     case RefusalKind::Disabled:
       if (refuser) {
         return "Refused: the chain verifies through the lead certificate of your " +
-               named(*refuser) + ", which is disabled.";
+               named(*refuser) + ", which is disabled." + not_loaded;
       }
       break;
     case RefusalKind::Revoked:
       if (refuser) {
         return "Refused: your " + named(*refuser) + " revokes it" +
-               (v.by.detail.empty() ? "" : ": " + v.by.detail) + ".";
+               (v.by.detail.empty() ? "" : ": " + v.by.detail) + "." + not_loaded;
       }
       break;
     case RefusalKind::Expired:
       if (refuser) {
         return "Refused: the chain verifies through the lead certificate of your " +
-               named(*refuser) + ", but a certificate of the chain has expired.";
+               named(*refuser) + ", but a certificate of the chain has expired." + not_loaded;
       }
       break;
     case RefusalKind::NotVerified:
       return "Refused: no enrollment group of yours led by an issuer of this chain verifies it (" +
-             v.why + ").";
+             v.why + ")." + not_loaded;
   }
-  return "Refused: " + v.why + ".";
+  return "Refused: " + v.why + "." + not_loaded;
 }
 
-// admission.cpp's admit_individually(): disabled refuses; no group verified the dates, so the
-// enrollment checks the leaf's itself. Empty when it admits.
+// The device side's rule (pki/individual_verdict.hpp, as provisioning/admission.cpp applies it)
+// as the answer's word. Empty when it admits.
 std::string individual_refusal(const store::IndividualEnrollment& enrollment, X509* leaf,
                                Clock::time_point now) {
-  if (enrollment.disabled) return "disabled";
-  const auto not_before = pki::to_time_point(X509_get0_notBefore(leaf));
-  const auto not_after = pki::to_time_point(X509_get0_notAfter(leaf));
-  if (!not_before || !not_after || now < *not_before || now > *not_after) return "expired";
+  switch (pki::judge_individually(enrollment.disabled,
+                                  pki::to_time_point(X509_get0_notBefore(leaf)),
+                                  pki::to_time_point(X509_get0_notAfter(leaf)), now)) {
+    case pki::IndividualVerdict::Disabled:
+      return "disabled";
+    case pki::IndividualVerdict::Expired:
+      return "expired";
+    case pki::IndividualVerdict::Admits:
+      break;
+  }
   return {};
 }
 
@@ -245,32 +310,46 @@ json candidate_json(std::string_view kind, const std::string& id, const std::str
 }
 
 // The caller's groups led by an issuer of the chain (the candidates match() considers), each
-// with its verdict alone, in id order.
+// with its verdict alone, in id order. Conflict beyond kMaxExplainedGroups of them.
 Result<std::vector<GroupCandidate>> candidate_groups(const Context& context,
                                                      std::span<X509* const> chain,
                                                      const std::vector<std::string>& issuers,
                                                      Clock::time_point now) {
-  // "" too: a config-file group may be stored without its (default) lead name, which only
-  // building its trust reveals.
+  // "" too: a config-file group may be stored without its (default) lead name, the CN of its
+  // chain's first certificate. The API stores every group's lead name, so only the caller's
+  // config-file groups come back for "".
   store::EnrollmentGroupFilter by_lead{context.scope(), {}, issuers, {}};
   by_lead.lead_certificate_names.emplace_back();
   auto groups = context.store.list_enrollment_groups(by_lead);
   if (!groups) return tl::unexpected(groups.error());
   std::sort(groups->begin(), groups->end(),
             [](const auto& a, const auto& b) { return a.id < b.id; });
-  std::vector<GroupCandidate> out;
+  // Which are led by an issuer, before any trust is built: at most one certificate parsed each.
+  std::vector<store::EnrollmentGroup*> led;
   for (auto& group : *groups) {
     // A TPM group admits TPMs by their EK certificate, never a client certificate.
     if (group.is_tpm()) continue;
-    auto built = pki::build_trust_group(trust_spec_of(group));
+    const auto lead = lead_name_of(group);
+    if (lead && contains(issuers, *lead)) led.push_back(&group);
+  }
+  if (led.size() > kMaxExplainedGroups) {
+    return fail(ErrorCode::Conflict,
+                std::to_string(led.size()) +
+                    " of your enrollment groups are led by an issuer of this chain; explain "
+                    "evaluates at most " +
+                    std::to_string(kMaxExplainedGroups) +
+                    " in one request, and a verdict over some of them could differ from the "
+                    "device side's, which tries them all");
+  }
+  std::vector<GroupCandidate> out;
+  for (store::EnrollmentGroup* group : led) {
+    auto built = pki::build_trust_group(trust_spec_of(*group));
     if (!built) {
-      // The device side skips it too (provisioning/catalog.cpp); shown when named like an issuer.
-      if (!contains(issuers, group.x509.lead_certificate_name)) continue;
-      out.push_back({std::move(group), nullptr, built.error().internal, {}});
+      // The device side skips it (provisioning/catalog.cpp): listed, never tried.
+      out.push_back({std::move(*group), nullptr, built.error().internal, {}});
       continue;
     }
-    if (!contains(issuers, (*built)->lead_name())) continue;
-    GroupCandidate candidate{std::move(group), std::move(*built), {}, {}};
+    GroupCandidate candidate{std::move(*group), std::move(*built), {}, {}};
     candidate.alone = verdict_of(pki::TrustGroupIndex({candidate.trust}), chain, now);
     out.push_back(std::move(candidate));
   }
@@ -341,7 +420,8 @@ Result<void> decide_by_groups(json& answer, const Verdict& overall,
       answer["refusedBy"] = reference("enrollmentGroup", decisive->group.id, decisive->group.name);
     }
     answer["reason"] =
-        refusal_reason(overall, client_auth, issuers, decisive ? &decisive->group : nullptr) +
+        refusal_reason(overall, client_auth, issuers, decisive ? &decisive->group : nullptr,
+                       unloadable(candidates)) +
         std::string(kRefusedNote);
     return {};
   }
@@ -378,6 +458,30 @@ Result<void> decide_by_groups(json& answer, const Verdict& overall,
   return {};
 }
 
+// The answer for an identity certificate (`device`: IdentityTrust::device_of's verdict): the
+// device side takes it for one before trying any group, admits it by the device's record or
+// refuses it, and no enrollment decides. Nothing of any owner is read, so it is the same for
+// every caller.
+json identity_answer(X509* leaf, const Result<std::string>& device) {
+  json answer{{"scope", "owner"},
+              {"certificate", certificate_json(leaf)},
+              {"admitted", false},
+              {"refusal", "identityCertificate"},
+              {"candidates", json::array()}};
+  answer["reason"] =
+      device ? "Not evaluated: an identity certificate issued by this dps (to device " + *device +
+                   "): devices present it for identity sessions, which dps admits by the "
+                   "device's provisioning record rather than by an enrollment, and which explain "
+                   "does not evaluate. Explain the manufacturer certificate the device was "
+                   "provisioned with instead."
+             : "Refused: it names this dps's certificate authority as its issuer, so the device "
+               "side takes it for an identity certificate, tries no enrollment group, and "
+               "refuses it (" +
+                   device.error().peer_message() +
+                   "). Explain does not evaluate identity sessions further.";
+  return answer;
+}
+
 }  // namespace
 
 ApiResponse explain_certificate(const ApiRequest& request, const Context& context) {
@@ -388,7 +492,16 @@ ApiResponse explain_certificate(const ApiRequest& request, const Context& contex
   for (const auto& cert : *certs) chain.push_back(cert.get());
   X509* leaf = chain.front();
   const auto now = Clock::now();
-  const bool client_auth = allows_client_auth(leaf);
+  // As net/tls_context.cpp: dps's own identity certificates first, groups only for the others.
+  if (const auto& identities = context.options.identity_certificates) {
+    if (auto identity = identities->device_of(chain, now)) {
+      if (!*identity && identity->error().code != ErrorCode::Forbidden) {
+        return error_response(identity->error());
+      }
+      return object_response(identity_answer(leaf, *identity));
+    }
+  }
+  const bool client_auth = pki::allows_client_auth(leaf);
   const std::vector<std::string> issuers = issuer_names(chain);
 
   auto candidates = candidate_groups(context, chain, issuers, now);
@@ -406,7 +519,7 @@ ApiResponse explain_certificate(const ApiRequest& request, const Context& contex
     if (admits) admitting.push_back(c.group.id);
     listed.push_back(candidate_json(
         "enrollmentGroup", c.group.id, c.group.name, admits,
-        c.trust ? refusal_word(c.alone.kind, client_auth) : std::string("notVerified"),
+        c.trust ? refusal_word(c.alone.kind, client_auth) : std::string(kTrustNotLoaded),
         candidate_reason(c, client_auth)));
   }
   // A TPM enrollment names an endorsement key: a client certificate carrying that key neither
@@ -417,7 +530,8 @@ ApiResponse explain_certificate(const ApiRequest& request, const Context& contex
   if (*individual) {
     const store::IndividualEnrollment& e = **individual;
     listed.push_back(candidate_json("individualEnrollment", e.id, e.name,
-                                    deciding && refusal.empty(), deciding ? refusal : "notVerified",
+                                    deciding && refusal.empty(),
+                                    deciding ? refusal : std::string(kTpmAttestationOnly),
                                     individual_reason(deciding != nullptr, refusal)));
   }
 

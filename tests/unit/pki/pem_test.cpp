@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pki/individual_verdict.hpp"
 #include "pki/x509_util.hpp"
 #include "support/test_pki.hpp"
 
@@ -33,6 +34,71 @@ TEST(ParseCertificatesPem, RefusesEmptyAndCorruptInput) {
   ASSERT_FALSE(corrupt);
   EXPECT_EQ(corrupt.error().peer_message(), "certificate PEM does not parse");
   EXPECT_EQ(ERR_peek_error(), 0u);  // the error queue was drained
+}
+
+TEST(CountCertificateBlocks, CountsEveryBlockParsingWouldReadWithoutDecodingAny) {
+  const auto root = test::make_root_ca("Pem Count Root");
+  const auto intermediate = test::make_intermediate_ca(root, "Pem Count Intermediate");
+  EXPECT_EQ(count_certificate_blocks(""), 0u);
+  EXPECT_EQ(count_certificate_blocks(intermediate.key_pem()), 0u);  // a key is no certificate
+  EXPECT_EQ(count_certificate_blocks("text\n" + intermediate.chain_pem() + intermediate.key_pem()),
+            2u);
+  // Blocks that would not parse count all the same: the count bounds the parsing to come.
+  const std::string bogus = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+  EXPECT_EQ(count_certificate_blocks(bogus + bogus + bogus), 3u);
+  // The older label OpenSSL reads as a certificate too.
+  std::string old_label = root.cert_pem();
+  old_label.replace(old_label.find("BEGIN CERTIFICATE"), 17, "BEGIN X509 CERTIFICATE");
+  old_label.replace(old_label.find("END CERTIFICATE"), 15, "END X509 CERTIFICATE");
+  auto parsed = parse_certificates_pem(old_label + intermediate.cert_pem());
+  ASSERT_TRUE(parsed) << parsed.error().internal;
+  EXPECT_EQ(count_certificate_blocks(old_label + intermediate.cert_pem()), parsed->size());
+}
+
+TEST(ParseFirstCertificatePem, ReadsOnlyTheFirst) {
+  const auto root = test::make_root_ca("Pem First Root");
+  const auto intermediate = test::make_intermediate_ca(root, "Pem First Intermediate");
+  // What follows the first is not read: a corrupt second block does not matter.
+  auto first =
+      parse_first_certificate_pem("comment\n" + intermediate.cert_pem() +
+                                  "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+  ASSERT_TRUE(first) << first.error().internal;
+  EXPECT_EQ(X509_cmp(first->get(), intermediate.get()), 0);
+  auto none = parse_first_certificate_pem(intermediate.key_pem());
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().peer_message(), "no PEM certificate found");
+  auto corrupt =
+      parse_first_certificate_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+  ASSERT_FALSE(corrupt);
+  EXPECT_EQ(corrupt.error().peer_message(), "certificate PEM does not parse");
+  EXPECT_EQ(ERR_peek_error(), 0u);
+}
+
+TEST(AllowsClientAuth, OnlyAnExtendedKeyUsageNamingClientAuth) {
+  const auto root = test::make_root_ca("Pem Eku Root");
+  EXPECT_TRUE(allows_client_auth(test::make_leaf(root).get()));
+  test::LeafOptions server_only;
+  server_only.client_auth_eku = false;
+  EXPECT_FALSE(allows_client_auth(test::make_leaf(root, server_only).get()));
+  test::LeafOptions no_eku;
+  no_eku.client_auth_eku = false;
+  no_eku.server_auth_eku = false;
+  EXPECT_FALSE(allows_client_auth(test::make_leaf(root, no_eku).get()));
+}
+
+TEST(JudgeIndividually, DisabledFirstThenTheLeafsValidity) {
+  using std::chrono::hours;
+  const auto now = std::chrono::system_clock::now();
+  const std::optional<TimePoint> before = now - hours(1);
+  const std::optional<TimePoint> after = now + hours(1);
+  EXPECT_EQ(judge_individually(false, before, after, now), IndividualVerdict::Admits);
+  EXPECT_EQ(judge_individually(true, before, after, now), IndividualVerdict::Disabled);
+  EXPECT_EQ(judge_individually(true, std::nullopt, std::nullopt, now), IndividualVerdict::Disabled);
+  EXPECT_EQ(judge_individually(false, after, after, now), IndividualVerdict::Expired);
+  EXPECT_EQ(judge_individually(false, before, before, now), IndividualVerdict::Expired);
+  EXPECT_EQ(judge_individually(false, std::nullopt, after, now), IndividualVerdict::Expired);
+  EXPECT_EQ(judge_individually(false, before, std::nullopt, now), IndividualVerdict::Expired);
+  EXPECT_EQ(judge_individually(false, now, now, now), IndividualVerdict::Admits);  // inclusive
 }
 
 TEST(ParsePrivateKeyPem, RoundTripsAndRefusesEncryptedKeysWithoutPrompting) {
