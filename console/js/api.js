@@ -44,25 +44,83 @@ function setRetrying(delta) {
   if ((before === 0) !== (retrying === 0)) connectivityHandler(retrying > 0);
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// The page left (or the request was cancelled): fetch's own kind of error, so callers can tell it
+// from a failure.
+function abortError(signal) {
+  return signal && signal.reason instanceof Error ? signal.reason : new DOMException('the request was cancelled', 'AbortError');
+}
+
+// setTimeout that a signal ends early (rejecting with the abort error): a page left while dps is
+// down stops waiting for it at once.
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) {
+      reject(abortError(signal));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    };
+    const timer = setTimeout(() => {
+      if (signal) signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** A signal aborted when any of the given ones is (undefined ones are ignored). */
+function anySignal(signals) {
+  const present = signals.filter(Boolean);
+  if (present.length <= 1) return present[0];
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any(present);
+  const controller = new AbortController();
+  for (const s of present) {
+    if (s.aborted) {
+      controller.abort(s.reason);
+      break;
+    }
+    s.addEventListener('abort', () => controller.abort(s.reason), { once: true });
+  }
+  return controller.signal;
+}
+
+// Methods sent again after a network failure: reading, and writes that replace or delete a
+// named object, which give the same result when they arrive twice. A POST creates (a second
+// group, a second verification code) and is never repeated behind the operator's back.
+const RETRIED = new Set(['GET', 'PUT', 'DELETE']);
+
+/** A POST that could not reach dps, not sent again: an ApiError with status 0 for the page. */
+function notSent(e) {
+  const why = (e && e.message) || String(e);
+  return new ApiError(0, 0, `dps cannot be reached (${why}). This was not sent again by itself: once dps is back, check whether it was done, then submit again.`);
+}
 
 // fetch that outlives dps restarts: a network failure (connection refused, reset) shows the
 // reconnecting banner and tries the same request again, 1 s, 2 s, 4 s ... 10 s apart, until dps
-// answers. The caller just awaits longer; its form keeps what the user typed.
-async function fetchRetrying(path, init) {
+// answers or the signal (the page was left) ends it. The caller just awaits longer; its form
+// keeps what the user typed. makeInit() builds the request anew for every attempt (the token
+// may have changed meanwhile); it returns {init, sent: the token sent}. Not retried (POST): the
+// failure is thrown as an ApiError with status 0 for the page to show.
+async function fetchRetrying(path, makeInit, { method = 'GET', signal } = {}) {
   let delay = 1000;
   let waiting = false;
   try {
     for (;;) {
+      if (signal && signal.aborted) throw abortError(signal);
+      const attempt = makeInit();
       try {
-        return await fetch(path, init);
+        const response = await fetch(path, { ...attempt.init, signal });
+        return { response, sent: attempt.sent };
       } catch (e) {
-        if (e && e.name === 'AbortError') throw e;
+        if ((e && e.name === 'AbortError') || (signal && signal.aborted)) throw signal && signal.aborted ? abortError(signal) : e;
+        if (!RETRIED.has(method)) throw notSent(e);
         if (!waiting) {
           waiting = true;
           setRetrying(1);
         }
-        await sleep(delay);
+        await sleep(delay, signal);
         delay = Math.min(delay * 2, MAX_BACKOFF_MS);
       }
     }
@@ -87,19 +145,25 @@ async function errorFrom(response) {
   return new ApiError(response.status, code, message);
 }
 
-async function request(method, path, body, { raw = false } = {}) {
-  const headers = { Accept: 'application/json' };
-  const token = getToken();
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const init = { method, headers, cache: 'no-store', credentials: 'same-origin' };
-  if (body !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetchRetrying(path, init);
+// auth: false sends no token (/metrics is public: the token has no business there).
+async function request(method, path, body, { raw = false, auth = true, signal } = {}) {
+  const makeInit = () => {
+    const headers = { Accept: 'application/json' };
+    const token = auth ? getToken() : '';
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const init = { method, headers, cache: 'no-store', credentials: 'same-origin' };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    return { init, sent: token };
+  };
+  const { response, sent } = await fetchRetrying(path, makeInit, { method, signal });
   if (!response.ok) {
     const error = await errorFrom(response);
-    if (response.status === 401) {
+    // Only the token this request carried was refused: one signed in with while the request was
+    // on its way (a slow answer, a retry) is newer and stays.
+    if (response.status === 401 && auth && getToken() === sent) {
       clearToken();
       unauthorizedHandler(error.message);
     }
@@ -119,7 +183,7 @@ async function request(method, path, body, { raw = false } = {}) {
  * Splits a stream of JSON values ({"result": ...} lines, or the same pretty-printed) into
  * their texts, tracking strings and nesting so a "}" inside a name does not end an object.
  */
-export function splitJsonStream(text) {
+function splitJsonStream(text) {
   const values = [];
   let depth = 0;
   let start = -1;
@@ -150,8 +214,8 @@ export function splitJsonStream(text) {
   return values;
 }
 
-async function list(path) {
-  const text = await request('GET', path, undefined, { raw: true });
+async function list(path, options) {
+  const text = await request('GET', path, undefined, { ...options, raw: true });
   const results = [];
   for (const part of splitJsonStream(text)) {
     const line = JSON.parse(part);
@@ -163,19 +227,28 @@ async function list(path) {
   return results;
 }
 
-export const api = {
-  get: (path) => request('GET', path),
-  list,
-  post: (path, body) => request('POST', path, body === undefined ? {} : body),
-  put: (path, body) => request('PUT', path, body),
-  del: (path) => request('DELETE', path),
-  /** GET /metrics as text (public; the token is sent along and ignored). */
-  metricsText: () => request('GET', '/metrics', undefined, { raw: true }),
-};
+// Every call takes an optional last argument {signal}: aborting it cancels the request, and its
+// retries while dps is down. An api from withSignal(s) also stops when s is aborted: the shell
+// gives each page one bound to the page, so leaving the page cancels what it still waits for.
+function boundTo(pageSignal) {
+  const opts = (o) => ({ signal: anySignal([pageSignal, o && o.signal]) });
+  return {
+    get: (path, o) => request('GET', path, undefined, opts(o)),
+    list: (path, o) => list(path, opts(o)),
+    post: (path, body, o) => request('POST', path, body === undefined ? {} : body, opts(o)),
+    put: (path, body, o) => request('PUT', path, body, opts(o)),
+    del: (path, o) => request('DELETE', path, undefined, opts(o)),
+    /** GET /metrics as text: public, sent without the token. */
+    metricsText: (o) => request('GET', '/metrics', undefined, { ...opts(o), raw: true, auth: false }),
+    withSignal: (signal) => boundTo(anySignal([pageSignal, signal])),
+  };
+}
+
+export const api = boundTo(undefined);
 
 /** /console/config.json: {} or {oidc: {authority, clientId, scopes}}. */
 export async function consoleConfig() {
-  const response = await fetchRetrying('config.json', { cache: 'no-store', credentials: 'same-origin' });
+  const { response } = await fetchRetrying('config.json', () => ({ init: { cache: 'no-store', credentials: 'same-origin' }, sent: '' }));
   if (!response.ok) throw await errorFrom(response);
   return response.json();
 }

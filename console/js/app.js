@@ -6,7 +6,7 @@
 import { api, ApiError, getToken, setToken, clearToken, onUnauthorized, onConnectivity, consoleConfig } from './api.js';
 import { h, clear, errorText, setAlert, formatDate } from './dom.js';
 import { decodeJwtClaims } from './pem.js';
-import { authorityHost, beginSignIn, completeSignIn, isRedirectBack } from './oidc.js';
+import { authorityHost, beginSignIn, completeSignIn, takeRedirectBack } from './oidc.js';
 
 const DEFAULT_ROUTE = '#/groups';
 const ROUTES = {
@@ -39,6 +39,7 @@ const els = {
 };
 
 let config = {};
+let configProblem = ''; // why /console/config.json could not be read, shown at sign-in
 let generation = 0; // which navigation is current: a slow page load must not draw over a newer one
 let current = null; // {controller, cleanup} of the page on screen
 
@@ -151,6 +152,12 @@ els.signOut.addEventListener('click', () => {
 
 function renderOidcButton() {
   clear(els.signinOidc);
+  if (configProblem) {
+    // Without its settings the console cannot know whether an authority is configured: say so
+    // rather than silently offering only the token field.
+    els.signinOidc.append(h('p', { class: 'error', role: 'alert' }, configProblem));
+    return;
+  }
   if (!config.oidc || !config.oidc.authority || !config.oidc.clientId) return;
   const host = authorityHost(config.oidc.authority);
   const button = h(
@@ -229,16 +236,9 @@ async function route() {
   }
   if (mine !== generation) return;
   clear(container);
-  const ctx = {
-    api,
-    navigate: (hash) => {
-      if (location.hash === hash) route();
-      else location.hash = hash;
-    },
-    notify,
-    setBusy,
-    signal: controller.signal,
-  };
+  // The page's api is bound to its signal: leaving the page cancels what it still waits for,
+  // retries while dps is down included.
+  const ctx = { api: api.withSignal(controller.signal), setBusy, signal: controller.signal };
   try {
     const cleanup = await page.render(container, ctx);
     if (mine === generation && typeof cleanup === 'function') current.cleanup = cleanup;
@@ -246,6 +246,8 @@ async function route() {
   } catch (e) {
     if (mine !== generation) return;
     if (e instanceof ApiError && e.status === 401) return; // back at sign-in already
+    if (e && e.name === 'AbortError') return;
+    // Pages show their own load errors; this is for what they did not expect.
     container.append(errorText(e.message || String(e)));
   } finally {
     if (mine === generation) setBusy(false);
@@ -278,17 +280,23 @@ document.addEventListener('drop', (event) => {
 
 // ---- start ----
 
+// An answer from the authority that no sign-in of this tab asked for (a link anyone can send):
+// its text is not shown, the tab stays signed in as it was. This sentence is fixed.
+const UNSOLICITED = 'A sign-in answer this tab did not ask for was ignored.';
+
 async function start() {
+  // First, before any await: the code leaves the address bar whatever happens next.
+  const back = takeRedirectBack();
   try {
     config = (await consoleConfig()) || {};
   } catch (e) {
     config = {};
-    console.warn('config.json', e);
+    configProblem = `The console's settings (config.json) could not be read: ${e.message}. Sign-in with OpenID Connect is not offered; reload the page to try again, or paste a token.`;
   }
   renderOidcButton();
-  if (isRedirectBack()) {
+  if (back && back.matched) {
     try {
-      const { token, returnHash } = await completeSignIn();
+      const { token, returnHash } = await completeSignIn(back);
       setToken(token);
       if (returnHash && ROUTES[returnHash] && location.hash !== returnHash) {
         history.replaceState(null, '', `${location.pathname}${returnHash}`);
@@ -298,6 +306,13 @@ async function start() {
       showSignIn({ reason: e.message });
       return;
     }
+  }
+  if (back && !back.matched) {
+    if (!getToken()) {
+      showSignIn({ reason: UNSOLICITED });
+      return;
+    }
+    notify(UNSOLICITED);
   }
   route();
 }

@@ -14,12 +14,24 @@ export function uid(prefix = 'el') {
   return `${prefix}-${counter}`;
 }
 
+// Where a link may go: http(s) only, judged on the URL as the browser resolves it (so
+// "java\tscript:", " javascript:", "JAVASCRIPT:" are seen for what they become, not by how they
+// start). Hash routes and relative paths resolve to this page's own (same-origin, https or
+// http) address and pass; javascript:, data:, blob: and every other scheme become "#".
 function safeHref(value) {
   const text = String(value);
-  // Hash routes, relative paths and http(s) only: a javascript: URL from server text must not run.
-  if (/^(#|\/|\.\/|\.\.\/|https?:\/\/)/i.test(text) || !/^[a-z][a-z0-9+.-]*:/i.test(text)) return text;
-  return '#';
+  let url;
+  try {
+    url = new URL(text, location.href);
+  } catch {
+    return '#';
+  }
+  return url.protocol === 'https:' || url.protocol === 'http:' ? text : '#';
 }
+
+// Attributes that load or submit somewhere, or carry a document: the console builds none from
+// data, and a URL in one would skip safeHref.
+const URL_ATTRIBUTES = new Set(['src', 'srcset', 'action', 'formaction', 'srcdoc', 'xlink:href', 'poster', 'data', 'background']);
 
 function append(el, child) {
   if (child === null || child === undefined || child === false) return;
@@ -55,8 +67,9 @@ export function h(tag, attrs, ...children) {
       el.setAttribute('href', safeHref(value));
     } else if (PROPERTIES.has(key)) {
       el[key] = value === true ? true : value;
-    } else if (key === 'style' || key.startsWith('on') || /html/i.test(key)) {
-      // The CSP forbids inline styles and handlers; never write them by accident.
+    } else if (key === 'style' || key.startsWith('on') || /html/i.test(key) || URL_ATTRIBUTES.has(key.toLowerCase())) {
+      // The CSP forbids inline styles and handlers; never write them, or a URL that skips
+      // safeHref, by accident.
       throw new Error(`h(): attribute ${key} is not allowed`);
     } else {
       el.setAttribute(key, value === true ? '' : String(value));
@@ -80,11 +93,6 @@ export function emptyState(text) {
 /** An error sentence announced to screen readers (role="alert"). */
 export function errorText(text) {
   return h('p', { class: 'error', role: 'alert' }, text);
-}
-
-/** A success sentence (role="status"). */
-export function statusText(text) {
-  return h('p', { class: 'success', role: 'status' }, text);
 }
 
 /** Formats a Date (or date text) for tables: "2026-01-31 12:00 UTC"; '' when absent or invalid. */
@@ -157,8 +165,8 @@ export function setAlert(el, text) {
 }
 
 /** The largest file the console reads (chains, certificates, CRLs). */
-export const MAX_FILE_BYTES = 256 * 1024;
-export const FILE_TOO_LARGE = 'file too large (max 256 KiB)';
+const MAX_FILE_BYTES = 256 * 1024;
+const FILE_TOO_LARGE = 'file too large (max 256 KiB)';
 
 /**
  * A file chooser that is also a drop zone: a labelled <input type="file"> (keyboard usable)

@@ -2,6 +2,9 @@
 // PKCE (S256). The console is a public client (no secret): the verifier, kept in this tab's
 // sessionStorage, proves the code's redeemer is the page that asked for it, and `state` ties the
 // redirect back to that request so a forged redirect cannot sign the tab in as someone else.
+// Anyone can send a person to /console/?code=...&state=... or ?error=...&error_description=...:
+// an answer that does not match a sign-in this tab started is dropped without a word of its text
+// shown and without touching the tab's current sign-in.
 
 import { oidcDiscovery, oidcTokenExchange } from './api.js';
 
@@ -34,10 +37,12 @@ export function authorityHost(authority) {
   return hostOf(authority);
 }
 
-/** True when this page load is the authority's redirect back (?code=... or ?error=...). */
-export function isRedirectBack() {
-  const params = new URLSearchParams(location.search);
-  return params.has('code') || params.has('error');
+// Discovery's issuer must be the authority configured (OpenID Connect Discovery 1.0, 4.3), or a
+// document served at that address could send the browser, and its code, to another issuer.
+// Only terminating slashes may differ: they are removed before /.well-known is appended (4.1).
+function sameIssuer(issuer, authority) {
+  const norm = (x) => String(x).replace(/\/+$/, '');
+  return typeof issuer === 'string' && norm(issuer) === norm(authority);
 }
 
 /** Sends the browser to the authority. returnHash: the route to show once signed in. */
@@ -46,6 +51,11 @@ export async function beginSignIn(oidc, returnHash) {
     throw new Error('signing in with OpenID Connect needs https (or localhost): the browser offers no crypto.subtle here');
   }
   const meta = await oidcDiscovery(oidc.authority);
+  if (!sameIssuer(meta.issuer, oidc.authority)) {
+    throw new Error(
+      `sign-in refused: ${hostOf(oidc.authority)}'s openid-configuration names the issuer ${String(meta.issuer || '(none)')}, not the configured authority ${oidc.authority}. The authority in dps's configuration must be exactly the issuer it names.`,
+    );
+  }
   const endpoints = [meta.authorization_endpoint, meta.token_endpoint];
   if (!endpoints.every((e) => typeof e === 'string' && /^https?:\/\//i.test(e))) {
     throw new Error(`${hostOf(oidc.authority)}'s openid-configuration has no usable authorization_endpoint and token_endpoint`);
@@ -76,27 +86,40 @@ export async function beginSignIn(oidc, returnHash) {
 }
 
 /**
- * Finishes a redirect back: checks state, redeems the code, returns {token, returnHash}. The
- * code and state leave the address bar first, whatever happens (they must not be bookmarked or
- * reused). Throws with the authority's error, or why the answer was refused.
+ * Reads a redirect back from the authority (?code=... or ?error=...) off this page load.
+ * Returns null when this load is none; else {matched: false} when it answers no sign-in started
+ * in this tab (no saved sign-in, or another state), or {matched: true, params, saved}. The
+ * query leaves the address bar in every case (a code must not be bookmarked or replayed), and
+ * the saved sign-in is used up: one answer per sign-in.
  */
-export async function completeSignIn() {
+export function takeRedirectBack() {
   const params = new URLSearchParams(location.search);
+  if (!params.has('code') && !params.has('error')) return null;
+  history.replaceState(null, '', `${location.pathname}${location.hash}`);
   let saved = null;
   try {
     saved = JSON.parse(sessionStorage.getItem(KEY) || 'null');
   } catch {
     saved = null;
   }
+  if (!saved || typeof saved.state !== 'string' || !saved.state || params.get('state') !== saved.state) {
+    // The pending sign-in, if any, stays usable: a forged answer must not end a real one.
+    return { matched: false };
+  }
   sessionStorage.removeItem(KEY);
-  history.replaceState(null, '', `${location.pathname}${location.hash}`);
-  const authority = saved ? hostOf(saved.authority) : 'the authority';
+  return { matched: true, params, saved };
+}
+
+/**
+ * Finishes a matched redirect back: redeems the code, returns {token, returnHash}. Throws with
+ * the authority's error (it answered our own request: its text may be shown) or why the answer
+ * was refused.
+ */
+export async function completeSignIn({ params, saved }) {
+  const authority = hostOf(saved.authority);
   if (params.has('error')) {
     const description = params.get('error_description');
     throw new Error(`${authority} refused the sign-in: ${params.get('error')}${description ? ` (${description})` : ''}`);
-  }
-  if (!saved || !saved.state || params.get('state') !== saved.state) {
-    throw new Error('the sign-in answer does not match a sign-in started in this tab (state); sign in again');
   }
   const answer = await oidcTokenExchange(saved.tokenEndpoint, {
     grant_type: 'authorization_code',

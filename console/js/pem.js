@@ -26,7 +26,7 @@ export function splitPem(text) {
 }
 
 /** base64 -> bytes. */
-export function base64ToBytes(b64) {
+function base64ToBytes(b64) {
   const binary = atob(b64);
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i += 1) out[i] = binary.charCodeAt(i);
@@ -34,7 +34,7 @@ export function base64ToBytes(b64) {
 }
 
 /** A base64 body back to a PEM block (64 columns), as servers and openssl expect it. */
-export function toPem(b64, type = 'CERTIFICATE') {
+function toPem(b64, type = 'CERTIFICATE') {
   const lines = b64.match(/.{1,64}/g) || [];
   return `-----BEGIN ${type}-----\n${lines.join('\n')}\n-----END ${type}-----\n`;
 }
@@ -217,7 +217,7 @@ function readTime(bytes, tlv) {
 }
 
 /** Lowercase hex of bytes. */
-export function hex(bytes) {
+function hex(bytes) {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 

@@ -245,7 +245,8 @@ const std::vector<Key>& table() {
             "It signs in with a management API token and has no powers of its own."),
       bound("apis.http.console.oidc.clientId", Kind::String, DPS_CFG(http.console_oidc_client_id),
             "(new) Public OAuth2 client (no secret) registered at the first authorization "
-            "authority for the console's sign-in (authorization code + PKCE, redirect URI "
+            "authority for the console's sign-in (authorization code + PKCE). Its redirect URI "
+            "is the address you open the console at, https://<host>:<port>/console/ (normally "
             "<publicUrl>/console/); empty = sign in by pasting a token."),
       bound("apis.http.console.oidc.scopes", Kind::String, DPS_CFG(http.console_oidc_scopes),
             "(new) Scopes the console asks the authority for, space-separated."),

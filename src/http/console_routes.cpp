@@ -67,6 +67,7 @@ Reply console_reply(const Incoming& in, std::string_view path, const ConsoleSett
   if (in.method != "GET") {
     Reply reply = error_reply(405, "the console's files are read with GET");
     reply.headers.emplace_back("Allow", "GET");
+    add_confinement_headers(reply, settings);
     return reply;
   }
   if (path == kConsolePath) {

@@ -3,9 +3,11 @@
 // (S256) and state, the person logs in at the authority, the console redeems the code itself
 // (a public client: fetch to the token endpoint, CORS) and opens on the owner's enrollment
 // groups with the authority's JWT. The token lives in sessionStorage (dps.token) and nowhere
-// else; a forged redirect back (?code=x&state=wrong) is refused without a token request; the
-// real redirect back cannot be replayed. Any console error, page error, CSP violation, failed
-// request or error status fails the run.
+// else. A redirect back that answers no sign-in of the tab (forged ?code=x&state=wrong, an
+// unsolicited ?error=...&error_description=<text>, the real one replayed) is ignored: no token
+// request, no sign-in, the text not shown, and a tab already signed in stays signed in with its
+// token. Any console error, page error, CSP violation, failed request or error status fails the
+// run.
 //
 // Environment (console_browser_test.cpp sets it):
 //   DPS_CONSOLE_URL       https://127.0.0.1:<port>/console/
@@ -43,6 +45,8 @@ const otherGroup = env('DPS_OTHER_GROUP_ID');
 const screenshots = env('DPS_SCREENSHOT_DIR');
 
 const consoleOrigin = new URL(consoleUrl).origin;
+// The console's fixed notice for an ignored sign-in answer (console/js/app.js, UNSOLICITED).
+const kIgnored = 'A sign-in answer this tab did not ask for was ignored.';
 const redirectUri = `${consoleOrigin}/console/`;
 const signInText = `Sign in with ${new URL(authority).host}`;
 
@@ -209,6 +213,29 @@ async function main() {
     await page.screenshot({ path: file, fullPage: true });
     step(`screenshot ${file}`);
 
+    step('an unsolicited answer to a signed-in tab is ignored: token kept, its text not shown');
+    const hostile = 'Your session expired: call +1 555 0100 <img src=x onerror=alert(1)>';
+    for (const query of [
+      `error=access_denied&error_description=${encodeURIComponent(hostile)}`,
+      'code=x&state=wrong',
+    ]) {
+      const before = requests.length;
+      await page.goto(`${redirectUri}?${query}#/groups`, { waitUntil: 'networkidle0' });
+      await page.waitForSelector('::-p-xpath(//h1[normalize-space()="Enrollment groups"])', { visible: true, timeout: kWait });
+      await page.waitForSelector(`[data-id="${ownGroup}"]`, { timeout: kWait });
+      check((await storage(page)).session['dps.token'] === accessToken, `?${query} changed the signed-in tab's token`);
+      check(requests.length === before, `?${query} reached the authority`);
+      check(!page.url().includes('?'), `?${query} left in the address bar: ${page.url()}`);
+      const shown = await page.evaluate(() => ({
+        text: document.body.innerText,
+        notice: document.getElementById('notice').textContent.trim(),
+        imgs: document.querySelectorAll('img').length,
+      }));
+      check(!shown.text.includes('555 0100') && !shown.text.includes('access_denied'), `?${query}: its text is shown`);
+      check(shown.imgs === 0, `?${query}: an <img> was made`);
+      check(shown.notice === kIgnored, `?${query}: notice "${shown.notice}"`);
+    }
+
     step('signing out forgets the token; the same redirect back cannot sign in again');
     await clickButton(page, 'Sign out');
     await page.waitForSelector('#signin-view:not([hidden])', { timeout: kWait });
@@ -216,12 +243,12 @@ async function main() {
     const before = requests.length;
     await page.goto(returned, { waitUntil: 'networkidle0' });
     const replay = await alertText(page);
-    check(replay.startsWith('alert|'), `replayed redirect: ${replay}`);
-    step(`  refused: ${replay.slice('alert|'.length)}`);
+    check(replay === `alert|${kIgnored}`, `replayed redirect: ${replay}`);
+    step(`  ignored: ${replay.slice('alert|'.length)}`);
     check(!(await storage(page)).session['dps.token'], 'a replayed redirect signed in');
     check(requests.length === before, 'a replayed redirect reached the authority');
 
-    step('a forged redirect back (?code=x&state=wrong) is refused, with no token request');
+    step('a forged redirect back (?code=x&state=wrong) is ignored, with no token request');
     // A context of its own: no authority session, so the sign-in stops at the login page with
     // a real state saved in the tab; the forged answer comes back instead.
     const context = await browser.createBrowserContext();
@@ -233,13 +260,14 @@ async function main() {
     check(forged.url().startsWith(`${authority}/interaction/`), `not at the login page: ${forged.url()}`);
     await forged.goto(`${redirectUri}?code=x&state=wrong`, { waitUntil: 'networkidle0' });
     const refusal = await alertText(forged);
-    check(refusal.startsWith('alert|'), `forged redirect: ${refusal}`);
-    step(`  refused: ${refusal.slice('alert|'.length)}`);
+    check(refusal === `alert|${kIgnored}`, `forged redirect: ${refusal}`);
+    step(`  ignored: ${refusal.slice('alert|'.length)}`);
     await forged.waitForSelector('#signin-view:not([hidden])', { timeout: kWait });
     check(await forged.$eval('#nav', (el) => el.hidden), 'the navigation shows after a forged redirect');
     const after = await storage(forged);
     check(!after.session['dps.token'], 'a forged redirect signed in');
-    check(!('dps.oidc' in after.session), 'the saved state survived a forged redirect');
+    // The sign-in the tab really started stays pending: a forged answer cannot cancel it.
+    check('dps.oidc' in after.session, 'a forged redirect ended the sign-in started in the tab');
     check(!forgedRequests.some((r) => new URL(r.url()).pathname === '/token'),
       'a forged redirect made a token request');
     check(!forged.url().includes('code='), `forged code left in the address bar: ${forged.url()}`);

@@ -94,6 +94,8 @@ try {
   page.on('pageerror', (err) => fail(`page error: ${err.message}`));
   page.on('requestfailed', (req) => {
     if (inOfflineWindow() && req.url().includes('/api/')) return;
+    // The console cancels the requests of a page it leaves (its AbortSignal): not a failure.
+    if (req.failure() && req.failure().errorText === 'net::ERR_ABORTED' && /^\/(api\/|metrics$)/.test(new URL(req.url()).pathname)) return;
     fail(`request failed: ${req.method()} ${req.url()}: ${req.failure() && req.failure().errorText}`);
   });
   page.on('response', (res) => {

@@ -6,23 +6,9 @@ import { splitPem } from '../pem.js';
 
 const EXPLAIN = '/api/v1/explain';
 
-const KIND_LABELS = {
-  enrollmentGroup: 'enrollment group',
-  enrollmentGroups: 'enrollment group',
-  group: 'enrollment group',
-  x509: 'enrollment group',
-  individualEnrollment: 'individual enrollment',
-  individual: 'individual enrollment',
-  tpm: 'TPM enrollment group',
-};
-
-function kindLabel(kind) {
-  if (!kind) return 'enrollment group';
-  return KIND_LABELS[kind] || String(kind).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-}
-
-// The API's refusal codes (noGroup, wrongExtendedKeyUsage) as words: "no group".
-function refusalText(code) {
+// The API's camelCase words as text: kinds (enrollmentGroup, individualEnrollment) and refusals
+// (noGroup, notVerified, wrongExtendedKeyUsage, ...; docs/openapi.yaml, Explanation): "no group".
+function words(code) {
   return String(code).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
@@ -116,21 +102,15 @@ export async function render(main, ctx) {
     const enrollment = answer.enrollment || {};
     const verdictId = uid('verdict');
     const verdict = admitted
-      ? `Admitted by ${kindLabel(enrollment.kind)} ${enrollment.name || enrollment.id || ''}`.trim()
-      : `Refused: ${answer.refusal ? refusalText(answer.refusal) : 'no enrollment admits this certificate'}`;
+      ? `Admitted by ${words(enrollment.kind)} ${enrollment.name || enrollment.id || ''}`.trim()
+      : `Refused: ${answer.refusal ? words(answer.refusal) : 'no enrollment admits this certificate'}`;
     result.setAttribute('aria-labelledby', verdictId);
     const heading = h('h2', { id: verdictId, tabindex: '-1', class: ['verdict', admitted ? 'ok' : 'refused'] }, verdict);
     result.append(heading);
     heading.focus({ preventScroll: false });
     if (answer.reason) result.append(h('p', { class: 'reason' }, answer.reason));
     if (admitted && enrollment.id) {
-      result.append(h('p', { class: 'hint' }, `${kindLabel(enrollment.kind)} id `, h('span', { class: 'mono' }, enrollment.id)));
-    }
-    const refusedBy = answer.refusedBy;
-    if (!admitted && !answer.reason && refusedBy && typeof refusedBy === 'object') {
-      result.append(
-        h('p', {}, `Refused by ${kindLabel(refusedBy.kind)} ${refusedBy.name || refusedBy.id || ''} `, refusedBy.id ? h('span', { class: 'mono hint' }, `(${refusedBy.id})`) : null),
-      );
+      result.append(h('p', { class: 'hint' }, `${words(enrollment.kind)} id `, h('span', { class: 'mono' }, enrollment.id)));
     }
     if (Array.isArray(answer.overlapping) && answer.overlapping.length) {
       result.append(
@@ -155,11 +135,8 @@ export async function render(main, ctx) {
       );
     }
 
-    if (answer.scope === 'owner') {
-      result.append(h('p', { class: 'hint' }, 'Scope: only your own enrollments were considered.'));
-    } else if (answer.scope !== undefined && answer.scope !== null && answer.scope !== '') {
-      result.append(h('p', { class: 'hint' }, `Scope: ${asText(answer.scope)}`));
-    }
+    // scope is always "owner" (docs/openapi.yaml): another owner's enrollments are never read.
+    result.append(h('p', { class: 'hint' }, 'Scope: only your own enrollments were considered.'));
 
     const candidates = Array.isArray(answer.candidates) ? answer.candidates : [];
     if (candidates.length === 0) {
@@ -182,13 +159,13 @@ export async function render(main, ctx) {
               h(
                 'tr',
                 { dataset: { id: c.id || '' } },
-                h('td', { dataset: { label: 'Kind' } }, kindLabel(c.kind)),
+                h('td', { dataset: { label: 'Kind' } }, words(c.kind)),
                 h('td', { dataset: { label: 'Name' } }, asText(c.name)),
                 h('td', { dataset: { label: 'ID' }, class: 'mono' }, asText(c.id)),
                 h(
                   'td',
                   { dataset: { label: 'Admits' } },
-                  c.admits === true ? h('span', { class: 'badge ok' }, 'yes') : h('span', { class: 'badge danger' }, c.refusal ? `no: ${refusalText(c.refusal)}` : 'no'),
+                  c.admits === true ? h('span', { class: 'badge ok' }, 'yes') : h('span', { class: 'badge danger' }, c.refusal ? `no: ${words(c.refusal)}` : 'no'),
                 ),
                 h('td', { dataset: { label: 'Reason' } }, asText(c.reason)),
               ),

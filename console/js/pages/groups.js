@@ -3,17 +3,13 @@
 // deleting and revocation (serials or key hashes, and a CRL).
 
 import { h, clear, emptyState, setAlert, field, fileDropField, showApiError, table, formatDate, uid } from '../dom.js';
+import { hubName, hubPicker } from '../hubpicker.js';
+import { putFresh } from '../objects.js';
 import { parsePemCertificates } from '../pem.js';
 
 const GROUPS = '/api/v1/enrollment-groups';
 const HUBS = '/api/v1/hubs';
 const CODES = '/api/v1/enrollment-groups/verification-codes';
-
-/** The group as a PUT body: everything stored except what the server owns or derives. */
-function writable(group) {
-  const { id, owner, managedBy, overlaps, ...rest } = group;
-  return JSON.parse(JSON.stringify(rest));
-}
 
 function mechanismOf(group) {
   const am = group.attestationMechanism || {};
@@ -26,8 +22,14 @@ function groupLabel(group) {
   return group.name || group.id;
 }
 
+/** Two revocation entries (hex, colons allowed) name the same certificate or key. */
+function sameEntry(a, b) {
+  const norm = (x) => x.replace(/:/g, '').toLowerCase();
+  return norm(a) === norm(b);
+}
+
 /** The two openssl commands that make the verification certificate with the lead's key. */
-export function proofCommands(code) {
+function proofCommands(code) {
   const serial = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
   return [
     `openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout verification.key -subj "/CN=${code}" -out verification.csr`,
@@ -52,11 +54,7 @@ export async function render(main, ctx) {
     panelRegion,
   );
 
-  const hubName = (hubId) => {
-    const hub = state.hubs.find((x) => x.hubId === hubId);
-    return hub ? hub.name || hub.hubId : hubId;
-  };
-
+  // A failed read is said once, here (not thrown on to the shell, which would say it again).
   async function load() {
     try {
       const [groups, hubs] = await Promise.all([api.list(GROUPS), api.list(HUBS)]);
@@ -64,7 +62,7 @@ export async function render(main, ctx) {
       state.hubs = hubs;
     } catch (e) {
       setAlert(listAlert, `Cannot list enrollment groups: ${e.message}`);
-      throw e;
+      return;
     }
     renderList();
   }
@@ -91,7 +89,7 @@ export async function render(main, ctx) {
       },
       {
         title: 'Hubs',
-        cell: (g) => ((g.hubIds || []).length ? h('ul', { class: 'plain-list' }, (g.hubIds || []).map((id) => h('li', {}, hubName(id)))) : '—'),
+        cell: (g) => ((g.hubIds || []).length ? h('ul', { class: 'plain-list' }, (g.hubIds || []).map((id) => h('li', {}, hubName(state.hubs, id)))) : '—'),
       },
       { title: 'Disabled', cell: (g) => (g.disabled ? h('span', { class: 'badge danger' }, 'yes') : 'no') },
       { title: 'Actions', cell: (g) => rowActions(g) },
@@ -131,12 +129,12 @@ export async function render(main, ctx) {
     return state.groups.find((g) => g.id === id);
   }
 
-  /** PUT the stored group with changes; updates the list and returns the group as now stored. */
-  async function putGroup(id, changes) {
-    const group = findGroup(id);
-    if (!group) throw new Error('this enrollment group is gone; reload the page');
-    const updated = await api.put(`${GROUPS}/${encodeURIComponent(id)}`, { ...writable(group), ...changes });
-    const stored = updated && updated.id ? updated : { ...group, ...changes };
+  /**
+   * PUTs the group as stored now (read again first) with change(body) applied: only the fields
+   * the action is about. Updates the list; returns the group as now stored.
+   */
+  async function putGroup(id, change) {
+    const stored = await putFresh(api, GROUPS, id, 'enrollment group', change);
     state.groups = state.groups.map((g) => (g.id === id ? stored : g));
     renderList();
     return stored;
@@ -148,8 +146,12 @@ export async function render(main, ctx) {
     setAlert(listAlert, '');
     setAlert(listStatus, '');
     button.disabled = true;
+    // What the button said: "Disable" sets disabled, whatever another tab did meanwhile.
+    const disabled = !group.disabled;
     try {
-      const stored = await putGroup(id, { disabled: !group.disabled });
+      const stored = await putGroup(id, (body) => {
+        body.disabled = disabled;
+      });
       setAlert(listStatus, `Enrollment group “${groupLabel(stored)}” ${stored.disabled ? 'disabled: it admits no device' : 'enabled'}.`);
       if (state.panel && state.panel.id === id) state.panel.refresh();
     } catch (e) {
@@ -304,27 +306,8 @@ export async function render(main, ctx) {
     }
 
     // Hubs: checkboxes of the owner's hubs, in the group's priority order first.
-    const hubsError = h('p', { class: 'field-error', id: uid('err'), role: 'alert' });
-    const hubsFieldset = h('fieldset', {}, h('legend', {}, 'Hubs'));
-    const hubChecks = [];
-    const storedHubIds = editing ? group.hubIds || [] : [];
-    const hubsInOrder = [...storedHubIds.map((id) => state.hubs.find((x) => x.hubId === id) || { hubId: id, name: '', unknown: true }), ...state.hubs.filter((x) => !storedHubIds.includes(x.hubId))];
-    if (hubsInOrder.length === 0) {
-      hubsFieldset.append(h('p', { class: 'hint' }, 'No hubs yet: ', h('a', { href: '#/hubs' }, 'create a hub'), ' first; devices of the group are sent to it.'));
-    }
-    for (const hub of hubsInOrder) {
-      const box = h('input', { type: 'checkbox', name: 'hubIds', value: hub.hubId, id: uid('hub'), checked: storedHubIds.includes(hub.hubId), disabled: readOnly });
-      hubChecks.push(box);
-      hubsFieldset.append(h('div', { class: 'choice' }, box, h('label', { for: box.id }, hub.unknown ? `(no such hub) ${hub.hubId}` : `${hub.name || hub.hubId} (${hub.hubId})`)));
-    }
-    hubsFieldset.append(h('p', { class: 'hint' }, 'Devices get the checked hubs in this order.'), hubsError);
-    const hubsField = {
-      setError(text) {
-        setAlert(hubsError, text);
-        if (text) hubsFieldset.setAttribute('aria-describedby', hubsError.id);
-        else hubsFieldset.removeAttribute('aria-describedby');
-      },
-    };
+    const hubsField = hubPicker({ hint: 'Devices get the checked hubs in this order.', readOnly });
+    hubsField.setHubs(state.hubs, editing ? group.hubIds || [] : []);
 
     const expiredBox = h('input', { type: 'checkbox', name: 'expiredCertificateEnabled', id: uid('expired'), checked: mech.expired, disabled: readOnly });
     const expiredError = h('p', { class: 'field-error', role: 'alert' });
@@ -425,7 +408,7 @@ export async function render(main, ctx) {
       mech.kind === 'tpm' ? h('p', {}, 'TPM group: vendor CA ', h('strong', {}, mech.lead)) : readOnly ? null : chainField.zone,
       certList,
       mech.kind === 'tpm' ? null : leadField.wrap,
-      hubsFieldset,
+      hubsField.wrap,
       h('div', { class: 'field choice' }, expiredBox, h('label', { for: expiredBox.id }, 'Expired certificates allowed'), expiredError),
       proofFieldset,
       h('div', { class: 'form-actions' }, readOnly ? null : submitButton, cancelButton),
@@ -451,7 +434,7 @@ export async function render(main, ctx) {
       for (const f of fields) f.field.setError('');
       setAlert(formAlert, '');
       setAlert(formStatus, '');
-      const hubIds = hubChecks.filter((b) => b.checked).map((b) => b.value);
+      const hubIds = hubsField.selected();
       let problem = false;
       if (!editing && !chain.text) {
         chainField.setError('choose the certificate chain (PEM) file');
@@ -479,16 +462,10 @@ export async function render(main, ctx) {
         return;
       }
       const name = nameField.input.value.trim();
-      let body;
-      if (!editing) {
-        body = {
-          attestationMechanism: { x509: { certificateChain: chain.text, leadCertificateName: leadSelect.value, expiredCertificateEnabled: expiredBox.checked } },
-          hubIds,
-        };
-        if (name) body.name = name;
-      } else {
-        const latest = findGroup(group.id) || group;
-        body = writable(latest);
+      const proofOfPossession = proving ? { code: proof.code, certificate: proof.certificate } : null;
+      // Save sets what this form shows on the group as stored now (read again just before the
+      // PUT): revocations, a CRL or a disabled flag set elsewhere since the page was drawn stay.
+      const applyForm = (body) => {
         body.name = name;
         body.hubIds = hubIds;
         const am = body.attestationMechanism || {};
@@ -497,15 +474,28 @@ export async function render(main, ctx) {
         } else {
           am.x509 = { ...(am.x509 || {}), expiredCertificateEnabled: expiredBox.checked };
           if (chain.changed) am.x509.certificateChain = chain.text;
-          if (leadSelect.value) am.x509.leadCertificateName = leadSelect.value;
+          // The lead only when chosen here (it needs the proof then): an unchanged choice must not
+          // put back a lead someone else changed since.
+          if (leadSelect.value && (chain.changed || leadSelect.value !== mech.lead)) am.x509.leadCertificateName = leadSelect.value;
         }
         body.attestationMechanism = am;
-      }
-      if (proving) body.proofOfPossession = { code: proof.code, certificate: proof.certificate };
+        if (proofOfPossession) body.proofOfPossession = proofOfPossession;
+      };
       submitButton.disabled = true;
       ctx.setBusy(true);
       try {
-        const stored = editing ? await api.put(`${GROUPS}/${encodeURIComponent(group.id)}`, body) : await api.post(GROUPS, body);
+        let stored;
+        if (editing) {
+          stored = await putFresh(api, GROUPS, group.id, 'enrollment group', applyForm);
+        } else {
+          const body = {
+            attestationMechanism: { x509: { certificateChain: chain.text, leadCertificateName: leadSelect.value, expiredCertificateEnabled: expiredBox.checked } },
+            hubIds,
+          };
+          if (name) body.name = name;
+          if (proofOfPossession) body.proofOfPossession = proofOfPossession;
+          stored = await api.post(GROUPS, body);
+        }
         if (editing) {
           state.groups = state.groups.map((g) => (g.id === stored.id ? stored : g));
           renderList();
@@ -567,14 +557,15 @@ export async function render(main, ctx) {
     const revokeButton = h('button', { type: 'submit', class: 'button danger' }, 'Revoke');
     const revokeTitle = uid('revoke');
 
-    // One PUT of the group; an error goes next to errorField when given, else above the section.
-    async function write(changes, okText, button, errorField) {
+    // One PUT of the group as stored now with change(body) applied (see putGroup); an error goes
+    // next to errorField when given, else above the section.
+    async function write(change, okText, button, errorField) {
       setAlert(alert, '');
       setAlert(status, '');
       if (errorField) errorField.setError('');
       if (button) button.disabled = true;
       try {
-        await putGroup(group.id, changes);
+        await putGroup(group.id, change);
         state.panel.refresh();
         // refresh() rebuilt this section: announce in the new one.
         const fresh = panelRegion.querySelector('.revocation [role="status"]');
@@ -607,11 +598,20 @@ export async function render(main, ctx) {
             entryField.input.focus();
             return;
           }
-          if (revoked.some((r) => r.replace(/:/g, '').toLowerCase() === value.replace(/:/g, '').toLowerCase())) {
+          if (revoked.some((r) => sameEntry(r, value))) {
             entryField.setError('already revoked');
             return;
           }
-          await write({ revokedCertificates: [...revoked, value] }, `Revoked ${value}: devices with it are refused from their next connection.`, revokeButton, entryField);
+          await write(
+            (body) => {
+              // Added to the list as stored now: entries revoked elsewhere meanwhile stay.
+              const now = body.revokedCertificates || [];
+              if (!now.some((r) => sameEntry(r, value))) body.revokedCertificates = [...now, value];
+            },
+            `Revoked ${value}: devices with it are refused from their next connection.`,
+            revokeButton,
+            entryField,
+          );
         },
       },
       h('h3', { id: revokeTitle }, 'Revoke certificate'),
@@ -639,7 +639,9 @@ export async function render(main, ctx) {
                       'aria-label': `Remove ${entry}`,
                       onClick: (e) =>
                         write(
-                          { revokedCertificates: revoked.filter((r) => r !== entry) },
+                          (body) => {
+                            body.revokedCertificates = (body.revokedCertificates || []).filter((r) => r !== entry);
+                          },
                           `Removed ${entry} from the revoked certificates.`,
                           e.currentTarget,
                         ),
@@ -659,15 +661,30 @@ export async function render(main, ctx) {
           crlField.setError('not a PEM CRL (-----BEGIN X509 CRL-----)');
           return;
         }
-        await write({ crl: text }, 'CRL saved: devices it lists are refused.', null, crlField);
+        await write(
+          (body) => {
+            body.crl = text;
+          },
+          'CRL saved: devices it lists are refused.',
+          null,
+          crlField,
+        );
       },
     });
+    const removeCrl = (button) =>
+      write(
+        (body) => {
+          body.crl = '';
+        },
+        'CRL removed.',
+        button,
+      );
     const crlState = group.crl
       ? h(
           'div',
           { class: 'form-actions' },
           h('span', {}, `A CRL is set (${group.crl.length} characters).`),
-          readOnly ? null : h('button', { type: 'button', class: 'button small', onClick: (e) => write({ crl: '' }, 'CRL removed.', e.currentTarget) }, 'Remove CRL'),
+          readOnly ? null : h('button', { type: 'button', class: 'button small', onClick: (e) => removeCrl(e.currentTarget) }, 'Remove CRL'),
         )
       : emptyState('No CRL.');
 

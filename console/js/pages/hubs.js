@@ -2,14 +2,10 @@
 // they get tokens. Enrollment groups name hubs by hubId.
 
 import { h, clear, emptyState, setAlert, field, showApiError, table, uid } from '../dom.js';
+import { putFresh } from '../objects.js';
 
 const HUBS = '/api/v1/hubs';
 const DEFAULT_OWNER_CLAIM = 'https://plgd.dev/owner';
-
-function writable(hub) {
-  const { id, owner, managedBy, ...rest } = hub;
-  return JSON.parse(JSON.stringify(rest));
-}
 
 function hubLabel(hub) {
   return hub.name || hub.hubId || hub.id;
@@ -42,12 +38,13 @@ export async function render(main, ctx) {
     panelRegion,
   );
 
+  // A failed read is said once, here (not thrown on to the shell, which would say it again).
   async function load() {
     try {
       state.hubs = await api.list(HUBS);
     } catch (e) {
       setAlert(listAlert, `Cannot list hubs: ${e.message}`);
-      throw e;
+      return;
     }
     renderList();
   }
@@ -237,47 +234,55 @@ export async function render(main, ctx) {
         return;
       }
 
-      // Start from the stored hub so what the form does not show (TLS settings, deviceIdClaim)
-      // survives the PUT, which replaces the whole hub.
-      const latest = editing ? state.hubs.find((x) => x.id === hub.id) || hub : null;
-      const body = latest ? writable(latest) : {};
-      const hubId = hubIdField.input.value.trim();
-      if (hubId) body.hubId = hubId;
-      else delete body.hubId;
-      body.name = nameField.input.value.trim();
-      body.gateways = gateways;
-      if (caGrpc.input.checked) {
-        const ca = body.certificateAuthority || {};
-        body.certificateAuthority = { ...ca, grpc: { ...(ca.grpc || {}), address: caAddressField.input.value.trim() } };
-      } else {
-        delete body.certificateAuthority;
-      }
-      const authorization = { ...(body.authorization || {}), ownerClaim: ownerClaimField.input.value.trim() };
-      const stored = authorization.provider || {};
-      if (tokOauth.input.checked) {
-        authorization.provider = {
-          ...stored,
-          name: providerNameField.input.value.trim(),
-          authority: authorityField.input.value.trim(),
-          clientId: clientIdField.input.value.trim(),
-          clientSecret: clientSecretField.input.value,
-          scopes: scopesField.input.value.split(/[\s,]+/).filter(Boolean),
-          audience: audienceField.input.value.trim(),
-        };
-      } else {
-        // Built-in tokens: dps mints them; keep only what still applies (name, audience).
-        const kept = {};
-        if (stored.name) kept.name = stored.name;
-        if (stored.audience) kept.audience = stored.audience;
-        if (Object.keys(kept).length) authorization.provider = kept;
-        else delete authorization.provider;
-      }
-      body.authorization = authorization;
+      // What the form shows, set on the hub as stored now (read again just before the PUT, which
+      // replaces the whole hub): what the form does not show (TLS settings, deviceIdClaim), and
+      // changes made elsewhere since the page was drawn, survive.
+      const applyForm = (body) => {
+        const hubId = hubIdField.input.value.trim();
+        if (hubId) body.hubId = hubId;
+        else delete body.hubId;
+        body.name = nameField.input.value.trim();
+        body.gateways = gateways;
+        if (caGrpc.input.checked) {
+          const ca = body.certificateAuthority || {};
+          body.certificateAuthority = { ...ca, grpc: { ...(ca.grpc || {}), address: caAddressField.input.value.trim() } };
+        } else {
+          delete body.certificateAuthority;
+        }
+        const authorization = { ...(body.authorization || {}), ownerClaim: ownerClaimField.input.value.trim() };
+        const stored = authorization.provider || {};
+        if (tokOauth.input.checked) {
+          authorization.provider = {
+            ...stored,
+            name: providerNameField.input.value.trim(),
+            authority: authorityField.input.value.trim(),
+            clientId: clientIdField.input.value.trim(),
+            clientSecret: clientSecretField.input.value,
+            scopes: scopesField.input.value.split(/[\s,]+/).filter(Boolean),
+            audience: audienceField.input.value.trim(),
+          };
+        } else {
+          // Built-in tokens: dps mints them; keep only what still applies (name, audience).
+          const kept = {};
+          if (stored.name) kept.name = stored.name;
+          if (stored.audience) kept.audience = stored.audience;
+          if (Object.keys(kept).length) authorization.provider = kept;
+          else delete authorization.provider;
+        }
+        body.authorization = authorization;
+      };
 
       submitButton.disabled = true;
       ctx.setBusy(true);
       try {
-        const saved = editing ? await api.put(`${HUBS}/${encodeURIComponent(hub.id)}`, body) : await api.post(HUBS, body);
+        let saved;
+        if (editing) {
+          saved = await putFresh(api, HUBS, hub.id, 'hub', applyForm);
+        } else {
+          const body = {};
+          applyForm(body);
+          saved = await api.post(HUBS, body);
+        }
         state.hubs = [...state.hubs.filter((x) => x.id !== saved.id), saved].sort((a, b) => (a.id < b.id ? -1 : 1));
         state.editingId = null;
         clear(panelRegion);

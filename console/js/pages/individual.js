@@ -4,6 +4,8 @@
 // was pasted (CN, issuer, key hash): the server checks it again and stores only the key's hash.
 
 import { h, clear, uid, field, fileDropField, showApiError, setAlert } from '../dom.js';
+import { hubName, hubPicker } from '../hubpicker.js';
+import { putFresh } from '../objects.js';
 import { parsePemCertificates, sha256Hex } from '../pem.js';
 
 const PATH = '/api/v1/individual-enrollments';
@@ -28,30 +30,6 @@ function deviceText(enrollment) {
   }
   if (am.tpm) return ['TPM endorsement key', key].filter(Boolean).join(', ');
   return key || 'unknown';
-}
-
-/** A hub-ids fieldset that showApiError can put an error next to (like dom.field()). */
-function hubsFieldset() {
-  const legend = h('legend', {}, 'Hubs');
-  const list = h('div', { class: 'hub-choices' });
-  const hint = h('p', { class: 'hint', id: uid('hint') }, 'The hubs the device is sent to, in this order. At least one unless the enrollment is disabled.');
-  const error = h('p', { class: 'field-error', id: uid('err'), role: 'alert' });
-  const wrap = h('fieldset', { 'aria-describedby': hint.id }, legend, hint, list, error);
-  return {
-    wrap,
-    list,
-    setError(text) {
-      clear(error);
-      if (text) {
-        error.append(text);
-        wrap.setAttribute('aria-describedby', `${hint.id} ${error.id}`);
-        wrap.setAttribute('aria-invalid', 'true');
-      } else {
-        wrap.setAttribute('aria-describedby', hint.id);
-        wrap.removeAttribute('aria-invalid');
-      }
-    },
-  };
 }
 
 export async function render(main, ctx) {
@@ -82,7 +60,7 @@ export async function render(main, ctx) {
   });
   const nameInput = h('input', { type: 'text', name: 'name', autocomplete: 'off' });
   const name = field('Name', nameInput, { hint: 'Optional; defaults to the enrollment\u2019s id.' });
-  const hubsField = hubsFieldset();
+  const hubsField = hubPicker({ hint: 'The hubs the device is sent to, in this order. At least one unless the enrollment is disabled.' });
   const templateSelect = h('select', { name: 'templateId' });
   const template = field('Template', templateSelect, { hint: 'Extra ACEs, lifetimes and pre-configuration for this device (see Templates).' });
   const disabledBox = h('input', { type: 'checkbox', id: uid('disabled'), name: 'disabled' });
@@ -202,17 +180,7 @@ export async function render(main, ctx) {
   });
 
   function fillChoices() {
-    const checked = new Set([...hubsField.list.querySelectorAll('input:checked')].map((i) => i.value));
-    clear(hubsField.list);
-    if (!hubs.length) {
-      hubsField.list.append(h('p', { class: 'empty-state' }, 'No hubs yet: create one on the ', h('a', { href: '#/hubs' }, 'Hubs'), ' page first.'));
-    }
-    for (const hub of hubs) {
-      const box = h('input', { type: 'checkbox', id: uid('hub'), value: hub.hubId, name: 'hubIds', checked: checked.has(hub.hubId) });
-      hubsField.list.append(
-        h('div', { class: 'choice' }, box, h('label', { for: box.id }, `${hub.name || hub.hubId} (${hub.hubId})`)),
-      );
-    }
+    hubsField.setHubs(hubs);
     const selected = templateSelect.value;
     clear(templateSelect).append(h('option', { value: '' }, '(no template)'));
     for (const t of templates) templateSelect.append(h('option', { value: t.id }, t.name || t.id));
@@ -248,7 +216,7 @@ export async function render(main, ctx) {
       certInput.focus();
       return;
     }
-    const hubIds = [...hubsField.list.querySelectorAll('input:checked')].map((i) => i.value);
+    const hubIds = hubsField.selected();
     const body = { attestationMechanism: { x509: { certificate: text } }, disabled: disabledBox.checked };
     if (nameInput.value.trim()) body.name = nameInput.value.trim();
     if (hubIds.length) body.hubIds = hubIds;
@@ -260,8 +228,9 @@ export async function render(main, ctx) {
       clear(certFacts);
       fillChoices();
       closeForm(false);
-      setAlert(listStatus, `Enrolled ${created && created.name ? created.name : 'the device'} (id ${created && created.id}).`);
+      // Announced once the list shows it: the notice and the table agree.
       await loadPage(page, created && created.id);
+      setAlert(listStatus, `Enrolled ${created && created.name ? created.name : 'the device'} (id ${created && created.id}).`);
       const button = listBody.querySelector('.list-actions button');
       if (button) button.focus();
     } catch (e) {
@@ -277,10 +246,6 @@ export async function render(main, ctx) {
 
   // ---- list, paging, actions ----
 
-  function hubName(hubId) {
-    const hub = hubs.find((x) => x.hubId === hubId);
-    return hub && hub.name ? `${hub.name}` : hubId;
-  }
   function templateName(id) {
     if (!id) return 'none';
     const t = templates.find((x) => x.id === id);
@@ -298,19 +263,15 @@ export async function render(main, ctx) {
       toggle.disabled = true;
       setAlert(listAlert, '');
       setAlert(listStatus, '');
-      // PUT replaces every field: send the stored enrollment back with `disabled` flipped.
-      const body = {
-        id: enrollment.id,
-        name: enrollment.name,
-        attestationMechanism: enrollment.attestationMechanism,
-        disabled: !enrollment.disabled,
-      };
-      if (Array.isArray(enrollment.hubIds) && enrollment.hubIds.length) body.hubIds = enrollment.hubIds;
-      if (enrollment.templateId) body.templateId = enrollment.templateId;
+      // What the button said, set on the enrollment as stored now (read again just before the
+      // PUT, which replaces every field): hubs or a template changed elsewhere meanwhile stay.
+      const disabled = !enrollment.disabled;
       try {
-        await api.put(`${PATH}/${encodeURIComponent(enrollment.id)}`, body);
-        setAlert(listStatus, `${body.disabled ? 'Disabled' : 'Enabled'} ${label}.`);
+        await putFresh(api, PATH, enrollment.id, 'individual enrollment', (body) => {
+          body.disabled = disabled;
+        });
         await loadPage(page, enrollment.id);
+        setAlert(listStatus, `${disabled ? 'Disabled' : 'Enabled'} ${label}.`);
       } catch (e) {
         setAlert(listAlert, `${label}: ${describeError(e)}`);
         toggle.disabled = false;
@@ -339,8 +300,8 @@ export async function render(main, ctx) {
       setAlert(listStatus, '');
       try {
         await api.del(`${PATH}?idFilter=${encodeURIComponent(enrollment.id)}`);
-        setAlert(listStatus, `Deleted ${label}.`);
         await loadPage(page);
+        setAlert(listStatus, `Deleted ${label}.`);
       } catch (e) {
         setAlert(listAlert, `${label}: ${describeError(e)}`);
         yes.disabled = false;
@@ -361,7 +322,7 @@ export async function render(main, ctx) {
       const headers = ['Name', 'Device', 'Hubs', 'Template', 'State', 'Actions'];
       const tbody = h('tbody', {});
       for (const e of rows) {
-        const hubsText = Array.isArray(e.hubIds) && e.hubIds.length ? e.hubIds.map(hubName).join(', ') : 'none';
+        const hubsText = Array.isArray(e.hubIds) && e.hubIds.length ? e.hubIds.map((id) => hubName(hubs, id)).join(', ') : 'none';
         const values = [
           h('span', {}, e.name || e.id),
           h('span', { class: 'mono' }, deviceText(e)),

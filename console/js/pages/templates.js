@@ -11,7 +11,7 @@ const PATH = '/api/v1/enrollment-templates';
 const UNITS = { s: 1, m: 60, h: 3600, d: 86400, y: 31536000 };
 
 /** "3600", "90d", "1h" -> seconds; "" -> 0; null when it is neither. */
-export function parseDuration(text) {
+function parseDuration(text) {
   const t = String(text).trim();
   if (!t) return 0;
   const m = /^(\d{1,12})\s*([smhdy]?)$/i.exec(t);
@@ -21,7 +21,7 @@ export function parseDuration(text) {
 }
 
 /** 7776000 -> "90d" (exact units only), 0 -> "default". */
-export function durationText(seconds) {
+function durationText(seconds) {
   if (!seconds) return 'default';
   for (const [unit, size] of [['y', 31536000], ['d', 86400], ['h', 3600], ['m', 60]]) {
     if (seconds % size === 0) return `${seconds / size}${unit}`;
@@ -36,7 +36,7 @@ const PRE_EXAMPLE = '[{"href": "/oic/con", "representation": {"n": "lamp-{{devic
  * The JSON of a text area: undefined when empty, else an array of objects. Throws an Error whose
  * message says what is wrong and where (JSON.parse's position), prefixed with the field's label.
  */
-export function parseJsonList(text, label, itemName) {
+function parseJsonList(text, label, itemName) {
   const t = text.trim();
   if (!t) return undefined;
   let value;
@@ -226,8 +226,9 @@ export async function render(main, ctx) {
       }
       const verb = editing ? 'Saved' : 'Created';
       stopEdit();
-      setAlert(listStatus, `${verb} template ${saved && (saved.name || saved.id)}.`);
+      // Announced once the list shows it: the notice and the table agree.
       await load(saved && saved.id);
+      setAlert(listStatus, `${verb} template ${saved && (saved.name || saved.id)}.`);
       focusNewButton();
     } catch (e) {
       const at = showApiError(e, formAlert, fields);
@@ -267,8 +268,8 @@ export async function render(main, ctx) {
       try {
         await api.del(`${PATH}?idFilter=${encodeURIComponent(t.id)}`);
         if (editing && editing.id === t.id) stopEdit();
-        setAlert(listStatus, `Deleted template ${label}.`);
         await load();
+        setAlert(listStatus, `Deleted template ${label}.`);
       } catch (e) {
         // 409: a group still names it; the API's message says which.
         setAlert(listAlert, `Template ${label} was not deleted: ${e.message || e}`);

@@ -60,6 +60,7 @@ TEST(ConsoleRoutes, WritesAreRefusedWithTheAllowedMethod) {
   const Reply reply = route(post, console_endpoints());
   EXPECT_EQ(reply.status, 405u);
   EXPECT_EQ(header(reply, "Allow"), "GET");
+  EXPECT_FALSE(header(reply, "Content-Security-Policy").empty());
 }
 
 TEST(ConsoleRoutes, ConfigNamesTheAuthorityOnlyWhenSignInGoesThroughIt) {
